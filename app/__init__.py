@@ -1,0 +1,50 @@
+"""The booking portal: create_app() builds the Flask application."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import config as config_module
+from . import db
+from .extensions import csrf, htmx, login_manager
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    root = config_module.ROOT
+    app = Flask(
+        __name__,
+        instance_path=str(config_module.INSTANCE),
+        instance_relative_config=True,
+        template_folder=str(root / "templates"),
+        static_folder=str(root / "static"),
+    )
+    app.config.update(config_module.defaults(Path(app.instance_path)))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(config_module.from_environment())
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.secret_key(Path(app.instance_path))
+    app.config["DATABASE_URL"] = config_module.normalise_database_url(app.config["DATABASE_URL"])
+
+    db.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+
+    from .web import auth_loader, main
+
+    auth_loader.init_app(app)
+    app.register_blueprint(main.bp)
+
+    from . import cli
+
+    cli.init_app(app)
+
+    if app.config.get("OUTBOX_WORKER"):
+        from .worker import start_outbox_worker
+
+        start_outbox_worker(app)
+    return app

@@ -1,0 +1,129 @@
+"""`flask --app app ...` commands. Each parses its options, calls the domain, prints a
+result; bad input exits non-zero with a one-line reason."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .db import session_factory
+from .domain import accounts, notifications
+from .domain.errors import DomainError
+from .mail import backend_from_config
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade_database(url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _fail(error: DomainError) -> click.ClickException:
+    detail = "; ".join(f"{k}: {v}" for k, v in error.details.items()) if error.details else ""
+    return click.ClickException(f"{error.message}{' (' + detail + ')' if detail else ''}")
+
+
+db_cli = AppGroup("db", help="Database migrations.")
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply the migrations up to REVISION."""
+    upgrade_database(current_app.config["DATABASE_URL"], revision)
+    click.echo("Database is up to date.")
+
+
+users_cli = AppGroup("users", help="People who log in.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", type=click.Choice(["customer", "staff", "admin"]), default="customer", show_default=True)
+@click.option("--first-name", default="")
+@click.option("--last-name", default="")
+def users_create(email: str, password: str, role: str, first_name: str, last_name: str) -> None:
+    """Create a user who can log in."""
+    with session_factory()() as session:
+        try:
+            user = accounts.create_user(
+                session, email=email, password=password, role=role, first_name=first_name, last_name=last_name, now=_now()
+            )
+        except DomainError as error:
+            raise _fail(error) from None
+        click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+
+api_keys_cli = AppGroup("api-keys", help="Keys for integrations.")
+
+
+@api_keys_cli.command("create")
+@click.option("--name", required=True)
+@click.option("--scope", type=click.Choice(["read", "write"]), required=True)
+def api_keys_create(name: str, scope: str) -> None:
+    """Create an API key; the key is printed once, alone on the last line."""
+    with session_factory()() as session:
+        try:
+            key, secret = accounts.create_api_key(session, name=name, scope=scope, now=_now())
+        except DomainError as error:
+            raise _fail(error) from None
+        click.echo(f"Created {key.scope} key {key.name!r} (id {key.id}). It is shown only now:")
+        click.echo(secret)
+
+
+notifications_cli = AppGroup("notifications", help="The e-mail outbox.")
+
+
+@notifications_cli.command("deliver")
+@click.option("--limit", default=100, show_default=True)
+def notifications_deliver(limit: int) -> None:
+    """Send the messages that are due."""
+    config = current_app.config
+    report = notifications.deliver(
+        session_factory(), backend_from_config(config), sender=config["MAIL_FROM"], now=_now(), limit=limit
+    )
+    click.echo(f"sent {report.sent}, will retry {report.retried}, gave up on {report.failed}")
+    if report.failed:
+        raise SystemExit(1)
+
+
+@notifications_cli.command("send-reminders")
+def notifications_send_reminders() -> None:
+    """Queue reminders for bookings starting soon (each booking once)."""
+    with session_factory()() as session:
+        count = notifications.queue_reminders(session, now=_now())
+    click.echo(f"queued {count} reminder(s)")
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Fill the database with a demo business (once) and print the demo logins."""
+    from .domain import demo
+
+    with session_factory()() as session:
+        created = demo.seed(session, now=_now())
+    click.echo("Demo data created." if created else "Demo data was already there; nothing changed.")
+    click.echo(demo.LOGINS_TEXT)
+
+
+def init_app(app: Flask) -> None:
+    for group in (db_cli, users_cli, api_keys_cli, notifications_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(seed_demo)

@@ -1,0 +1,69 @@
+"""One engine per app, one session per request (closed at teardown)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from .domain.settings import Settings
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    if url.startswith("sqlite"):
+        # timeout is SQLite's busy timeout: a writer waits for the write lock this long.
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def make_session_factory(engine: Engine, config: dict[str, Any]) -> sessionmaker[Session]:
+    defaults = Settings.from_mapping(
+        {
+            "business_name": config.get("BUSINESS_NAME"),
+            "default_timezone": config.get("DEFAULT_TIMEZONE"),
+            "slot_interval_minutes": config.get("SLOT_INTERVAL_MINUTES"),
+            "horizon_weeks": config.get("BOOKING_HORIZON_WEEKS"),
+            "cancellation_cutoff_hours": config.get("CANCELLATION_CUTOFF_HOURS"),
+            "reminder_hours": config.get("REMINDER_HOURS"),
+        }
+    )
+    return sessionmaker(
+        bind=engine,
+        expire_on_commit=False,
+        info={"settings_defaults": defaults, "locks_enabled": bool(config.get("BOOKING_LOCKS", True))},
+    )
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["engine"] = engine
+    app.extensions["session_factory"] = make_session_factory(engine, app.config)
+
+    @app.teardown_appcontext
+    def _close_session(exc: BaseException | None) -> None:
+        session: Session | None = g.pop("db_session", None)
+        if session is not None:
+            if exc is not None:
+                session.rollback()
+            session.close()
+
+
+def get_session() -> Session:
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["session_factory"]()
+    return g.db_session
+
+
+def session_factory(app: Flask | None = None) -> sessionmaker[Session]:
+    return (app or current_app).extensions["session_factory"]

@@ -1,0 +1,330 @@
+"""When an agent is free.
+
+A start time is free for an agent when the whole booking, buffers included, lies inside
+one of that agent's working-hour intervals for the local day, outside time off, clear
+of the agent's pending and approved bookings (with their buffers), and honours the
+service's minimum notice and maximum days ahead. Capacity > 1 lets bookings of the same
+service at the same start share the agent, one seat each.
+
+Slots are wall-clock times of the location's zone on a grid of `slot_interval` minutes
+from local midnight, each resolved to a UTC instant: a time skipped when clocks go
+forward is never offered, and the hour repeated when they fall back is offered once
+(its first occurrence).
+
+The same `DayPlan` answers "which slots are free" and "may this booking go here", so a
+listed slot is exactly one a booking would be accepted in. A plan costs a fixed number
+of queries, each an indexed range read of that day: its cost follows the bookings of
+the day asked, not the size of the tables.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from .errors import FieldErrors, NotFound
+from .models import ACTIVE_STATUSES, Agent, Booking, Location, Service, TimeOff, agent_locations, agent_services
+from .settings import load_settings
+from .timeutil import fmt_hhmm, local_day_bounds, parse_date, resolve_local, zone
+from .validation import as_id, as_int
+
+# No booking occupies an agent for longer than this; it bounds the range reads.
+MAX_OCCUPANCY = timedelta(hours=48)
+
+
+@dataclass(frozen=True)
+class SlotSpec:
+    """What is being placed."""
+
+    service_ids: tuple[int, ...]
+    duration: int
+    buffer_before: int
+    buffer_after: int
+    capacity: int
+    min_notice: int
+    max_days_ahead: int
+
+    @classmethod
+    def for_services(cls, services: list[Service], duration: int) -> SlotSpec:
+        """Several services in one booking: the strictest buffers, notice and horizon;
+        only a single-service booking can share a slot."""
+        return cls(
+            service_ids=tuple(s.id for s in services),
+            duration=duration,
+            buffer_before=max(s.buffer_before_minutes for s in services),
+            buffer_after=max(s.buffer_after_minutes for s in services),
+            capacity=services[0].capacity if len(services) == 1 else 1,
+            min_notice=max(s.min_notice_minutes for s in services),
+            max_days_ahead=min(s.max_days_ahead for s in services),
+        )
+
+    def slot_key(self, start: datetime) -> str:
+        services = "-".join(str(i) for i in self.service_ids)
+        return f"{services}@{int(start.timestamp())}"
+
+    def occupied(self, start: datetime) -> tuple[datetime, datetime]:
+        return (
+            start - timedelta(minutes=self.buffer_before),
+            start + timedelta(minutes=self.duration + self.buffer_after),
+        )
+
+
+@dataclass
+class Placement:
+    agent: Agent
+    seat: int
+
+
+@dataclass
+class Slot:
+    time: str  # local HH:MM
+    start_at: datetime
+    agent_ids: list[int]
+
+
+@dataclass
+class _AgentDay:
+    agent: Agent
+    intervals: list[tuple[datetime, datetime]] = field(default_factory=list)
+    time_off: list[tuple[datetime, datetime]] = field(default_factory=list)
+    bookings: list[Booking] = field(default_factory=list)
+    day_count: int = 0
+
+
+class DayPlan:
+    """One location's local day for a set of candidate agents."""
+
+    def __init__(self, spec: SlotSpec, location: Location, day: date, agents: list[_AgentDay], tz: ZoneInfo):
+        self.spec = spec
+        self.location = location
+        self.day = day
+        self.tz = tz
+        # "any" prefers the agent with the fewest bookings that day, then the lowest id.
+        self.agents = sorted(agents, key=lambda a: (a.day_count, a.agent.id))
+
+    def why_not(self, start: datetime, now: datetime) -> str | None:
+        """None if some agent can take the booking at `start`, else the reason."""
+        if start < now:
+            return "past"
+        if start < now + timedelta(minutes=self.spec.min_notice):
+            return "notice"
+        today = now.astimezone(self.tz).date()
+        if start.astimezone(self.tz).date() > today + timedelta(days=self.spec.max_days_ahead):
+            return "too_far"
+        if not self.agents:
+            return "no_agent"
+        return None if self.placements(start) else "taken"
+
+    def placements(self, start: datetime) -> list[Placement]:
+        """The agents free at `start`, best first, each with the seat it would give."""
+        occ_start, occ_end = self.spec.occupied(start)
+        key = self.spec.slot_key(start)
+        found = []
+        for day in self.agents:
+            if not any(ws <= occ_start and occ_end <= we for ws, we in day.intervals):
+                continue
+            if any(ts < occ_end and occ_start < te for ts, te in day.time_off):
+                continue
+            seats_taken: set[int] = set()
+            clash = False
+            for b in day.bookings:
+                if b.occupied_start < occ_end and occ_start < b.occupied_end:
+                    if b.slot_key == key and self.spec.capacity > 1:
+                        seats_taken.add(b.seat)
+                    else:
+                        clash = True
+                        break
+            if clash:
+                continue
+            free_seats = [s for s in range(1, self.spec.capacity + 1) if s not in seats_taken]
+            if free_seats:
+                found.append(Placement(day.agent, free_seats[0]))
+        return found
+
+    def slots(self, now: datetime, interval: int) -> list[Slot]:
+        result: list[Slot] = []
+        minute = 0
+        while minute < 24 * 60:
+            local = (datetime.min + timedelta(minutes=minute)).time()
+            minute += interval
+            start = resolve_local(self.day, local, self.tz)
+            if start is None or self.why_not(start, now) is not None:
+                continue
+            result.append(Slot(local.strftime("%H:%M"), start, [p.agent.id for p in self.placements(start)]))
+        return result
+
+    def local_time(self, start: datetime) -> str:
+        return fmt_hhmm(start, self.tz)
+
+
+def candidate_agents(session: Session, service_ids: tuple[int, ...], location_id: int, agent_id: int | None) -> list[Agent]:
+    """Active agents who offer every one of the services at the location."""
+    offers_all = (
+        select(agent_services.c.agent_id)
+        .where(agent_services.c.service_id.in_(service_ids))
+        .group_by(agent_services.c.agent_id)
+        .having(func.count() == len(set(service_ids)))
+    )
+    at_location = select(agent_locations.c.agent_id).where(agent_locations.c.location_id == location_id)
+    query = (
+        select(Agent)
+        .where(Agent.active.is_(True), Agent.id.in_(offers_all), Agent.id.in_(at_location))
+        .options(selectinload(Agent.working_hours))
+        .order_by(Agent.id)
+    )
+    if agent_id is not None:
+        query = query.where(Agent.id == agent_id)
+    return list(session.scalars(query))
+
+
+def plan_day(
+    session: Session,
+    spec: SlotSpec,
+    location: Location,
+    day: date,
+    agents: list[Agent],
+    *,
+    exclude_booking_ids: tuple[int, ...] = (),
+) -> DayPlan:
+    """Load what one local day looks like for `agents` (two range queries)."""
+    tz = zone(location.timezone)
+    day_start, day_end = local_day_bounds(day, tz)
+    window_start = day_start - timedelta(minutes=spec.buffer_before)
+    window_end = day_end + timedelta(minutes=spec.duration + spec.buffer_after)
+    ids = [a.id for a in agents]
+    days = {a.id: _AgentDay(agent=a) for a in agents}
+    weekday = day.weekday()
+    for a in agents:
+        for wh in a.working_hours:
+            if wh.weekday != weekday:
+                continue
+            ws, we = resolve_local_edge(day, wh.start_time, tz), resolve_local_edge(day, wh.end_time, tz)
+            days[a.id].intervals.append((ws, we))
+    if ids:
+        for off in session.scalars(
+            select(TimeOff).where(
+                TimeOff.agent_id.in_(ids), TimeOff.start_at < window_end, TimeOff.end_at > window_start
+            )
+        ):
+            days[off.agent_id].time_off.append((off.start_at, off.end_at))
+        query = (
+            select(Booking)
+            .where(
+                Booking.agent_id.in_(ids),
+                Booking.status.in_(ACTIVE_STATUSES),
+                # Lower bound keeps this an index range scan on (agent_id, occupied_start).
+                and_(Booking.occupied_start > window_start - MAX_OCCUPANCY, Booking.occupied_start < window_end),
+                Booking.occupied_end > window_start,
+            )
+            .execution_options(populate_existing=True)
+        )
+        if exclude_booking_ids:
+            query = query.where(Booking.id.not_in(exclude_booking_ids))
+        for booking in session.scalars(query):
+            agent_day = days[booking.agent_id]
+            agent_day.bookings.append(booking)
+            if day_start <= booking.start_at < day_end:
+                agent_day.day_count += 1
+    return DayPlan(spec, location, day, list(days.values()), tz)
+
+
+def resolve_local_edge(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """A working-hours edge as an instant; an edge inside a skipped hour moves to the
+    first instant after the gap, so the interval stays as long as the clock allows."""
+    instant = resolve_local(day, at, tz)
+    if instant is not None:
+        return instant
+    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+
+
+def default_location(session: Session) -> Location:
+    location = session.scalars(
+        select(Location).where(Location.active.is_(True)).order_by(Location.is_default.desc(), Location.id)
+    ).first()
+    if location is None:
+        raise NotFound("No location is set up yet.")
+    return location
+
+
+@dataclass
+class Availability:
+    date: date
+    service_id: int
+    agent_id: int | str
+    location_id: int
+    duration: int
+    slots: list[Slot]
+
+    @property
+    def available_slots(self) -> list[str]:
+        return [s.time for s in self.slots]
+
+
+def available_slots(
+    session: Session,
+    *,
+    service_id: object,
+    day: object,
+    now: datetime,
+    agent_id: object = "any",
+    duration: object = None,
+    location_id: object = None,
+    exclude_booking_id: int | None = None,
+) -> Availability:
+    """The free start times of one local day for one service.
+
+    Raises ValidationFailed for bad parameters and NotFound for unknown ids.
+    """
+    errors = FieldErrors()
+    sid = as_id(errors, "service_id", service_id)
+    try:
+        the_day = parse_date(day)
+    except ValueError:
+        errors.add("date", "Expected a date as YYYY-MM-DD.")
+        the_day = None
+    agent = parse_agent_choice(errors, "agent_id", agent_id)
+    minutes = None if duration in (None, "") else as_int(errors, "duration", duration, lo=5, hi=24 * 60)
+    loc_id = None if location_id in (None, "") else as_id(errors, "location_id", location_id)
+    errors.raise_if_any("The availability request is not valid.")
+    assert sid is not None and the_day is not None
+    service = session.get(Service, sid)
+    if service is None or not service.active:
+        raise NotFound(f"Service with ID {sid} was not found")
+    location = resolve_location(session, loc_id)
+    spec = SlotSpec.for_services([service], minutes or service.duration_minutes)
+    agents = candidate_agents(session, spec.service_ids, location.id, agent)
+    if agent is not None and not agents:
+        raise NotFound(f"Agent with ID {agent} does not offer this service here")
+    plan = plan_day(
+        session, spec, location, the_day, agents,
+        exclude_booking_ids=(exclude_booking_id,) if exclude_booking_id else (),
+    )
+    interval = load_settings(session).slot_interval_minutes
+    return Availability(
+        date=the_day,
+        service_id=service.id,
+        agent_id=agent if agent is not None else "any",
+        location_id=location.id,
+        duration=spec.duration,
+        slots=plan.slots(now, interval),
+    )
+
+
+def parse_agent_choice(errors: FieldErrors, path: str, value: object) -> int | None:
+    """An agent id, or None for automatic assignment ("any", -1 or nothing)."""
+    if value in (None, "", "any", -1, "-1"):
+        return None
+    return as_id(errors, path, value)
+
+
+def resolve_location(session: Session, location_id: int | None) -> Location:
+    if location_id is None:
+        return default_location(session)
+    location = session.get(Location, location_id)
+    if location is None or not location.active:
+        raise NotFound(f"Location with ID {location_id} was not found")
+    return location
+

@@ -1,0 +1,178 @@
+"""How write services become atomic, and the database backstops behind them.
+
+Every write service starts with `begin_write()`, which serialises writers that could
+clash (same agents, same discount code) before anything is read for the re-check:
+
+* PostgreSQL: `SELECT ... FOR UPDATE` on the agent rows and the discount-code row,
+  ids sorted so two writers never wait on each other in opposite orders.
+* SQLite: `BEGIN IMMEDIATE`, which takes the database's single write lock at the start
+  of the transaction, so a second writer waits (busy timeout) instead of reading a state
+  that is about to change. SQLAlchemy ignores `with_for_update()` on SQLite, so this is
+  the lock there.
+
+Behind the locks, the schema refuses a double booking or an overused code by itself,
+so a bug in the application layer still cannot produce one (see BACKSTOPS). Their
+violations are translated back into the domain's own errors.
+
+`session.info["locks_enabled"] = False` turns the locks off; it exists only so the
+concurrency tests can show that the race is real (pretix's pairs of tests).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .errors import DiscountCodeExhausted, DomainError, EmailTaken, SlotUnavailable
+from .models import Agent, DiscountCode
+from .models.enums import ACTIVE_STATUSES, sql_in
+
+_ACTIVE = sql_in(list(ACTIVE_STATUSES))
+
+
+@dataclass(frozen=True)
+class Backstop:
+    name: str
+    create: str
+    drop: str
+
+
+# The overlap rule: two active bookings of one agent may overlap only when they share a
+# slot (same service and start, capacity > 1) and then never on the same seat.
+PG_BACKSTOPS = (
+    Backstop(
+        "xc_bookings_agent_no_overlap",
+        "ALTER TABLE bookings ADD CONSTRAINT xc_bookings_agent_no_overlap EXCLUDE USING gist "
+        "(agent_id WITH =, tstzrange(occupied_start, occupied_end, '[)') WITH &&, slot_key WITH <>) "
+        f"WHERE (status IN {_ACTIVE})",
+        "ALTER TABLE bookings DROP CONSTRAINT IF EXISTS xc_bookings_agent_no_overlap",
+    ),
+    Backstop(
+        "uq_bookings_agent_slot_seat",
+        "CREATE UNIQUE INDEX uq_bookings_agent_slot_seat ON bookings (agent_id, slot_key, seat) "
+        f"WHERE status IN {_ACTIVE}",
+        "DROP INDEX IF EXISTS uq_bookings_agent_slot_seat",
+    ),
+    Backstop(
+        "ck_discount_codes_within_max_uses",
+        "ALTER TABLE discount_codes ADD CONSTRAINT ck_discount_codes_within_max_uses "
+        "CHECK (max_uses IS NULL OR uses_count <= max_uses)",
+        "ALTER TABLE discount_codes DROP CONSTRAINT IF EXISTS ck_discount_codes_within_max_uses",
+    ),
+    Backstop(
+        "ck_discount_codes_balance_not_negative",
+        "ALTER TABLE discount_codes ADD CONSTRAINT ck_discount_codes_balance_not_negative "
+        "CHECK (balance IS NULL OR balance >= 0)",
+        "ALTER TABLE discount_codes DROP CONSTRAINT IF EXISTS ck_discount_codes_balance_not_negative",
+    ),
+)
+
+_SQLITE_OVERLAP = (
+    "SELECT RAISE(ABORT, 'slot_unavailable') WHERE EXISTS ("
+    " SELECT 1 FROM bookings b WHERE b.agent_id = NEW.agent_id"
+    f" AND b.status IN {_ACTIVE} AND b.id IS NOT NEW.id"
+    " AND b.occupied_start < NEW.occupied_end AND b.occupied_end > NEW.occupied_start"
+    " AND (b.slot_key <> NEW.slot_key OR b.seat = NEW.seat));"
+)
+
+# SQLite stores the UTC instants as ISO text of one fixed width, so text comparison is
+# time comparison.
+SQLITE_BACKSTOPS = (
+    Backstop(
+        "tr_bookings_no_overlap_insert",
+        "CREATE TRIGGER tr_bookings_no_overlap_insert BEFORE INSERT ON bookings "
+        f"WHEN NEW.status IN {_ACTIVE} BEGIN {_SQLITE_OVERLAP} END",
+        "DROP TRIGGER IF EXISTS tr_bookings_no_overlap_insert",
+    ),
+    Backstop(
+        "tr_bookings_no_overlap_update",
+        "CREATE TRIGGER tr_bookings_no_overlap_update BEFORE UPDATE ON bookings "
+        f"WHEN NEW.status IN {_ACTIVE} BEGIN {_SQLITE_OVERLAP} END",
+        "DROP TRIGGER IF EXISTS tr_bookings_no_overlap_update",
+    ),
+    Backstop(
+        "tr_discount_codes_limits",
+        "CREATE TRIGGER tr_discount_codes_limits BEFORE UPDATE ON discount_codes "
+        "WHEN (NEW.max_uses IS NOT NULL AND NEW.uses_count > NEW.max_uses) "
+        "OR (NEW.balance IS NOT NULL AND NEW.balance < 0) "
+        "BEGIN SELECT RAISE(ABORT, 'discount_code_exhausted'); END",
+        "DROP TRIGGER IF EXISTS tr_discount_codes_limits",
+    ),
+)
+
+
+def backstops_for(dialect_name: str) -> tuple[Backstop, ...]:
+    return PG_BACKSTOPS if dialect_name == "postgresql" else SQLITE_BACKSTOPS
+
+
+def install_backstops(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("CREATE EXTENSION IF NOT EXISTS btree_gist"))
+    for backstop in backstops_for(connection.dialect.name):
+        connection.execute(text(backstop.create))
+
+
+def drop_backstops(connection: Connection) -> None:
+    for backstop in backstops_for(connection.dialect.name):
+        connection.execute(text(backstop.drop))
+
+
+def locks_enabled(session: Session) -> bool:
+    return bool(session.info.get("locks_enabled", True))
+
+
+def begin_write(
+    session: Session, *, agent_ids: Iterable[int] = (), discount_code_ids: Iterable[int] = ()
+) -> None:
+    """Start a write transaction holding the locks a booking change needs.
+
+    Must be called before the reads that the change re-checks. Raises nothing itself;
+    waiting for a lock is bounded by the database's lock/busy timeout.
+    """
+    if not locks_enabled(session):
+        return
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        # pysqlite opens its own (deferred) transaction only at the first write; if that
+        # has happened we already hold the write lock.
+        if raw is not None and not raw.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    agents = sorted(set(agent_ids))
+    if agents:
+        session.execute(
+            select(Agent.id).where(Agent.id.in_(agents)).order_by(Agent.id).with_for_update()
+        ).all()
+    codes = sorted(set(discount_code_ids))
+    if codes:
+        session.execute(
+            select(DiscountCode.id)
+            .where(DiscountCode.id.in_(codes))
+            .order_by(DiscountCode.id)
+            .with_for_update()
+        ).all()
+
+
+def lock_more(session: Session, *, agent_ids: Iterable[int] = (), discount_code_ids: Iterable[int] = ()) -> None:
+    """Lock further rows inside a transaction begun with begin_write (PostgreSQL only;
+    on SQLite the transaction already holds the database's write lock)."""
+    if locks_enabled(session) and session.connection().dialect.name == "postgresql":
+        begin_write(session, agent_ids=agent_ids, discount_code_ids=discount_code_ids)
+
+
+def translate_integrity_error(exc: IntegrityError) -> DomainError | None:
+    """The domain error a backstop's violation stands for, or None for a real bug."""
+    text_ = str(exc.orig).lower()
+    if "slot_unavailable" in text_ or "xc_bookings_agent_no_overlap" in text_ or (
+        "uq_bookings_agent_slot_seat" in text_
+    ) or "bookings.agent_id, bookings.slot_key, bookings.seat" in text_:
+        return SlotUnavailable("That time is no longer available for this agent.")
+    if "discount_code_exhausted" in text_ or "ck_discount_codes_" in text_:
+        return DiscountCodeExhausted("This discount code has been used up.")
+    if "users.email" in text_ or "uq_users_email" in text_:
+        return EmailTaken("That e-mail address belongs to another customer.")
+    return None

@@ -1,0 +1,163 @@
+"""Answers to custom fields, checked by the field's type."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from .errors import FieldErrors
+from .inputs import FieldAnswer
+from .models import CustomField, FieldType, field_services
+from .validation import as_id
+
+MAX_ANSWER = 5000
+
+
+@dataclass
+class CleanAnswer:
+    field: CustomField
+    value: str | None
+    options: list[dict[str, Any]] | None
+
+
+def fields_for_services(session: Session, service_ids: list[int], *, include_staff: bool) -> list[CustomField]:
+    """The active fields that apply to any of the services, in display order."""
+    query = (
+        select(CustomField)
+        .where(
+            CustomField.active.is_(True),
+            CustomField.id.in_(select(field_services.c.field_id).where(field_services.c.service_id.in_(service_ids))),
+        )
+        .options(selectinload(CustomField.options))
+        .order_by(CustomField.position, CustomField.id)
+    )
+    fields = list(session.scalars(query))
+    return [f for f in fields if include_staff or not f.staff_only]
+
+
+def clean_answers(
+    fields: list[CustomField], answers: list[FieldAnswer] | None, errors: FieldErrors, *, enforce_required: bool
+) -> list[CleanAnswer]:
+    """Validate answers against the fields that apply; each problem goes to
+    custom_fields[i] (or custom_fields for a missing required answer)."""
+    by_id = {f.id: f for f in fields}
+    if answers is None:
+        answers = []
+    if not isinstance(answers, list):
+        errors.add("custom_fields", "Must be a list.")
+        return []
+    clean: list[CleanAnswer] = []
+    answered: set[int] = set()
+    for i, answer in enumerate(answers):
+        path = f"custom_fields[{i}]"
+        fid = as_id(errors, f"{path}.id", answer.id)
+        if fid is None:
+            continue
+        field = by_id.get(fid)
+        if field is None:
+            errors.add(f"{path}.id", f"There is no question with id {fid} for the chosen services.")
+            continue
+        if fid in answered:
+            errors.add(f"{path}.id", "This question is answered twice.")
+            continue
+        answered.add(fid)
+        result = _clean_one(field, answer, errors, path)
+        if result is not None:
+            clean.append(result)
+    if enforce_required:
+        given = {c.field.id for c in clean if _is_answered(c)}
+        for field in fields:
+            if field.required and field.id not in given and field.id not in _failed_ids(errors, answers):
+                errors.add(f"custom_fields.{field.id}", f"Please answer: {field.label}")
+    return clean
+
+
+def _failed_ids(errors: FieldErrors, answers: list[FieldAnswer]) -> set[Any]:
+    return {a.id for i, a in enumerate(answers) if any(k.startswith(f"custom_fields[{i}]") for k in errors.errors)}
+
+
+def _is_answered(answer: CleanAnswer) -> bool:
+    if answer.options is not None:
+        return bool(answer.options)
+    if answer.field.field_type == FieldType.CHECKBOX:
+        return answer.value == "true"
+    return bool(answer.value)
+
+
+def _clean_one(field: CustomField, answer: FieldAnswer, errors: FieldErrors, path: str) -> CleanAnswer | None:
+    kind = FieldType(field.field_type)
+    if kind.has_options:
+        if answer.values is None or answer.value is not None:
+            errors.add(path, f"{field.label}: give the chosen options as values: [{{id, other}}].")
+            return None
+        if not isinstance(answer.values, list):
+            errors.add(f"{path}.values", "Must be a list.")
+            return None
+        if kind != FieldType.CHECKBOXES and len(answer.values) > 1:
+            errors.add(f"{path}.values", f"{field.label}: choose one option.")
+            return None
+        options = {o.id: o for o in field.options}
+        chosen: list[dict[str, Any]] = []
+        for j, item in enumerate(answer.values):
+            oid = as_id(errors, f"{path}.values[{j}].id", item.id)
+            if oid is None:
+                return None
+            option = options.get(oid)
+            if option is None:
+                errors.add(f"{path}.values[{j}].id", f"{field.label}: there is no option with id {oid}.")
+                return None
+            if any(c["id"] == oid for c in chosen):
+                errors.add(f"{path}.values[{j}].id", "This option is chosen twice.")
+                return None
+            other = item.other
+            if other is not None and not isinstance(other, str):
+                errors.add(f"{path}.values[{j}].other", "Must be text.")
+                return None
+            other = (other or "").strip() or None
+            if other and not option.allows_other:
+                errors.add(f"{path}.values[{j}].other", f"{option.label} takes no other text.")
+                return None
+            if other and len(other) > MAX_ANSWER:
+                errors.add(f"{path}.values[{j}].other", f"Must be at most {MAX_ANSWER} characters.")
+                return None
+            chosen.append({"id": oid, "label": option.label, "other": other})
+        return CleanAnswer(field, None, chosen)
+    if answer.values is not None:
+        errors.add(path, f"{field.label}: give the answer as value, a string.")
+        return None
+    value = answer.value
+    if not isinstance(value, str):
+        errors.add(f"{path}.value", "Must be text.")
+        return None
+    value = value.strip()
+    if len(value) > MAX_ANSWER:
+        errors.add(f"{path}.value", f"Must be at most {MAX_ANSWER} characters.")
+        return None
+    if value and kind == FieldType.SINGLE_LINE and "\n" in value:
+        errors.add(f"{path}.value", f"{field.label}: one line only.")
+        return None
+    if value and kind == FieldType.DATE:
+        try:
+            date.fromisoformat(value)
+            if len(value) != 10:
+                raise ValueError
+        except ValueError:
+            errors.add(f"{path}.value", f"{field.label}: expected a date as YYYY-MM-DD.")
+            return None
+    if value and kind == FieldType.DATETIME:
+        try:
+            if len(value) != 19 or value[10] != "T":
+                raise ValueError
+            datetime.fromisoformat(value)
+        except ValueError:
+            errors.add(f"{path}.value", f"{field.label}: expected a date-time as YYYY-MM-DDTHH:MM:SS.")
+            return None
+    if kind == FieldType.CHECKBOX:
+        if value not in ("true", "false", ""):
+            errors.add(f"{path}.value", f"{field.label}: expected true or false.")
+            return None
+        value = value or "false"
+    return CleanAnswer(field, value, None)

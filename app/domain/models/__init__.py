@@ -1,0 +1,44 @@
+"""The domain's SQLAlchemy models, one module per aggregate."""
+from .agents import Agent, TimeOff, WorkingHours, agent_locations, agent_services
+from .base import Base, FixedDecimal, UTCDateTime, utcnow
+from .bookings import (
+    Booking,
+    BookingEvent,
+    BookingExtra,
+    BookingFieldValue,
+    BookingLine,
+    BookingParameter,
+    BookingSeries,
+)
+from .catalog import (
+    CustomField,
+    CustomFieldOption,
+    Extra,
+    Frequency,
+    Location,
+    PricingParameter,
+    Service,
+    extra_services,
+    field_services,
+    parameter_services,
+    service_locations,
+)
+from .discounts import DiscountCode, DiscountRedemption, discount_code_services
+from .enums import (
+    ACTIVE_STATUSES,
+    AmountType,
+    ApiScope,
+    BookingStatus,
+    DiscountKind,
+    FieldType,
+    FieldVisibility,
+    OutboxStatus,
+    PaymentMethod,
+    PricingMode,
+    Role,
+)
+from .outbox import OutboxMessage
+from .settings import Setting
+from .users import ApiKey, CustomerToken, User
+
+__all__ = [name for name in dir() if not name.startswith("_")]

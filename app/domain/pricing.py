@@ -1,0 +1,349 @@
+"""Prices, computed once here for the booking form's live summary, the price-estimate
+API and the stored booking, so the three agree to the cent.
+
+Order (product.md): service lines (fixed price, or hourly rate x workers x minutes / 60)
++ extras x quantity + pricing parameters x quantity; minus the frequency discount; minus
+the discount code; minus gift-card balance; never below zero; plus tip. Every amount is
+a Decimal rounded half-up to the cent at the step that produces it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from . import discounts
+from .errors import FieldErrors, ValidationFailed
+from .inputs import ServiceLineInput
+from .models import DiscountCode, DiscountKind, Extra, Frequency, PricingParameter, Service
+from .validation import as_bool, as_id, as_int, as_money
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+MAX_TIP = "100000"
+MAX_LINES = 20
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class PricedExtra:
+    extra: Extra
+    quantity: int
+    recurring: bool
+
+    @property
+    def amount(self) -> Decimal:
+        return cents(self.extra.price * self.quantity)
+
+    @property
+    def minutes(self) -> int:
+        return self.extra.minutes * self.quantity
+
+
+@dataclass
+class PricedParameter:
+    parameter: PricingParameter
+    quantity: int
+
+    @property
+    def amount(self) -> Decimal:
+        return cents(self.parameter.price * self.quantity)
+
+    @property
+    def minutes(self) -> int:
+        return self.parameter.minutes * self.quantity
+
+
+@dataclass
+class PricedLine:
+    service: Service
+    workers: int
+    minutes: int
+    extras: list[PricedExtra] = field(default_factory=list)
+    parameters: list[PricedParameter] = field(default_factory=list)
+
+    @property
+    def amount(self) -> Decimal:
+        """The service itself, without extras and parameters."""
+        if self.service.is_hourly:
+            return cents(self.service.price * self.workers * self.minutes / 60)
+        return cents(self.service.price)
+
+    @property
+    def total(self) -> Decimal:
+        return self.amount + sum((e.amount for e in self.extras), ZERO) + sum(
+            (p.amount for p in self.parameters), ZERO
+        )
+
+    @property
+    def duration(self) -> int:
+        return self.minutes + sum(e.minutes for e in self.extras) + sum(p.minutes for p in self.parameters)
+
+
+@dataclass
+class Quote:
+    lines: list[PricedLine]
+    frequency: Frequency | None
+    code: DiscountCode | None
+    tip: Decimal
+    tip_recurring: bool
+    subtotal: Decimal
+    frequency_discount: Decimal
+    discount: Decimal
+    gift_card: Decimal
+    total: Decimal
+
+    @property
+    def duration(self) -> int:
+        return sum(line.duration for line in self.lines)
+
+    @property
+    def service_ids(self) -> list[int]:
+        return [line.service.id for line in self.lines]
+
+    def breakdown(self) -> dict[str, str]:
+        return {
+            "subtotal": str(self.subtotal),
+            "frequency_discount": str(self.frequency_discount),
+            "discount": str(self.discount),
+            "gift_card": str(self.gift_card),
+            "tip": str(self.tip),
+            "total": str(self.total),
+        }
+
+
+def price_lines(
+    lines: list[PricedLine],
+    *,
+    frequency: Frequency | None,
+    code: DiscountCode | None,
+    tip: Decimal,
+    tip_recurring: bool = False,
+) -> Quote:
+    """Apply the price rules to already validated lines."""
+    subtotal = sum((line.total for line in lines), ZERO)
+    percent = frequency.discount_percent if frequency is not None else ZERO
+    frequency_discount = cents(subtotal * percent / 100)
+    after_frequency = subtotal - frequency_discount
+    discount = gift_card = ZERO
+    if code is not None:
+        if code.kind == DiscountKind.GIFTCARD:
+            gift_card = min(code.balance or ZERO, after_frequency)
+        else:
+            # A code limited to some services discounts only their share of the price.
+            if code.services:
+                allowed = {s.id for s in code.services}
+                share = sum((ln.total for ln in lines if ln.service.id in allowed), ZERO)
+                base = share - cents(share * percent / 100)
+            else:
+                base = after_frequency
+            discount = discounts.code_reduction(code, base)
+    total = max(after_frequency - discount - gift_card, ZERO) + tip
+    return Quote(
+        lines=lines,
+        frequency=frequency,
+        code=code,
+        tip=tip,
+        tip_recurring=tip_recurring,
+        subtotal=subtotal,
+        frequency_discount=frequency_discount,
+        discount=discount,
+        gift_card=gift_card,
+        total=cents(total),
+    )
+
+
+def repeat_quote(first: Quote) -> Quote:
+    """The price of a later occurrence of a series: extras that do not recur and the tip
+    (unless tip_recurring) are left out; the discount code applies to the first only."""
+    lines = [replace(line, extras=[e for e in line.extras if e.recurring]) for line in first.lines]
+    tip = first.tip if first.tip_recurring else ZERO
+    return price_lines(lines, frequency=first.frequency, code=None, tip=tip, tip_recurring=first.tip_recurring)
+
+
+def load_lines(session: Session, inputs: list[ServiceLineInput], errors: FieldErrors, *, staff: bool) -> list[PricedLine]:
+    """Validate service lines against the catalog; problems go to `errors` by path."""
+    if not isinstance(inputs, list) or not inputs:
+        errors.add("services", "Choose at least one service.")
+        return []
+    if len(inputs) > MAX_LINES:
+        errors.add("services", f"At most {MAX_LINES} services in one booking.")
+        return []
+    ids = [as_id(errors, f"services[{i}].id", line.id) for i, line in enumerate(inputs)]
+    wanted = {i for i in ids if i is not None}
+    services = {
+        s.id: s
+        for s in session.scalars(
+            select(Service)
+            .where(Service.id.in_(wanted))
+            .options(
+                selectinload(Service.extras),
+                selectinload(Service.parameters),
+            )
+        )
+    }
+    lines: list[PricedLine] = []
+    seen: set[int] = set()
+    for i, (line_input, service_id) in enumerate(zip(inputs, ids, strict=True)):
+        path = f"services[{i}]"
+        if service_id is None:
+            continue
+        service = services.get(service_id)
+        if service is None or (not service.active and not staff):
+            errors.add(f"{path}.id", f"There is no service with id {service_id}.")
+            continue
+        if service_id in seen:
+            errors.add(f"{path}.id", "This service is already in the booking.")
+            continue
+        seen.add(service_id)
+        workers, minutes = 1, service.duration_minutes
+        hourly = line_input.hourly
+        if service.is_hourly:
+            if hourly is None:
+                errors.add(f"{path}.hourly", "Say how many workers and for how long.")
+                continue
+            workers = as_int(errors, f"{path}.hourly.quantity", hourly.quantity, lo=1, hi=100)
+            minutes = as_int(errors, f"{path}.hourly.minutes", hourly.minutes, lo=30, hi=1440, multiple_of=30)
+            if workers is None or minutes is None:
+                continue
+        elif hourly is not None:
+            errors.add(f"{path}.hourly", f"{service.name} has a fixed price; it takes no hours.")
+            continue
+        line = PricedLine(service=service, workers=workers, minutes=minutes)
+        line.extras = _load_extras(line_input, service, errors, path)
+        line.parameters = _load_parameters(line_input, service, errors, path)
+        lines.append(line)
+    return lines
+
+
+def _load_extras(line_input: ServiceLineInput, service: Service, errors: FieldErrors, path: str) -> list[PricedExtra]:
+    if line_input.extras is None:
+        return []
+    if not isinstance(line_input.extras, list):
+        errors.add(f"{path}.extras", "Must be a list.")
+        return []
+    offered = {e.id: e for e in service.extras if e.active}
+    priced: list[PricedExtra] = []
+    seen: set[int] = set()
+    for j, item in enumerate(line_input.extras):
+        epath = f"{path}.extras[{j}]"
+        extra_id = as_id(errors, f"{epath}.id", item.id)
+        if extra_id is None:
+            continue
+        extra = offered.get(extra_id)
+        if extra is None:
+            errors.add(f"{epath}.id", f"There is no extra with id {extra_id} for {service.name}.")
+            continue
+        if extra_id in seen:
+            errors.add(f"{epath}.id", "This extra is listed twice.")
+            continue
+        seen.add(extra_id)
+        quantity = as_int(errors, f"{epath}.quantity", item.quantity, lo=1, hi=min(10000, extra.max_quantity))
+        recurring = as_bool(errors, f"{epath}.recurring", item.recurring, default=extra.recurring)
+        if quantity is None or recurring is None:
+            continue
+        priced.append(PricedExtra(extra=extra, quantity=quantity, recurring=recurring and extra.recurring))
+    return priced
+
+
+def _load_parameters(line_input: ServiceLineInput, service: Service, errors: FieldErrors, path: str) -> list[PricedParameter]:
+    if line_input.pricing_parameters is None:
+        return []
+    if not isinstance(line_input.pricing_parameters, list):
+        errors.add(f"{path}.pricing_parameters", "Must be a list.")
+        return []
+    offered = {p.id: p for p in service.parameters if p.active}
+    priced: list[PricedParameter] = []
+    seen: set[int] = set()
+    for j, item in enumerate(line_input.pricing_parameters):
+        ppath = f"{path}.pricing_parameters[{j}]"
+        parameter_id = as_id(errors, f"{ppath}.id", item.id)
+        if parameter_id is None:
+            continue
+        parameter = offered.get(parameter_id)
+        if parameter is None:
+            errors.add(f"{ppath}.id", f"There is no pricing parameter with id {parameter_id} for {service.name}.")
+            continue
+        if parameter_id in seen:
+            errors.add(f"{ppath}.id", "This pricing parameter is listed twice.")
+            continue
+        seen.add(parameter_id)
+        quantity = as_int(
+            errors, f"{ppath}.quantity", item.quantity, lo=parameter.min_quantity, hi=parameter.max_quantity
+        )
+        if quantity is not None:
+            priced.append(PricedParameter(parameter=parameter, quantity=quantity))
+    return priced
+
+
+def load_frequency(session: Session, frequency_id: object, errors: FieldErrors) -> Frequency | None:
+    if frequency_id is None:
+        return None
+    fid = as_id(errors, "frequency_id", frequency_id)
+    if fid is None:
+        return None
+    frequency = session.get(Frequency, fid)
+    if frequency is None or not frequency.active:
+        errors.add("frequency_id", f"There is no frequency with id {fid}.")
+        return None
+    return frequency
+
+
+def estimate(
+    session: Session,
+    *,
+    services: list[ServiceLineInput],
+    frequency_id: object = None,
+    discount_code: object = None,
+    tip: object = 0,
+    tip_recurring: object = False,
+    customer_id: int | None = None,
+    now: datetime,
+    staff: bool = False,
+) -> Quote:
+    """The price of a booking without creating it (booking form, price-estimate API).
+
+    Raises ValidationFailed for bad lines, DiscountCodeInvalid/Exhausted for a code that
+    cannot be used.
+    """
+    errors = FieldErrors()
+    quote_inputs = read_price_inputs(session, services, frequency_id, tip, tip_recurring, errors, staff=staff)
+    errors.raise_if_any()
+    lines, frequency, tip_amount, tip_rec = quote_inputs
+    code = None
+    if discount_code not in (None, ""):
+        code = resolve_code(session, discount_code, lines=lines, customer_id=customer_id, now=now)
+    return price_lines(lines, frequency=frequency, code=code, tip=tip_amount, tip_recurring=tip_rec)
+
+
+def read_price_inputs(
+    session: Session,
+    services: list[ServiceLineInput],
+    frequency_id: object,
+    tip: object,
+    tip_recurring: object,
+    errors: FieldErrors,
+    *,
+    staff: bool,
+) -> tuple[list[PricedLine], Frequency | None, Decimal, bool]:
+    lines = load_lines(session, services, errors, staff=staff)
+    frequency = load_frequency(session, frequency_id, errors)
+    tip_amount = as_money(errors, "tip", 0 if tip in (None, "") else tip, hi=MAX_TIP) or ZERO
+    tip_rec = bool(as_bool(errors, "tip_recurring", tip_recurring))
+    return lines, frequency, tip_amount, tip_rec
+
+
+def resolve_code(
+    session: Session, code_text: object, *, lines: list[PricedLine], customer_id: int | None, now: datetime
+) -> DiscountCode:
+    if not isinstance(code_text, str) or not 1 <= len(code_text.strip()) <= 255:
+        raise ValidationFailed("The discount code is not valid.", {"discount_code": "Must be a code of 1-255 characters."})
+    code = discounts.load_code(session, code_text)
+    discounts.check_usable(session, code, service_ids=[ln.service.id for ln in lines], customer_id=customer_id, now=now)
+    return code

@@ -1,0 +1,40 @@
+"""Business settings: defaults from configuration, overridden by rows an admin saved."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import Setting
+
+
+@dataclass(frozen=True)
+class Settings:
+    business_name: str = "Sparkle & Fix"
+    default_timezone: str = "America/New_York"
+    slot_interval_minutes: int = 30
+    horizon_weeks: int = 12
+    cancellation_cutoff_hours: int = 24
+    reminder_hours: int = 24
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> Settings:
+        known = {f.name: f.type for f in fields(cls)}
+        kwargs: dict[str, Any] = {}
+        for name in known:
+            if name in values and values[name] is not None:
+                default = getattr(cls, name)
+                kwargs[name] = int(values[name]) if isinstance(default, int) else str(values[name])
+        return cls(**kwargs)
+
+
+def load_settings(session: Session) -> Settings:
+    """The settings in force: the session's configured defaults, then saved rows."""
+    base: Settings = session.info.get("settings_defaults") or Settings()
+    rows = {s.key: s.value for s in session.scalars(select(Setting))}
+    if not rows:
+        return base
+    merged = {f.name: getattr(base, f.name) for f in fields(Settings)} | rows
+    return replace(base, **Settings.from_mapping(merged).__dict__)

@@ -1,0 +1,52 @@
+"""The booking status transition table (api.md), as data, and the one check on it."""
+from __future__ import annotations
+
+from .actor import Actor
+from .errors import InvalidStatusTransition
+from .models import BookingStatus as S
+
+TRANSITIONS: dict[S, frozenset[S]] = {
+    S.PENDING: frozenset({S.APPROVED, S.CANCELLED}),
+    S.APPROVED: frozenset({S.COMPLETED, S.CANCELLED, S.NO_SHOW}),
+    S.CANCELLED: frozenset({S.PENDING, S.APPROVED}),
+    S.COMPLETED: frozenset({S.CANCELLED}),
+    S.NO_SHOW: frozenset({S.APPROVED, S.CANCELLED}),
+}
+
+# Transitions only an admin may make.
+ADMIN_ONLY: frozenset[tuple[S, S]] = frozenset({(S.COMPLETED, S.CANCELLED)})
+
+# What a customer may do to their own booking.
+CUSTOMER_ALLOWED: frozenset[tuple[S, S]] = frozenset({(S.PENDING, S.CANCELLED), (S.APPROVED, S.CANCELLED)})
+
+
+def allowed_transitions(current: str, actor: Actor) -> list[S]:
+    """The statuses `actor` may move a booking from `current` to, in table order."""
+    now = S(current)
+    result = []
+    for target in TRANSITIONS[now]:
+        if (now, target) in ADMIN_ONLY and not actor.is_admin:
+            continue
+        if actor.is_customer and (now, target) not in CUSTOMER_ALLOWED:
+            continue
+        result.append(target)
+    order = list(S)
+    return sorted(result, key=order.index)
+
+
+def check_transition(current: str, target: str, actor: Actor) -> S:
+    """The target status if `actor` may make the move; raises InvalidStatusTransition."""
+    try:
+        wanted = S(target)
+    except ValueError:
+        raise InvalidStatusTransition(
+            f"Unknown status {target!r}; use one of {', '.join(s.value for s in S)}.",
+            {"status": "Unknown status."},
+        ) from None
+    if wanted not in allowed_transitions(current, actor):
+        if wanted in TRANSITIONS[S(current)] and (S(current), wanted) in ADMIN_ONLY:
+            message = f"Only an admin can change a {current} booking to {wanted}."
+        else:
+            message = f"A {current} booking cannot be changed to {wanted}."
+        raise InvalidStatusTransition(message, {"status": message})
+    return wanted

@@ -1,0 +1,1 @@
+"""Server-rendered pages: thin layers over app.domain."""
