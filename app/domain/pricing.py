@@ -202,24 +202,28 @@ def load_lines(session: Session, inputs: list[ServiceLineInput], errors: FieldEr
             errors.add(f"{path}.id", "This service is already in the booking.")
             continue
         seen.add(service_id)
-        workers, minutes = 1, service.duration_minutes
-        hourly = line_input.hourly
-        if service.is_hourly:
-            if hourly is None:
-                errors.add(f"{path}.hourly", "Say how many workers and for how long.")
-                continue
-            workers = as_int(errors, f"{path}.hourly.quantity", hourly.quantity, lo=1, hi=100)
-            minutes = as_int(errors, f"{path}.hourly.minutes", hourly.minutes, lo=30, hi=1440, multiple_of=30)
-            if workers is None or minutes is None:
-                continue
-        elif hourly is not None:
-            errors.add(f"{path}.hourly", f"{service.name} has a fixed price; it takes no hours.")
-            continue
-        line = PricedLine(service=service, workers=workers, minutes=minutes)
-        line.extras = _load_extras(line_input, service, errors, path)
-        line.parameters = _load_parameters(line_input, service, errors, path)
-        lines.append(line)
+        before = len(errors.errors)
+        workers, minutes = _read_hours(line_input, service, errors, path)
+        extras = _load_extras(line_input, service, errors, path)
+        parameters = _load_parameters(line_input, service, errors, path)
+        if len(errors.errors) == before and workers is not None and minutes is not None:
+            lines.append(PricedLine(service=service, workers=workers, minutes=minutes, extras=extras, parameters=parameters))
     return lines
+
+
+def _read_hours(line_input: ServiceLineInput, service: Service, errors: FieldErrors, path: str) -> tuple[int | None, int | None]:
+    """Workers and minutes: from `hourly` for an hourly service, else 1 and its duration."""
+    hourly = line_input.hourly
+    if not service.is_hourly:
+        if hourly is not None:
+            errors.add(f"{path}.hourly", f"{service.name} has a fixed price; it takes no hours.")
+        return 1, service.duration_minutes
+    if hourly is None:
+        errors.add(f"{path}.hourly", "Say how many workers and for how long.")
+        return None, None
+    workers = as_int(errors, f"{path}.hourly.quantity", hourly.quantity, lo=1, hi=100)
+    minutes = as_int(errors, f"{path}.hourly.minutes", hourly.minutes, lo=30, hi=1440, multiple_of=30)
+    return workers, minutes
 
 
 def _load_extras(line_input: ServiceLineInput, service: Service, errors: FieldErrors, path: str) -> list[PricedExtra]:

@@ -165,7 +165,8 @@ class Frequency(Base):
         CheckConstraint(
             "interval_unit IS NULL OR interval_unit IN ('week', 'month')", name="interval_unit_known"
         ),
-        CheckConstraint("discount_percent >= 0 AND discount_percent <= 100", name="percent_range"),
+        # Stored in hundredths of a percent (FixedDecimal), so 100% is 10000.
+        CheckConstraint("discount_percent >= 0 AND discount_percent <= 10000", name="percent_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

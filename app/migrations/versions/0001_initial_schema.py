@@ -72,7 +72,7 @@ def upgrade() -> None:
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.CheckConstraint("interval_unit IS NULL OR interval_unit IN ('week', 'month')", name=op.f('ck_frequencies_interval_unit_known')),
-    sa.CheckConstraint('discount_percent >= 0 AND discount_percent <= 100', name=op.f('ck_frequencies_percent_range')),
+    sa.CheckConstraint('discount_percent >= 0 AND discount_percent <= 10000', name=op.f('ck_frequencies_percent_range')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_frequencies'))
     )
     op.create_table('locations',
