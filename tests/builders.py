@@ -144,3 +144,13 @@ def basic_setup(session: Session, tz: str = "America/New_York", **service_kw: An
     a = agent(session, [svc], loc)
     session.commit()
     return loc, svc, a
+
+
+def table_counts(session: Session) -> dict[str, int]:
+    """Rows per table, to show that a refused request wrote nothing."""
+    from sqlalchemy import func, select
+
+    from app.domain.models import Base
+
+    session.rollback()
+    return {t.name: session.scalar(select(func.count()).select_from(t)) or 0 for t in Base.metadata.sorted_tables}
