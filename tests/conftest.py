@@ -62,14 +62,18 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def db_url(template_db: str, tmp_path: Path) -> str:
     if ON_POSTGRES:
         engine = make_engine(template_db)
-        tables = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
         with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            _empty_tables(conn)
         engine.dispose()
         return template_db
     target = tmp_path / "test.sqlite3"
     shutil.copyfile(template_db, target)
     return f"sqlite:///{target}"
+
+
+def _empty_tables(conn) -> None:
+    tables = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
+    conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture
@@ -112,13 +116,20 @@ def now() -> datetime:
 
 
 @pytest.fixture
-def without_backstops(app) -> Iterator[None]:
+def without_backstops(app, session: Session) -> Iterator[None]:
     """Drop the database backstops for one test, and put them back after it."""
     engine = app.extensions["engine"]
+    session.close()
     with engine.begin() as conn:
         drop_backstops(conn)
     yield
+    # The DDL needs the tables to itself: end the test's own transaction first.
+    session.close()
     with engine.begin() as conn:
+        # What the unprotected test wrote breaks the rules the backstops enforce, and
+        # PostgreSQL checks existing rows when a constraint is added: clear them first.
+        if ON_POSTGRES:
+            _empty_tables(conn)
         drop_backstops(conn)
         install_backstops(conn)
 
