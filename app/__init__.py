@@ -43,6 +43,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     cli.init_app(app)
 
+    from .domain.settings import load_settings
+
+    @app.context_processor
+    def _business() -> dict[str, Any]:
+        return {"business_name": load_settings(db.get_session()).business_name}
+
     if app.config.get("OUTBOX_WORKER"):
         from .worker import start_outbox_worker
 

@@ -9,7 +9,7 @@ import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .db import session_factory
 from .domain import accounts, notifications
@@ -113,6 +113,7 @@ def notifications_send_reminders() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Fill the database with a demo business (once) and print the demo logins."""
     from .domain import demo

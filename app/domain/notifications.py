@@ -19,6 +19,7 @@ from typing import Protocol
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from .concurrency import begin_write
 from .models import ACTIVE_STATUSES, Booking, OutboxMessage, OutboxStatus
 from .settings import load_settings
 from .timeutil import zone
@@ -110,6 +111,8 @@ def queue_reminders(session: Session, *, now: datetime) -> int:
 
     Idempotent: a booking is reminded once (reminder_sent_at). Returns how many were queued.
     """
+    # Two runs at once must not both remind: serialise like any other write.
+    begin_write(session)
     hours = load_settings(session).reminder_hours
     due = list(
         session.scalars(

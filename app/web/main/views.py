@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from ...db import get_session
 from ...domain.models import Location, Service
-from ...domain.settings import load_settings
 
 bp = Blueprint("main", __name__)
 
@@ -18,9 +17,7 @@ def home() -> str:
         select(Service).where(Service.active.is_(True)).order_by(Service.position, Service.name)
     ).all()
     locations = session.scalars(select(Location).where(Location.active.is_(True)).order_by(Location.name)).all()
-    return render_template(
-        "main/home.html", services=services, locations=locations, business_name=load_settings(session).business_name
-    )
+    return render_template("main/home.html", services=services, locations=locations)
 
 
 @bp.get("/healthz")
