@@ -33,7 +33,7 @@ test-postgres: $(BIN)/.installed
 	fi
 
 bench: $(BIN)/.installed
-	$(BIN)/python bench/availability.py
+	$(BIN)/python -m bench.availability
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -33,7 +33,7 @@ from .availability import (
     plan_day,
     resolve_location,
 )
-from .concurrency import begin_write, lock_more, translate_integrity_error
+from .concurrency import begin_write, is_lock_failure, lock_more, translate_integrity_error
 from .errors import (
     BookingNotFound,
     Conflict,
@@ -119,6 +119,13 @@ def write_transaction(session: Session) -> Iterator[None]:
     except StaleDataError as exc:
         session.rollback()
         raise Conflict("Someone else changed this booking at the same moment; reload and try again.") from exc
+    except OperationalError as exc:
+        # A deadlock (two moves locking each other's agents) or a lock wait that timed
+        # out: nothing was written, and trying again is the right answer.
+        session.rollback()
+        if is_lock_failure(exc):
+            raise Conflict("The schedule is busy with another change right now; please try again.") from exc
+        raise
     except BaseException:
         session.rollback()
         raise

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from .errors import DiscountCodeExhausted, DomainError, EmailTaken, SlotUnavailable
@@ -176,3 +176,9 @@ def translate_integrity_error(exc: IntegrityError) -> DomainError | None:
     if "users.email" in text_ or "uq_users_email" in text_:
         return EmailTaken("That e-mail address belongs to another customer.")
     return None
+
+
+def is_lock_failure(exc: OperationalError) -> bool:
+    """A deadlock or serialization failure (PostgreSQL), or a busy timeout (SQLite)."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return sqlstate in ("40P01", "40001", "55P03") or "database is locked" in str(exc.orig)
