@@ -8,9 +8,11 @@ a Decimal rounded half-up to the cent at the step that produces it.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -226,61 +228,48 @@ def _read_hours(line_input: ServiceLineInput, service: Service, errors: FieldErr
     return workers, minutes
 
 
+def _pick(items: object, offered: dict[int, Any], errors: FieldErrors, path: str, noun: str, service: Service) -> Iterator[tuple[str, Any, Any]]:
+    """(path, catalog object, input) for each listed item that exists for the service and
+    is not listed twice; the others are reported."""
+    if items is None:
+        return
+    if not isinstance(items, list):
+        errors.add(path, "Must be a list.")
+        return
+    seen: set[int] = set()
+    for j, item in enumerate(items):
+        item_path = f"{path}[{j}]"
+        item_id = as_id(errors, f"{item_path}.id", item.id)
+        if item_id is None:
+            continue
+        found = offered.get(item_id)
+        if found is None:
+            errors.add(f"{item_path}.id", f"There is no {noun} with id {item_id} for {service.name}.")
+        elif item_id in seen:
+            errors.add(f"{item_path}.id", f"This {noun} is listed twice.")
+        else:
+            seen.add(item_id)
+            yield item_path, found, item
+
+
 def _load_extras(line_input: ServiceLineInput, service: Service, errors: FieldErrors, path: str) -> list[PricedExtra]:
-    if line_input.extras is None:
-        return []
-    if not isinstance(line_input.extras, list):
-        errors.add(f"{path}.extras", "Must be a list.")
-        return []
     offered = {e.id: e for e in service.extras if e.active}
     priced: list[PricedExtra] = []
-    seen: set[int] = set()
-    for j, item in enumerate(line_input.extras):
-        epath = f"{path}.extras[{j}]"
-        extra_id = as_id(errors, f"{epath}.id", item.id)
-        if extra_id is None:
-            continue
-        extra = offered.get(extra_id)
-        if extra is None:
-            errors.add(f"{epath}.id", f"There is no extra with id {extra_id} for {service.name}.")
-            continue
-        if extra_id in seen:
-            errors.add(f"{epath}.id", "This extra is listed twice.")
-            continue
-        seen.add(extra_id)
-        quantity = as_int(errors, f"{epath}.quantity", item.quantity, lo=1, hi=min(10000, extra.max_quantity))
-        recurring = as_bool(errors, f"{epath}.recurring", item.recurring, default=extra.recurring)
-        if quantity is None or recurring is None:
-            continue
-        priced.append(PricedExtra(extra=extra, quantity=quantity, recurring=recurring and extra.recurring))
+    for item_path, extra, item in _pick(line_input.extras, offered, errors, f"{path}.extras", "extra", service):
+        quantity = as_int(errors, f"{item_path}.quantity", item.quantity, lo=1, hi=min(10000, extra.max_quantity))
+        recurring = as_bool(errors, f"{item_path}.recurring", item.recurring, default=extra.recurring)
+        if quantity is not None and recurring is not None:
+            priced.append(PricedExtra(extra=extra, quantity=quantity, recurring=recurring and extra.recurring))
     return priced
 
 
 def _load_parameters(line_input: ServiceLineInput, service: Service, errors: FieldErrors, path: str) -> list[PricedParameter]:
-    if line_input.pricing_parameters is None:
-        return []
-    if not isinstance(line_input.pricing_parameters, list):
-        errors.add(f"{path}.pricing_parameters", "Must be a list.")
-        return []
     offered = {p.id: p for p in service.parameters if p.active}
     priced: list[PricedParameter] = []
-    seen: set[int] = set()
-    for j, item in enumerate(line_input.pricing_parameters):
-        ppath = f"{path}.pricing_parameters[{j}]"
-        parameter_id = as_id(errors, f"{ppath}.id", item.id)
-        if parameter_id is None:
-            continue
-        parameter = offered.get(parameter_id)
-        if parameter is None:
-            errors.add(f"{ppath}.id", f"There is no pricing parameter with id {parameter_id} for {service.name}.")
-            continue
-        if parameter_id in seen:
-            errors.add(f"{ppath}.id", "This pricing parameter is listed twice.")
-            continue
-        seen.add(parameter_id)
-        quantity = as_int(
-            errors, f"{ppath}.quantity", item.quantity, lo=parameter.min_quantity, hi=parameter.max_quantity
-        )
+    for item_path, parameter, item in _pick(
+        line_input.pricing_parameters, offered, errors, f"{path}.pricing_parameters", "pricing parameter", service
+    ):
+        quantity = as_int(errors, f"{item_path}.quantity", item.quantity, lo=parameter.min_quantity, hi=parameter.max_quantity)
         if quantity is not None:
             priced.append(PricedParameter(parameter=parameter, quantity=quantity))
     return priced

@@ -3,24 +3,14 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Time
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime
-from .catalog import Location, Service
+from .catalog import Location, Service, link_table
 
-agent_services = Table(
-    "agent_services",
-    Base.metadata,
-    Column("agent_id", ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True),
-    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
-)
-agent_locations = Table(
-    "agent_locations",
-    Base.metadata,
-    Column("agent_id", ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True),
-    Column("location_id", ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True),
-)
+agent_services = link_table("agent_services", ("agent_id", "agents"), ("service_id", "services"))
+agent_locations = link_table("agent_locations", ("agent_id", "agents"), ("location_id", "locations"))
 
 
 class Agent(Base):

@@ -11,29 +11,22 @@ from .base import Base, FixedDecimal, Money
 from .enums import FieldType, FieldVisibility, PricingMode, sql_in
 
 
-def _link(name: str, left: str, right: str) -> Table:
+def link_table(name: str, left: tuple[str, str], right: tuple[str, str]) -> Table:
+    """A many-to-many table: (column, referenced table) on each side."""
     return Table(
         name,
         Base.metadata,
-        Column(f"{left}_id", ForeignKey(f"{left}s.id", ondelete="CASCADE"), primary_key=True),
-        Column(f"{right}_id", ForeignKey(f"{right}s.id", ondelete="CASCADE"), primary_key=True),
+        *(
+            Column(column, ForeignKey(f"{table}.id", ondelete="CASCADE"), primary_key=True)
+            for column, table in (left, right)
+        ),
     )
 
 
-service_locations = _link("service_locations", "service", "location")
-extra_services = _link("extra_services", "extra", "service")
-parameter_services = Table(
-    "parameter_services",
-    Base.metadata,
-    Column("parameter_id", ForeignKey("pricing_parameters.id", ondelete="CASCADE"), primary_key=True),
-    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
-)
-field_services = Table(
-    "custom_field_services",
-    Base.metadata,
-    Column("field_id", ForeignKey("custom_fields.id", ondelete="CASCADE"), primary_key=True),
-    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
-)
+service_locations = link_table("service_locations", ("service_id", "services"), ("location_id", "locations"))
+extra_services = link_table("extra_services", ("extra_id", "extras"), ("service_id", "services"))
+parameter_services = link_table("parameter_services", ("parameter_id", "pricing_parameters"), ("service_id", "services"))
+field_services = link_table("custom_field_services", ("field_id", "custom_fields"), ("service_id", "services"))
 
 
 class Location(Base):

@@ -4,18 +4,15 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, FixedDecimal, Money, UTCDateTime, utcnow
-from .catalog import Service
+from .catalog import Service, link_table
 from .enums import AmountType, DiscountKind, sql_in
 
-discount_code_services = Table(
-    "discount_code_services",
-    Base.metadata,
-    Column("discount_code_id", ForeignKey("discount_codes.id", ondelete="CASCADE"), primary_key=True),
-    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+discount_code_services = link_table(
+    "discount_code_services", ("discount_code_id", "discount_codes"), ("service_id", "services")
 )
 
 
