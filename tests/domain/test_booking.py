@@ -544,3 +544,46 @@ def test_book_this_again_only_from_the_customers_own_booking(session, now, setup
         create_booking(session, request, actor=b.customer_actor(stranger), now=now)
     # The same answer whether the booking exists or not: nothing is revealed.
     assert someone_elses.value.details == unknown.value.details == {"original_booking_id": "This is not one of your bookings."}
+
+
+@pytest.mark.parametrize(
+    ("changes", "code", "path"),
+    [
+        (BookingChanges(start_date="tomorrow"), "validation_failed", "start_date"),
+        (BookingChanges(start_time="9am"), "validation_failed", "start_time"),
+        (BookingChanges(start_at="2026-11-24T10:00:00"), "validation_failed", "start_at"),
+        (BookingChanges(duration="long"), "validation_failed", "duration"),
+        (BookingChanges(duration=-30), "validation_failed", "duration"),
+        (BookingChanges(status="done"), "invalid_status_transition", "status"),
+        (BookingChanges(service_id=999), "validation_failed", "service_id"),
+        (BookingChanges(agent_id="somebody"), "validation_failed", "agent_id"),
+        (BookingChanges(location_id=[1]), "validation_failed", "location_id"),
+        (BookingChanges(customer_id=999), "validation_failed", "customer_id"),
+        (BookingChanges(customer={"email": "nope"}), "validation_failed", "customer.email"),
+        (BookingChanges(customer={"nickname": "Cas"}), "validation_failed", "customer.nickname"),
+        (BookingChanges(customer="Casey"), "validation_failed", "customer"),
+        (BookingChanges(price="-1"), "validation_failed", "price"),
+        (BookingChanges(price="ten"), "validation_failed", "price"),
+        (BookingChanges(notes=12), "validation_failed", "notes"),
+        (BookingChanges(start_date="2026-11-20"), "past_date", "start_time"),
+    ],
+)
+def test_bad_changes_are_refused_with_a_stable_code_and_change_nothing(session, now, setup, changes, code, path):
+    _, svc, _ = setup
+    booking = make(session, svc, now)
+    before = b.table_counts(session)
+    with pytest.raises(DomainError) as info:
+        update_booking(session, booking.id, changes, actor=b.STAFF, now=now)
+    assert info.value.code == code
+    assert path in info.value.details
+    assert b.table_counts(session) == before
+    session.expire_all()
+    unchanged = session.get(Booking, booking.id)
+    assert (unchanged.version, unchanged.start_at, unchanged.total) == (1, booking.start_at, Decimal("100.00"))
+
+
+def test_cancel_scope_must_be_known(session, now, setup):
+    _, svc, _ = setup
+    booking = make(session, svc, now)
+    with pytest.raises(ValidationFailed):
+        cancel_booking(session, booking.id, actor=b.STAFF, now=now, scope="everything")
