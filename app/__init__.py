@@ -39,6 +39,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth_loader.init_app(app)
     app.register_blueprint(main.bp)
 
+    from . import api
+
+    api.init_app(app)
+
     from . import cli
 
     cli.init_app(app)

@@ -52,6 +52,7 @@ from .fields import CleanAnswer, clean_answers, fields_for_services
 from .inputs import BookingRequest, CustomerInput, ExtraInput, FieldAnswer, HourlyInput, OptionAnswer, ParameterInput, ServiceLineInput
 from .models import (
     ACTIVE_STATUSES,
+    Agent,
     Booking,
     BookingExtra,
     BookingFieldValue,
@@ -162,6 +163,11 @@ def create_booking(session: Session, request: BookingRequest, *, actor: Actor, n
     """
     with write_transaction(session):
         return _create(session, request, actor, now)
+
+
+def create_in_transaction(session: Session, request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResult:
+    """create_booking inside a transaction the caller owns and commits (bulk create)."""
+    return _create(session, request, actor, now)
 
 
 def _create(session: Session, request: BookingRequest, actor: Actor, now: datetime) -> BookingResult:
@@ -601,8 +607,21 @@ def update_booking(
     """
     with write_transaction(session):
         begin_write(session)
-        booking = _load_for_change(session, booking_id, actor, now, expected_version)
+        booking = _load_for_change(
+            session, booking_id, actor, now, expected_version, also_lock=_agents_a_change_may_need(session, changes)
+        )
         return _apply(session, booking, changes, actor, now, notify)
+
+
+def _agents_a_change_may_need(session: Session, changes: BookingChanges) -> list[int]:
+    """Agents a move could land on, locked together with the booking's own agent (ids
+    sorted, one statement) so two moves between the same agents cannot deadlock."""
+    if changes.agent_id is UNSET:
+        return []
+    chosen = parse_agent_choice(FieldErrors(), "agent_id", changes.agent_id)
+    if chosen is not None:
+        return [chosen]
+    return list(session.scalars(select(Agent.id).where(Agent.active.is_(True))))
 
 
 def change_status(
@@ -656,7 +675,9 @@ def cancel_booking(
         return targets
 
 
-def _load_for_change(session: Session, booking_id: object, actor: Actor, now: datetime, expected_version: int | None) -> Booking:
+def _load_for_change(
+    session: Session, booking_id: object, actor: Actor, now: datetime, expected_version: int | None, also_lock: list[int] | None = None
+) -> Booking:
     errors = FieldErrors()
     bid = as_id(errors, "id", booking_id)
     if bid is None:
@@ -667,7 +688,7 @@ def _load_for_change(session: Session, booking_id: object, actor: Actor, now: da
     if booking is None or (actor.is_customer and booking.customer_id != actor.id):
         raise BookingNotFound(bid)
     # PostgreSQL: serialise with other writers of this agent, then re-read.
-    lock_more(session, agent_ids=[booking.agent_id])
+    lock_more(session, agent_ids=[booking.agent_id, *(also_lock or [])])
     session.refresh(booking)
     if expected_version is not None and expected_version != booking.version:
         raise PreconditionFailed(

@@ -205,7 +205,7 @@ def load_lines(session: Session, inputs: list[ServiceLineInput], errors: FieldEr
             continue
         seen.add(service_id)
         before = len(errors.errors)
-        workers, minutes = _read_hours(line_input, service, errors, path)
+        workers, minutes = _read_hours(line_input, service, errors, path, staff=staff)
         extras = _load_extras(line_input, service, errors, path)
         parameters = _load_parameters(line_input, service, errors, path)
         if len(errors.errors) == before and workers is not None and minutes is not None:
@@ -213,7 +213,7 @@ def load_lines(session: Session, inputs: list[ServiceLineInput], errors: FieldEr
     return lines
 
 
-def _read_hours(line_input: ServiceLineInput, service: Service, errors: FieldErrors, path: str) -> tuple[int | None, int | None]:
+def _read_hours(line_input: ServiceLineInput, service: Service, errors: FieldErrors, path: str, *, staff: bool) -> tuple[int | None, int | None]:
     """Workers and minutes: from `hourly` for an hourly service, else 1 and its duration."""
     hourly = line_input.hourly
     if not service.is_hourly:
@@ -221,6 +221,10 @@ def _read_hours(line_input: ServiceLineInput, service: Service, errors: FieldErr
             errors.add(f"{path}.hourly", f"{service.name} has a fixed price; it takes no hours.")
         return 1, service.duration_minutes
     if hourly is None:
+        if staff:
+            # Staff and integrations may book an hourly service like a fixed one:
+            # one worker for the service's default length (or the duration they give).
+            return 1, service.duration_minutes
         errors.add(f"{path}.hourly", "Say how many workers and for how long.")
         return None, None
     workers = as_int(errors, f"{path}.hourly.quantity", hourly.quantity, lo=1, hi=100)

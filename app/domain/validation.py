@@ -40,8 +40,11 @@ def as_int(
     return value
 
 
+MAX_ID = 2**31 - 1  # the largest id a PostgreSQL integer column holds
+
+
 def as_id(errors: FieldErrors, path: str, value: Any) -> int | None:
-    return as_int(errors, path, value, lo=1)
+    return as_int(errors, path, value, lo=1, hi=MAX_ID)
 
 
 def as_money(errors: FieldErrors, path: str, value: Any, *, lo: str = "0", hi: str | None = None) -> Decimal | None:

@@ -1,0 +1,93 @@
+"""The JSON API at /api/v1 (shared/spec/api.md): LatePoint-style staff endpoints with
+X-API-Key, Launch27-style customer endpoints with a bearer token.
+
+Error statuses: field errors, invalid transitions, past dates, invalid codes and "too
+late" are 422 on every endpoint; malformed JSON and too many bulk items are 400."""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from ..domain.errors import DomainError
+from ..extensions import csrf
+from .auth import bearer_token
+from .responses import domain_error, error
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# The API authenticates by header only, never by cookie: no CSRF token needed.
+csrf.exempt(bp)
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+              413: "payload_too_large", 415: "unsupported_media_type", 429: "rate_limited"}
+
+
+def api_client_key() -> str:
+    """Rate limits count per API key or bearer token, else per address."""
+    secret = request.headers.get("X-API-Key") or bearer_token()
+    if secret:
+        return "client:" + hashlib.sha256(secret.encode()).hexdigest()[:32]
+    return "addr:" + get_remote_address()
+
+
+limiter = Limiter(key_func=api_client_key, strategy="fixed-window", headers_enabled=True)
+# Every API request counts against its client's budget (API_RATE_LIMIT).
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=api_client_key)(bp)
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(bp.url_prefix or "/api/v1")
+
+
+def init_app(app: Flask) -> None:
+    from . import availability, bookings, catalog, customer, openapi  # noqa: F401  (routes)
+
+    app.config.setdefault("API_RATE_LIMIT", "600 per minute")
+    app.config.setdefault("LOGIN_RATE_LIMIT", "10 per minute")
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        from .. import ratelimit  # noqa: F401  (registers the portaldb:// storage)
+
+        app.config["RATELIMIT_STORAGE_URI"] = "portaldb://"
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"engine": app.extensions["engine"]}
+    limiter.init_app(app)
+    app.register_blueprint(bp)
+
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError) -> Any:
+        if not is_api_request():
+            raise exc
+        return domain_error(exc)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Any:
+        if not is_api_request():
+            return exc
+        code = HTTP_CODES.get(exc.code or 500, "error")
+        headers = {}
+        if exc.code == 429:
+            retry = getattr(exc, "retry_after", None) or 60
+            headers["Retry-After"] = str(int(retry))
+            return error(code, "Too many requests; slow down and try again shortly.", 429, headers=headers)
+        if exc.code == 405:
+            headers["Allow"] = ", ".join(sorted(getattr(exc, "valid_methods", None) or []))
+        return error(code, exc.description or code, exc.code or 500, headers=headers)
+
+    @app.errorhandler(OperationalError)
+    def _database_down(exc: OperationalError) -> Any:
+        if is_api_request():
+            return error("service_unavailable", "The database is not available; try again shortly.", 503, headers={"Retry-After": "5"})
+        raise exc
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Any:
+        if isinstance(exc, HTTPException):
+            return _http_error(exc)
+        app.logger.exception("unhandled error")
+        if is_api_request():
+            return error("internal_error", "Something went wrong on our side; nothing was changed.", 500)
+        return InternalServerError()

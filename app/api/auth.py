@@ -1,0 +1,91 @@
+"""Who is calling: an API key (X-API-Key) or a customer's bearer token. Never the
+browser session cookie, so the API needs no CSRF token and a forged cross-site request
+gets 401."""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import g, request
+
+from ..db import get_session
+from ..domain import accounts
+from ..domain.actor import Actor
+from ..domain.models import ApiKey, ApiScope, Role
+from .responses import error
+
+
+@dataclass(frozen=True)
+class Client:
+    actor: Actor
+    owner: str  # idempotency and rate-limit key: "key:<id>" or "user:<id>"
+    api_key: ApiKey | None = None
+
+    @property
+    def can_write(self) -> bool:
+        return self.api_key is None or self.api_key.scope == ApiScope.WRITE
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def identify() -> Client | None:
+    session = get_session()
+    secret = request.headers.get("X-API-Key", "").strip()
+    if secret:
+        key = accounts.authenticate_api_key(session, secret, now=now())
+        return Client(Actor.for_api_key(key), f"key:{key.id}", key) if key else None
+    token = bearer_token()
+    if token:
+        user = accounts.authenticate_token(session, token, now=now())
+        if user is not None and user.role == Role.CUSTOMER:
+            return Client(Actor.for_user(user), f"user:{user.id}")
+    return None
+
+
+def client() -> Client:
+    return g.api_client
+
+
+def _guard(kind: str, write: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            found = identify()
+            if found is None:
+                return error("unauthorized", "Send a valid X-API-Key header or Authorization: Bearer token.", 401,
+                             headers={"WWW-Authenticate": 'Bearer realm="api"'})
+            if kind == "staff" and not found.actor.is_staff:
+                return error("forbidden", "This endpoint needs an API key.", 403)
+            if kind == "customer" and not found.actor.is_customer:
+                return error("forbidden", "This endpoint needs a customer's bearer token.", 403)
+            if write and not found.can_write:
+                return error("forbidden", "This API key can only read; use a key with the write scope.", 403)
+            g.api_client = found
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def staff(write: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return _guard("staff", write)
+
+
+def customer() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return _guard("customer", True)
+
+
+def anyone() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return _guard("any", False)

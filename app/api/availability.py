@@ -1,0 +1,71 @@
+"""GET /availability: free start times for one day or several."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import request
+
+from ..db import get_session
+from ..domain.availability import available_slots
+from ..domain.errors import FieldErrors
+from ..domain.models import Location
+from ..domain.timeutil import parse_date, zone
+from ..domain.validation import as_int
+from . import bp
+from .auth import anyone, now
+from .responses import success
+
+
+def _day(result: Any, tz: Any) -> dict[str, Any]:
+    by_agent: dict[str, list[str]] = {}
+    for slot in result.slots:
+        for agent_id in slot.agent_ids:
+            by_agent.setdefault(str(agent_id), []).append(slot.time)
+    return {
+        "date": result.date.isoformat(),
+        "available_slots": result.available_slots,
+        "slots": [{"time": s.time, "start_at": s.start_at.astimezone(tz).isoformat()} for s in result.slots],
+        "slots_by_agent": by_agent,
+    }
+
+
+@bp.get("/availability")
+@anyone()
+def availability() -> Any:
+    args = request.args
+    errors = FieldErrors()
+    days = as_int(errors, "days", args.get("days", "1"), lo=1, hi=14) or 1
+    try:
+        first = parse_date(args.get("date"))
+    except (ValueError, TypeError):
+        errors.add("date", "Expected a date as YYYY-MM-DD.")
+        first = None
+    errors.raise_if_any("The availability request is not valid.")
+    assert first is not None
+    session = get_session()
+    results = [
+        available_slots(
+            session,
+            service_id=args.get("service_id"),
+            day=first + timedelta(days=offset),
+            now=now(),
+            agent_id=args.get("agent_id", "any"),
+            duration=args.get("duration"),
+            location_id=args.get("location_id"),
+        )
+        for offset in range(days)
+    ]
+    head = results[0]
+    tz = zone(session.get(Location, head.location_id).timezone)  # type: ignore[union-attr]
+    data: dict[str, Any] = {
+        "date": head.date.isoformat(),
+        "service_id": head.service_id,
+        "agent_id": head.agent_id,
+        "location_id": head.location_id,
+        "duration": head.duration,
+        **{k: v for k, v in _day(head, tz).items() if k != "date"},
+    }
+    if days > 1:
+        data["days"] = [_day(r, tz) for r in results]
+    return success(data)

@@ -1,0 +1,42 @@
+"""The Idempotency-Key header on POST and PUT (api.md, Conventions)."""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, request
+
+from ..db import get_session
+from ..domain import idempotency
+from ..domain.errors import DomainError
+from .auth import client, now
+from .responses import domain_error
+
+
+def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        key = request.headers.get("Idempotency-Key")
+        if key is None or request.method not in ("POST", "PUT", "PATCH"):
+            return view(*args, **kwargs)
+        owner = client().owner
+        session = get_session()
+        fingerprint = idempotency.request_fingerprint(request.method, request.path, request.get_data(cache=True))
+        replay = idempotency.claim(session, owner=owner, key=key, fingerprint=fingerprint, now=now())
+        if replay is not None:
+            return Response(replay.body, status=replay.status, mimetype="application/json", headers={"Idempotent-Replayed": "true"})
+        try:
+            response: Response = view(*args, **kwargs)
+        except DomainError as exc:
+            # A refused request is an answer too: replay it like a success.
+            session.rollback()
+            response = domain_error(exc)
+        except BaseException:
+            session.rollback()
+            idempotency.finish(session, owner=owner, key=key, status=500, body="")
+            raise
+        idempotency.finish(session, owner=owner, key=key, status=response.status_code, body=response.get_data(as_text=True))
+        return response
+
+    return wrapped

@@ -1,0 +1,156 @@
+"""JSON shapes of bookings and catalog objects (money as two-place strings)."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import object_session
+
+from ..domain.models import (
+    Agent,
+    Booking,
+    CustomField,
+    Extra,
+    Frequency,
+    Location,
+    PricingParameter,
+    Service,
+)
+from ..domain.queries import agent_ids_for_service
+from ..domain.timeutil import zone
+
+
+def money(value: Any) -> str:
+    return f"{value:.2f}"
+
+
+def booking(b: Booking, *, staff: bool = True) -> dict[str, Any]:
+    tz = zone(b.location.timezone)
+    start, end = b.start_at.astimezone(tz), b.end_at.astimezone(tz)
+    data: dict[str, Any] = {
+        "id": b.id,
+        "booking_code": b.booking_code,
+        "status": b.status,
+        "version": b.version,
+        "service_id": b.service_id,
+        "service_name": b.service.name,
+        "services": [
+            {
+                "id": line.service_id,
+                "name": line.name,
+                "pricing_mode": line.pricing_mode,
+                "unit_price": money(line.unit_price),
+                "hourly": {"quantity": line.workers, "minutes": line.minutes} if line.pricing_mode == "hourly" else None,
+                "amount": money(line.amount),
+                "duration": line.duration_minutes,
+                "extras": [
+                    {"id": e.extra_id, "name": e.name, "quantity": e.quantity, "unit_price": money(e.unit_price),
+                     "amount": money(e.amount), "recurring": e.recurring}
+                    for e in line.extras
+                ],
+                "pricing_parameters": [
+                    {"id": p.parameter_id, "name": p.name, "quantity": p.quantity, "unit_price": money(p.unit_price),
+                     "amount": money(p.amount)}
+                    for p in line.parameters
+                ],
+            }
+            for line in b.lines
+        ],
+        "agent_id": b.agent_id,
+        "agent_name": b.agent.name,
+        "location_id": b.location_id,
+        "customer_id": b.customer_id,
+        "customer": {
+            "first_name": b.customer.first_name,
+            "last_name": b.customer.last_name,
+            "email": b.customer.email,
+            "phone": b.customer.phone,
+        },
+        "start_date": start.date().isoformat(),
+        "start_time": start.strftime("%H:%M"),
+        "end_time": end.strftime("%H:%M"),
+        "start_at": start.isoformat(),
+        "end_at": end.isoformat(),
+        "duration": b.duration_minutes,
+        "arrival_window": b.arrival_window,
+        "price": {
+            "subtotal": money(b.subtotal),
+            "frequency_discount": money(b.frequency_discount),
+            "discount": money(b.discount),
+            "gift_card": money(b.gift_card),
+            "tip": money(b.tip),
+            "total": money(b.total),
+        },
+        "payment_method": b.payment_method,
+        "frequency_id": b.frequency_id,
+        "series_id": b.series_id,
+        "notes": b.customer_notes,
+        "address": {"address": b.address, "city": b.city, "state": b.state, "zip": b.zip, "phone": b.phone},
+        "custom_fields": [
+            {"id": v.field_id, "label": v.label, "value": v.value}
+            if v.options is None
+            else {"id": v.field_id, "label": v.label, "values": [{"id": o["id"], "label": o["label"], "other": o.get("other")} for o in v.options]}
+            for v in b.field_values
+            if staff or not v.staff_only
+        ],
+        "original_booking_id": b.original_booking_id,
+        "created_at": b.created_at.isoformat(),
+        "updated_at": b.updated_at.isoformat(),
+    }
+    if staff:
+        data["staff_notes"] = b.staff_notes
+    return data
+
+
+def service(s: Service) -> dict[str, Any]:
+    session = object_session(s)
+    return {
+        "id": s.id, "name": s.name, "description": s.description, "active": s.active,
+        "duration": s.duration_minutes, "price": money(s.price), "pricing_mode": s.pricing_mode,
+        "buffer_before": s.buffer_before_minutes, "buffer_after": s.buffer_after_minutes, "capacity": s.capacity,
+        "min_notice_minutes": s.min_notice_minutes, "max_days_ahead": s.max_days_ahead,
+        "location_ids": [loc.id for loc in s.locations],
+        "agent_ids": agent_ids_for_service(session, s.id) if session is not None else [],
+        "extra_ids": [e.id for e in s.extras], "pricing_parameter_ids": [p.id for p in s.parameters],
+        "custom_field_ids": [f.id for f in s.custom_fields],
+    }
+
+
+def extra(e: Extra) -> dict[str, Any]:
+    return {"id": e.id, "name": e.name, "description": e.description, "active": e.active, "price": money(e.price),
+            "minutes": e.minutes, "max_quantity": e.max_quantity, "recurring": e.recurring,
+            "service_ids": [s.id for s in e.services]}
+
+
+def pricing_parameter(p: PricingParameter) -> dict[str, Any]:
+    return {"id": p.id, "name": p.name, "active": p.active, "price": money(p.price), "minutes": p.minutes,
+            "min_quantity": p.min_quantity, "max_quantity": p.max_quantity, "service_ids": [s.id for s in p.services]}
+
+
+def custom_field(f: CustomField) -> dict[str, Any]:
+    return {"id": f.id, "name": f.label, "label": f.label, "active": f.active, "type": f.field_type,
+            "required": f.required, "visibility": f.visibility, "help_text": f.help_text,
+            "options": [{"id": o.id, "label": o.label, "allows_other": o.allows_other} for o in f.options],
+            "service_ids": [s.id for s in f.services]}
+
+
+def frequency(f: Frequency) -> dict[str, Any]:
+    return {"id": f.id, "name": f.name, "active": f.active, "recurs": f.recurs, "interval_unit": f.interval_unit,
+            "interval_count": f.interval_count, "discount_percent": money(f.discount_percent)}
+
+
+def location(loc: Location) -> dict[str, Any]:
+    return {"id": loc.id, "name": loc.name, "active": loc.active, "address": loc.address,
+            "timezone": loc.timezone, "is_default": loc.is_default}
+
+
+def agent(a: Agent) -> dict[str, Any]:
+    return {"id": a.id, "name": a.name, "active": a.active, "email": a.email, "phone": a.phone,
+            "service_ids": [s.id for s in a.services], "location_ids": [loc.id for loc in a.locations],
+            "working_hours": [{"weekday": w.weekday, "start": w.start_time.strftime("%H:%M"), "end": w.end_time.strftime("%H:%M")}
+                              for w in a.working_hours]}
+
+
+CATALOG_SERIALIZERS = {
+    "services": service, "extras": extra, "pricing_parameters": pricing_parameter, "custom_fields": custom_field,
+    "frequencies": frequency, "locations": location, "agents": agent,
+}

@@ -1,0 +1,60 @@
+"""Creating many bookings in one request (LatePoint's bulk create).
+
+All items are checked and placed inside one transaction, each in a savepoint: an item
+that fails (bad fields, unknown ids, a past date, no free agent, a clash with an
+earlier item of the same request) is rolled back to its savepoint and reported; the
+others are committed together at the end. Nothing is committed before every item has
+been checked, and a failed item leaves no rows behind.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import booking as booking_service
+from .actor import Actor
+from .concurrency import begin_write, lock_more
+from .errors import DomainError
+from .inputs import BookingRequest
+from .models import Agent, Booking
+
+MAX_ITEMS = 50
+
+
+class TooManyBookings(DomainError):
+    code = "too_many_bookings"
+    status = 400
+
+
+@dataclass
+class BulkResult:
+    created: list[tuple[int, Booking]] = field(default_factory=list)
+    failed: list[tuple[int, DomainError]] = field(default_factory=list)
+
+
+def create_bookings_bulk(session: Session, requests: list[BookingRequest], *, actor: Actor, now: datetime) -> BulkResult:
+    """Create up to MAX_ITEMS bookings; each item succeeds or fails on its own.
+
+    Raises TooManyBookings (nothing is created) for more than MAX_ITEMS items.
+    """
+    if len(requests) > MAX_ITEMS:
+        raise TooManyBookings(f"At most {MAX_ITEMS} bookings per request; this one has {len(requests)}.")
+    result = BulkResult()
+    with booking_service.write_transaction(session):
+        begin_write(session)
+        # A bulk import may touch any agent: lock them all, in id order, once.
+        lock_more(session, agent_ids=session.scalars(select(Agent.id).where(Agent.active.is_(True))).all())
+        for index, request in enumerate(requests):
+            savepoint = session.begin_nested()
+            try:
+                created = booking_service.create_in_transaction(session, request, actor=actor, now=now)
+            except DomainError as error:
+                savepoint.rollback()
+                result.failed.append((index, error))
+            else:
+                savepoint.commit()
+                result.created.append((index, created.booking))
+    return result

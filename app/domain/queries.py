@@ -1,0 +1,156 @@
+"""Reads the API and the pages share: filtered, paginated lists and single objects."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from .actor import Actor
+from .errors import BookingNotFound, FieldErrors, NotFound
+from .models import (
+    Agent,
+    Booking,
+    BookingLine,
+    BookingStatus,
+    CustomField,
+    Extra,
+    Frequency,
+    Location,
+    PricingParameter,
+    Service,
+    agent_services,
+)
+from .settings import load_settings
+from .timeutil import local_day_bounds, parse_date, zone
+from .validation import as_id, as_int
+
+T = TypeVar("T")
+MAX_PER_PAGE = 100
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def total_pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def read_paging(errors: FieldErrors, page: object, per_page: object) -> tuple[int, int]:
+    number = as_int(errors, "page", page or 1, lo=1, hi=1_000_000) or 1
+    size = as_int(errors, "per_page", per_page or 20, lo=1, hi=MAX_PER_PAGE) or 20
+    return number, size
+
+
+def paginate(session: Session, query: Select[Any], page: int, per_page: int) -> Page[Any]:
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
+    return Page(items, total, page, per_page)
+
+
+def _booking_query() -> Select[Any]:
+    return select(Booking).options(
+        selectinload(Booking.lines).selectinload(BookingLine.extras),
+        selectinload(Booking.lines).selectinload(BookingLine.parameters),
+        selectinload(Booking.field_values),
+        selectinload(Booking.customer),
+        selectinload(Booking.agent),
+        selectinload(Booking.service),
+        selectinload(Booking.location),
+    )
+
+
+def list_bookings(session: Session, filters: dict[str, Any], *, actor: Actor) -> Page[Booking]:
+    """Bookings, newest start first; customers see only their own.
+
+    Filters: status, agent_id, service_id, customer_id, from, to (local dates of the
+    default time zone, inclusive), page, per_page. Raises ValidationFailed.
+    """
+    errors = FieldErrors()
+    query = _booking_query().order_by(Booking.start_at.desc(), Booking.id.desc())
+    status = filters.get("status")
+    if status not in (None, ""):
+        if status not in [s.value for s in BookingStatus]:
+            errors.add("status", "Unknown status.")
+        else:
+            query = query.where(Booking.status == status)
+    for name, column in (("agent_id", Booking.agent_id), ("service_id", Booking.service_id), ("customer_id", Booking.customer_id)):
+        if filters.get(name) not in (None, ""):
+            value = as_id(errors, name, filters[name])
+            if value is not None:
+                query = query.where(column == value)
+    tz = zone(load_settings(session).default_timezone)
+    for name in ("from", "to"):
+        if filters.get(name) not in (None, ""):
+            try:
+                day = parse_date(filters[name])
+            except ValueError:
+                errors.add(name, "Expected a date as YYYY-MM-DD.")
+                continue
+            start, end = local_day_bounds(day, tz)
+            query = query.where(Booking.start_at >= start) if name == "from" else query.where(Booking.start_at < end)
+    if actor.is_customer:
+        query = query.where(Booking.customer_id == actor.id)
+    page, per_page = read_paging(errors, filters.get("page"), filters.get("per_page"))
+    errors.raise_if_any("The filters are not valid.")
+    return paginate(session, query, page, per_page)
+
+
+def get_booking(session: Session, booking_id: object, *, actor: Actor) -> Booking:
+    """One booking; another customer's is reported exactly like a missing one."""
+    errors = FieldErrors()
+    bid = as_id(errors, "id", booking_id)
+    booking = session.scalars(_booking_query().where(Booking.id == bid)).first() if bid else None
+    if booking is None or (actor.is_customer and booking.customer_id != actor.id):
+        raise BookingNotFound(booking_id)
+    return booking
+
+
+def series_of(session: Session, booking: Booking) -> list[Booking]:
+    if booking.series_id is None:
+        return [booking]
+    return list(session.scalars(select(Booking).where(Booking.series_id == booking.series_id).order_by(Booking.start_at)))
+
+
+CATALOG: dict[str, Any] = {
+    "services": (Service, [selectinload(Service.locations), selectinload(Service.extras), selectinload(Service.parameters), selectinload(Service.custom_fields)], Service.position),
+    "extras": (Extra, [selectinload(Extra.services)], Extra.id),
+    "pricing_parameters": (PricingParameter, [selectinload(PricingParameter.services)], PricingParameter.id),
+    "custom_fields": (CustomField, [selectinload(CustomField.options), selectinload(CustomField.services)], CustomField.position),
+    "frequencies": (Frequency, [], Frequency.position),
+    "locations": (Location, [], Location.id),
+    "agents": (Agent, [selectinload(Agent.services), selectinload(Agent.locations), selectinload(Agent.working_hours)], Agent.id),
+}
+
+
+def list_catalog(session: Session, kind: str, *, include_inactive: bool, page: object = 1, per_page: object = 100) -> Page[Any]:
+    model, options, order = CATALOG[kind]
+    errors = FieldErrors()
+    number, size = read_paging(errors, page, per_page)
+    errors.raise_if_any("The paging parameters are not valid.")
+    query = select(model).options(*options).order_by(order, model.id)
+    if not include_inactive:
+        query = query.where(model.active.is_(True))
+    return paginate(session, query, number, size)
+
+
+def get_catalog(session: Session, kind: str, object_id: object, *, include_inactive: bool) -> Any:
+    model, options, _ = CATALOG[kind]
+    errors = FieldErrors()
+    oid = as_id(errors, "id", object_id)
+    found = session.scalars(select(model).options(*options).where(model.id == oid)).first() if oid else None
+    if found is None or (not include_inactive and not found.active):
+        raise NotFound(f"{kind.rstrip('s').replace('_', ' ').capitalize()} with ID {object_id} was not found")
+    return found
+
+
+def agent_ids_for_service(session: Session, service_id: int) -> list[int]:
+    return list(session.scalars(select(agent_services.c.agent_id).where(agent_services.c.service_id == service_id).order_by(agent_services.c.agent_id)))
+
+
