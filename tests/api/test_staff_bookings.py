@@ -202,3 +202,26 @@ def test_unknown_routes_and_methods_answer_in_the_envelope(staff_api):
     wrong = staff_api("DELETE", "/availability")
     assert wrong.status_code == 405 and wrong.get_json()["error"]["code"] == "method_not_allowed"
     assert staff_api.get("/bookings/abc").status_code == 404
+
+
+def test_an_unexpected_error_is_a_json_500_and_changes_nothing(staff_api, catalog, monkeypatch, session):
+    import app.api.bookings as views
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views, "create_booking", explode)
+    response = staff_api.post("/bookings", staff_booking(catalog))
+    assert response.status_code == 500
+    assert response.get_json()["error"]["code"] == "internal_error"
+    assert session.scalar(select(func.count()).select_from(Booking)) == 0
+
+
+def test_a_database_that_is_down_is_a_json_503(tmp_path):
+    from app import create_app
+
+    down = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/nothing",
+                       "MAIL_DIR": str(tmp_path)})
+    response = down.test_client().get("/api/v1/services", headers={"X-API-Key": "bk_anything"})
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "service_unavailable" and response.headers["Retry-After"] == "5"

@@ -22,7 +22,7 @@ from tests import builders as b
 from tests.conftest import NOW
 
 WRITERS = 20
-ROUNDS = 5  # the unprotected race is timing-dependent: give it a few chances to show
+ROUNDS = 10  # the unprotected race is timing-dependent: give it several chances to show
 
 
 def _worker(url, locks, barrier, queue, request_kwargs):  # runs in a child process
