@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -19,6 +21,7 @@ from .concurrency import begin_write
 from .errors import EmailTaken, FieldErrors, NotFound
 from .inputs import CustomerInput
 from .models import ApiKey, ApiScope, CustomerToken, Role, User
+from .notifications import queue_message
 from .validation import as_email, as_text
 
 _hasher = PasswordHasher()
@@ -176,3 +179,122 @@ def revoke_token(session: Session, secret: str, *, now: datetime) -> bool:
     token.revoked_at = now
     session.commit()
     return True
+
+
+# --- customers' own accounts (web pages) -------------------------------------------------
+
+RESET_MAX_AGE = 2 * 3600
+PROFILE_FIELDS = {"first_name": 100, "last_name": 100, "phone": 40, "address": 255, "city": 100, "state": 40, "zip": 20}
+
+
+def register_customer(
+    session: Session, *, email: object, password: object, first_name: object, last_name: object, phone: object = "", now: datetime
+) -> User:
+    """A new customer account. An e-mail already known (also one staff booked for,
+    without a password) is refused: its owner sets a password by "forgot password",
+    which proves they read that mailbox. Raises ValidationFailed or EmailTaken."""
+    errors = FieldErrors()
+    as_text(errors, "first_name", first_name, max_length=100, required=True)
+    as_text(errors, "last_name", last_name, max_length=100, required=True)
+    errors.raise_if_any("Please check the highlighted fields.")
+    return create_user(
+        session, email=email, password=password, role=Role.CUSTOMER, first_name=first_name, last_name=last_name, phone=phone, now=now
+    )
+
+
+def authenticate_login(session: Session, email: object, password: object) -> User | None:
+    """The active user with this e-mail and password, or None (same work either way)."""
+    user = find_user_by_email(session, email) if isinstance(email, str) else None
+    ok = verify_password(user, password if isinstance(password, str) else "")
+    return user if ok and user is not None and user.active else None
+
+
+def update_profile(session: Session, user_id: int, values: dict[str, object], *, now: datetime) -> User:
+    """Change a user's own contact details. Raises ValidationFailed."""
+    errors = FieldErrors()
+    clean: dict[str, object] = {}
+    for name, limit in PROFILE_FIELDS.items():
+        if name in values:
+            clean[name] = as_text(errors, name, values[name], max_length=limit, required=name in ("first_name", "last_name"))
+    if "sms_notifications" in values:
+        clean["sms_notifications"] = bool(values["sms_notifications"])
+    errors.raise_if_any("Please check the highlighted fields.")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    for name, value in clean.items():
+        setattr(user, name, value)
+    session.commit()
+    return user
+
+
+def change_password(session: Session, user_id: int, *, current: object, new: object, now: datetime) -> User:
+    """Set a new password after checking the current one; other sessions end.
+    Raises ValidationFailed."""
+    user = session.get(User, user_id)
+    errors = FieldErrors()
+    if user is None or not verify_password(user, current if isinstance(current, str) else ""):
+        errors.add("current_password", "That is not your current password.")
+    if not isinstance(new, str) or len(new) < MIN_PASSWORD:
+        errors.add("new_password", f"Use at least {MIN_PASSWORD} characters.")
+    errors.raise_if_any("The password was not changed.")
+    assert user is not None and isinstance(new, str)
+    _set_password(user, new)
+    session.commit()
+    return user
+
+
+def _set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.session_version = (user.session_version or 1) + 1
+
+
+def _reset_serializer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="password-reset")
+
+
+def queue_password_reset(session: Session, email: object, *, secret: str, link_for: Callable[[str], str], now: datetime) -> None:
+    """E-mail a reset link if the address belongs to an active account. Says nothing
+    either way, so the answer does not reveal who has an account."""
+    user = find_user_by_email(session, email) if isinstance(email, str) else None
+    if user is None or not user.active:
+        return
+    token = _reset_serializer(secret).dumps({"uid": user.id, "v": user.session_version})
+    queue_message(
+        session,
+        topic="account.password_reset",
+        recipient=user.email,
+        subject="Reset your password",
+        body=f"Hello {user.full_name},\n\nTo choose a new password, open this link within two hours:\n\n"
+        f"{link_for(token)}\n\nIf you did not ask for this, ignore this message; your password stays as it is.\n",
+        now=now,
+    )
+    session.commit()
+
+
+def user_for_reset_token(session: Session, token: str, *, secret: str) -> User | None:
+    """The user a reset link is for, if it is genuine, fresh and unused."""
+    try:
+        data = _reset_serializer(secret).loads(token, max_age=RESET_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        return None
+    user = session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    if user is None or not user.active or user.session_version != data.get("v"):
+        return None
+    return user
+
+
+def reset_password(session: Session, token: str, new: object, *, secret: str, now: datetime) -> User:
+    """Set a password from a reset link; the link then stops working. Raises
+    ValidationFailed for a bad link or a too-short password."""
+    user = user_for_reset_token(session, token, secret=secret)
+    errors = FieldErrors()
+    if user is None:
+        errors.add("token", "This reset link is not valid any more; ask for a new one.")
+    if not isinstance(new, str) or len(new) < MIN_PASSWORD:
+        errors.add("password", f"Use at least {MIN_PASSWORD} characters.")
+    errors.raise_if_any("The password was not changed.")
+    assert user is not None and isinstance(new, str)
+    _set_password(user, new)
+    session.commit()
+    return user

@@ -18,15 +18,22 @@ class LoginUser:
         self.is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.user.id)
+        # The session version rides along: after a password change, sessions that
+        # carry the old number no longer load a user.
+        return f"{self.user.id}:{self.user.session_version}"
 
 
 def init_app(app: Flask) -> None:
-    login_manager.login_view = None
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "error"
 
     @login_manager.user_loader
     def load_user(user_id: str) -> LoginUser | None:
-        if not user_id.isdigit():
+        uid, _, version = user_id.partition(":")
+        if not uid.isdigit() or not version.isdigit():
             return None
-        user = get_session().get(User, int(user_id))
-        return LoginUser(user) if user is not None and user.active else None
+        user = get_session().get(User, int(uid))
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        return LoginUser(user)

@@ -184,3 +184,17 @@ def test_staff_bookings_of_a_customer_use_the_same_rules(staff_api, customer_api
     assert taken["status"] == "approved"
     assert both_busy.status_code == 409 and both_busy.get_json()["error"]["code"] == "slot_unavailable"
     assert session.scalar(select(func.count()).select_from(Booking)) == 2
+
+
+def test_a_used_up_code_is_409_discount_code_exhausted(customer_api, catalog, session):
+    from app.domain.models import DiscountCode
+
+    code = session.scalars(select(DiscountCode).where(DiscountCode.code == "SAVE10")).one()
+    code.max_uses = 1
+    session.commit()
+    first = customer_api.post("/customer/bookings", launch27_body(catalog, discount_code="SAVE10"))
+    assert first.status_code == 201
+    second = customer_api.post("/customer/bookings", launch27_body(catalog, discount_code="SAVE10", service_date=f"{DAY}T13:00:00"))
+    assert second.status_code == 409 and second.get_json()["error"]["code"] == "discount_code_exhausted"
+    price = customer_api.post("/customer/bookings/price", launch27_body(catalog, discount_code="SAVE10"))
+    assert price.status_code == 409

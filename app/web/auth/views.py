@@ -1,0 +1,154 @@
+"""Register, log in and out, reset a forgotten password, and the profile page."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from ...db import get_session
+from ...domain import accounts
+from ...domain.errors import DomainError
+from ..auth_loader import LoginUser
+from .forms import ForgotForm, LoginForm, PasswordForm, ProfileForm, RegisterForm, ResetForm
+
+bp = Blueprint("auth", __name__)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def show_errors(form: FlaskForm, error: DomainError) -> None:
+    """Put a domain error on the form fields it names, or at the top of the form."""
+    placed = False
+    for path, message in error.details.items():
+        field = getattr(form, path, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, message]
+            placed = True
+    if error.code == "email_taken" and hasattr(form, "email"):
+        form.email.errors = [*form.email.errors, "An account with this e-mail already exists. Log in, or reset the password."]
+        placed = True
+    if not placed:
+        flash(error.message, "error")
+
+
+def safe_next(default: str) -> str:
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    return target if target.startswith("/") and not target.startswith("//") and not parts.netloc else default
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> str | Response:
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_customer(
+                get_session(), email=form.email.data, password=form.password.data, first_name=form.first_name.data,
+                last_name=form.last_name.data, phone=form.phone.data or "", now=now(),
+            )
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            login_user(LoginUser(user))
+            flash(f"Welcome, {user.first_name}! Your account is ready.", "success")
+            return redirect(safe_next(url_for("main.home")))
+    return render_template("auth/register.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate_login(get_session(), form.email.data, form.password.data)
+        if user is not None:
+            login_user(LoginUser(user), remember=form.remember.data)
+            return redirect(safe_next(url_for("main.home")))
+        form.password.errors = ["The e-mail or password is not correct."]
+    return render_template("auth/login.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    # A plain form post with its CSRF token (CSRFProtect checks it before we get here).
+    logout_user()
+    flash("You are logged out.", "success")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password() -> str | Response:
+    form = ForgotForm()
+    if form.validate_on_submit():
+        accounts.queue_password_reset(
+            get_session(), form.email.data, secret=current_app.config["SECRET_KEY"],
+            link_for=lambda token: url_for("auth.reset_password", token=token, _external=True), now=now(),
+        )
+        # The same answer whether or not the address has an account.
+        flash("If that address has an account, we have sent it a link to choose a new password.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> str | Response:
+    session = get_session()
+    secret = current_app.config["SECRET_KEY"]
+    if accounts.user_for_reset_token(session, token, secret=secret) is None:
+        flash("This reset link is not valid any more; ask for a new one.", "error")
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.reset_password(session, token, form.password.data, secret=secret, now=now())
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            login_user(LoginUser(user))
+            flash("Your new password is set.", "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/reset.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> str | Response:
+    user = current_user.user
+    form = ProfileForm(obj=user if request.method == "GET" else None)
+    password_form = PasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(get_session(), user.id, {name: getattr(form, name).data for name in (
+                "first_name", "last_name", "phone", "address", "city", "state", "zip", "sms_notifications")}, now=now())
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            flash("Your details are saved.", "success")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form, password_form=password_form), 422 if form.errors else 200
+
+
+@bp.post("/profile/password")
+@login_required
+def change_password() -> str | Response:
+    user = current_user.user
+    form = ProfileForm(obj=user)
+    password_form = PasswordForm(prefix="pw")
+    if password_form.validate_on_submit():
+        try:
+            changed = accounts.change_password(
+                get_session(), user.id, current=password_form.current_password.data, new=password_form.new_password.data, now=now()
+            )
+        except DomainError as error:
+            show_errors(password_form, error)
+        else:
+            # This browser stays logged in with the new session version; others are out.
+            login_user(LoginUser(changed))
+            flash("Your password is changed. Other devices have been logged out.", "success")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form, password_form=password_form), 422
