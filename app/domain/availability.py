@@ -25,7 +25,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from . import pricing
 from .errors import FieldErrors, NotFound
+from .inputs import ServiceLineInput
 from .models import ACTIVE_STATUSES, Agent, Booking, Location, Service, TimeOff, agent_locations, agent_services
 from .settings import load_settings
 from .timeutil import fmt_hhmm, local_day_bounds, parse_date, resolve_local, zone
@@ -328,3 +330,46 @@ def resolve_location(session: Session, location_id: int | None) -> Location:
         raise NotFound(f"Location with ID {location_id} was not found")
     return location
 
+
+
+def slots_for_services(
+    session: Session,
+    *,
+    services: list[Service],
+    duration: int,
+    day: date,
+    now: datetime,
+    agent_id: int | None = None,
+    location: Location | None = None,
+    exclude_booking_id: int | None = None,
+) -> list[Slot]:
+    """Free start times for a booking of several services (the booking form): the
+    agents must offer all of them, with the strictest buffers and notice."""
+    where = location or default_location(session)
+    spec = SlotSpec.for_services(services, duration)
+    agents = candidate_agents(session, spec.service_ids, where.id, agent_id)
+    plan = plan_day(session, spec, where, day, agents, exclude_booking_ids=(exclude_booking_id,) if exclude_booking_id else ())
+    return plan.slots(now, load_settings(session).slot_interval_minutes)
+
+
+def slots_for_request(
+    session: Session,
+    services: list[ServiceLineInput],
+    *,
+    day: date,
+    now: datetime,
+    agent_id: object = "any",
+    location_id: object = None,
+    exclude_booking_id: int | None = None,
+) -> list[Slot]:
+    """Free start times for the services as a customer chose them (extras and
+    parameters lengthen the booking). Raises ValidationFailed or NotFound."""
+    errors = FieldErrors()
+    lines = pricing.load_lines(session, services, errors, staff=False)
+    agent = parse_agent_choice(errors, "agent_id", agent_id)
+    loc_id = None if location_id in (None, "") else as_id(errors, "location_id", location_id)
+    errors.raise_if_any("Choose the services first.")
+    return slots_for_services(
+        session, services=[line.service for line in lines], duration=sum(line.duration for line in lines), day=day,
+        now=now, agent_id=agent, location=resolve_location(session, loc_id), exclude_booking_id=exclude_booking_id,
+    )

@@ -1,0 +1,180 @@
+"""The booking form: what it offers (a view of the catalog) and how its fields become
+a BookingRequest. No booking rule lives here; the domain checks everything."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+from werkzeug.datastructures import MultiDict
+
+from ...domain.inputs import BookingRequest, ExtraInput, FieldAnswer, HourlyInput, OptionAnswer, ParameterInput, ServiceLineInput
+from ...domain.models import Agent, CustomField, FieldType, Frequency, Location, PaymentMethod, Service
+
+ADDRESS = ("address", "city", "state", "zip", "phone")
+HOURLY_MINUTES = list(range(60, 8 * 60 + 1, 30))
+
+
+@dataclass
+class FormCatalog:
+    services: list[Service]
+    frequencies: list[Frequency]
+    locations: list[Location]
+    agents: list[Agent]
+    fields: list[CustomField]
+    payment_methods: list[str] = field(default_factory=lambda: [PaymentMethod.CASH.value, PaymentMethod.CHECK.value])
+
+    def service(self, sid: int) -> Service | None:
+        return next((s for s in self.services if s.id == sid), None)
+
+    def fields_for(self, service_ids: list[int]) -> list[CustomField]:
+        return [f for f in self.fields if {s.id for s in f.services} & set(service_ids)]
+
+    def agents_for(self, service_ids: list[int]) -> list[Agent]:
+        return [a for a in self.agents if set(service_ids) <= {s.id for s in a.services}]
+
+
+def load_catalog(session: Session) -> FormCatalog:
+    services = list(session.scalars(
+        select(Service).where(Service.active.is_(True)).order_by(Service.position, Service.id)
+        .options(selectinload(Service.extras), selectinload(Service.parameters))
+    ))
+    fields = list(session.scalars(
+        select(CustomField).where(CustomField.active.is_(True), CustomField.visibility == "customer")
+        .order_by(CustomField.position, CustomField.id).options(selectinload(CustomField.options), selectinload(CustomField.services))
+    ))
+    return FormCatalog(
+        services=services,
+        frequencies=list(session.scalars(select(Frequency).where(Frequency.active.is_(True)).order_by(Frequency.position, Frequency.id))),
+        locations=list(session.scalars(select(Location).where(Location.active.is_(True)).order_by(Location.is_default.desc(), Location.id))),
+        agents=list(session.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.name).options(selectinload(Agent.services)))),
+        fields=fields,
+    )
+
+
+def chosen_service_ids(form: MultiDict[str, str], catalog: FormCatalog) -> list[int]:
+    ids = []
+    for raw in form.getlist("services"):
+        if raw.isdigit() and catalog.service(int(raw)) is not None and int(raw) not in ids:
+            ids.append(int(raw))
+    return ids
+
+
+@dataclass
+class ParsedForm:
+    request: BookingRequest
+    # Domain error paths -> the form input they belong to.
+    inputs_by_path: dict[str, str]
+
+
+def parse_booking_form(form: MultiDict[str, str], catalog: FormCatalog) -> ParsedForm:
+    paths: dict[str, str] = {"services": "services", "start_time": "time", "start_date": "date", "agent_id": "agent_id",
+                             "location_id": "location_id", "frequency_id": "frequency_id", "tip": "tip",
+                             "payment_method": "payment_method", "discount_code": "discount_code",
+                             "customer_notes": "customer_notes", "original_booking_id": "services", **{a: a for a in ADDRESS}}
+    lines: list[ServiceLineInput] = []
+    for i, sid in enumerate(chosen_service_ids(form, catalog)):
+        service = catalog.service(sid)
+        assert service is not None
+        line = ServiceLineInput(sid)
+        paths[f"services[{i}].id"] = "services"
+        if service.is_hourly:
+            line.hourly = HourlyInput(form.get(f"workers-{sid}", "1"), form.get(f"minutes-{sid}", str(service.duration_minutes)))
+            paths[f"services[{i}].hourly"] = paths[f"services[{i}].hourly.quantity"] = f"workers-{sid}"
+            paths[f"services[{i}].hourly.minutes"] = f"minutes-{sid}"
+        for extra in service.extras:
+            quantity = form.get(f"extra-{sid}-{extra.id}", "").strip()
+            if quantity not in ("", "0"):
+                paths[f"services[{i}].extras[{len(line.extras)}].quantity"] = f"extra-{sid}-{extra.id}"
+                line.extras.append(ExtraInput(extra.id, quantity))
+        for parameter in service.parameters:
+            quantity = form.get(f"param-{sid}-{parameter.id}", "").strip()
+            if quantity != "":
+                paths[f"services[{i}].pricing_parameters[{len(line.pricing_parameters)}].quantity"] = f"param-{sid}-{parameter.id}"
+                line.pricing_parameters.append(ParameterInput(parameter.id, quantity))
+        lines.append(line)
+    answers = []
+    for f in catalog.fields_for([line.id for line in lines]):
+        name = f"field-{f.id}"
+        paths[f"custom_fields.{f.id}"] = name
+        answer = _answer(f, form)
+        if answer is not None:
+            prefix = f"custom_fields[{len(answers)}]"
+            for suffix in ("", ".value", ".values", ".id"):
+                paths[prefix + suffix] = name
+            for j in range(len(answer.values or [])):
+                paths[f"{prefix}.values[{j}].id"] = paths[f"{prefix}.values[{j}].other"] = name
+            answers.append(answer)
+    request = BookingRequest(
+        services=lines,
+        start_date=form.get("date") or None,
+        start_time=form.get("time") or None,
+        agent_id=form.get("agent_id") or "any",
+        location_id=form.get("location_id") or None,
+        frequency_id=form.get("frequency_id") or None,
+        discount_code=(form.get("discount_code") or "").strip() or None,
+        tip=(form.get("tip") or "0").strip() or "0",
+        payment_method=form.get("payment_method") or PaymentMethod.CASH.value,
+        customer_notes=form.get("customer_notes", ""),
+        custom_fields=answers,
+        original_booking_id=form.get("original_booking_id") or None,
+        expected_total=form.get("expected_total") or None,
+        **{a: form.get(a, "") for a in ADDRESS},
+    )
+    return ParsedForm(request, paths)
+
+
+def _answer(f: CustomField, form: MultiDict[str, str]) -> FieldAnswer | None:
+    name = f"field-{f.id}"
+    kind = FieldType(f.field_type)
+    if kind.has_options:
+        chosen = [v for v in form.getlist(name) if v]
+        if not chosen:
+            return None
+        return FieldAnswer(f.id, values=[OptionAnswer(int(v) if v.isdigit() else v, form.get(f"{name}-other-{v}") or None) for v in chosen])
+    if kind == FieldType.CHECKBOX:
+        return FieldAnswer(f.id, value="true" if form.get(name) else "false")
+    value = form.get(name, "").strip()
+    if not value:
+        return None
+    if kind == FieldType.DATETIME and len(value) == 16:
+        value += ":00"  # <input type="datetime-local"> sends no seconds
+    return FieldAnswer(f.id, value=value)
+
+
+def errors_for_inputs(details: dict[str, Any], paths: dict[str, str]) -> dict[str, str]:
+    """Domain error paths as the names of the inputs to show them next to."""
+    shown: dict[str, str] = {}
+    for path, message in details.items():
+        shown.setdefault(paths.get(path, "form"), str(message))
+    return shown
+
+
+def request_as_form(request: BookingRequest) -> MultiDict[str, str]:
+    """A prepared request (book this again) as form values to pre-fill the page."""
+    data: MultiDict[str, str] = MultiDict()
+    for line in request.services:
+        data.add("services", str(line.id))
+        if line.hourly is not None:
+            data[f"workers-{line.id}"] = str(line.hourly.quantity)
+            data[f"minutes-{line.id}"] = str(line.hourly.minutes)
+        for e in line.extras:
+            data[f"extra-{line.id}-{e.id}"] = str(e.quantity)
+        for p in line.pricing_parameters:
+            data[f"param-{line.id}-{p.id}"] = str(p.quantity)
+    for answer in request.custom_fields:
+        if answer.values is not None:
+            for v in answer.values:
+                data.add(f"field-{answer.id}", str(v.id))
+                if v.other:
+                    data[f"field-{answer.id}-other-{v.id}"] = str(v.other)
+        elif answer.value not in (None, "false"):
+            data[f"field-{answer.id}"] = str(answer.value)[:16] if len(str(answer.value)) == 19 else str(answer.value)
+    for name in ("location_id", "frequency_id", "payment_method", "customer_notes", "original_booking_id", *ADDRESS):
+        value = getattr(request, name)
+        if value not in (None, ""):
+            data[name] = str(value)
+    if request.agent_id not in (None, "any"):
+        data["agent_id"] = str(request.agent_id)
+    return data

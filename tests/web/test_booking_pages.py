@@ -1,0 +1,221 @@
+"""The booking form and the customer's booking pages, driven as a browser without
+JavaScript would: GET a page, post its form."""
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from app.domain import accounts
+from app.domain.models import Booking
+from tests import builders as b
+from tests.web.helpers import csrf_from, submit
+
+# Far enough ahead that the real clock never reaches it.
+DAY = "2030-01-08"
+
+
+@pytest.fixture
+def shop(session):
+    loc = b.location(session)
+    clean = b.service(session, loc, name="Standard clean", max_days_ahead=5000)
+    hourly = b.service(session, loc, name="Hourly help", pricing_mode="hourly", price=Decimal("40.00"), duration_minutes=120, max_days_ahead=5000)
+    fridge = b.extra(session, [clean], name="Inside the fridge", price=Decimal("25.00"), minutes=30, max_quantity=2)
+    rooms = b.parameter(session, [clean], name="Bedrooms", price=Decimal("15.00"), minutes=20, min_quantity=1, max_quantity=6)
+    b.agent(session, [clean, hourly], loc, name="Alex Agent")
+    once = b.frequency(session, "One time", None, 1, "0")
+    weekly = b.frequency(session, "Weekly", "week", 1, "10")
+    door = b.field(session, [clean, hourly], "single_line", "How do we get in?", required=True)
+    pets = b.field(session, [clean], "checkboxes", "Pets", [("Cat", False), ("Other", True)])
+    b.code(session, "SAVE10")
+    session.commit()
+    return {"clean": clean.id, "hourly": hourly.id, "fridge": fridge.id, "rooms": rooms.id, "once": once.id,
+            "weekly": weekly.id, "door": door.id, "pets": pets.id, "cat": pets.options[0].id, "other": pets.options[1].id}
+
+
+@pytest.fixture
+def customer(client, session):
+    accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="Casey", last_name="C", now=datetime.now(UTC))
+    user = accounts.find_user_by_email(session, "casey@example.com")
+    user.address, user.city = "12 Elm St", "Brooklyn"
+    session.commit()
+    submit(client, "/login", {"email": "casey@example.com", "password": "correct-horse"})
+    return user
+
+
+def form_values(shop, **over):
+    values = {
+        "services": str(shop["clean"]), f"extra-{shop['clean']}-{shop['fridge']}": "1", f"param-{shop['clean']}-{shop['rooms']}": "2",
+        "frequency_id": str(shop["once"]), "date": DAY, "time": "10:00", "agent_id": "any", "address": "12 Elm St", "city": "Brooklyn",
+        f"field-{shop['door']}": "Code 4417", f"field-{shop['pets']}": str(shop["cat"]), "payment_method": "cash", "tip": "",
+        "customer_notes": "", "action": "book",
+    }
+    return values | over
+
+
+def book(client, values):
+    page = client.get(f"/book?service={values.get('services', '')}")
+    html = page.get_data(as_text=True)
+    nonce = re.search(r'name="nonce" value="([^"]+)"', html).group(1)
+    return client.post("/book", data={"csrf_token": csrf_from(html), "nonce": nonce, **values})
+
+
+def test_the_booking_form_needs_a_logged_in_customer(client, shop):
+    response = client.get("/book")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_form_offers_services_and_prefills_the_address(client, shop, customer):
+    html = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    assert "Standard clean" in html and "Hourly help" in html
+    assert 'value="12 Elm St"' in html
+    assert "Inside the fridge" in html and "Bedrooms" in html and "How do we get in? (required)" in html
+
+
+def test_refreshing_shows_free_times_with_full_names_and_the_price(client, shop, customer):
+    page = client.get(f"/book?service={shop['clean']}")
+    response = client.post("/book", data={"csrf_token": csrf_from(page.get_data(as_text=True)), **form_values(shop, action="refresh")})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    # 60 + 30 fridge + 2 x 20 = 130 minutes: last start 14:30 in a 9-17 day.
+    assert 'value="09:00"' in html and 'value="14:30"' in html and 'value="15:00"' not in html
+    assert "Tuesday 08 January 2030 at" in html
+    # 100 + 25 + 2 x 15 = 155
+    assert "$155.00" in html
+
+
+def test_booking_creates_it_and_shows_the_confirmation_with_ics(client, shop, customer, session):
+    response = book(client, form_values(shop))
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    booking = session.scalars(select(Booking)).one()
+    assert booking.status == "pending" and booking.total == Decimal("155.00")
+    assert booking.start_at == datetime(2030, 1, 8, 15, 0, tzinfo=UTC)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert booking.booking_code in page and "$155.00" in page and "What happens next" in page
+    ics = client.get(f"/bookings/{booking.id}.ics")
+    assert ics.mimetype == "text/calendar" and b"TZID=America/New_York:20300108T100000" in ics.data
+
+
+def test_a_double_submit_books_once(client, shop, customer, session):
+    page = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    data = {"csrf_token": csrf_from(page), "nonce": re.search(r'name="nonce" value="([^"]+)"', page).group(1), **form_values(shop)}
+    first = client.post("/book", data=data)
+    second = client.post("/book", data=data)
+    assert first.status_code == 303 and second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert session.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "input_name", "message"),
+    [
+        ({"services": ""}, "services", "Choose at least one service."),
+        ({"field-{door}": ""}, "field-{door}", "Please answer: How do we get in?"),
+        ({"extra-{clean}-{fridge}": "9"}, "extra-{clean}-{fridge}", "Must be at most 2."),
+        ({"param-{clean}-{rooms}": "0"}, "param-{clean}-{rooms}", "Must be at least 1."),
+        ({"date": "2020-01-07"}, "time", "already passed"),
+        ({"time": ""}, "time", "Expected a time"),
+        ({"discount_code": "NOPE"}, "discount_code", "is not valid"),
+        ({"tip": "-5"}, "tip", "at least 0"),
+        ({"payment_method": "stripe"}, "payment_method", "Card payments"),
+    ],
+)
+def test_bad_input_is_shown_next_to_its_field_and_nothing_is_booked(client, shop, customer, session, change, input_name, message):
+    change = {k.format(**shop): v for k, v in change.items()}
+    response = book(client, form_values(shop, **change))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    name = input_name.format(**shop)
+    assert f'id="{name}-error"' in html, html[:3000]
+    assert message in html
+    assert session.scalar(select(func.count()).select_from(Booking)) == 0
+    if "customer_notes" in change or True:
+        assert 'value="Brooklyn"' in html  # what was typed stays
+
+
+def test_a_slot_taken_meanwhile_gets_a_clear_message_and_a_fresh_list(client, shop, customer, session):
+    other = b.customer(session, "other@example.com")
+    session.commit()
+    from app.domain.booking import create_booking
+
+    create_booking(session, b.request(shop["clean"], day=DAY, at="10:00", customer_id=other.id, customer=None), actor=b.STAFF, now=datetime.now(UTC))
+    response = book(client, form_values(shop))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "that time was just taken" in html
+    assert 'value="10:00"' not in html and 'value="13:00"' in html
+
+
+def test_my_bookings_detail_cancel_and_book_again(client, shop, customer, session):
+    location = book(client, form_values(shop)).headers["Location"]
+    booking = session.scalars(select(Booking)).one()
+    listing = client.get("/bookings").get_data(as_text=True)
+    assert booking.booking_code in listing and "Upcoming" in listing and "$155.00" in listing
+    detail = client.get(f"/bookings/{booking.id}").get_data(as_text=True)
+    assert "Cancel booking" in detail and "Move to another time" in detail
+    again = client.get(f"/book?again={booking.id}").get_data(as_text=True)
+    assert f'name="original_booking_id" value="{booking.id}"' in again
+    assert f'id="extra-{shop["clean"]}-{shop["fridge"]}" value="1"' in again and 'value="Code 4417"' in again
+    response = client.post(f"/bookings/{booking.id}/cancel", data={"csrf_token": csrf_from(detail), "scope": "this"}, follow_redirects=True)
+    assert "Your booking is cancelled." in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Booking, booking.id).status == "cancelled"
+    assert location.endswith(f"/bookings/{booking.id}/confirmation")
+
+
+def test_reschedule_with_the_slot_picker(client, shop, customer, session):
+    book(client, form_values(shop))
+    booking = session.scalars(select(Booking)).one()
+    page = client.get(f"/bookings/{booking.id}/reschedule")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'value="10:00"' in html  # its own slot is offered again
+    moved = client.post(f"/bookings/{booking.id}/reschedule", data={"csrf_token": csrf_from(html), "date": "2030-01-09", "time": "11:00",
+                                                                    "action": "move", "location_id": str(booking.location_id),
+                                                                    "services": str(shop["clean"])})
+    assert moved.status_code == 303
+    session.expire_all()
+    assert session.get(Booking, booking.id).start_at == datetime(2030, 1, 9, 16, 0, tzinfo=UTC)
+
+
+def test_after_the_cutoff_the_page_says_why_not(client, shop, customer, session):
+    book(client, form_values(shop))
+    booking = session.scalars(select(Booking)).one()
+    soon = datetime.now(UTC) + timedelta(hours=2)
+    booking.start_at, booking.end_at, booking.occupied_start, booking.occupied_end = soon, soon + timedelta(hours=2), soon, soon + timedelta(hours=2)
+    session.commit()
+    detail = client.get(f"/bookings/{booking.id}").get_data(as_text=True)
+    assert "until 24 hours before the start" in detail and "Cancel booking" not in detail
+    refused = client.post(f"/bookings/{booking.id}/cancel", data={"csrf_token": csrf_from(detail)}, follow_redirects=True)
+    assert "24 hours" in refused.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Booking, booking.id).status == "pending"
+
+
+def test_someone_elses_booking_is_404_everywhere(client, shop, customer, session, app):
+    book(client, form_values(shop))
+    booking = session.scalars(select(Booking)).one()
+    stranger = app.test_client()
+    accounts.create_user(session, email="s@example.com", password="correct-horse", now=datetime.now(UTC))
+    submit(stranger, "/login", {"email": "s@example.com", "password": "correct-horse"})
+    token = csrf_from(stranger.get("/bookings").get_data(as_text=True))
+    for method, url in (("get", f"/bookings/{booking.id}"), ("get", f"/bookings/{booking.id}/confirmation"), ("get", f"/bookings/{booking.id}.ics"),
+                        ("get", f"/bookings/{booking.id}/reschedule"), ("get", f"/book?again={booking.id}"), ("get", "/book?again=99999"),
+                        ("post", f"/bookings/{booking.id}/cancel")):
+        response = getattr(stranger, method)(url, data={"csrf_token": token} if method == "post" else None)
+        assert response.status_code == 404, url
+    session.expire_all()
+    assert session.get(Booking, booking.id).status == "pending"
+
+
+def test_state_changing_posts_without_csrf_are_refused(client, shop, customer, session):
+    book(client, form_values(shop))
+    booking = session.scalars(select(Booking)).one()
+    for url, data in (("/book", form_values(shop, time="12:00")), (f"/bookings/{booking.id}/cancel", {}),
+                      (f"/bookings/{booking.id}/reschedule", {"date": DAY, "time": "12:00", "action": "move"}), ("/book/price", {})):
+        assert client.post(url, data=data).status_code == 400, url
+        assert client.post(url, data=data, headers={"HX-Request": "true"}).status_code == 400, url
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Booking)) == 1 and session.get(Booking, booking.id).status == "pending"
