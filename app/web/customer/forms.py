@@ -89,7 +89,8 @@ def parse_booking_form(form: MultiDict[str, str], catalog: FormCatalog) -> Parse
                 paths[f"services[{i}].extras[{len(line.extras)}].quantity"] = f"extra-{sid}-{extra.id}"
                 line.extras.append(ExtraInput(extra.id, quantity))
         for parameter in service.parameters:
-            quantity = form.get(f"param-{sid}-{parameter.id}", "").strip()
+            # Not on the page yet (the service was just ticked): the form shows the minimum.
+            quantity = form.get(f"param-{sid}-{parameter.id}", str(parameter.min_quantity)).strip()
             if quantity != "":
                 paths[f"services[{i}].pricing_parameters[{len(line.pricing_parameters)}].quantity"] = f"param-{sid}-{parameter.id}"
                 line.pricing_parameters.append(ParameterInput(parameter.id, quantity))

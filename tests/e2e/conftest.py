@@ -1,0 +1,57 @@
+"""Browser tests: the app served on loopback, driven by Playwright in Debian's Chromium.
+
+In CI (CI set) a missing Chromium is a failure; on a developer machine without it the
+browser tests are skipped with that reason (apt-get install chromium to run them)."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from decimal import Decimal
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests import builders as b
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: CI must install the chromium package")
+        pytest.skip("Chromium is not installed here (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def shop(session):
+    loc = b.location(session)
+    clean = b.service(session, loc, name="Standard clean", max_days_ahead=5000, description="Kitchen, bathrooms and floors.")
+    b.service(session, loc, name="Window cleaning", price=Decimal("85.00"), max_days_ahead=5000)
+    b.extra(session, [clean], name="Inside the fridge", price=Decimal("25.00"), minutes=30, max_quantity=2)
+    b.parameter(session, [clean], name="Bedrooms", price=Decimal("15.00"), minutes=20, min_quantity=1, max_quantity=6)
+    b.agent(session, [clean], loc, name="Alex Agent")
+    b.frequency(session, "One time", None, 1, "0")
+    b.frequency(session, "Weekly", "week", 1, "10")
+    b.field(session, [clean], "single_line", "How do we get in?", required=True)
+    b.field(session, [clean], "radio", "Parking", [("Street", False), ("Driveway", False)])
+    session.commit()
