@@ -219,3 +219,18 @@ def test_state_changing_posts_without_csrf_are_refused(client, shop, customer, s
         assert client.post(url, data=data, headers={"HX-Request": "true"}).status_code == 400, url
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Booking)) == 1 and session.get(Booking, booking.id).status == "pending"
+
+
+def test_a_weekly_booking_confirmation_lists_its_visits_and_the_ones_that_could_not_be_placed(client, shop, customer, session):
+    from app.domain.models import Agent
+
+    agent = session.scalars(select(Agent)).one()
+    b.time_off(session, agent, datetime(2030, 1, 22, tzinfo=UTC), datetime(2030, 1, 23, tzinfo=UTC))
+    session.commit()
+    response = book(client, form_values(shop, frequency_id=str(shop["weekly"])))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your recurring visits" in page
+    assert page.count("Alex Agent") >= 12
+    assert "We could not book these dates" in page and "2030-01-22 at 10:00" in page
+    detail = client.get(f"/bookings/{session.scalars(select(Booking).order_by(Booking.id)).first().id}").get_data(as_text=True)
+    assert "This and all later visits" in detail
