@@ -41,6 +41,7 @@ from .errors import (
     DomainError,
     EmailTaken,
     FieldErrors,
+    InvalidStatusTransition,
     PastDate,
     PreconditionFailed,
     PriceChanged,
@@ -696,14 +697,23 @@ def _load_for_change(
             {"version": booking.version},
         )
     if actor.is_customer:
-        cutoff = timedelta(hours=load_settings(session).cancellation_cutoff_hours)
-        if booking.start_at - now < cutoff:
-            hours = int(cutoff.total_seconds() // 3600)
-            raise TooLate(
-                f"Bookings can be changed or cancelled online until {hours} hours before the start. "
-                "Please call us to change this one."
-            )
+        refusal = customer_change_refusal(session, booking, now)
+        if refusal is not None:
+            raise refusal
     return booking
+
+
+def customer_change_refusal(session: Session, booking: Booking, now: datetime) -> DomainError | None:
+    """Why the customer may not change or cancel this booking online now (the error
+    the change would raise), or None if they may."""
+    if booking.status not in ACTIVE_STATUSES:
+        return InvalidStatusTransition(f"This booking is {booking.status.replace('_', ' ')}; it cannot be changed online.")
+    hours = load_settings(session).cancellation_cutoff_hours
+    if booking.start_at - now < timedelta(hours=hours):
+        return TooLate(
+            f"Bookings can be changed or cancelled online until {hours} hours before the start. Please call us to change this one."
+        )
+    return None
 
 
 def _apply(session: Session, booking: Booking, changes: BookingChanges, actor: Actor, now: datetime, notify: bool) -> Booking:

@@ -19,7 +19,7 @@ from ...db import get_session
 from ...domain import idempotency, pricing, queries
 from ...domain.actor import Actor
 from ...domain.availability import slots_for_request
-from ...domain.booking import book_again_request, cancel_booking, create_booking, reschedule_booking
+from ...domain.booking import book_again_request, cancel_booking, create_booking, customer_change_refusal, reschedule_booking
 from ...domain.errors import Conflict, DomainError
 from ...domain.ical import bookings_ics
 from ...domain.models import ACTIVE_STATUSES, Booking
@@ -227,12 +227,8 @@ def _own_booking(booking_id: int) -> Booking:
 
 def _change_window(booking: Booking) -> tuple[bool, str]:
     """Whether the customer may still change the booking online, and if not, why."""
-    if booking.status not in ACTIVE_STATUSES:
-        return False, f"This booking is {booking.status.replace('_', ' ')}."
-    hours = load_settings(get_session()).cancellation_cutoff_hours
-    if booking.start_at - now() < timedelta(hours=hours):
-        return False, f"Bookings can be changed online until {hours} hours before the start. Please call us to change this one."
-    return True, ""
+    refusal = customer_change_refusal(get_session(), booking, now())
+    return refusal is None, refusal.message if refusal else ""
 
 
 @bp.get("/bookings")
