@@ -145,3 +145,33 @@ def test_login_home_and_profile_pass_axe(browser, live_server, shop):
     page.goto(f"{live_server}/profile")
     no_violations(page)
     context.close()
+
+
+def test_booking_by_keyboard_alone(browser, live_server, shop, session):
+    """Every control is reached and operated from the keyboard: focus moves with Tab,
+    boxes and times toggle with Space, Enter submits."""
+    context, page = open_page(browser)
+    register(page, live_server)
+    page.goto(f"{live_server}/book")
+    page.keyboard.press("Tab")  # skip link first
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.get_by_label("Standard clean").focus()
+    page.keyboard.press("Space")
+    page.get_by_label("Inside the fridge").wait_for()
+    page.get_by_label("Date").focus()
+    page.keyboard.type("01082030")  # the date control takes typed digits (mm dd yyyy)
+    page.keyboard.press("Tab")
+    slot = page.get_by_label("Tuesday 08 January 2030 at 11:00")
+    slot.wait_for()
+    slot.focus()
+    page.keyboard.press("Space")
+    assert slot.is_checked()
+    page.get_by_label("How do we get in? (required)").focus()
+    page.keyboard.type("Code 4417")
+    page.keyboard.press("Tab")
+    page.get_by_role("button", name="Book now").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/confirmation"))
+    booking = session.scalars(select(Booking)).one()
+    assert booking.start_at.hour == 16  # 11:00 in New York
+    context.close()
