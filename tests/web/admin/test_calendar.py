@@ -1,0 +1,115 @@
+"""The back office calendar and the booking panel, by role."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from app.domain import accounts
+from app.domain.booking import change_status, create_booking
+from app.domain.inputs import CustomerInput
+from app.domain.models import Booking
+from tests import builders as b
+from tests.web.helpers import csrf_from, submit
+
+DAY = "2030-01-08"
+
+
+@pytest.fixture
+def booked(session):
+    loc = b.location(session)
+    svc = b.service(session, loc, max_days_ahead=5000)
+    b.agent(session, [svc], loc, name="Alex Agent")
+    b.agent(session, [svc], loc, name="Bo Agent", email="bo@example.com")
+    session.commit()
+    booking = create_booking(session, b.request(svc.id, day=DAY, at="10:00", status="pending"), actor=b.STAFF, now=datetime.now(UTC)).booking
+    for role in ("customer", "staff", "admin"):
+        accounts.create_user(session, email=f"{role}@example.com", password="correct-horse", role=role, first_name=role.title(), now=datetime.now(UTC))
+    return booking
+
+
+def login_as(client, role):
+    if role != "anonymous":
+        submit(client, "/login", {"email": f"{role}@example.com", "password": "correct-horse"})
+    return client
+
+
+@pytest.mark.parametrize(("role", "expected"), [("anonymous", 302), ("customer", 403), ("staff", 200), ("admin", 200)])
+def test_who_may_see_the_back_office(client, booked, role, expected):
+    login_as(client, role)
+    for url in (f"/admin/calendar?date={DAY}", f"/admin/bookings/{booked.id}"):
+        response = client.get(url)
+        assert response.status_code == expected, url
+        if role == "anonymous":
+            assert "/login" in response.headers["Location"]
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    post = client.post(f"/admin/bookings/{booked.id}/status", data={"csrf_token": token, "status": "approved", "version": "1"})
+    assert post.status_code == (303 if expected == 200 else expected)
+
+
+def test_the_day_view_draws_blocks_by_time_in_agent_columns(client, booked):
+    login_as(client, "staff")
+    html = client.get(f"/admin/calendar?date={DAY}").get_data(as_text=True)
+    assert "Alex Agent" in html and "Bo Agent" in html
+    # 10:00 local is 240 minutes after the 06:00 top of the grid; 60 minutes tall.
+    assert "top: 240px; height: 60px" in html and "status-pending" in html
+    assert "10:00–11:00" in html and "Casey Customer" in html
+    assert "Casey Customer" not in client.get(f"/admin/calendar?date={DAY}&status=approved").get_data(as_text=True)
+
+
+def test_status_buttons_follow_the_table_and_the_role(client, booked, session):
+    login_as(client, "staff")
+    panel = client.get(f"/admin/bookings/{booked.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Mark approved" in panel and "Mark cancelled" in panel and "Mark completed" not in panel
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    done = client.post(f"/admin/bookings/{booked.id}/status", data={"csrf_token": token, "status": "approved", "version": "1"}, follow_redirects=True)
+    assert "is now approved" in done.get_data(as_text=True)
+    bad = client.post(f"/admin/bookings/{booked.id}/status", data={"csrf_token": token, "status": "pending", "version": "2"}, follow_redirects=True)
+    assert "cannot be changed to pending" in bad.get_data(as_text=True)
+    change_status(session, booked.id, "completed", actor=b.STAFF, now=datetime.now(UTC))
+    staff_panel = client.get(f"/admin/bookings/{booked.id}").get_data(as_text=True)
+    assert "Mark cancelled" not in staff_panel  # completed -> cancelled is for admins
+    admin = login_as(client.application.test_client(), "admin")
+    assert "Mark cancelled" in admin.get(f"/admin/bookings/{booked.id}").get_data(as_text=True)
+    history = admin.get(f"/admin/bookings/{booked.id}").get_data(as_text=True)
+    assert "Staff" in history and "pending → approved" in history
+
+
+def test_a_stale_panel_is_told_instead_of_overwriting(client, booked, session):
+    login_as(client, "staff")
+    change_status(session, booked.id, "approved", actor=b.ADMIN, now=datetime.now(UTC))  # someone else, first
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    stale = client.post(f"/admin/bookings/{booked.id}/status", data={"csrf_token": token, "status": "cancelled", "version": "1"}, follow_redirects=True)
+    assert "Someone else changed this booking first" in stale.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Booking, booked.id).status == "approved"
+
+
+def test_status_posts_need_csrf(client, booked, session):
+    login_as(client, "staff")
+    assert client.post(f"/admin/bookings/{booked.id}/status", data={"status": "approved"}).status_code == 400
+    assert client.post(f"/admin/bookings/{booked.id}/status", data={"status": "approved"}, headers={"HX-Request": "true"}).status_code == 400
+    session.expire_all()
+    assert session.get(Booking, booked.id).status == "pending"
+
+
+def test_the_day_view_does_not_query_per_booking(client, booked, session, app):
+    login_as(client, "staff")
+    svc_id = booked.service_id
+
+    def count_queries():
+        counted = []
+        engine = app.extensions["engine"]
+        listener = lambda *a: counted.append(1)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        client.get(f"/admin/calendar?date={DAY}")
+        event.remove(engine, "before_cursor_execute", listener)
+        return len(counted)
+
+    few = count_queries()
+    for hour in range(9, 16):
+        for agent in ("any",):
+            create_booking(session, b.request(svc_id, day=DAY, at=f"{hour:02d}:00", agent_id=agent,
+                                              customer=CustomerInput("P", str(hour), f"p{hour}@example.com")), actor=b.STAFF, now=datetime.now(UTC))
+    assert count_queries() == few
