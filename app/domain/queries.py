@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from .actor import Actor
@@ -20,6 +20,7 @@ from .models import (
     Location,
     PricingParameter,
     Service,
+    User,
     agent_services,
 )
 from .settings import load_settings
@@ -66,14 +67,49 @@ def _booking_query() -> Select[Any]:
     )
 
 
+SORTS = {
+    "start": (Booking.start_at.asc(), Booking.id.asc()),
+    "-start": (Booking.start_at.desc(), Booking.id.desc()),
+    "total": (Booking.total.asc(), Booking.id.asc()),
+    "-total": (Booking.total.desc(), Booking.id.desc()),
+    "status": (Booking.status.asc(), Booking.start_at.desc()),
+}
+
+
 def list_bookings(session: Session, filters: dict[str, Any], *, actor: Actor) -> Page[Booking]:
     """Bookings, newest start first; customers see only their own.
 
     Filters: status, agent_id, service_id, customer_id, from, to (local dates of the
-    default time zone, inclusive), page, per_page. Raises ValidationFailed.
+    default time zone, inclusive), q (booking code, customer name or e-mail), sort
+    (start, -start, total, -total, status), page, per_page. Raises ValidationFailed.
     """
+    query, errors = filtered_bookings(session, filters, actor=actor)
+    page, per_page = read_paging(errors, filters.get("page"), filters.get("per_page"))
+    errors.raise_if_any("The filters are not valid.")
+    return paginate(session, query, page, per_page)
+
+
+def export_bookings(session: Session, filters: dict[str, Any], *, actor: Actor, limit: int = 20_000) -> list[Booking]:
+    """Every booking the filters select (for a CSV export), up to `limit`."""
+    query, errors = filtered_bookings(session, filters, actor=actor)
+    errors.raise_if_any("The filters are not valid.")
+    return list(session.scalars(query.limit(limit)).unique())
+
+
+def filtered_bookings(session: Session, filters: dict[str, Any], *, actor: Actor) -> tuple[Select[Any], FieldErrors]:
     errors = FieldErrors()
-    query = _booking_query().order_by(Booking.start_at.desc(), Booking.id.desc())
+    sort = filters.get("sort") or "-start"
+    if sort not in SORTS:
+        errors.add("sort", f"Sort by one of {', '.join(SORTS)}.")
+        sort = "-start"
+    query = _booking_query().order_by(*SORTS[sort])
+    text = (filters.get("q") or "").strip()
+    if text:
+        like = f"%{text.lower()}%"
+        query = query.join(User, User.id == Booking.customer_id).where(or_(
+            func.lower(Booking.booking_code).like(like), func.lower(User.email).like(like),
+            func.lower(User.first_name + " " + User.last_name).like(like),
+        ))
     status = filters.get("status")
     if status not in (None, ""):
         if status not in [s.value for s in BookingStatus]:
@@ -97,9 +133,7 @@ def list_bookings(session: Session, filters: dict[str, Any], *, actor: Actor) ->
             query = query.where(Booking.start_at >= start) if name == "from" else query.where(Booking.start_at < end)
     if actor.is_customer:
         query = query.where(Booking.customer_id == actor.id)
-    page, per_page = read_paging(errors, filters.get("page"), filters.get("per_page"))
-    errors.raise_if_any("The filters are not valid.")
-    return paginate(session, query, page, per_page)
+    return query, errors
 
 
 def get_booking(session: Session, booking_id: object, *, actor: Actor) -> Booking:

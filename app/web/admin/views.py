@@ -2,10 +2,12 @@
 with the status changes the transition table and the user's role allow."""
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,7 +16,7 @@ from ...domain import queries
 from ...domain.actor import Actor
 from ...domain.booking import change_status
 from ...domain.errors import DomainError
-from ...domain.models import BookingEvent, BookingStatus, Location
+from ...domain.models import Agent, BookingEvent, BookingStatus, Location, Service
 from ...domain.status import allowed_transitions
 from ...domain.timeutil import parse_date, zone
 from .calendar import DAY_START_HOUR, day_view
@@ -96,3 +98,42 @@ def booking_status(booking_id: int) -> Any:
     else:
         flash(f"Booking {booking.booking_code} is now {booking.status.replace('_', ' ')}.", "success")
     return redirect(url_for("admin.booking_panel", booking_id=booking_id), code=303)
+
+
+FILTERS = ("q", "status", "agent_id", "service_id", "from", "to", "sort")
+
+
+@bp.get("/bookings")
+def bookings_table() -> Any:
+    session = get_session()
+    filters = {k: request.args.get(k, "") for k in FILTERS} | {"page": request.args.get("page", "1"), "per_page": "25"}
+    try:
+        page = queries.list_bookings(session, filters, actor=actor())
+        problem = None
+    except DomainError as error:
+        page, problem = None, error
+    agents = list(session.scalars(select(Agent).order_by(Agent.name)))
+    services = list(session.scalars(select(Service).order_by(Service.name)))
+    return render_template(
+        "admin/bookings/table.html", page=page, problem=problem, filters=filters, agents=agents, services=services,
+        statuses=list(BookingStatus), zone=zone, export_args={k: v for k, v in filters.items() if k in FILTERS and v},
+    ), (422 if problem else 200)
+
+
+@bp.get("/bookings.csv")
+def bookings_csv() -> Any:
+    filters = {k: request.args.get(k, "") for k in FILTERS}
+    try:
+        rows = queries.export_bookings(get_session(), filters, actor=actor())
+    except DomainError as error:
+        abort(Response(error.message, status=422, mimetype="text/plain"))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["booking_code", "status", "start_local", "time_zone", "duration_minutes", "service", "agent",
+                     "customer", "email", "phone", "total", "payment_method"])
+    for b in rows:
+        tz = b.location.timezone
+        writer.writerow([b.booking_code, b.status, b.start_at.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M"), tz,
+                         b.duration_minutes, b.service.name, b.agent.name, b.customer.full_name, b.customer.email,
+                         b.customer.phone, f"{b.total:.2f}", b.payment_method])
+    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="bookings.csv"'})
