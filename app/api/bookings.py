@@ -8,7 +8,7 @@ from flask import request
 from ..db import get_session
 from ..domain import queries
 from ..domain.booking import cancel_booking, create_booking, update_booking
-from ..domain.bulk import MAX_ITEMS, TooManyBookings, create_bookings_bulk
+from ..domain.bulk import check_size, create_bookings_bulk
 from ..domain.errors import FieldErrors, ValidationFailed
 from . import bp, serializers
 from .auth import client, now, staff
@@ -63,8 +63,8 @@ def bulk_create() -> Any:
         errors.add("bookings", "Give a non-empty list of bookings.")
     errors.raise_if_any("The bulk request is not valid.")
     assert isinstance(items, list)
-    if len(items) > MAX_ITEMS:
-        raise TooManyBookings(f"At most {MAX_ITEMS} bookings per request; this one has {len(items)}.")
+    # Counted before parsing: items that fail to parse still count towards the limit.
+    check_size(len(items))
     session = get_session()
     actor = client().actor
     parsed: list[tuple[int, Any]] = []

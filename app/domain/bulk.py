@@ -35,13 +35,18 @@ class BulkResult:
     failed: list[tuple[int, DomainError]] = field(default_factory=list)
 
 
+def check_size(count: int) -> None:
+    """Raises TooManyBookings for a request of more than MAX_ITEMS items."""
+    if count > MAX_ITEMS:
+        raise TooManyBookings(f"At most {MAX_ITEMS} bookings per request; this one has {count}.")
+
+
 def create_bookings_bulk(session: Session, requests: list[BookingRequest], *, actor: Actor, now: datetime) -> BulkResult:
     """Create up to MAX_ITEMS bookings; each item succeeds or fails on its own.
 
     Raises TooManyBookings (nothing is created) for more than MAX_ITEMS items.
     """
-    if len(requests) > MAX_ITEMS:
-        raise TooManyBookings(f"At most {MAX_ITEMS} bookings per request; this one has {len(requests)}.")
+    check_size(len(requests))
     result = BulkResult()
     with booking_service.write_transaction(session):
         begin_write(session)

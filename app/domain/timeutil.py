@@ -34,10 +34,6 @@ def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
-def to_local(instant: datetime, tz: ZoneInfo) -> datetime:
-    return instant.astimezone(tz)
-
-
 def parse_date(value: object) -> date:
     if isinstance(value, datetime):
         raise ValueError("expected a date, got a date-time")

@@ -84,10 +84,14 @@ def booking_panel(booking_id: int) -> Any:
 @bp.post("/bookings/<int:booking_id>/status")
 def booking_status(booking_id: int) -> Any:
     version = request.form.get("version", "")
+    if not version.isdigit():
+        # Every panel sends the version it shows; without one we cannot tell a stale panel.
+        flash("This form is out of date; here is the booking as it is now.", "error")
+        return redirect(url_for("admin.booking_panel", booking_id=booking_id), code=303)
     try:
         booking = change_status(
             get_session(), booking_id, request.form.get("status", ""), actor=actor(), now=now(),
-            expected_version=int(version) if version.isdigit() else None,
+            expected_version=int(version),
         )
     except DomainError as error:
         if error.code == "booking_not_found":

@@ -113,3 +113,18 @@ def test_the_day_view_does_not_query_per_booking(client, booked, session, app):
             create_booking(session, b.request(svc_id, day=DAY, at=f"{hour:02d}:00", agent_id=agent,
                                               customer=CustomerInput("P", str(hour), f"p{hour}@example.com")), actor=b.STAFF, now=datetime.now(UTC))
     assert count_queries() == few
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"status": "done", "version": "1"}, "Unknown status"),
+    ({"status": "approved", "version": "abc"}, "out of date"),
+    ({"status": "approved"}, "out of date"),
+])
+def test_bad_status_posts_say_why_and_change_nothing(client, booked, session, data, message):
+    login_as(client, "staff")
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    page = client.post(f"/admin/bookings/{booked.id}/status", data={"csrf_token": token, **data}, follow_redirects=True)
+    assert message in page.get_data(as_text=True)
+    assert client.post("/admin/bookings/99999/status", data={"csrf_token": token, "status": "approved", "version": "1"}).status_code == 404
+    session.expire_all()
+    assert (session.get(Booking, booked.id).status, session.get(Booking, booked.id).version) == ("pending", 1)
