@@ -1,5 +1,6 @@
 """The domain's SQLAlchemy models, one module per aggregate."""
 from .api import IdempotencyRecord, RateLimitCounter
+from .audit import AuditEvent
 from .agents import Agent, TimeOff, WorkingHours, agent_locations, agent_services
 from .base import Base, FixedDecimal, UTCDateTime, utcnow
 from .bookings import (

@@ -10,15 +10,19 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from ...db import get_session
-from ...domain import queries
+from ...domain import idempotency, queries
 from ...domain.actor import Actor
-from ...domain.booking import change_status
+from ...domain.booking import change_status, create_booking
 from ...domain.errors import DomainError
-from ...domain.models import Agent, BookingEvent, BookingStatus, Location, Service
+from ...domain.inputs import CustomerInput
+from ...domain.models import Agent, BookingEvent, BookingStatus, Location, Role, Service, User
 from ...domain.status import allowed_transitions
 from ...domain.timeutil import parse_date, zone
+from ..customer.forms import ADDRESS, load_catalog, parse_booking_form
+from ..customer.views import claim_submission, refused_booking, render_booking_form
 from .calendar import DAY_START_HOUR, day_view
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -141,3 +145,70 @@ def bookings_csv() -> Any:
                          b.duration_minutes, b.service.name, b.agent.name, b.customer.full_name, b.customer.email,
                          b.customer.phone, f"{b.total:.2f}", b.payment_method])
     return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="bookings.csv"'})
+
+
+# --- staff book for a customer -----------------------------------------------------------
+
+
+def _customers() -> list[User]:
+    return list(get_session().scalars(
+        select(User).where(User.role == Role.CUSTOMER, User.active.is_(True)).order_by(User.last_name, User.first_name, User.id).limit(2000)
+    ))
+
+
+def _staff_form(values: MultiDict[str, str], catalog: Any, errors: dict[str, str] | None = None, status: int = 200) -> Any:
+    chosen = values.get("customer_id", "")
+    return render_booking_form(
+        values, catalog, errors, status, customer_id=int(chosen) if chosen.isdigit() else None,
+        form_action=url_for("admin.new_booking"), layout="admin/base_admin.html", staff=True, customers=_customers(),
+    )
+
+
+@bp.route("/bookings/new", methods=["GET", "POST"])
+def new_booking() -> Any:
+    """The customer's booking form with a customer step and staff notes; the same domain
+    call as the customer's and the API's, acting as the staff user."""
+    session = get_session()
+    catalog = load_catalog(session, staff=True)
+    if request.method == "GET":
+        values: MultiDict[str, str] = MultiDict({"date": (now().date() + timedelta(days=1)).isoformat(), "payment_method": "cash"})
+        if catalog.frequencies:
+            values["frequency_id"] = str(catalog.frequencies[0].id)
+        wanted = request.args.get("customer_id", "")
+        customer = session.get(User, int(wanted)) if wanted.isdigit() and len(wanted) < 10 else None
+        if customer is not None and customer.role == Role.CUSTOMER:
+            values["customer_id"] = str(customer.id)
+            for name in ADDRESS:
+                values[name] = getattr(customer, name) or ""
+        return _staff_form(values, catalog)
+    values = request.form.copy()
+    if request.form.get("action") != "book":
+        return _staff_form(values, catalog)
+    parsed = parse_booking_form(values, catalog)
+    booking_request = parsed.request
+    if values.get("customer_id"):
+        booking_request.customer_id = values["customer_id"]
+    else:
+        booking_request.customer = CustomerInput(values.get("customer_first_name", ""), values.get("customer_last_name", ""),
+                                                 values.get("customer_email", ""), values.get("phone", ""))
+    booking_request.staff_notes = values.get("staff_notes", "")
+    paths = parsed.inputs_by_path | {"customer_id": "customer_id", "customer": "customer_id", "customer.first_name": "customer_first_name",
+                                     "customer.last_name": "customer_last_name", "customer.email": "customer_email",
+                                     "customer.phone": "phone", "staff_notes": "staff_notes"}
+    owner, nonce = f"web:{current_user.user.id}", (values.get("nonce") or "")[:64]
+    replay = claim_submission(owner, nonce)
+    if replay is not None:
+        return redirect(replay)
+    try:
+        result = create_booking(session, booking_request, actor=actor(), now=now())
+    except DomainError as error:
+        idempotency.finish(session, owner=owner, key=nonce, status=500, body="")
+        chosen = values.get("customer_id", "")
+        return refused_booking(error, values, catalog, paths, customer_id=int(chosen) if chosen.isdigit() else None,
+                               form_action=url_for("admin.new_booking"), layout="admin/base_admin.html", staff=True,
+                               customers=_customers())
+    target = url_for("admin.booking_panel", booking_id=result.booking.id)
+    idempotency.finish(session, owner=owner, key=nonce, status=303, body=target)
+    extra = f" and {len(result.occurrences)} repeat visits" if result.occurrences else ""
+    flash(f"Booking {result.booking.booking_code}{extra} created for {result.booking.customer.full_name}.", "success")
+    return redirect(target, code=303)

@@ -35,13 +35,14 @@ class FormCatalog:
         return [a for a in self.agents if set(service_ids) <= {s.id for s in a.services}]
 
 
-def load_catalog(session: Session) -> FormCatalog:
+def load_catalog(session: Session, *, staff: bool = False) -> FormCatalog:
+    """What the form offers; staff also see the staff-only questions."""
     services = list(session.scalars(
         select(Service).where(Service.active.is_(True)).order_by(Service.position, Service.id)
         .options(selectinload(Service.extras), selectinload(Service.parameters))
     ))
     fields = list(session.scalars(
-        select(CustomField).where(CustomField.active.is_(True), CustomField.visibility == "customer")
+        select(CustomField).where(CustomField.active.is_(True), *(() if staff else (CustomField.visibility == "customer",)))
         .order_by(CustomField.position, CustomField.id).options(selectinload(CustomField.options), selectinload(CustomField.services))
     ))
     return FormCatalog(

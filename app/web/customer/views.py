@@ -76,8 +76,10 @@ def _form_defaults(catalog: FormCatalog) -> MultiDict[str, str]:
     return data
 
 
-def _preview(values: MultiDict[str, str], catalog: FormCatalog, *, exclude_booking_id: int | None = None) -> dict[str, Any]:
-    """The free times and the price for the form as it stands; problems are shown, not raised."""
+def _preview(values: MultiDict[str, str], catalog: FormCatalog, *, exclude_booking_id: int | None = None,
+             customer_id: int | None = None) -> dict[str, Any]:
+    """The free times and the price for the form as it stands; problems are shown, not raised.
+    The price is the one the booking's customer would pay (per-customer code limits)."""
     session = get_session()
     parsed = parse_booking_form(values, catalog)
     result: dict[str, Any] = {"slots": None, "slots_error": None, "quote": None, "price_error": None, "code_error": None, "day": None}
@@ -89,7 +91,8 @@ def _preview(values: MultiDict[str, str], catalog: FormCatalog, *, exclude_booki
         try:
             result["quote"] = pricing.estimate(
                 session, services=parsed.request.services, frequency_id=parsed.request.frequency_id,
-                discount_code=attempt, tip=parsed.request.tip, customer_id=current_user.user.id, now=now(),
+                discount_code=attempt, tip=parsed.request.tip,
+                customer_id=customer_id if customer_id is not None else current_user.user.id, now=now(),
             )
             break
         except DomainError as error:
@@ -114,14 +117,18 @@ def _preview(values: MultiDict[str, str], catalog: FormCatalog, *, exclude_booki
     return result
 
 
-def _render_form(values: MultiDict[str, str], catalog: FormCatalog, errors: dict[str, str] | None = None, status: int = 200) -> Any:
+def render_booking_form(values: MultiDict[str, str], catalog: FormCatalog, errors: dict[str, str] | None = None, status: int = 200,
+                        *, customer_id: int | None = None, **extra: Any) -> Any:
+    """The booking form page; the back office passes its own action, layout and customer."""
     chosen = chosen_service_ids(values, catalog)
     context = {
         "catalog": catalog, "values": values, "errors": errors or {}, "chosen": chosen,
         "fields": catalog.fields_for(chosen), "agents": catalog.agents_for(chosen) if chosen else [],
         "hourly_minutes": HOURLY_MINUTES, "nonce": values.get("nonce") or uuid.uuid4().hex,
         "min_date": local_today().isoformat(), "slot_label": slot_label,
-        "cutoff_hours": load_settings(get_session()).cancellation_cutoff_hours, **_preview(values, catalog),
+        "cutoff_hours": load_settings(get_session()).cancellation_cutoff_hours,
+        "form_action": url_for("customer.book_submit"), "layout": "base.html", "staff": False,
+        **_preview(values, catalog, customer_id=customer_id), **extra,
     }
     return render_template("customer/book/form.html", **context), status
 
@@ -139,7 +146,7 @@ def book() -> Any:
             abort(404)
         values = request_as_form(prepared)
         values["date"] = (local_today() + timedelta(days=1)).isoformat()
-    return _render_form(values, catalog)
+    return render_booking_form(values, catalog)
 
 
 @bp.post("/book")
@@ -149,17 +156,17 @@ def book_submit() -> Any:
     catalog = load_catalog(session)
     values = request.form.copy()
     if request.form.get("action") != "book":
-        return _render_form(values, catalog)
+        return render_booking_form(values, catalog)
     parsed = parse_booking_form(values, catalog)
     owner, nonce = f"web:{current_user.user.id}", (values.get("nonce") or "")[:64]
-    replay = _claim_submission(owner, nonce)
+    replay = claim_submission(owner, nonce)
     if replay is not None:
         return redirect(replay)
     try:
         result = create_booking(session, parsed.request, actor=actor(), now=now())
     except DomainError as error:
         idempotency.finish(session, owner=owner, key=nonce, status=500, body="")  # free the form for another try
-        return _refused(error, values, catalog, parsed.inputs_by_path)
+        return refused_booking(error, values, catalog, parsed.inputs_by_path)
     target = url_for("customer.confirmation", booking_id=result.booking.id)
     web_session[f"skipped-{result.booking.id}"] = [
         {"date": s.date.isoformat(), "time": s.time, "reason": s.reason} for s in result.skipped
@@ -168,7 +175,7 @@ def book_submit() -> Any:
     return redirect(target, code=303)
 
 
-def _claim_submission(owner: str, nonce: str) -> str | None:
+def claim_submission(owner: str, nonce: str) -> str | None:
     """A double click sends the form twice: the second waits for the first and goes to
     the same confirmation instead of booking again."""
     if not nonce:
@@ -184,7 +191,8 @@ def _claim_submission(owner: str, nonce: str) -> str | None:
     abort(409)
 
 
-def _refused(error: DomainError, values: MultiDict[str, str], catalog: FormCatalog, paths: dict[str, str]) -> Any:
+def refused_booking(error: DomainError, values: MultiDict[str, str], catalog: FormCatalog, paths: dict[str, str], **extra: Any) -> Any:
+    """The form again with the domain's refusal next to the field it is about."""
     if error.code == "slot_unavailable":
         errors = {"time": "Sorry, that time was just taken. Please pick another one from the fresh list."}
         values.pop("time", None)
@@ -195,7 +203,7 @@ def _refused(error: DomainError, values: MultiDict[str, str], catalog: FormCatal
     else:
         field = {"past_date": "time", "discount_code_invalid": "discount_code", "discount_code_exhausted": "discount_code"}.get(error.code, "form")
         errors = {field: error.message}
-    return _render_form(values, catalog, errors, 422)
+    return render_booking_form(values, catalog, errors, 422, **extra)
 
 
 @bp.get("/book/slots")

@@ -1,0 +1,207 @@
+"""Management pages: one list and one form per kind of object, rendered from the
+domain's description of that kind (`domain.management.KINDS`), plus the agent's hours
+and time off, settings and API keys. Every view parses, calls one domain function and
+renders; permission checks (admins only for staff, settings and keys) are the domain's."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from ...db import get_session
+from ...domain import management
+from ...domain.errors import DomainError
+from ...domain.timeutil import zone
+from .views import actor, bp, now
+
+
+def _kind(key: str) -> management.Kind:
+    try:
+        return management.kind_for(key, actor())
+    except DomainError as error:
+        abort(404 if error.code == "not_found" else 403)
+
+
+def _object(kind: management.Kind, object_id: int) -> Any:
+    try:
+        return management.get_object(get_session(), kind, object_id)
+    except DomainError:
+        abort(404)
+
+
+@bp.get("/manage/<key>")
+def manage_list(key: str) -> Any:
+    kind = _kind(key)
+    show = request.args.get("show", "active")
+    show = show if show in ("active", "inactive", "all") else "active"
+    q = request.args.get("q", "")
+    try:
+        page = management.list_objects(get_session(), kind, q=q, show=show, page=request.args.get("page", "1"))
+    except DomainError:
+        abort(404)
+    return render_template("admin/manage/list.html", kind=kind, page=page, q=q, show=show)
+
+
+@bp.route("/manage/<key>/new", methods=["GET", "POST"])
+def manage_new(key: str) -> Any:
+    return _edit(_kind(key), None)
+
+
+@bp.route("/manage/<key>/<int:object_id>", methods=["GET", "POST"])
+def manage_edit(key: str, object_id: int) -> Any:
+    kind = _kind(key)
+    return _edit(kind, _object(kind, object_id))
+
+
+def _edit(kind: management.Kind, obj: Any | None) -> Any:
+    session = get_session()
+    errors: dict[str, str] = {}
+    values: Any = management.form_values(session, kind, obj)
+    status = 200
+    if request.method == "POST":
+        values = request.form
+        try:
+            saved = management.save_object(session, kind, obj.id if obj is not None else None, request.form, actor=actor(), now=now())
+        except DomainError as error:
+            errors = {k: str(v) for k, v in error.details.items()} or {"form": error.message}
+            errors.setdefault("form", error.message)
+            status = 422
+        else:
+            flash(f"{kind.singular.capitalize()} “{kind.title(saved)}” saved.", "success")
+            return redirect(url_for("admin.manage_edit", key=kind.key, object_id=saved.id), code=303)
+    changes = management.recent_changes(session, kind.key, obj.id) if obj is not None else []
+    return render_template("admin/manage/form.html", kind=kind, obj=obj, values=values, errors=errors, changes=changes,
+                           options=_options(kind)), status
+
+
+def _options(kind: management.Kind) -> dict[str, list[tuple[str, str]]]:
+    return {f.name: management.choices_for(get_session(), f) for f in kind.fields if f.kind in ("multi", "choice")}
+
+
+@bp.post("/manage/<key>/<int:object_id>/active")
+def manage_active(key: str, object_id: int) -> Any:
+    kind = _kind(key)
+    active = request.form.get("active") == "1"
+    try:
+        obj = management.set_active(get_session(), kind, object_id, active, actor=actor(), now=now())
+    except DomainError as error:
+        if error.code == "not_found":
+            abort(404)
+        flash(error.message, "error")
+    else:
+        flash(f"{kind.singular.capitalize()} “{kind.title(obj)}” is {'active again' if active else 'deactivated'}.", "success")
+    return redirect(url_for("admin.manage_edit", key=kind.key, object_id=object_id), code=303)
+
+
+# --- agents: weekly hours and time off ---------------------------------------------------
+
+
+@bp.route("/manage/agents/<int:object_id>/hours", methods=["GET", "POST"])
+def agent_hours(object_id: int) -> Any:
+    kind = _kind("agents")
+    session = get_session()
+    agent = _object(kind, object_id)
+    errors: dict[str, str] = {}
+    status = 200
+    days = management.hours_as_text(agent)
+    if request.method == "POST":
+        days = {d: request.form.get(f"day-{d}", "") for d in range(7)}
+        try:
+            management.set_working_hours(session, agent.id, days, actor=actor(), now=now())
+        except DomainError as error:
+            errors = {k: str(v) for k, v in error.details.items()} | {"form": error.message}
+            status = 422
+        else:
+            flash(f"Working hours of {agent.name} saved.", "success")
+            return redirect(url_for("admin.agent_hours", object_id=agent.id), code=303)
+    return _hours_page(agent, days, errors, {}, {}, status)
+
+
+def _hours_page(agent: Any, days: dict[int, str], errors: dict[str, str], off_values: Any, off_errors: dict[str, str], status: int) -> Any:
+    session = get_session()
+    return render_template(
+        "admin/manage/hours.html", kind=management.KINDS["agents"], agent=agent, days=days, weekdays=management.WEEKDAYS,
+        errors=errors, time_off=management.time_off_for(session, agent, now()), tz=management.agent_timezone(session, agent), zone=zone,
+        off_values=off_values, off_errors=off_errors, changes=management.recent_changes(session, "agents", agent.id),
+    ), status
+
+
+@bp.post("/manage/agents/<int:object_id>/time-off")
+def agent_time_off(object_id: int) -> Any:
+    kind = _kind("agents")
+    agent = _object(kind, object_id)
+    try:
+        management.add_time_off(get_session(), agent.id, request.form, actor=actor(), now=now())
+    except DomainError as error:
+        errors = {k: str(v) for k, v in error.details.items()} | {"form": error.message}
+        return _hours_page(agent, management.hours_as_text(agent), {}, request.form, errors, 422)
+    flash("Time off added.", "success")
+    return redirect(url_for("admin.agent_hours", object_id=agent.id), code=303)
+
+
+@bp.post("/manage/agents/<int:object_id>/time-off/<int:time_off_id>/remove")
+def agent_time_off_remove(object_id: int, time_off_id: int) -> Any:
+    _kind("agents")
+    try:
+        management.remove_time_off(get_session(), object_id, time_off_id, actor=actor(), now=now())
+    except DomainError:
+        abort(404)
+    flash("Time off removed.", "success")
+    return redirect(url_for("admin.agent_hours", object_id=object_id), code=303)
+
+
+# --- settings and API keys ---------------------------------------------------------------
+
+
+def _admin_only() -> None:
+    if not actor().is_admin:
+        abort(403)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings() -> Any:
+    _admin_only()
+    session = get_session()
+    values: Any = management.settings_values(session)
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        values = request.form
+        try:
+            management.save_settings(session, request.form, actor=actor(), now=now())
+        except DomainError as error:
+            errors = {k: str(v) for k, v in error.details.items()} | {"form": error.message}
+            status = 422
+        else:
+            flash("Settings saved.", "success")
+            return redirect(url_for("admin.settings"), code=303)
+    changes = management.recent_changes(session, "settings", None)
+    return render_template("admin/manage/settings.html", fields=management.SETTING_FIELDS, values=values, errors=errors,
+                           changes=changes), status
+
+
+@bp.route("/api-keys", methods=["GET", "POST"])
+def api_keys() -> Any:
+    _admin_only()
+    session = get_session()
+    created, errors, status = None, {}, 200
+    if request.method == "POST":
+        try:
+            created = management.new_api_key(session, request.form, actor=actor(), now=now())
+        except DomainError as error:
+            errors = {k: str(v) for k, v in error.details.items()} | {"form": error.message}
+            status = 422
+    # The new key is shown in this answer only; reloading the page does not show it again.
+    return render_template("admin/manage/api_keys.html", keys=management.list_api_keys(session, actor()), created=created,
+                           errors=errors, values=request.form), status
+
+
+@bp.post("/api-keys/<int:key_id>/revoke")
+def api_key_revoke(key_id: int) -> Any:
+    _admin_only()
+    try:
+        key = management.revoke_key(get_session(), key_id, actor=actor(), now=now())
+    except DomainError:
+        abort(404)
+    flash(f"API key “{key.name}” is revoked; requests with it are refused from now on.", "success")
+    return redirect(url_for("admin.api_keys"), code=303)
