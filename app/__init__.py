@@ -52,6 +52,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from .domain.settings import load_settings
 
+    # {{ url_for('x', **(args | combine({'date': d}))) }}: the same query with one value changed.
+    app.jinja_env.filters["combine"] = lambda base, more: {**base, **more}
+
     @app.context_processor
     def _business() -> dict[str, Any]:
         return {"business_name": load_settings(db.get_session()).business_name}

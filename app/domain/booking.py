@@ -32,6 +32,7 @@ from .availability import (
     parse_agent_choice,
     plan_day,
     resolve_location,
+    slots_for_services,
 )
 from .concurrency import begin_write, is_lock_failure, lock_more, translate_integrity_error
 from .errors import (
@@ -586,6 +587,9 @@ class BookingChanges:
     notes: Any = UNSET
     staff_notes: Any = UNSET
     reason: Any = ""
+    # A reschedule (a move by hand) is for bookings that hold their slot; a general
+    # update may still correct the time of a finished booking's record.
+    require_active: bool = False
 
 
 def update_booking(
@@ -642,7 +646,8 @@ def reschedule_booking(
     expected_version: int | None = None, notify: bool = True,
 ) -> Booking:
     """Move a booking to another time and/or agent."""
-    changes = BookingChanges(start_at=start_at, start_date=start_date, start_time=start_time, agent_id=agent_id, duration=duration)
+    changes = BookingChanges(start_at=start_at, start_date=start_date, start_time=start_time, agent_id=agent_id, duration=duration,
+                             require_active=True)
     return update_booking(session, booking_id, changes, actor=actor, now=now, expected_version=expected_version, notify=notify)
 
 
@@ -717,6 +722,10 @@ def customer_change_refusal(session: Session, booking: Booking, now: datetime) -
 
 
 def _apply(session: Session, booking: Booking, changes: BookingChanges, actor: Actor, now: datetime, notify: bool) -> Booking:
+    if changes.require_active and booking.status not in ACTIVE_STATUSES:
+        raise InvalidStatusTransition(
+            f"This booking is {booking.status.replace('_', ' ')}; only pending and approved bookings can be moved."
+        )
     errors = FieldErrors()
     staff = actor.is_staff
     if actor.is_customer:
@@ -1019,3 +1028,16 @@ def book_again_request(session: Session, booking_id: object, *, actor: Actor) ->
         custom_fields=answers,
         original_booking_id=booking.id,
     )
+
+
+def move_choices(session: Session, booking: Booking, *, day: date, agent_id: int | None, now: datetime) -> tuple[list[Agent], list[Any]]:
+    """For moving a booking by hand: the agents who can do all its services here (its own
+    agent included) and the free start times on `day` for the chosen one, the booking's
+    own slot counted as free. Uses the same plan as the move itself re-checks."""
+    services = _line_services(booking)
+    agents = candidate_agents(session, tuple(sorted({s.id for s in services})), booking.location_id, None)
+    if booking.agent not in agents:
+        agents.append(booking.agent)
+    slots = slots_for_services(session, services=services, duration=booking.duration_minutes, day=day, now=now,
+                               agent_id=agent_id or booking.agent_id, location=booking.location, exclude_booking_id=booking.id)
+    return agents, slots

@@ -543,7 +543,7 @@ def save_object(session: Session, kind: Kind, object_id: object | None, values: 
         for f in kind.fields:
             value = f.read(session, values, errors, tz)
             if f.kind == "password":
-                if creating and not value and "password" not in errors.details:
+                if creating and not value and "password" not in errors.errors:
                     errors.add("password", "Give a first password of at least 8 characters.")
                 if value:
                     clean["password_hash"] = hash_password(value)

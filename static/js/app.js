@@ -6,3 +6,6 @@ document.addEventListener("submit", function (event) {
     setTimeout(function () { button.disabled = true; button.textContent = "Booking…"; }, 0);
   }
 });
+
+// Buttons only needed without JavaScript (data-nojs) are hidden when it runs.
+document.documentElement.classList.add("js");

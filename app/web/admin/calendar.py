@@ -1,18 +1,37 @@
-"""The day view's model: agents as columns, bookings as blocks placed by local time.
-One query for the agents and one for the day's bookings, whatever their number."""
+"""The calendar's models: the day view (a column per agent), the week view (a column per
+day) and the month overview (bookings counted per day). Bookings are placed by local
+wall-clock time in the location's zone, so a daylight-saving day draws 09:00 at 09:00.
+
+Each view costs a fixed number of queries whatever the number of bookings: agents (with
+their hours), the bookings in range (customers and services loaded in one go each), and
+the time off in range."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ...domain.models import Agent, Booking, Location
+from ...domain.models import Agent, Booking, Location, TimeOff
 from ...domain.timeutil import local_day_bounds, zone
 
 DAY_START_HOUR = 6
 DAY_END_HOUR = 22
+GRID_MINUTES = (DAY_END_HOUR - DAY_START_HOUR) * 60
+
+
+def grid_minute(local: datetime | time, day: date | None = None) -> int:
+    """Minutes after the top of the grid, clipped to the grid; a moment on a later day
+    is the bottom."""
+    if isinstance(local, datetime) and day is not None and local.date() > day:
+        return GRID_MINUTES
+    if isinstance(local, datetime) and day is not None and local.date() < day:
+        return 0
+    minutes = (local.hour - DAY_START_HOUR) * 60 + local.minute
+    return max(0, min(GRID_MINUTES, minutes))
 
 
 @dataclass
@@ -22,46 +41,210 @@ class Block:
     end: datetime
     top: int  # minutes after DAY_START_HOUR
     height: int  # minutes
+    lane: int = 0
+    lanes: int = 1
+
+
+@dataclass
+class Band:
+    """A shaded stretch of a column: working hours or time off."""
+
+    top: int
+    height: int
+    kind: str  # "work" or "off"
+    label: str
 
 
 @dataclass
 class Column:
-    agent: Agent
+    title: str
+    day: date
+    agent: Agent | None
     blocks: list[Block] = field(default_factory=list)
+    bands: list[Band] = field(default_factory=list)
 
 
 @dataclass
-class DayView:
-    day: date
+class Filters:
+    agent_id: int | None = None
+    service_id: int | None = None
+    status: str | None = None
+
+    def args(self) -> dict[str, Any]:
+        return {k: v for k, v in (("agent_id", self.agent_id), ("service_id", self.service_id), ("status", self.status)) if v}
+
+
+@dataclass
+class GridView:
+    mode: str  # "day" or "week"
+    days: list[date]
     location: Location
+    agents: list[Agent]
     columns: list[Column]
 
     @property
     def hours(self) -> list[int]:
         return list(range(DAY_START_HOUR, DAY_END_HOUR))
 
+    @property
+    def height(self) -> int:
+        return GRID_MINUTES
 
-def day_view(session: Session, location: Location, day: date, *, status: str | None = None) -> DayView:
-    tz = zone(location.timezone)
-    start, end = local_day_bounds(day, tz)
-    agents = list(session.scalars(
-        select(Agent).where(Agent.active.is_(True), Agent.locations.any(Location.id == location.id)).order_by(Agent.name)
-    ))
+
+def _agents(session: Session, location: Location, filters: Filters) -> list[Agent]:
+    query = (
+        select(Agent).where(Agent.active.is_(True), Agent.locations.any(Location.id == location.id))
+        .options(selectinload(Agent.working_hours)).order_by(Agent.name)
+    )
+    if filters.agent_id:
+        query = query.where(Agent.id == filters.agent_id)
+    return list(session.scalars(query))
+
+
+def _bookings(session: Session, location: Location, start: datetime, end: datetime, filters: Filters, agent_ids: list[int]) -> list[Booking]:
     query = (
         select(Booking)
-        .where(Booking.location_id == location.id, Booking.start_at >= start, Booking.start_at < end)
-        .options(selectinload(Booking.customer), selectinload(Booking.service))
-        .order_by(Booking.start_at)
+        .where(Booking.location_id == location.id, Booking.start_at >= start, Booking.start_at < end, Booking.agent_id.in_(agent_ids))
+        .options(selectinload(Booking.customer), selectinload(Booking.service), selectinload(Booking.agent))
+        .order_by(Booking.start_at, Booking.id)
     )
-    if status:
-        query = query.where(Booking.status == status)
-    columns = {a.id: Column(a) for a in agents}
-    for booking in session.scalars(query):
-        column = columns.get(booking.agent_id)
-        if column is None:
-            continue
-        local_start, local_end = booking.start_at.astimezone(tz), booking.end_at.astimezone(tz)
-        top = (local_start.hour - DAY_START_HOUR) * 60 + local_start.minute
-        height = max(int((booking.end_at - booking.start_at).total_seconds() // 60), 15)
-        column.blocks.append(Block(booking, local_start, local_end, top, height))
-    return DayView(day, location, list(columns.values()))
+    if filters.status:
+        query = query.where(Booking.status == filters.status)
+    if filters.service_id:
+        query = query.where(Booking.service_id == filters.service_id)
+    return list(session.scalars(query))
+
+
+def _time_off(session: Session, agent_ids: list[int], start: datetime, end: datetime) -> list[TimeOff]:
+    return list(session.scalars(
+        select(TimeOff).where(TimeOff.agent_id.in_(agent_ids), TimeOff.start_at < end, TimeOff.end_at > start)
+    ))
+
+
+def _block(booking: Booking, tz: Any, day: date) -> Block:
+    local_start, local_end = booking.start_at.astimezone(tz), booking.end_at.astimezone(tz)
+    top = grid_minute(local_start, day)
+    height = max(grid_minute(local_end, day) - top, 15)
+    return Block(booking, local_start, local_end, top, height)
+
+
+def _bands(agents: list[Agent], day: date, offs: list[TimeOff], tz: Any) -> list[Band]:
+    """One agent: their hours and time off that day. Several (the week of a whole team):
+    the hours when anyone works, merged; time off is shown in each agent's day view."""
+    spans = sorted((wh.start_time, wh.end_time) for a in agents for wh in a.working_hours if wh.weekday == day.weekday())
+    merged: list[list[time]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    label = "Working hours" if len(agents) == 1 else "Someone works"
+    bands = [Band(grid_minute(s), grid_minute(e) - grid_minute(s), "work", f"{label} {s:%H:%M}–{e:%H:%M}") for s, e in merged]
+    if len(agents) != 1:
+        return bands
+    day_start, day_end = local_day_bounds(day, tz)
+    for off in offs:
+        if off.agent_id == agents[0].id and off.start_at < day_end and off.end_at > day_start:
+            top = grid_minute(max(off.start_at, day_start).astimezone(tz), day)
+            bottom = grid_minute(off.end_at.astimezone(tz), day) if off.end_at < day_end else GRID_MINUTES
+            bands.append(Band(top, max(bottom - top, 1), "off", f"Time off{': ' + off.reason if off.reason else ''}"))
+    return bands
+
+
+def _assign_lanes(blocks: list[Block]) -> None:
+    """Overlapping blocks in one column sit side by side: each cluster of overlaps is
+    split into as many lanes as it needs at most at once."""
+    cluster: list[Block] = []
+    cluster_end = -1
+    lane_ends: list[int] = []
+
+    def close() -> None:
+        for b in cluster:
+            b.lanes = len(lane_ends)
+
+    for block in sorted(blocks, key=lambda b: (b.top, -b.height)):
+        if block.top >= cluster_end and cluster:
+            close()
+            cluster, lane_ends = [], []
+        free = next((i for i, end in enumerate(lane_ends) if end <= block.top), None)
+        if free is None:
+            lane_ends.append(block.top + block.height)
+            block.lane = len(lane_ends) - 1
+        else:
+            lane_ends[free] = block.top + block.height
+            block.lane = free
+        cluster.append(block)
+        cluster_end = max(cluster_end, block.top + block.height)
+    if cluster:
+        close()
+
+
+def day_view(session: Session, location: Location, day: date, filters: Filters | None = None) -> GridView:
+    filters = filters or Filters()
+    tz = zone(location.timezone)
+    start, end = local_day_bounds(day, tz)
+    agents = _agents(session, location, filters)
+    ids = [a.id for a in agents]
+    offs = _time_off(session, ids, start, end)
+    columns = {a.id: Column(a.name, day, a, bands=_bands([a], day, offs, tz)) for a in agents}
+    for booking in _bookings(session, location, start, end, filters, ids):
+        columns[booking.agent_id].blocks.append(_block(booking, tz, day))
+    for column in columns.values():
+        _assign_lanes(column.blocks)  # a capacity > 1 class shares its slot
+    return GridView("day", [day], location, agents, list(columns.values()))
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def week_view(session: Session, location: Location, day: date, filters: Filters | None = None) -> GridView:
+    filters = filters or Filters()
+    tz = zone(location.timezone)
+    days = [week_start(day) + timedelta(days=i) for i in range(7)]
+    start, end = local_day_bounds(days[0], tz)[0], local_day_bounds(days[-1], tz)[1]
+    agents = _agents(session, location, filters)
+    ids = [a.id for a in agents]
+    offs = _time_off(session, ids, start, end)
+    columns = {d: Column(d.strftime("%a %d %b"), d, agents[0] if len(agents) == 1 else None, bands=_bands(agents, d, offs, tz)) for d in days}
+    for booking in _bookings(session, location, start, end, filters, ids):
+        local_day = booking.start_at.astimezone(tz).date()
+        if local_day in columns:
+            columns[local_day].blocks.append(_block(booking, tz, local_day))
+    for column in columns.values():
+        _assign_lanes(column.blocks)
+    return GridView("week", days, location, agents, list(columns.values()))
+
+
+@dataclass
+class MonthView:
+    location: Location
+    first: date
+    weeks: list[list[date]]
+    counts: dict[date, Counter[str]]
+
+    def in_month(self, day: date) -> bool:
+        return day.month == self.first.month
+
+
+def month_view(session: Session, location: Location, day: date, filters: Filters | None = None) -> MonthView:
+    """Bookings per day and status for the weeks that show the month: one query."""
+    filters = filters or Filters()
+    tz = zone(location.timezone)
+    first = day.replace(day=1)
+    grid_start = week_start(first)
+    following = (first + timedelta(days=32)).replace(day=1)
+    grid_end = week_start(following - timedelta(days=1)) + timedelta(days=7)
+    start, end = local_day_bounds(grid_start, tz)[0], local_day_bounds(grid_end - timedelta(days=1), tz)[1]
+    query = select(Booking.start_at, Booking.status).where(Booking.location_id == location.id, Booking.start_at >= start, Booking.start_at < end)
+    if filters.agent_id:
+        query = query.where(Booking.agent_id == filters.agent_id)
+    if filters.service_id:
+        query = query.where(Booking.service_id == filters.service_id)
+    if filters.status:
+        query = query.where(Booking.status == filters.status)
+    counts: dict[date, Counter[str]] = {}
+    for start_at, status in session.execute(query):
+        counts.setdefault(start_at.astimezone(tz).date(), Counter())[status] += 1
+    days = [grid_start + timedelta(days=i) for i in range((grid_end - grid_start).days)]
+    return MonthView(location, first, [days[i:i + 7] for i in range(0, len(days), 7)], counts)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -15,15 +16,16 @@ from werkzeug.datastructures import MultiDict
 from ...db import get_session
 from ...domain import idempotency, queries
 from ...domain.actor import Actor
-from ...domain.booking import change_status, create_booking
-from ...domain.errors import DomainError
+from ...domain.booking import UNSET, change_status, create_booking, move_choices, reschedule_booking
+from ...domain.errors import DomainError, PreconditionFailed
 from ...domain.inputs import CustomerInput
-from ...domain.models import Agent, BookingEvent, BookingStatus, Location, Role, Service, User
+from ...domain.models import ACTIVE_STATUSES, Agent, Booking, BookingEvent, BookingStatus, Location, Role, Service, User
+from ...domain.settings import load_settings
 from ...domain.status import allowed_transitions
 from ...domain.timeutil import parse_date, zone
 from ..customer.forms import ADDRESS, load_catalog, parse_booking_form
 from ..customer.views import claim_submission, refused_booking, render_booking_form
-from .calendar import DAY_START_HOUR, day_view
+from .calendar import DAY_START_HOUR, Filters, day_view, month_view, week_view
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -50,30 +52,87 @@ def home() -> Any:
     return redirect(url_for("admin.calendar"))
 
 
+def _filters(session: Any) -> tuple[Filters, list[Agent], list[Service]]:
+    agents = list(session.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.name)))
+    services = list(session.scalars(select(Service).where(Service.active.is_(True)).order_by(Service.position, Service.id)))
+    agent, service, status = (request.args.get(k, "") for k in ("agent_id", "service_id", "status"))
+    return Filters(
+        agent_id=int(agent) if agent.isdigit() and int(agent) in {a.id for a in agents} else None,
+        service_id=int(service) if service.isdigit() and int(service) in {s.id for s in services} else None,
+        status=status if status in {s.value for s in BookingStatus} else None,
+    ), agents, services
+
+
 @bp.get("/calendar")
 def calendar() -> Any:
+    """Day (a column per agent), week (a column per day) or month overview; bad filter
+    values are ignored rather than refused, as a bookmark may outlive an agent."""
     session = get_session()
     locations = list(session.scalars(select(Location).where(Location.active.is_(True)).order_by(Location.is_default.desc(), Location.id)))
     if not locations:
         return render_template("admin/calendar/empty.html")
     wanted = request.args.get("location_id", "")
     location = next((loc for loc in locations if str(loc.id) == wanted), locations[0])
+    today = now().astimezone(zone(location.timezone)).date()
     try:
-        day = parse_date(request.args.get("date") or now().astimezone(zone(location.timezone)).date().isoformat())
+        day = parse_date(request.args.get("date") or today.isoformat())
     except ValueError:
-        day = now().astimezone(zone(location.timezone)).date()
-    status = request.args.get("status") or None
-    if status not in (None, *[s.value for s in BookingStatus]):
-        status = None
-    view = day_view(session, location, day, status=status)
+        day = today
+    mode = request.args.get("view", "day")
+    mode = mode if mode in ("day", "week", "month") else "day"
+    filters, agents, services = _filters(session)
+    args = {"location_id": location.id, "view": mode, **filters.args()}
+    common = {"locations": locations, "location": location, "filters": filters, "agents": agents, "services": services,
+              "statuses": list(BookingStatus), "mode": mode, "day": day, "args": args, "today": today}
+    if mode == "month":
+        month = month_view(session, location, day, filters)
+        previous, following = (month.first - timedelta(days=1)).replace(day=1), (month.first + timedelta(days=32)).replace(day=1)
+        return render_template("admin/calendar/month.html", month=month, previous=previous, next=following, **common)
+    step = timedelta(days=7 if mode == "week" else 1)
+    view = (week_view if mode == "week" else day_view)(session, location, day, filters)
     return render_template(
-        "admin/calendar/day.html", view=view, locations=locations, status=status, statuses=list(BookingStatus),
-        previous=day - timedelta(days=1), next=day + timedelta(days=1), today=date.today(), start_hour=DAY_START_HOUR,
+        "admin/calendar/grid.html", view=view, previous=day - step, next=day + step, start_hour=DAY_START_HOUR,
+        interval=load_settings(session).slot_interval_minutes, **common,
     )
 
 
-@bp.get("/bookings/<int:booking_id>")
-def booking_panel(booking_id: int) -> Any:
+@dataclass
+class MoveOptions:
+    """The panel's move form: the day and agent picked and their free start times."""
+
+    day: date
+    agent_id: int
+    agents: list[Agent]
+    slots: list[Any]
+    error: str | None = None
+
+    @property
+    def agent_name(self) -> str:
+        return next((a.name for a in self.agents if a.id == self.agent_id), "this agent")
+
+
+def _move_options(booking: Booking) -> MoveOptions | None:
+    if booking.status not in ACTIVE_STATUSES:
+        return None
+    session = get_session()
+    tz = zone(booking.location.timezone)
+    try:
+        day = parse_date(request.args.get("date") or booking.start_at.astimezone(tz).date().isoformat())
+    except ValueError:
+        day = booking.start_at.astimezone(tz).date()
+    wanted = request.args.get("agent_id", "")
+    agent_id = int(wanted) if wanted.isdigit() and len(wanted) < 10 else booking.agent_id
+    try:
+        agents, slots = move_choices(session, booking, day=day, agent_id=agent_id, now=now())
+    except DomainError as error:
+        return MoveOptions(day, booking.agent_id, [booking.agent], [], error.message)
+    if agent_id not in {a.id for a in agents}:
+        agent_id = booking.agent_id
+        agents, slots = move_choices(session, booking, day=day, agent_id=agent_id, now=now())
+    return MoveOptions(day, agent_id, agents, slots)
+
+
+def _render_panel(booking_id: int, status: int = 200) -> Any:
     session = get_session()
     try:
         booking = queries.get_booking(session, booking_id, actor=actor())
@@ -82,7 +141,60 @@ def booking_panel(booking_id: int) -> Any:
     events = list(session.scalars(select(BookingEvent).where(BookingEvent.booking_id == booking.id).order_by(BookingEvent.id)))
     template = "admin/bookings/_panel.html" if request.headers.get("HX-Request") else "admin/bookings/panel_page.html"
     return render_template(template, booking=booking, events=events, transitions=allowed_transitions(booking.status, actor()),
-                           local=booking.start_at.astimezone(zone(booking.location.timezone)))
+                           local=booking.start_at.astimezone(zone(booking.location.timezone)), move=_move_options(booking)), status
+
+
+@bp.get("/bookings/<int:booking_id>")
+def booking_panel(booking_id: int) -> Any:
+    return _render_panel(booking_id)
+
+
+@bp.post("/bookings/<int:booking_id>/move")
+def booking_move(booking_id: int) -> Any:
+    """Move a booking to another date, time and/or agent. The calendar's drag-and-drop
+    asks for JSON; the panel's form gets the panel back (htmx) or a redirect to it."""
+    wants_json = request.accept_mimetypes.best == "application/json"
+    version = request.form.get("version", "")
+    agent = request.form.get("agent_id", "")
+    try:
+        if not version.isdigit():
+            raise PreconditionFailed("This form is out of date; reload the booking.")
+        booking = reschedule_booking(
+            get_session(), booking_id, start_date=request.form.get("date", ""), start_time=request.form.get("time", ""),
+            agent_id=agent if agent else UNSET, expected_version=int(version), actor=actor(), now=now(),
+        )
+    except DomainError as error:
+        if error.code == "booking_not_found":
+            abort(404)
+        message = _refusal(error)
+        if wants_json:
+            return jsonify(ok=False, code=error.code, message=message), 409 if error.code in ("precondition_failed", "conflict", "slot_unavailable") else 422
+        flash(message, "error")
+        return _after_move(booking_id, moved=False)
+    tz = zone(booking.location.timezone)
+    message = f"Booking {booking.booking_code} moved to {booking.start_at.astimezone(tz):%a %d %b %H:%M} with {booking.agent.name}."
+    if wants_json:
+        return jsonify(ok=True, message=message, version=booking.version)
+    flash(message, "success")
+    return _after_move(booking_id, moved=True)
+
+
+def _refusal(error: DomainError) -> str:
+    if error.code == "precondition_failed":
+        return "Someone else changed this booking first; nothing was moved. Reload to see it as it is now."
+    if error.code == "validation_failed":
+        field_problems = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in error.details.items())
+        return f"Not moved: {field_problems or error.message}"
+    return f"Not moved: {error.message}"
+
+
+def _after_move(booking_id: int, *, moved: bool) -> Any:
+    if request.headers.get("HX-Request"):
+        response = make_response(_render_panel(booking_id))
+        if moved:
+            response.headers["HX-Trigger"] = "booking-moved"  # the calendar redraws its grid
+        return response
+    return redirect(url_for("admin.booking_panel", booking_id=booking_id), code=303)
 
 
 @bp.post("/bookings/<int:booking_id>/status")

@@ -6,33 +6,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from app.domain import accounts
 from app.domain.booking import change_status, create_booking
 from app.domain.inputs import CustomerInput
 from app.domain.models import Booking
 from tests import builders as b
-from tests.web.helpers import csrf_from, submit
-
-DAY = "2030-01-08"
-
-
-@pytest.fixture
-def booked(session):
-    loc = b.location(session)
-    svc = b.service(session, loc, max_days_ahead=5000)
-    b.agent(session, [svc], loc, name="Alex Agent")
-    b.agent(session, [svc], loc, name="Bo Agent", email="bo@example.com")
-    session.commit()
-    booking = create_booking(session, b.request(svc.id, day=DAY, at="10:00", status="pending"), actor=b.STAFF, now=datetime.now(UTC)).booking
-    for role in ("customer", "staff", "admin"):
-        accounts.create_user(session, email=f"{role}@example.com", password="correct-horse", role=role, first_name=role.title(), now=datetime.now(UTC))
-    return booking
-
-
-def login_as(client, role):
-    if role != "anonymous":
-        submit(client, "/login", {"email": f"{role}@example.com", "password": "correct-horse"})
-    return client
+from tests.web.admin.conftest import DAY, login_as
+from tests.web.helpers import csrf_from
 
 
 @pytest.mark.parametrize(("role", "expected"), [("anonymous", 302), ("customer", 403), ("staff", 200), ("admin", 200)])

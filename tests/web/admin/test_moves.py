@@ -1,0 +1,174 @@
+"""Moving bookings from the back office (the panel's form and the calendar's drag and
+drop), the week and month views, and staff booking for a customer."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import event, select
+
+from app.domain.booking import create_booking
+from app.domain.inputs import CustomerInput
+from app.domain.models import Booking, BookingEvent, User
+from tests import builders as b
+from tests.web.admin.conftest import DAY, login_as
+from tests.web.helpers import csrf_from
+
+JSON = {"Accept": "application/json"}
+
+
+def move(client, booking_id, headers=None, **data):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    return client.post(f"/admin/bookings/{booking_id}/move", data={"csrf_token": token, **data}, headers=headers or {})
+
+
+def reload(session, booking_id):
+    session.expire_all()
+    return session.get(Booking, booking_id)
+
+
+def other_booking(session, booking, at="14:00", agent_id=None):
+    return create_booking(session, b.request(booking.service_id, day=DAY, at=at, agent_id=agent_id or booking.agent_id,
+                                             customer=CustomerInput("Dana", "Other", "dana@example.com")),
+                          actor=b.STAFF, now=datetime.now(UTC)).booking
+
+
+def test_the_panel_lists_free_times_and_moves_by_form(client, booked, session):
+    login_as(client, "staff")
+    other_booking(session, booked, "14:00")
+    panel = client.get(f"/admin/bookings/{booked.id}?date={DAY}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'value="09:00"' in panel and 'value="10:00"' in panel  # its own slot counts as free
+    assert 'value="14:00"' not in panel and 'value="13:30"' not in panel  # taken by the 14:00 booking
+    page = move(client, booked.id, date=DAY, time="15:00", version="1", headers={"HX-Request": "true"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "moved to Tue 08 Jan 15:00" in html and page.headers["HX-Trigger"] == "booking-moved"
+    moved = reload(session, booked.id)
+    assert moved.start_at == b.at_utc("2030-01-08T20:00:00") and moved.version == 2
+    history = session.scalars(select(BookingEvent).where(BookingEvent.booking_id == booked.id)).all()
+    assert history[-1].actor_label.startswith("Staff") and "start_at" in history[-1].changes
+
+
+def test_drag_and_drop_moves_to_another_agent_and_time(client, booked, session):
+    login_as(client, "staff")
+    bo = next(a for a in session.scalars(select(b.Agent)) if a.name == "Bo Agent")
+    answer = move(client, booked.id, JSON, date=DAY, time="11:30", agent_id=str(bo.id), version="1")
+    assert answer.status_code == 200 and answer.json["ok"] and answer.json["version"] == 2
+    moved = reload(session, booked.id)
+    assert (moved.agent_id, moved.start_at) == (bo.id, b.at_utc("2030-01-08T16:30:00"))
+
+
+def test_a_clash_a_past_time_and_a_stale_version_are_refused_and_nothing_moves(client, booked, session):
+    login_as(client, "staff")
+    other_booking(session, booked, "14:00")
+    clash = move(client, booked.id, JSON, date=DAY, time="14:30", version="1")
+    assert clash.status_code == 409 and clash.json["code"] == "slot_unavailable" and clash.json["message"].startswith("Not moved:")
+    past = move(client, booked.id, JSON, date=(datetime.now(UTC) - timedelta(days=2)).date().isoformat(), time="10:00", version="1")
+    assert past.status_code == 422 and past.json["code"] == "past_date"
+    outside = move(client, booked.id, JSON, date=DAY, time="20:00", version="1")
+    assert outside.status_code == 409 and not outside.json["ok"]
+    junk = move(client, booked.id, JSON, date="someday", time="25:99", version="1")
+    assert junk.status_code == 422 and junk.json["code"] == "validation_failed"
+    stale = move(client, booked.id, JSON, date=DAY, time="15:00", version="7")
+    assert stale.status_code == 409 and "Someone else changed this booking first" in stale.json["message"]
+    missing = move(client, booked.id, JSON, date=DAY, time="15:00")
+    assert missing.status_code == 409
+    assert move(client, 999999, JSON, date=DAY, time="15:00", version="1").status_code == 404
+    unchanged = reload(session, booked.id)
+    assert (unchanged.start_at, unchanged.version) == (b.at_utc("2030-01-08T15:00:00"), 1)
+    # Without JavaScript the panel's form redirects to the panel with the reason.
+    page = move(client, booked.id, date=DAY, time="14:30", version="1")
+    assert page.status_code == 303
+    assert "Not moved:" in client.get(page.headers["Location"]).get_data(as_text=True)
+
+
+def test_cancelled_bookings_offer_no_move_and_cannot_be_moved(client, booked, session):
+    login_as(client, "staff")
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    client.post(f"/admin/bookings/{booked.id}/status", data={"csrf_token": token, "status": "cancelled", "version": "1"})
+    assert 'id="move-title"' not in client.get(f"/admin/bookings/{booked.id}").get_data(as_text=True)
+    refused = move(client, booked.id, JSON, date=DAY, time="15:00", version="2")
+    assert refused.status_code in (409, 422) and not refused.json["ok"]
+
+
+def test_week_and_month_views(client, booked, session):
+    login_as(client, "staff")
+    other_booking(session, booked, "09:00")
+    week = client.get(f"/admin/calendar?date={DAY}&view=week").get_data(as_text=True)
+    assert "Week of 07 January 2030" in week and "Tue 08 Jan" in week and "Mon 07 Jan" in week and "Sun 13 Jan" in week
+    # Two bookings at once by different agents sit side by side in Tuesday's column.
+    assert week.count("status-pending") == 1 and week.count("status-approved") == 1
+    assert "Alex Agent" in week  # the agent's name is on the block when the week shows a whole team
+    month = client.get(f"/admin/calendar?date={DAY}&view=month").get_data(as_text=True)
+    assert "January 2030" in month and "2 bookings" in month and "1 pending" in month
+    filtered = client.get(f"/admin/calendar?date={DAY}&view=month&status=approved").get_data(as_text=True)
+    assert "1 booking<" in filtered and "1 pending" not in filtered
+    service_filter = client.get(f"/admin/calendar?date={DAY}&view=week&service_id=999").get_data(as_text=True)
+    assert service_filter.count("class=\"block") == 2  # an unknown service is ignored, not an error
+
+
+def test_the_week_view_with_500_bookings_does_not_query_per_booking(client, booked, session, app):
+    login_as(client, "staff")
+    agents = list(session.scalars(select(b.Agent)))
+    customers = [b.customer(session, email=f"c{i}@example.com", first_name=f"C{i}") for i in range(25)]
+    session.commit()
+    start = b.at_utc("2030-01-07T05:00:00")  # Monday 00:00 in New York
+    rows = []
+    for i in range(500):
+        day, slot = divmod(i, 100)
+        day += day >= 1  # Tuesday holds the fixture's booking: skip it
+        at = start + timedelta(days=day, hours=6, minutes=5 * slot)
+        agent = agents[i % len(agents)]
+        rows.append(Booking(
+            booking_code=f"W{i:07d}", customer_id=customers[i % 25].id, service_id=booked.service_id, agent_id=agent.id,
+            location_id=booked.location_id, start_at=at, end_at=at + timedelta(minutes=5), duration_minutes=5,
+            status="approved", subtotal=0, total=0, slot_key=f"w{i}", occupied_start=at, occupied_end=at + timedelta(minutes=5),
+        ))
+    session.add_all(rows)
+    session.commit()
+    engine = app.extensions["engine"]
+    counted: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        counted.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    html = client.get("/admin/calendar?date=2030-01-09&view=week").get_data(as_text=True)
+    event.remove(engine, "before_cursor_execute", listener)
+    assert html.count('class="block status-') == 501
+    assert len(counted) < 20, counted
+
+
+def test_staff_book_for_a_new_customer_and_for_an_existing_one(client, booked, session):
+    login_as(client, "staff")
+    extra = b.extra(session, [booked.service], name="Balcony", price=10, minutes=15, max_quantity=2)
+    question = b.field(session, [booked.service], "date", "Key handover", required=True, visibility="staff")
+    session.commit()
+    form = client.get("/admin/bookings/new").get_data(as_text=True)
+    assert "New booking for a customer" in form and "Who is it for?" in form
+    token, nonce = csrf_from(form), "n-1"
+    base = {"csrf_token": token, "services": str(booked.service_id), f"extra-{booked.service_id}-{extra.id}": "1",
+            "date": DAY, "time": "13:00", "agent_id": "any", "payment_method": "cash", "address": "1 Main St",
+            "staff_notes": "Phoned in", "action": "book"}
+    refused = client.post("/admin/bookings/new", data={**base, "nonce": nonce, "customer_first_name": "Lee"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="customer_email-error"' in html and "Key handover" in html
+    lee_values = {"customer_first_name": "Lee", "customer_last_name": "Park", "customer_email": "lee@example.com", "phone": "555-0101"}
+    # Staff may leave a required question for later, but not answer it with nonsense.
+    no_answer = client.post("/admin/bookings/new", data={**base, "nonce": "n-0", **lee_values, f"field-{question.id}": "soon"})
+    assert no_answer.status_code == 422 and f'id="field-{question.id}-error"' in no_answer.get_data(as_text=True)
+    made = client.post("/admin/bookings/new", data={**base, "nonce": "n-2", **lee_values, f"field-{question.id}": "2030-01-07"})
+    assert made.status_code == 303
+    lee = session.scalars(select(User).where(User.email == "lee@example.com")).one()
+    booking = session.scalars(select(Booking).where(Booking.customer_id == lee.id)).one()
+    assert (booking.status, booking.staff_notes) == ("approved", "Phoned in")
+    assert [e.name for line in booking.lines for e in line.extras] == ["Balcony"]
+    assert booking.field_values[0].value == "2030-01-07" and booking.field_values[0].staff_only
+    panel = client.get(made.headers["Location"]).get_data(as_text=True)
+    assert "created for Lee Park" in panel and "Staff &lt;staff@example.com&gt;" in panel
+    # An existing customer, chosen from the list; a double submit books once.
+    casey = session.scalars(select(User).where(User.email == "casey@example.com")).one()
+    prefilled = client.get(f"/admin/bookings/new?customer_id={casey.id}").get_data(as_text=True)
+    assert f'<option value="{casey.id}" selected>' in prefilled
+    again = {**base, "nonce": "n-3", "customer_id": str(casey.id), "time": "15:00"}
+    first, second = client.post("/admin/bookings/new", data=again), client.post("/admin/bookings/new", data=again)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert session.query(Booking).filter_by(customer_id=casey.id).count() == 2  # the fixture's and this one
