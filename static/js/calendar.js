@@ -100,3 +100,29 @@
     }
   });
 })();
+
+// The panel: focus moves to it when it opens; Close (or Escape) empties it and returns focus.
+(function () {
+  var panel = document.getElementById("panel");
+  if (!panel) { return; }
+  var opener = null;
+  document.addEventListener("click", function (event) {
+    var block = event.target.closest(".block");
+    if (block) { opener = block; }
+    if (event.target.closest("[data-close-panel]")) { close(); }
+  });
+  function close() {
+    panel.innerHTML = "";
+    if (opener && document.body.contains(opener)) { opener.focus(); }
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && panel.innerHTML.trim()) { close(); }
+  });
+  panel.addEventListener("htmx:afterSwap", function () {
+    var title = document.getElementById("panel-title");
+    if (title && !panel.contains(document.activeElement)) {
+      title.setAttribute("tabindex", "-1");
+      title.focus();
+    }
+  });
+})();

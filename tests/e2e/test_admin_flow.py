@@ -1,0 +1,121 @@
+"""The office in a real browser on the demo business: the week view, a booking's panel,
+approve, drag to a free time (it stays after a reload), drag onto a clash (refused, back
+in place); axe-core on the calendar and every kind of management page."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.domain import demo
+from app.domain.booking import create_booking, move_choices
+from app.domain.inputs import BookingRequest, CustomerInput, ServiceLineInput
+from app.domain.models import Booking, Location
+from app.domain.timeutil import zone
+from app.web.admin.calendar import DAY_START_HOUR
+from tests import builders as b
+from tests.e2e.test_customer_flow import no_violations, open_page
+
+
+@pytest.fixture
+def office(session):
+    moment = datetime.now(UTC)
+    demo.seed(session, now=moment)
+    location = session.scalars(select(Location).where(Location.is_default.is_(True))).one()
+    # A pending booking two to nine days ahead at the default location, whose agent has another free time that day.
+    for booking in session.scalars(
+        select(Booking).where(Booking.status == "pending", Booking.location_id == location.id,
+                              Booking.start_at > moment + timedelta(days=2), Booking.series_id.is_(None)).order_by(Booking.start_at)
+    ):
+        day = booking.start_at.astimezone(zone(location.timezone)).date()
+        _, slots = move_choices(session, booking, day=day, agent_id=booking.agent_id, now=moment)
+        if len(slots) >= 3:
+            return booking, day, slots
+    pytest.fail("the demo data has no pending booking with free times around it")
+
+
+def login(page, base):
+    page.goto(f"{base}/login")
+    page.get_by_label("E-mail").fill(demo.ADMIN_EMAIL)
+    page.get_by_label("Password").fill(demo.LOGINS[0][2])
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/")
+
+
+def minutes(hhmm: str) -> int:
+    h, m = (int(x) for x in hhmm.split(":"))
+    return (h - DAY_START_HOUR) * 60 + m
+
+
+def drag(page, booking_id: int, agent_id: int, to_minute: int) -> None:
+    block = page.locator(f"#booking-{booking_id}")
+    column = page.locator(f'.agent-day[data-agent-id="{agent_id}"]')
+    block.drag_to(column, source_position={"x": 8, "y": 4}, target_position={"x": 30, "y": to_minute + 4})
+
+
+def test_staff_run_the_day_from_the_calendar(browser, live_server, office, session):
+    booking, day, slots = office
+    context, page = open_page(browser, viewport={"width": 1400, "height": 1400})
+    login(page, live_server)
+    page.goto(f"{live_server}/admin/calendar?view=week&date={day.isoformat()}")
+    assert page.locator(".block").count() > 5
+    no_violations(page)
+
+    page.locator(f"#booking-{booking.id}").click()
+    page.get_by_role("button", name="Mark approved").wait_for()
+    no_violations(page)
+    page.get_by_role("button", name="Mark approved").click()
+    page.get_by_text(f"Booking {booking.booking_code} is now approved.").wait_for()
+    session.expire_all()
+    assert session.get(Booking, booking.id).status == "approved"
+
+    # Drag to a free time in the day view: it stays there after a reload.
+    page.goto(f"{live_server}/admin/calendar?date={day.isoformat()}")
+    own = booking.start_at.astimezone(zone(booking.location.timezone)).strftime("%H:%M")
+    target = next(s.time for s in slots if abs(minutes(s.time) - minutes(own)) >= 120 or s is slots[-1])
+    drag(page, booking.id, booking.agent_id, minutes(target))
+    page.get_by_text(f"moved to {day:%a %d %b} {target}").wait_for()
+    page.reload()
+    block = page.locator(f'.agent-day[data-agent-id="{booking.agent_id}"] #booking-{booking.id}')
+    assert block.get_attribute("style").startswith(f"top: {minutes(target)}px")
+    session.expire_all()
+    assert session.get(Booking, booking.id).start_at.astimezone(zone(booking.location.timezone)).strftime("%H:%M") == target
+
+    # Someone takes another free time of the same agent; dragging onto it is refused and the block goes back.
+    taken = next(s.time for s in move_choices(session, session.get(Booking, booking.id), day=day, agent_id=booking.agent_id,
+                                              now=datetime.now(UTC))[1] if abs(minutes(s.time) - minutes(target)) >= 120)
+    create_booking(session, BookingRequest(services=[ServiceLineInput(booking.service_id)], start_date=day.isoformat(), start_time=taken,
+                                           agent_id=booking.agent_id, location_id=booking.location_id,
+                                           customer=CustomerInput("Walk", "In", "walkin@example.com")), actor=b.STAFF, now=datetime.now(UTC))
+    page.reload()
+    drag(page, booking.id, booking.agent_id, minutes(taken))
+    page.locator(".calendar-status.flash-error").wait_for()
+    assert "Not moved" in page.locator("#calendar-status").inner_text()
+    block = page.locator(f'.agent-day[data-agent-id="{booking.agent_id}"] #booking-{booking.id}')
+    assert block.get_attribute("style").startswith(f"top: {minutes(target)}px")
+    session.expire_all()
+    assert session.get(Booking, booking.id).start_at.astimezone(zone(booking.location.timezone)).strftime("%H:%M") == target
+    context.close()
+
+
+def test_management_pages_pass_axe(browser, live_server, office, session):
+    booking, day, _ = office
+    context, page = open_page(browser, viewport={"width": 1280, "height": 900})
+    login(page, live_server)
+    urls = [f"/admin/calendar?view=month&date={day.isoformat()}", f"/admin/calendar?date={day.isoformat()}",
+            "/admin/bookings", f"/admin/bookings/{booking.id}", "/admin/bookings/new", "/admin/settings", "/admin/api-keys",
+            f"/admin/manage/agents/{booking.agent_id}/hours"]
+    for key in ("customers", "services", "extras", "parameters", "fields", "frequencies", "discount_codes", "agents", "locations", "staff"):
+        urls += [f"/admin/manage/{key}", f"/admin/manage/{key}/new"]
+    urls += [f"/admin/manage/services/{booking.service_id}", f"/admin/manage/customers/{booking.customer_id}"]
+    for url in urls:
+        page.goto(live_server + url)
+        no_violations(page)
+    # A refused form is accessible too: errors tied to their fields.
+    page.goto(f"{live_server}/admin/manage/services/new")
+    page.get_by_label("Price (hourly rate for hourly services)").fill("-1")
+    page.get_by_role("button", name="Create service").click()
+    page.get_by_text("Must be at least 0.").wait_for()
+    no_violations(page)
+    context.close()
