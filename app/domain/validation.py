@@ -8,6 +8,7 @@ from typing import Any
 from .errors import FieldErrors
 
 MAX_TEXT = 10_000
+MAX_AMOUNT = Decimal("1e12")
 
 
 def as_int(
@@ -55,7 +56,8 @@ def as_money(errors: FieldErrors, path: str, value: Any, *, lo: str = "0", hi: s
         amount = Decimal(str(value).strip()) if isinstance(value, (int, float, str, Decimal)) else None
     except InvalidOperation:
         amount = None
-    if amount is None or not amount.is_finite():
+    if amount is None or not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
+        # Far beyond any price (1e400 would not even round to cents): refused, not a crash.
         errors.add(path, "Must be an amount of money.")
         return None
     if amount != amount.quantize(Decimal("0.01")):

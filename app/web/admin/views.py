@@ -63,6 +63,9 @@ def _filters(session: Any) -> tuple[Filters, list[Agent], list[Service]]:
     ), agents, services
 
 
+CALENDAR_YEARS = (1900, 9000)
+
+
 @bp.get("/calendar")
 def calendar() -> Any:
     """Day (a column per agent), week (a column per day) or month overview; bad filter
@@ -78,6 +81,8 @@ def calendar() -> Any:
         day = parse_date(request.args.get("date") or today.isoformat())
     except ValueError:
         day = today
+    if not CALENDAR_YEARS[0] <= day.year <= CALENDAR_YEARS[1]:
+        day = today  # the first and last years Python can hold have no previous or next month
     mode = request.args.get("view", "day")
     mode = mode if mode in ("day", "week", "month") else "day"
     filters, agents, services = _filters(session)

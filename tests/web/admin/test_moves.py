@@ -172,3 +172,14 @@ def test_staff_book_for_a_new_customer_and_for_an_existing_one(client, booked, s
     first, second = client.post("/admin/bookings/new", data=again), client.post("/admin/bookings/new", data=again)
     assert first.headers["Location"] == second.headers["Location"]
     assert session.query(Booking).filter_by(customer_id=casey.id).count() == 2  # the fixture's and this one
+
+
+def test_extreme_calendar_dates_and_absurd_amounts_get_answers_not_crashes(client, booked):
+    login_as(client, "admin")
+    for url in ("/admin/calendar?date=0001-01-01&view=week", "/admin/calendar?date=9999-12-31&view=month",
+                "/admin/calendar?date=0001-01-01"):
+        response = client.get(url)
+        assert response.status_code == 200 and "Calendar" in response.get_data(as_text=True), url
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    refused = client.post("/admin/manage/extras/new", data={"csrf_token": token, "name": "Huge", "price": "1e400", "minutes": "0", "max_quantity": "1"})
+    assert refused.status_code == 422 and 'id="price-error">Must be an amount of money.' in refused.get_data(as_text=True)
