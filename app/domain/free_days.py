@@ -8,8 +8,10 @@ day (bench/free_days.py measures it against one day).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
@@ -29,8 +31,10 @@ from .errors import FieldErrors
 from .inputs import ServiceLineInput
 from .models import ACTIVE_STATUSES, Agent, Booking, Location, TimeOff
 from .settings import load_settings
-from .timeutil import local_day_bounds, zone
+from .timeutil import local_day_bounds, resolve_local, zone
 from .validation import as_id
+
+T = TypeVar("T")
 
 # How far "next available" looks before saying there is nothing.
 SEARCH_DAYS = 366
@@ -38,17 +42,17 @@ SEARCH_DAYS = 366
 
 @dataclass
 class FreeDays:
-    """Free start times counted per local day of a range at one location."""
+    """The first free start time (local HH:MM) of each day of a range that has one."""
 
     first: date
     last: date
     location: Location
-    counts: dict[date, int] = field(default_factory=dict)
+    earliest: dict[date, str] = field(default_factory=dict)
 
     @property
     def days(self) -> list[date]:
         """The days with at least one free time, in order."""
-        return sorted(d for d, n in self.counts.items() if n)
+        return sorted(self.earliest)
 
 
 def free_days(
@@ -61,8 +65,8 @@ def free_days(
     agent_id: object = "any",
     location_id: object = None,
 ) -> FreeDays:
-    """How many free start times each local day from `first` to `last` has for the
-    services as chosen (extras and parameters lengthen the booking).
+    """Which local days from `first` to `last` have a free start time for the services
+    as chosen (extras and parameters lengthen the booking), and the earliest one.
 
     Raises ValidationFailed for bad choices and NotFound for unknown ids.
     """
@@ -86,10 +90,38 @@ def free_days(
     interval = load_settings(session).slot_interval_minutes
     windows = {day: _window(spec, day, tz) for day in _each_day(start, end)}
     time_off, bookings = _load_range(session, [a.id for a in agents], windows[start][0], windows[end][1])
+    off_by_day = _by_day(time_off, lambda o: (o.start_at, o.end_at), tz)
+    bookings_by_day = _by_day(bookings, lambda b: (b.occupied_start, b.occupied_end), tz)
     for day, (window_start, window_end) in windows.items():
-        plan = _plan(spec, location, day, agents, tz, window_start, window_end, time_off, bookings)
-        result.counts[day] = len(plan.slots(now, interval)) if plan is not None else 0
+        plan = _plan(spec, location, day, agents, tz, window_start, window_end, off_by_day.get(day, []), bookings_by_day.get(day, []))
+        earliest = _earliest(plan, now, interval) if plan is not None else None
+        if earliest is not None:
+            result.earliest[day] = earliest
     return result
+
+
+def _by_day(rows: list[T], span: Callable[[T], tuple[datetime, datetime]], tz: object) -> dict[date, list[T]]:
+    """Rows under each local day they may touch (a day either side for the buffers and
+    the booking's length); _plan keeps only those that really overlap its window."""
+    found: dict[date, list[T]] = {}
+    for row in rows:
+        row_start, row_end = span(row)
+        day = row_start.astimezone(tz).date() - timedelta(days=1)  # type: ignore[arg-type]
+        while day <= row_end.astimezone(tz).date() + timedelta(days=1):  # type: ignore[arg-type]
+            found.setdefault(day, []).append(row)
+            day += timedelta(days=1)
+    return found
+
+
+def _earliest(plan: DayPlan, now: datetime, interval: int) -> str | None:
+    """The day's first free time on the grid of DayPlan.slots(), stopping at the first:
+    a calendar needs to know that a day has a time, not all of them."""
+    for minute in range(0, 24 * 60, interval):
+        local = (datetime.min + timedelta(minutes=minute)).time()
+        start = resolve_local(plan.day, local, plan.tz)
+        if start is not None and plan.why_not(start, now) is None:
+            return local.strftime("%H:%M")
+    return None
 
 
 def first_free_day(
@@ -124,13 +156,14 @@ def _window(spec: SlotSpec, day: date, tz: object) -> tuple[datetime, datetime]:
 
 def _load_range(
     session: Session, agent_ids: list[int], window_start: datetime, window_end: datetime
-) -> tuple[list[TimeOff], list[Booking]]:
+) -> tuple[list[TimeOff], list[Any]]:
     """Time off and active bookings touching the range: the same conditions as a day plan."""
     time_off = list(session.scalars(
         select(TimeOff).where(TimeOff.agent_id.in_(agent_ids), TimeOff.start_at < window_end, TimeOff.end_at > window_start)
     ))
-    bookings = list(session.scalars(
-        select(Booking).where(
+    # Only the columns a day plan reads: a month of bookings as rows, not full objects.
+    bookings = list(session.execute(
+        select(Booking.agent_id, Booking.start_at, Booking.occupied_start, Booking.occupied_end, Booking.slot_key, Booking.seat).where(
             Booking.agent_id.in_(agent_ids),
             Booking.status.in_(ACTIVE_STATUSES),
             and_(Booking.occupied_start > window_start - MAX_OCCUPANCY, Booking.occupied_start < window_end),
@@ -142,7 +175,7 @@ def _load_range(
 
 def _plan(
     spec: SlotSpec, location: Location, day: date, agents: list[Agent], tz: object,
-    window_start: datetime, window_end: datetime, time_off: list[TimeOff], bookings: list[Booking],
+    window_start: datetime, window_end: datetime, time_off: list[TimeOff], bookings: list[Any],
 ) -> DayPlan | None:
     """One day's plan from the range's rows; None when nobody works that day."""
     weekday = day.weekday()
