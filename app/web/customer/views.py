@@ -99,6 +99,10 @@ def _form_defaults(catalog: FormCatalog) -> MultiDict[str, str]:
     wanted = request.args.get("service", "")
     if wanted.isdigit() and len(wanted) < 10 and catalog.service(int(wanted)):
         data.add("services", wanted)
+        # A service done only at another office (the workshop in Berlin): open that office.
+        where = next((loc for loc in catalog.locations if any(s.id == int(wanted) for s in catalog.services_at(loc))), None)
+        if where is not None:
+            data["location_id"] = str(where.id)
     if catalog.frequencies:
         data["frequency_id"] = str(catalog.frequencies[0].id)
     data["payment_method"] = "cash"
@@ -286,6 +290,9 @@ def review(values: MultiDict[str, str], catalog: FormCatalog) -> Any:
         phone=values.get("phone", ""), payment_method=values.get("payment_method", "cash"), answers=clean,
         customer_notes=values.get("customer_notes", ""),
     )
+    # The total on the review is the one the customer commits to: if it changes before
+    # "Book now" (a code used up meanwhile), the booking says so instead of charging it.
+    values["expected_total"] = str(preview["quote"].total)
     hidden = [(k, v) for k, v in values.items(multi=True) if k not in ("csrf_token", "action", "month") and not k.startswith("account_")]
     return render_template("customer/book/review.html", summary=summary, hidden=hidden, values=values,
                            cutoff_hours=load_settings(get_session()).cancellation_cutoff_hours)
