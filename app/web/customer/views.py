@@ -284,7 +284,7 @@ def review(values: MultiDict[str, str], catalog: FormCatalog) -> Any:
                           enforce_required=False)
     user = current_user.user
     summary = preview_summary(
-        preview["quote"], start_at=slot.start_at, location=location, agent_name=agent.name if agent else "The first one free",
+        preview["quote"], start_at=slot.start_at, location=location, agent_name=agent.name if agent else "The first available team member",
         customer_name=f"{user.first_name} {user.last_name}".strip(), customer_email=user.email,
         where=", ".join(p for p in (values.get(n, "").strip() for n in ("address", "city", "state", "zip")) if p),
         phone=values.get("phone", ""), payment_method=values.get("payment_method", "cash"), answers=clean,
@@ -321,8 +321,11 @@ def inline_account(values: MultiDict[str, str], errors: dict[str, str]) -> User 
     except DomainError as error:
         if error.code == "email_taken":
             errors["account_email"] = "An account with this e-mail already exists: choose “I have an account” and sign in."
+        said = {"first_name": "Enter your first name.", "last_name": "Enter your last name.", "email": "Enter your e-mail address.",
+                "password": "Choose a password."}
         for path, message in error.details.items():
-            errors.setdefault(f"account_{path}", str(message))
+            # "This field is required." says nothing in the error summary: name the field.
+            errors.setdefault(f"account_{path}", said.get(path, str(message)) if "required" in str(message).lower() else str(message))
         if not errors:
             errors["account_email"] = error.message
         return None
@@ -365,9 +368,19 @@ def error_links(errors: dict[str, str], context: dict[str, Any]) -> list[tuple[s
     for f in context["fields"]:
         if f.field_type in ("radio", "checkboxes") and f.options:
             firsts[f"field-{f.id}"] = f"field-{f.id}-{f.options[0].id}"
-    for name, message in errors.items():
+    for name, message in sorted(errors.items(), key=lambda item: _page_order(item[0])):
         links.append((None if name == "form" else firsts.get(name, name), message))
     return links
+
+
+# Where each input sits on the page, top to bottom: the error summary lists them in that order.
+PAGE_ORDER = ("form", "location_id", "services", "workers-", "minutes-", "extra-", "param-", "frequency_id", "agent_id", "date",
+              "time", "address", "city", "state", "zip", "phone", "field-", "payment_method", "discount_code", "tip",
+              "customer_notes", "account")
+
+
+def _page_order(name: str) -> int:
+    return next((i for i, prefix in enumerate(PAGE_ORDER) if name.startswith(prefix)), len(PAGE_ORDER))
 
 
 def claim_submission(owner: str, nonce: str) -> str | None:
