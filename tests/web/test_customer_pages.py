@@ -148,6 +148,14 @@ def test_a_bad_month_is_ignored(client, shop, month):
     assert response.status_code == 200 and "November 2026" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2026-02-30"])
+@pytest.mark.parametrize("action", ["refresh", "next_available", "review"])
+def test_days_at_the_ends_of_the_calendar_are_answered_not_crashed_on(client, shop, day, action):
+    _, token, nonce = page_of(client, f"/book?service={shop['clean']}")
+    response = client.post("/book", data={"csrf_token": token, "nonce": nonce, "action": action, **choices(shop, date=day), **new_account()})
+    assert response.status_code in (200, 422)
+
+
 # --- what each office offers -----------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from ...domain.availability import slots_for_request
 from ...domain.booking import book_again_request, cancel_booking, create_booking, customer_change_refusal, reschedule_booking
 from ...domain.errors import Conflict, DomainError, FieldErrors
 from ...domain.fields import clean_answers
-from ...domain.free_days import first_free_day
+from ...domain.free_days import SEARCH_DAYS, first_free_day
 from ...domain.ical import bookings_ics
 from ...domain.models import ACTIVE_STATUSES, Booking, User
 from ...domain.settings import load_settings
@@ -81,8 +81,9 @@ def signed_in_id() -> int | None:
     return current_user.user.id if current_user.is_authenticated else None
 
 
-def local_today() -> date:
-    return now().astimezone(zone(load_settings(get_session()).default_timezone)).date()
+def local_today(timezone: str | None = None) -> date:
+    """Today where the booking happens (the office's zone), else in the business's."""
+    return now().astimezone(zone(timezone or load_settings(get_session()).default_timezone)).date()
 
 
 def slot_label(day: date, hhmm: str) -> str:
@@ -141,6 +142,10 @@ def _preview(values: MultiDict[str, str], catalog: FormCatalog, *, exclude_booki
     except ValueError:
         result["slots_error"] = "Pick a day in the calendar."
         return result
+    if abs((day - local_today()).days) > SEARCH_DAYS * 20:
+        # No booking is that far off; and the day's bounds could not even be computed at year 9999.
+        result["slots_error"] = "Pick a day in the calendar."
+        return result
     result["day"] = day
     try:
         result["slots"] = slots_for_request(
@@ -157,7 +162,8 @@ def _apply_calendar_action(values: MultiDict[str, str], catalog: FormCatalog) ->
     services = parse_booking_form(values, catalog).request.services
     if not services:
         return
-    today = local_today()
+    location = catalog.location(values.get("location_id"))
+    today = local_today(location.timezone if location else None)
     month = parse_month(values.get("month", ""))
     if month is not None:
         values["shown_month"] = month.isoformat()[:7]
@@ -167,7 +173,8 @@ def _apply_calendar_action(values: MultiDict[str, str], catalog: FormCatalog) ->
             current = parse_date(values.get("date", "")) if wants_next else None
         except ValueError:
             current = None
-        after = max(today, current + timedelta(days=1)) if current else today
+        # A chosen day past any booking horizon (a hand-made 9999-12-31) searches from today.
+        after = current + timedelta(days=1) if current and today <= current < today + timedelta(days=SEARCH_DAYS) else today
         try:
             found = first_free_day(get_session(), services, after=after, now=now(),
                                    agent_id=values.get("agent_id") or "any", location_id=values.get("location_id") or None)
@@ -188,7 +195,9 @@ def _calendar(values: MultiDict[str, str], catalog: FormCatalog) -> MonthCalenda
     except ValueError:
         chosen = None
     shown = parse_month(values.get("shown_month", "")) or (chosen.replace(day=1) if chosen else None)
-    return month_calendar(get_session(), services, month=shown, chosen=chosen, today=local_today(), now=now(),
+    location = catalog.location(values.get("location_id"))
+    today = local_today(location.timezone if location else None)
+    return month_calendar(get_session(), services, month=shown, chosen=chosen, today=today, now=now(),
                           agent_id=values.get("agent_id") or "any", location_id=values.get("location_id") or None)
 
 
