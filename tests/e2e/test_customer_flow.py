@@ -21,7 +21,7 @@ from sqlalchemy import select
 from app.domain import accounts
 from app.domain.booking import create_booking
 from app.domain.inputs import FieldAnswer
-from app.domain.models import Booking, CustomField, Service, User
+from app.domain.models import Agent, Booking, CustomField, Service, User
 from tests import builders as b
 from tests.conftest import NOW
 
@@ -413,4 +413,27 @@ def test_booking_by_keyboard_alone(browser, live_server, shop, session, pinned):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/confirmation"))
     assert session.scalars(select(Booking)).one().start_at.date() > NOW.date()
+    context.close()
+
+
+def test_the_agent_hours_form_shows_its_errors_too(browser, live_server, shop, session):
+    """The same styling defect was on the back office's hours form: `.card p` and
+    `.field input[type=text]` outranked the error styles."""
+    accounts.create_user(session, email="admin@example.com", password="correct-horse", role="admin", first_name="Ada", last_name="A", now=NOW)
+    session.commit()
+    agent = session.scalars(select(Agent)).first()
+    context, page = open_page(browser)
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill("admin@example.com")
+    page.get_by_label("Password").fill("correct-horse")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server}/admin/manage/agents/{agent.id}/hours")
+    monday = page.get_by_label("Monday")
+    normal = monday.evaluate("e => [getComputedStyle(e).borderTopColor, getComputedStyle(e).borderTopWidth]")
+    normal_hint = page.locator("#hours-hint").evaluate("e => getComputedStyle(e).color")
+    monday.fill("9 till late")
+    page.get_by_role("button", name="Save hours").click()
+    page.locator("#day-0-error").wait_for()
+    assert page.get_by_label("Monday").evaluate("e => [getComputedStyle(e).borderTopColor, getComputedStyle(e).borderTopWidth]") != normal
+    assert page.locator("#day-0-error").evaluate("e => getComputedStyle(e).color") not in (normal_hint, "rgb(82, 96, 109)")
     context.close()
