@@ -92,6 +92,10 @@ def settled_after(page, action) -> None:
     page.wait_for_function(f"window.__settled > {before}")
 
 
+def in_view(locator) -> bool:
+    return locator.evaluate("e => { const r = e.getBoundingClientRect(); return r.height > 0 && r.top >= -1 && r.bottom <= innerHeight + 1; }")
+
+
 def summary_text(page) -> str:
     return page.locator(".booking-summary").inner_text()
 
@@ -138,11 +142,14 @@ def test_a_visitor_books_from_the_home_page_creating_the_account_on_the_way(brow
     page.get_by_label("E-mail").fill(f"robin{width}@example.com")
     page.locator("#account_password").fill("correct-horse")
     # The running total and the next step are in view wherever the page is scrolled to.
-    page.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
-    assert page.get_by_role("button", name="Review booking").is_visible()
+    for fraction in (0, 0.25, 0.5, 0.75, 1):
+        page.evaluate(f"window.scrollTo(0, (document.documentElement.scrollHeight - innerHeight) * {fraction})")
+        for part in (page.get_by_role("button", name="Review booking"), page.locator(".mobile-total strong" if width < 500 else "#price-summary .total dd")):
+            assert in_view(part), f"{part} is out of view at {fraction:.0%} of the page"
     page.get_by_role("button", name="Review booking").click()
     page.get_by_role("heading", name="Review your booking").wait_for()
     assert_everything_booked_is_listed(summary_text(page))
+    assert in_view(page.get_by_role("button", name=re.compile("^Book now")))  # without scrolling, also on a phone
     no_violations(page)
     shot(page, "3-review", js)
     page.get_by_role("button", name=re.compile("^Book now")).click()
