@@ -279,7 +279,7 @@ def review(values: MultiDict[str, str], catalog: FormCatalog) -> Any:
     if not current_user.is_authenticated:
         user = inline_account(values, errors)
         if user is not None:
-            login_user(LoginUser(user))
+            sign_in(user)
     preview = _preview(values, catalog)
     parsed = parse_booking_form(values, catalog)
     errors |= review_problems(values, catalog, parsed, preview)
@@ -305,6 +305,11 @@ def review(values: MultiDict[str, str], catalog: FormCatalog) -> Any:
     hidden = [(k, v) for k, v in values.items(multi=True) if k not in ("csrf_token", "action", "month") and not k.startswith("account_")]
     return render_template("customer/book/review.html", summary=summary, hidden=hidden, values=values,
                            cutoff_hours=load_settings(get_session()).cancellation_cutoff_hours)
+
+
+def sign_in(user: User) -> None:
+    """Sign the visitor in from the booking form, as the log-in page does."""
+    login_user(LoginUser(user))
 
 
 def inline_account(values: MultiDict[str, str], errors: dict[str, str]) -> User | None:
