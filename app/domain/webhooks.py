@@ -193,7 +193,7 @@ def create_endpoint(
     which is shown only now. Raises ValidationFailed."""
     clean = _read_endpoint(values, partial=False, allow_private=allow_private)
     secret = new_secret()
-    endpoint = WebhookEndpoint(secret=secret, created_at=now, updated_at=now, active=True, description="", **clean)
+    endpoint = WebhookEndpoint(secret=secret, created_at=now, updated_at=now, **({"active": True, "description": ""} | clean))
     session.add(endpoint)
     session.flush()
     audit(session, actor=actor, now=now, kind="webhook", object_id=endpoint.id, action="created",
