@@ -168,3 +168,14 @@ def test_a_name_that_resolves_to_loopback_is_refused_when_sending(session, facto
     receiver.secret = endpoint.secret
     assert webhooks.deliver_due(factory, now=now, allow_private=True).sent == 1
     assert list(receiver.accepted) == [row.event_id]
+
+
+def test_the_deliver_command_sends_webhooks_too(app, session, now, receiver):
+    app.config["WEBHOOKS_ALLOW_PRIVATE"] = True
+    _, receiver.secret = add_endpoint(session, now, receiver.url, events=["customer.created"])
+    b.customer(session)
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["notifications", "deliver"])
+    assert result.exit_code == 0, result.output
+    assert "webhooks: delivered 1," in result.output
+    assert [p["data"]["email"] for p in receiver.accepted.values()] == ["casey@example.com"]
