@@ -1,13 +1,13 @@
 """webhooks: endpoints and their deliveries; API keys may have the admin scope.
 
 Revision ID: 0008_webhooks
-Revises: 0004
+Revises: 0005_locale_currency
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_webhooks"
-down_revision = "0004"
+down_revision = "0005_locale_currency"
 branch_labels = None
 depends_on = None
 
