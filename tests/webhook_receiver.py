@@ -18,6 +18,7 @@ class Receiver:
         self.hold: threading.Event | None = None
         self.held = threading.Event()
         self.attempts: list[str] = []
+        self.paths: list[str] = []
         self.accepted: dict[str, dict[str, Any]] = {}
         self.duplicates: list[str] = []
         self.bad_signatures = 0
@@ -38,6 +39,7 @@ class Receiver:
                 event_id = self.headers.get("webhook-id", "")
                 with receiver._lock:
                     receiver.attempts.append(event_id)
+                    receiver.paths.append(self.path)
                 if receiver.hold is not None:
                     receiver.held.set()
                     receiver.hold.wait(timeout=30)

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy import event, insert, inspect, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -56,6 +56,8 @@ RETRY_FOR = timedelta(hours=24)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=1)
 MAX_URL_LENGTH = 2000
+# What may stay as it is in a request target; anything else is percent-encoded.
+URL_SAFE = "/?&=%:@!$'()*+,;~-._"
 # What a customer.updated announces: the fields of the customer object, not passwords,
 # sessions or log-in times.
 CUSTOMER_FIELDS = ("first_name", "last_name", "email", "phone", "address", "city", "state", "zip", "sms_notifications", "active")
@@ -373,7 +375,11 @@ def http_post(url: str, body: bytes, headers: dict[str, str], allow_private: boo
     (so DNS cannot point the send somewhere the check did not see). No redirects are
     followed. Raises AddressRefused, OSError, http.client.HTTPException."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
+    try:
+        # International names go out in their ASCII (IDNA) form, as DNS and Host want them.
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise AddressRefused(f"{parts.hostname} is not a valid host name") from exc
     https = parts.scheme == "https"
     port = parts.port or (443 if https else 80)
     literal = _literal_ip(host)
@@ -384,9 +390,9 @@ def http_post(url: str, body: bytes, headers: dict[str, str], allow_private: boo
         addresses = [literal]
     else:
         addresses = resolve_checked(host, port, allow_private=allow_private)
-    target = parts.path or "/"
+    target = quote(parts.path or "/", safe=URL_SAFE)
     if parts.query:
-        target += "?" + parts.query
+        target += "?" + quote(parts.query, safe=URL_SAFE)
     last_error: OSError | None = None
     for address in addresses:
         kind = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
@@ -481,7 +487,9 @@ def _deliver_one(
     if not claimed:
         return None
     row = session.get(WebhookDelivery, delivery_id, populate_existing=True)
-    assert row is not None
+    if row is None:  # its endpoint was removed a moment ago
+        session.commit()
+        return None
     endpoint = row.endpoint
     body = json.dumps(row.payload, separators=(",", ":"), ensure_ascii=False)
     url, secret, event_id = endpoint.url, endpoint.secret, row.event_id
@@ -499,7 +507,10 @@ def _deliver_one(
     except AddressRefused as exc:
         refused, error = True, f"refused: {exc}"
     except (OSError, http.client.HTTPException) as exc:
-        error = f"{type(exc).__name__}: {exc}" or type(exc).__name__
+        error = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # noqa: BLE001 - one delivery that cannot be sent must not stop the others
+        log.warning("webhook delivery %s could not be sent: %r", delivery_id, exc)
+        error = f"{type(exc).__name__}: {exc}"
 
     row.claimed_until = None
     row.last_attempt_at = now

@@ -179,3 +179,12 @@ def test_the_deliver_command_sends_webhooks_too(app, session, now, receiver):
     assert result.exit_code == 0, result.output
     assert "webhooks: delivered 1," in result.output
     assert [p["data"]["email"] for p in receiver.accepted.values()] == ["casey@example.com"]
+
+
+def test_a_url_with_characters_beyond_ascii_is_sent_percent_encoded(session, factory, now, receiver):
+    _, receiver.secret = add_endpoint(session, now, f"http://127.0.0.1:{receiver.port}/hooks/café?shop=Straße 1",
+                                      events=["customer.created"])
+    b.customer(session)
+    session.commit()
+    assert webhooks.deliver_due(factory, now=now, allow_private=True).sent == 1
+    assert receiver.paths == ["/hooks/caf%C3%A9?shop=Stra%C3%9Fe%201"]
