@@ -171,7 +171,8 @@ def _events(errors: FieldErrors, path: str, value: object) -> list[str] | None:
 
 def _read_endpoint(values: dict[str, Any], *, partial: bool, allow_private: bool) -> dict[str, Any]:
     errors = FieldErrors()
-    known = {"url", "events", "description", "active"}
+    # A new endpoint is active; only a change may switch it off.
+    known = {"url", "events", "description", "active"} if partial else {"url", "events", "description"}
     for name in values:
         if name not in known:
             errors.add(name, "Unknown field.")

@@ -82,6 +82,7 @@ def test_an_admin_key_manages_endpoints_and_sees_the_secret_only_when_creating(a
     ({"url": "https://hooks.example.com/", "events": "booking.created"}, "events"),
     ({"url": "https://hooks.example.com/", "events": ["booking.created"], "secret": "whsec_mine"}, "secret"),
     ({"events": ["booking.created"]}, "url"),
+    ({"url": "https://hooks.example.com/", "events": ["booking.created"], "active": False}, "active"),
 ])
 def test_bad_endpoints_are_422_and_nothing_is_written(admin_api, body, field):
     answer = admin_api.post("/webhooks", body)
