@@ -54,8 +54,10 @@ def windows(session, shop):
     return windows
 
 
-def open_page(browser, js: bool = True, width: int = 1280):
-    options = dict(viewport=WIDTHS[width])
+def open_page(browser, js: bool = True, width: int = 1280, **options):
+    """A page in a new context: `width` picks a phone or a desktop; other options
+    (a viewport of its own, as the back-office tests use) go to the context."""
+    options.setdefault("viewport", WIDTHS[width])
     if width < 500:
         options.update(is_mobile=True, has_touch=True)
     context = browser.new_context(java_script_enabled=js, **options)
