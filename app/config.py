@@ -27,8 +27,11 @@ ENV_KEYS = (
     "CANCELLATION_CUTOFF_HOURS",
     "REMINDER_HOURS",
     "OUTBOX_WORKER",
+    "PUBLIC_URL",
+    "OFFICE_EMAIL",
+    "WORKER_INTERVAL_SECONDS",
 )
-INT_KEYS = {"MAIL_PORT", "SLOT_INTERVAL_MINUTES", "BOOKING_HORIZON_WEEKS", "CANCELLATION_CUTOFF_HOURS", "REMINDER_HOURS"}
+INT_KEYS = {"WORKER_INTERVAL_SECONDS", "MAIL_PORT", "SLOT_INTERVAL_MINUTES", "BOOKING_HORIZON_WEEKS", "CANCELLATION_CUTOFF_HOURS", "REMINDER_HOURS"}
 BOOL_KEYS = {"MAIL_USE_TLS", "OUTBOX_WORKER"}
 
 
@@ -51,6 +54,13 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "REMINDER_HOURS": 24,
         # Deliver the outbox from a thread of the dev server (make run turns it on).
         "OUTBOX_WORKER": False,
+        # Every link in every e-mail starts with this (e.g. https://book.example.com);
+        # when empty, PREFERRED_URL_SCHEME://SERVER_NAME. Never the request's Host.
+        "PUBLIC_URL": "",
+        # The office's copy of each booking message ("" for none).
+        "OFFICE_EMAIL": "",
+        # How long the notifications worker rests between rounds.
+        "WORKER_INTERVAL_SECONDS": 5,
         # Test-only: turn the booking locks off to show the race they prevent.
         "BOOKING_LOCKS": True,
     }

@@ -36,6 +36,7 @@ def make_session_factory(engine: Engine, config: dict[str, Any]) -> sessionmaker
             "horizon_weeks": config.get("BOOKING_HORIZON_WEEKS"),
             "cancellation_cutoff_hours": config.get("CANCELLATION_CUTOFF_HOURS"),
             "reminder_hours": config.get("REMINDER_HOURS"),
+            "office_email": config.get("OFFICE_EMAIL"),
         }
     )
     return sessionmaker(

@@ -18,6 +18,8 @@ class Settings:
     horizon_weeks: int = 12
     cancellation_cutoff_hours: int = 24
     reminder_hours: int = 24
+    # Where the office's copy of each booking message goes ("" for none).
+    office_email: str = ""
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> Settings:
