@@ -7,6 +7,7 @@ stays the same for every message about one booking and whose SEQUENCE is the boo
 version when the message was queued. Every link comes from configuration (links.py)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -24,6 +25,7 @@ from .domain.notifications import Composer, FileBackend, MailBackend, SmtpBacken
 from .domain.settings import load_settings
 from .domain.summary import booking_summary
 from .links import public_url_for
+from .web.formatting import local_datetime
 
 # What each message says first, for the customer and for staff.
 CUSTOMER_TEXT = {
@@ -102,11 +104,11 @@ def calendar_links(summary: Any, business_name: str) -> dict[str, str]:
 
 def compose_booking(app: Flask, session: Session, row: OutboxMessage, booking: Booking, sender: str, now: datetime) -> EmailMessage:
     """The customer's or the staff's message about one booking, with its .ics."""
-    from .web.formatting import local_datetime
-
     settings = load_settings(session)
-    summary = booking_summary(booking)
-    staff = (row.payload or {}).get("audience") == "staff"
+    payload = row.payload or {}
+    # The status the message announces, even if the booking changed again since.
+    summary = replace(booking_summary(booking), status=payload.get("status", booking.status))
+    staff = payload.get("audience") == "staff"
     cancel = row.topic == "booking.cancelled"
     secret = app.config["SECRET_KEY"]
     expires = link_expiry(booking, now)
@@ -137,8 +139,8 @@ def compose_booking(app: Flask, session: Session, row: OutboxMessage, booking: B
     message.set_content(_render(app, "email/booking.txt", **context))
     message.add_alternative(_render(app, "email/booking.html", **context), subtype="html")
     ics = booking_invitation(
-        booking, sequence=int((row.payload or {}).get("sequence", booking.version)), cancel=cancel, organizer=sender,
-        attendee=row.recipient, business_name=settings.business_name, now=now,
+        booking, sequence=int(payload.get("sequence", booking.version)), cancel=cancel, organizer=sender,
+        attendee=row.recipient, business_name=settings.business_name, now=now, status=summary.status,
     )
     message.add_attachment(
         ics, maintype="text", subtype="calendar", filename=f"booking-{booking.booking_code}.ics",

@@ -16,7 +16,7 @@ def booking_uid(booking: Booking, business_name: str) -> str:
     return f"booking-{booking.booking_code}@{business_name.lower().replace(' ', '-')}"
 
 
-def _event(booking: Booking, business_name: str, now: datetime) -> Event:
+def _event(booking: Booking, business_name: str, now: datetime, status: str | None = None) -> Event:
     tz = zone(booking.location.timezone)
     event = Event()
     event.add("uid", booking_uid(booking, business_name))
@@ -27,7 +27,8 @@ def _event(booking: Booking, business_name: str, now: datetime) -> Event:
     event.add("summary", f"{names} ({business_name})")
     event.add("location", booking.address or booking.location.address)
     event.add("description", f"Booking code {booking.booking_code}. With {booking.agent.name}. Total {booking.total}.")
-    event.add("status", "CANCELLED" if booking.status == "cancelled" else "CONFIRMED" if booking.status == "approved" else "TENTATIVE")
+    status = status or booking.status
+    event.add("status", "CANCELLED" if status == "cancelled" else "CONFIRMED" if status == "approved" else "TENTATIVE")
     return event
 
 
@@ -45,16 +46,18 @@ def bookings_ics(bookings: Iterable[Booking], *, business_name: str, now: dateti
 
 
 def booking_invitation(
-    booking: Booking, *, sequence: int, cancel: bool, organizer: str, attendee: str, business_name: str, now: datetime
+    booking: Booking, *, sequence: int, cancel: bool, organizer: str, attendee: str, business_name: str, now: datetime,
+    status: str | None = None,
 ) -> bytes:
     """The .ics an e-mail carries: METHOD:REQUEST (or CANCEL), the booking's stable UID and
     a SEQUENCE that rises with each change, so the attendee's calendar keeps one event
-    and updates it (or removes it on CANCEL)."""
+    and updates it (or removes it on CANCEL). `status` is the booking's status when the
+    message was written (it may have changed again by the time it is sent)."""
     calendar = Calendar()
     calendar.add("prodid", f"-//{business_name}//Booking portal//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "CANCEL" if cancel else "REQUEST")
-    event = _event(booking, business_name, now)
+    event = _event(booking, business_name, now, status)
     event.add("sequence", sequence)
     if cancel:
         event["status"] = vText("CANCELLED")

@@ -59,9 +59,10 @@ def queue_booking_message(session: Session, booking: Booking, topic: str, now: d
     """Write the messages for one booking event to the outbox: the customer's (if their
     preferences allow it) and one written for staff to the agent and the office address.
 
-    Each row records the booking's version as the calendar SEQUENCE, so the .ics of a
-    later change always outranks an earlier one however late either is delivered; the
-    text itself is rendered at delivery from the booking and the templates."""
+    Each row records the booking's version (the calendar SEQUENCE, so the .ics of a later
+    change always outranks an earlier one however late either is delivered) and its
+    status at this moment; the rest is rendered at delivery from the booking and the
+    templates."""
     settings = load_settings(session)
     subject = f"{TOPIC_LABELS[topic]}: {booking.service.name} ({booking.booking_code})"
     recipients: list[tuple[str, str]] = []
@@ -79,7 +80,10 @@ def queue_booking_message(session: Session, booking: Booking, topic: str, now: d
             recipient=address,
             subject=subject,
             body="",
-            payload={"audience": audience, "sequence": booking.version, "from_name": settings.business_name},
+            payload={
+                "audience": audience, "sequence": booking.version, "status": booking.status,
+                "from_name": settings.business_name,
+            },
             next_attempt_at=now,
             created_at=now,
         )
