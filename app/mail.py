@@ -82,8 +82,8 @@ def composer(app: Flask) -> Composer:
     return compose
 
 
-def _render(app: Flask, name: str, **context: Any) -> str:
-    return app.jinja_env.get_template(name).render(**context)
+def _render(app: Flask, template: str, **context: Any) -> str:
+    return app.jinja_env.get_template(template).render(**context)
 
 
 def calendar_links(summary: Any, business_name: str) -> dict[str, str]:

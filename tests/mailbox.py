@@ -3,6 +3,7 @@ read the delivered messages. Use the `smtp_server` fixture: `from tests.mailbox 
 from __future__ import annotations
 
 import socket
+import threading
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -20,6 +21,7 @@ class Inbox:
         self.envelopes: list[list[str]] = []
         self.refuse = False
         self.unknown: set[str] = set()
+        self._arrived = threading.Condition()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's hook name
         if address in self.unknown:
@@ -30,9 +32,16 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         if self.refuse:
             return "451 Try again later"
-        self.messages.append(envelope.content)
-        self.envelopes.append(list(envelope.rcpt_tos))
+        with self._arrived:
+            self.messages.append(envelope.content)
+            self.envelopes.append(list(envelope.rcpt_tos))
+            self._arrived.notify_all()
         return "250 OK"
+
+    def wait_for(self, count: int, timeout: float = 30) -> bool:
+        """Wait until `count` messages have arrived (True), or give up after `timeout`."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.messages) >= count, timeout)
 
     def parsed(self) -> list[EmailMessage]:
         return [message_from_bytes(m, policy=policy.default) for m in self.messages]  # type: ignore[misc]
