@@ -1,9 +1,12 @@
-"""E-mail notifications: composed and written to the outbox inside the transaction of
-the change they announce, delivered afterwards by `deliver()` with retries.
+"""E-mail notifications: written to the outbox inside the transaction of the change
+they announce, delivered afterwards by `deliver()` with claims and retries.
 
-A message is marked sent only after the backend accepted it; a failed attempt is
-retried with exponential backoff, up to MAX_ATTEMPTS, so nothing is lost while the mail
-server is down.
+A row records who the message is for (customer or staff), the booking's version and
+status at that moment; the message itself is built at delivery by a composer (the app's
+renders templates/email/, see app/mail.py). A message is marked sent only after the
+backend accepted it; a temporary failure is retried with exponential backoff, up to
+MAX_ATTEMPTS, so nothing is lost while the mail server is down; a message that cannot
+be built or is refused for good is marked failed at once and the next one goes out.
 """
 from __future__ import annotations
 
