@@ -33,8 +33,9 @@ ENV_KEYS = (
     "OFFICE_EMAIL",
     "WORKER_INTERVAL_SECONDS",
 )
-INT_KEYS = {"WORKER_INTERVAL_SECONDS", "MAIL_PORT", "SLOT_INTERVAL_MINUTES", "BOOKING_HORIZON_WEEKS", "CANCELLATION_CUTOFF_HOURS", "REMINDER_HOURS"}
+INT_KEYS = {"MAIL_PORT", "SLOT_INTERVAL_MINUTES", "BOOKING_HORIZON_WEEKS", "CANCELLATION_CUTOFF_HOURS", "REMINDER_HOURS"}
 BOOL_KEYS = {"MAIL_USE_TLS", "OUTBOX_WORKER"}
+FLOAT_KEYS = {"WORKER_INTERVAL_SECONDS"}
 
 
 def defaults(instance_path: Path) -> dict[str, Any]:
@@ -78,6 +79,8 @@ def from_environment() -> dict[str, Any]:
             continue
         if key in INT_KEYS:
             values[key] = int(raw)
+        elif key in FLOAT_KEYS:
+            values[key] = float(raw)
         elif key in BOOL_KEYS:
             values[key] = raw.lower() in ("1", "true", "yes", "on")
         else:

@@ -77,7 +77,10 @@ def run_worker(
 
 
 def start_outbox_worker(app: Flask) -> threading.Thread:
-    """The dev server's worker thread (make run): the same loop as `notifications work`."""
-    thread = threading.Thread(target=run_worker, args=(app, threading.Event()), name="notifications-worker", daemon=True)
+    """The dev server's worker thread (make run): the same loop as `notifications work`.
+    Setting app.extensions["notifications_worker_stop"] ends it after its round."""
+    stop = threading.Event()
+    app.extensions["notifications_worker_stop"] = stop
+    thread = threading.Thread(target=run_worker, args=(app, stop), name="notifications-worker", daemon=True)
     thread.start()
     return thread

@@ -56,6 +56,27 @@ def test_a_set_stop_ends_the_loop_before_the_next_round(app):
     assert worker.run_worker(app, stop, interval=0, clock=lambda: NOW) == 0
 
 
+def test_the_dev_servers_worker_thread_runs_the_same_loop(config, smtp_server, monkeypatch):
+    from app import create_app
+
+    inbox, _ = smtp_server
+    rounds: list[datetime] = []
+    monkeypatch.setattr(worker, "DELIVERERS", [*worker.DELIVERERS, lambda app, now: rounds.append(now)])
+    application = create_app({**config, "OUTBOX_WORKER": True, "WORKER_INTERVAL_SECONDS": 0.05})
+    try:
+        with application.extensions["session_factory"]() as session:
+            queue_message(session, topic="account.welcome", recipient="thread@example.com", subject="Hi", body="Hi",
+                          now=datetime(2000, 1, 1, tzinfo=UTC))
+            session.commit()
+        assert inbox.wait_for(1, timeout=60)
+    finally:
+        application.extensions["notifications_worker_stop"].set()
+    thread = next(t for t in threading.enumerate() if t.name == "notifications-worker")
+    thread.join(timeout=30)
+    assert not thread.is_alive() and rounds
+    application.extensions["engine"].dispose()
+
+
 def test_notifications_work_delivers_and_stops_cleanly_on_sigterm(config, session, smtp_server):
     inbox, port = smtp_server
     # Queued long ago, so it is due whatever the wall clock says.
