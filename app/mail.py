@@ -136,6 +136,8 @@ def compose_booking(app: Flask, session: Session, row: OutboxMessage, booking: B
     context["subject"] = subject
     message = email_envelope(row, sender, now, subject=subject)
     message["Auto-Submitted"] = "auto-generated"
+    if settings.office_email and not staff:
+        message["Reply-To"] = settings.office_email  # a customer's reply reaches a person
     message.set_content(_render(app, "email/booking.txt", **context))
     message.add_alternative(_render(app, "email/booking.html", **context), subtype="html")
     ics = booking_invitation(

@@ -28,6 +28,7 @@ def test_booking_received_is_text_and_html_with_the_whole_summary_and_a_calendar
     assert mail["From"] == "Sparkle & Fix <bookings@example.com>"
     assert mail["Subject"] == "Booking received: Standard clean on Tue, Nov 24, 2026, 10:00\u202fAM EST"
     assert mail["Message-ID"] and mail["Date"] and mail["Auto-Submitted"] == "auto-generated"
+    assert mail["Reply-To"] == "office@example.com"
     text, html, ics = parts(mail)
     for body in (text, html):
         for shown in ("Hello Maria Lopez", "We have your booking", booked.booking_code, "Tue, Nov 24, 2026", "EST",
