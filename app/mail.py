@@ -109,17 +109,24 @@ def compose_booking(app: Flask, session: Session, row: OutboxMessage, booking: B
     # The status the message announces, even if the booking changed again since.
     summary = replace(booking_summary(booking), status=payload.get("status", booking.status))
     staff = payload.get("audience") == "staff"
-    cancel = row.topic == "booking.cancelled"
+    # An agent taken off the booking gets it removed from their calendar.
+    released = staff and bool(payload.get("released"))
+    cancel = row.topic == "booking.cancelled" or released
+    previous_start = datetime.fromisoformat(payload["previous_start"]) if payload.get("previous_start") else None
     secret = app.config["SECRET_KEY"]
     expires = link_expiry(booking, now)
     context: dict[str, Any] = {
         "topic": row.topic, "s": summary, "staff": staff, "cancelled": cancel, "business_name": settings.business_name,
+        "previous_start": previous_start,
         "preferences_url": public_url_for("messages.preferences", app=app),
         "home_url": public_url_for("main.home", app=app),
         "calendar": None if cancel else calendar_links(summary, settings.business_name),
     }
     if staff:
-        context |= {"heading": STAFF_TEXT[row.topic], "admin_url": public_url_for("admin.booking_panel", app=app, booking_id=booking.id)}
+        context |= {
+            "heading": "Taken off your schedule" if released else STAFF_TEXT[row.topic],
+            "admin_url": public_url_for("admin.booking_panel", app=app, booking_id=booking.id),
+        }
     else:
         heading, intro = CUSTOMER_TEXT[row.topic]
         may_change = customer_change_refusal(session, booking, now) is None
@@ -131,7 +138,7 @@ def compose_booking(app: Flask, session: Session, row: OutboxMessage, booking: B
         }
     subject = SUBJECTS[row.topic].format(title=summary.title, when=local_datetime(summary.start_at, summary.timezone))
     if staff:
-        subject = f"{STAFF_TEXT[row.topic]}: {summary.customer_name or summary.customer_email}, {summary.title} on " \
+        subject = f"{context['heading']}: {summary.customer_name or summary.customer_email}, {summary.title} on " \
                   f"{local_datetime(summary.start_at, summary.timezone)}"
     context["subject"] = subject
     message = email_envelope(row, sender, now, subject=subject)

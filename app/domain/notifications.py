@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .concurrency import begin_write
 from .errors import NotFound
-from .models import ACTIVE_STATUSES, Booking, OutboxMessage, OutboxStatus, User
+from .models import ACTIVE_STATUSES, Agent, Booking, OutboxMessage, OutboxStatus, User
 from .settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -58,24 +58,34 @@ def customer_wants(customer: User, topic: str) -> bool:
     return True
 
 
-def queue_booking_message(session: Session, booking: Booking, topic: str, now: datetime) -> list[OutboxMessage]:
+def queue_booking_message(
+    session: Session, booking: Booking, topic: str, now: datetime, *,
+    previous_start: datetime | None = None, previous_agent_id: int | None = None,
+) -> list[OutboxMessage]:
     """Write the messages for one booking event to the outbox: the customer's (if their
     preferences allow it) and one written for staff to the agent and the office address.
 
     Each row records the booking's version (the calendar SEQUENCE, so the .ics of a later
     change always outranks an earlier one however late either is delivered) and its
     status at this moment; the rest is rendered at delivery from the booking and the
-    templates."""
+    templates. A move records the time it had; an agent taken off the booking is told so.
+    """
     settings = load_settings(session)
     subject = f"{TOPIC_LABELS[topic]}: {booking.service.name} ({booking.booking_code})"
-    recipients: list[tuple[str, str]] = []
+    # By id: after a reassignment the relationship may still hold the agent it had.
+    agent = session.get(Agent, booking.agent_id)
+    recipients: list[tuple[str, dict[str, Any]]] = []
     if customer_wants(booking.customer, topic):
-        recipients.append((booking.customer.email, "customer"))
+        recipients.append((booking.customer.email, {"audience": "customer"}))
     if topic in STAFF_TOPICS:
-        for address in dict.fromkeys(a for a in (booking.agent.email, settings.office_email) if a):
-            recipients.append((address, "staff"))
+        for address in dict.fromkeys(a for a in (agent.email if agent else "", settings.office_email) if a):
+            recipients.append((address, {"audience": "staff"}))
+        previous = session.get(Agent, previous_agent_id) if previous_agent_id not in (None, booking.agent_id) else None
+        if previous is not None and previous.email and previous.email not in {a for a, _ in recipients}:
+            recipients.append((previous.email, {"audience": "staff", "released": True}))
+    moved_from = previous_start.isoformat() if previous_start is not None and previous_start != booking.start_at else None
     messages = []
-    for address, audience in recipients:
+    for address, extra in recipients:
         message = OutboxMessage(
             channel="email",
             topic=topic,
@@ -84,7 +94,7 @@ def queue_booking_message(session: Session, booking: Booking, topic: str, now: d
             subject=subject,
             body="",
             payload={
-                "audience": audience, "sequence": booking.version, "status": booking.status,
+                **extra, "sequence": booking.version, "status": booking.status, "previous_start": moved_from,
                 "from_name": settings.business_name,
             },
             next_attempt_at=now,

@@ -150,3 +150,23 @@ def test_what_was_sent_is_recorded_in_the_outbox(app, session, booked):
     rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert {r.status for r in rows} == {"sent"}
     assert rows[0].subject.startswith("Booking received: Standard clean on Tue, Nov 24, 2026")
+
+
+def test_a_move_says_where_it_was_and_an_agent_taken_off_is_told_and_their_event_removed(app, session, booked, inbox):
+    svc = booked.service
+    blake = b.agent(session, [svc], booked.location, name="Blake Agent", email="blake@example.com")
+    session.commit()
+    reschedule_booking(session, booked.id, actor=b.STAFF, now=NOW, start_date="2026-11-25", start_time="11:00", agent_id=blake.id)
+    deliver_now(app)
+    received = inbox.parsed()
+    [moved] = [m for m in to(received, "maria@example.com") if m["Subject"].startswith("Booking moved")]
+    text, html, _ = parts(moved)
+    assert "Was:       Tue, Nov 24, 2026, 10:00\u202fAM EST" in text
+    assert "<s>Tue, Nov 24, 2026, 10:00\u202fAM EST</s>" in html and "Blake Agent" in html
+    [new] = [m for m in to(received, "blake@example.com")]
+    assert new["Subject"].startswith("Booking moved: Maria Lopez") and parts(new)[2]["method"] == "REQUEST"
+    released = to(received, "alex@example.com")[-1]
+    assert released["Subject"].startswith("Taken off your schedule: Maria Lopez")
+    text, html, ics = parts(released)
+    assert "now with another agent" in text and ics["method"] == "CANCEL"
+    assert int(ics.walk("VEVENT")[0]["sequence"]) == 3  # created 1, staff note 2, this move 3
