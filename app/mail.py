@@ -140,6 +140,8 @@ def compose_booking(app: Flask, session: Session, row: OutboxMessage, booking: B
     if staff:
         subject = f"{context['heading']}: {summary.customer_name or summary.customer_email}, {summary.title} on " \
                   f"{local_datetime(summary.start_at, summary.timezone)}"
+    # Babel puts a narrow no-break space before AM/PM; some clients show it as "?" in a subject.
+    subject = subject.replace("\u202f", " ")
     context["subject"] = subject
     message = email_envelope(row, sender, now, subject=subject)
     message["Auto-Submitted"] = "auto-generated"

@@ -26,7 +26,7 @@ def test_booking_received_is_text_and_html_with_the_whole_summary_and_a_calendar
     assert [p.get_content_type() for p in mail.walk()] == [
         "multipart/mixed", "multipart/alternative", "text/plain", "text/html", "text/calendar"]
     assert mail["From"] == "Sparkle & Fix <bookings@example.com>"
-    assert mail["Subject"] == "Booking received: Standard clean on Tue, Nov 24, 2026, 10:00\u202fAM EST"
+    assert mail["Subject"] == "Booking received: Standard clean on Tue, Nov 24, 2026, 10:00 AM EST"
     assert mail["Message-ID"] and mail["Date"] and mail["Auto-Submitted"] == "auto-generated"
     assert mail["Reply-To"] == "office@example.com"
     text, html, ics = parts(mail)
@@ -134,7 +134,7 @@ def test_one_event_per_booking_updated_by_each_message_and_cancelled_at_the_end(
     assert sequences == sorted(set(sequences)) and len(sequences) == 5
     assert [str(c["method"]) for c in calendars] == ["REQUEST"] * 4 + ["CANCEL"]
     assert str(events[-1]["status"]) == "CANCELLED" and str(events[1]["status"]) == "CONFIRMED"
-    assert "Wed, Nov 25, 2026, 11:00\u202fAM EST" in mails[2]["Subject"]
+    assert "Wed, Nov 25, 2026, 11:00 AM EST" in mails[2]["Subject"]
     # What each message says is written for it; a cancelled visit offers no calendar links.
     text, html, _ = parts(mails[-1])
     assert "Your booking is cancelled" in html and "calendar.google.com" not in html
