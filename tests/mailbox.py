@@ -44,7 +44,13 @@ class Inbox:
             return self._arrived.wait_for(lambda: len(self.messages) >= count, timeout)
 
     def parsed(self) -> list[EmailMessage]:
-        return [message_from_bytes(m, policy=policy.default) for m in self.messages]  # type: ignore[misc]
+        """The messages, with the Subject as mail clients show it: a long subject is
+        folded onto the next line, and unfolding leaves a leading space clients drop."""
+        messages = [message_from_bytes(m, policy=policy.default) for m in self.messages]
+        for message in messages:
+            if message["Subject"] is not None:
+                message.replace_header("Subject", str(message["Subject"]).strip())
+        return messages  # type: ignore[return-value]
 
 
 def free_port() -> int:
