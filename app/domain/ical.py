@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
@@ -69,5 +69,8 @@ def booking_invitation(
     guest.params.update({"role": vText("REQ-PARTICIPANT"), "partstat": vText("ACCEPTED"), "rsvp": vText("FALSE")})
     event.add("attendee", guest)
     calendar.add_component(event)
-    calendar.add_missing_timezones()
+    # The zone's rules around the visit are enough; all of 1970-2038 would make every
+    # e-mail's file tens of kilobytes and its building the slowest part of delivery.
+    year = booking.start_at.year
+    calendar.add_missing_timezones(first_date=date(year - 1, 1, 1), last_date=date(year + 2, 1, 1))
     return calendar.to_ical()
