@@ -127,6 +127,10 @@ def notifications_work(interval: float | None) -> None:
     # Finish the round in progress, then exit: a message being sent is marked sent.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    config = current_app.config
+    if not config.get("PUBLIC_URL") and not config.get("SERVER_NAME"):
+        click.echo("Warning: neither PUBLIC_URL nor SERVER_NAME is set; e-mailed links will point at "
+                   "http://127.0.0.1:5000.", err=True)
     click.echo("Notifications worker running; stop it with SIGTERM.")
     rounds = run_worker(current_app._get_current_object(), stop, interval=interval)  # type: ignore[attr-defined]
     click.echo(f"Notifications worker stopped after {rounds} round(s).")

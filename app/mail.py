@@ -113,6 +113,8 @@ def compose_booking(app: Flask, session: Session, row: OutboxMessage, booking: B
     released = staff and bool(payload.get("released"))
     cancel = row.topic == "booking.cancelled" or released
     previous_start = datetime.fromisoformat(payload["previous_start"]) if payload.get("previous_start") else None
+    # A booking staff made is approved from the start: the customer hears it is confirmed.
+    kind = "booking.confirmed" if row.topic == "booking.created" and summary.status == "approved" else row.topic
     secret = app.config["SECRET_KEY"]
     expires = link_expiry(booking, now)
     context: dict[str, Any] = {
@@ -128,7 +130,7 @@ def compose_booking(app: Flask, session: Session, row: OutboxMessage, booking: B
             "admin_url": public_url_for("admin.booking_panel", app=app, booking_id=booking.id),
         }
     else:
-        heading, intro = CUSTOMER_TEXT[row.topic]
+        heading, intro = CUSTOMER_TEXT[kind]
         may_change = customer_change_refusal(session, booking, now) is None
         context |= {
             "heading": heading, "intro": intro,
@@ -136,7 +138,7 @@ def compose_booking(app: Flask, session: Session, row: OutboxMessage, booking: B
             "reschedule_url": public_url_for("messages.booking_link", app=app, token=sign_booking_link(
                 secret, booking, "reschedule", expires_at=expires)) if may_change else None,
         }
-    subject = SUBJECTS[row.topic].format(title=summary.title, when=local_datetime(summary.start_at, summary.timezone))
+    subject = SUBJECTS[kind].format(title=summary.title, when=local_datetime(summary.start_at, summary.timezone))
     if staff:
         subject = f"{context['heading']}: {summary.customer_name or summary.customer_email}, {summary.title} on " \
                   f"{local_datetime(summary.start_at, summary.timezone)}"

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .concurrency import begin_write
@@ -308,6 +309,11 @@ def _send_one(session: Session, row: OutboxMessage, backend: MailBackend, compos
     """Build and send one claimed message: "sent", "retry" or "failed" (last_error says why)."""
     try:
         message = compose(session, row, sender, now)
+    except SQLAlchemyError as exc:
+        # The database, not the message: try again later.
+        session.rollback()
+        row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        return "retry"
     except Exception as exc:  # noqa: BLE001 - whatever stops one message from being built must not stop the queue
         log.warning("outbox message %s cannot be built: %r", row.id, exc)
         session.rollback()

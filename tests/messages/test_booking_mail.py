@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.domain.booking import BookingChanges, cancel_booking, change_status, reschedule_booking, update_booking
+from app.domain.booking import BookingChanges, cancel_booking, change_status, create_booking, reschedule_booking, update_booking
 from app.domain.links import sign_booking_link
 from app.domain.models import OutboxMessage
 from tests import builders as b
@@ -170,3 +170,15 @@ def test_a_move_says_where_it_was_and_an_agent_taken_off_is_told_and_their_event
     text, html, ics = parts(released)
     assert "now with another agent" in text and ics["method"] == "CANCEL"
     assert int(ics.walk("VEVENT")[0]["sequence"]) == 3  # created 1, staff note 2, this move 3
+
+
+def test_a_booking_staff_made_is_announced_as_confirmed(app, session, maria, inbox):
+    _, svc, _ = b.basic_setup(session)
+    create_booking(session, b.request(svc.id, day="2026-11-24", at="10:00", customer_id=maria.id), actor=b.STAFF, now=NOW)
+    deliver_now(app)
+    [mail] = to(inbox.parsed(), "maria@example.com")
+    assert mail["Subject"].startswith("Booking confirmed: Standard clean")
+    text, html, ics = parts(mail)
+    assert "Your booking is confirmed" in html and "confirm it shortly" not in text
+    assert str(ics.walk("VEVENT")[0]["status"]) == "CONFIRMED"
+    assert to(inbox.parsed(), "alex@example.com")[0]["Subject"].startswith("New booking: Maria Lopez")

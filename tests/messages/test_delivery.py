@@ -100,3 +100,21 @@ def test_links_under_a_path_prefix_keep_it(config, session, inbox):
 
         assert public_url_for("auth.reset_password", token="abc") == "https://example.org/booking/reset-password/abc"
     application.extensions["engine"].dispose()
+
+
+def test_a_database_error_while_building_is_retried_not_failed(app, session, inbox, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from app.domain.notifications import deliver
+    from app.mail import backend_from_config
+
+    queue_message(session, topic="account.welcome", recipient="later@example.com", subject="Hi", body="Hi", now=NOW)
+    session.commit()
+
+    def database_down(session, row, sender, now):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    report = deliver(app.extensions["session_factory"], backend_from_config(app.config), sender="b@example.com", now=NOW,
+                     compose=database_down)
+    assert (report.retried, report.failed) == (1, 0)
+    assert rows(session)["later@example.com"].status == "pending"
