@@ -103,3 +103,24 @@ def test_notifications_work_delivers_and_stops_cleanly_on_sigterm(config, sessio
     assert "Notifications worker stopped after" in out
     assert [m["To"] for m in inbox.parsed()] == ["worker@example.com"]
 
+
+
+def test_two_workers_at_once_send_each_message_exactly_once(app, session, inbox):
+    for i in range(30):
+        queue_message(session, topic="account.welcome", recipient=f"p{i}@example.com", subject="Hi", body="Hi", now=NOW)
+    session.commit()
+    start = threading.Barrier(2)
+
+    def work():
+        start.wait()
+        run_rounds(app, 2)
+
+    workers = [threading.Thread(target=work) for _ in range(2)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join(timeout=120)
+    delivered = sorted(m["To"] for m in inbox.parsed())
+    assert delivered == sorted(f"p{i}@example.com" for i in range(30))
+    session.expire_all()
+    assert {m.attempts for m in session.scalars(select(OutboxMessage))} == {1}
