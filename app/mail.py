@@ -8,7 +8,7 @@ version when the message was queued. Every link comes from configuration (links.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from .domain.links import link_expiry, sign_booking_link
 from .domain.models import Booking, OutboxMessage
 from .domain.notifications import Composer, FileBackend, MailBackend, SmtpBackend, build_email, email_envelope
 from .domain.settings import load_settings
-from .domain.summary import booking_summary
+from .domain.summary import BookingSummary, booking_summary
 from .links import public_url_for
 from .web.formatting import local_datetime
 
@@ -86,9 +86,10 @@ def _render(app: Flask, template: str, **context: Any) -> str:
     return app.jinja_env.get_template(template).render(**context)
 
 
-def calendar_links(summary: Any, business_name: str) -> dict[str, str]:
-    """'Add to Google Calendar' and 'Add to Outlook' links for the booking's time."""
-    start, end = summary.start_at, summary.end_at
+def calendar_links(summary: BookingSummary, business_name: str) -> dict[str, str]:
+    """'Add to Google Calendar' and 'Add to Outlook' links for the booking's time (in UTC,
+    which both read without a zone name)."""
+    start, end = summary.start_at.astimezone(UTC), summary.end_at.astimezone(UTC)
     text = f"{summary.title} ({business_name})"
     details = f"Booking code {summary.code}. With {summary.agent_name}."
     google = "https://calendar.google.com/calendar/render?" + urlencode({
