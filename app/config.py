@@ -29,12 +29,13 @@ ENV_KEYS = (
     "OUTBOX_WORKER",
     "BUSINESS_LOCALE",
     "CURRENCY",
+    "WEBHOOKS_ALLOW_PRIVATE",
     "PUBLIC_URL",
     "OFFICE_EMAIL",
     "WORKER_INTERVAL_SECONDS",
 )
 INT_KEYS = {"MAIL_PORT", "SLOT_INTERVAL_MINUTES", "BOOKING_HORIZON_WEEKS", "CANCELLATION_CUTOFF_HOURS", "REMINDER_HOURS"}
-BOOL_KEYS = {"MAIL_USE_TLS", "OUTBOX_WORKER"}
+BOOL_KEYS = {"MAIL_USE_TLS", "OUTBOX_WORKER", "WEBHOOKS_ALLOW_PRIVATE"}
 FLOAT_KEYS = {"WORKER_INTERVAL_SECONDS"}
 
 
@@ -59,6 +60,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "REMINDER_HOURS": 24,
         # Deliver the outbox from a thread of the dev server (make run turns it on).
         "OUTBOX_WORKER": False,
+        # Let webhooks reach loopback, link-local and private addresses (development only).
+        "WEBHOOKS_ALLOW_PRIVATE": False,
         # Every link in every e-mail starts with this (e.g. https://book.example.com);
         # when empty, PREFERRED_URL_SCHEME://SERVER_NAME. Never the request's Host.
         "PUBLIC_URL": "",

@@ -21,6 +21,7 @@ from flask import Flask
 
 from .db import session_factory
 from .domain.notifications import deliver, queue_reminders
+from .domain.webhooks import deliver_due
 from .mail import backend_from_config, composer
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,12 @@ def deliver_email(app: Flask, now: datetime) -> object:
     )
 
 
+def deliver_webhooks(app: Flask, now: datetime) -> object:
+    return deliver_due(session_factory(app), now=now, allow_private=bool(app.config.get("WEBHOOKS_ALLOW_PRIVATE")))
+
+
 # Reminders first, so a reminder queued in a round goes out in the same round.
-DELIVERERS: list[Deliverer] = [queue_due_reminders, deliver_email]
+DELIVERERS: list[Deliverer] = [queue_due_reminders, deliver_email, deliver_webhooks]
 
 
 def wall_clock() -> datetime:
