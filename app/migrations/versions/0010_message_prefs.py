@@ -4,13 +4,13 @@ Confirmations (received, confirmed, cancelled) and password resets always go out
 reminders and change notices (moved, changed) are per customer, on by default.
 
 Revision ID: 0010_message_prefs
-Revises: 0005_locale_currency
+Revises: 0008_webhooks
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_message_prefs"
-down_revision = "0005_locale_currency"
+down_revision = "0008_webhooks"
 branch_labels = None
 depends_on = None
 
