@@ -288,7 +288,8 @@ def pg_answers() -> bool:
     try:
         import psycopg
 
-        with psycopg.connect(PG_URL.replace("+psycopg", ""), connect_timeout=2):
+        base = PG_URL.replace("postgresql+psycopg://", "postgresql://").rpartition("/")[0]
+        with psycopg.connect(f"{base}/postgres", connect_timeout=3):
             return True
     except Exception:  # noqa: BLE001 - any failure means "no server here"
         return False

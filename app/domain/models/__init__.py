@@ -40,7 +40,7 @@ from .enums import (
     Role,
 )
 from .outbox import OutboxMessage
-from .settings import Setting
+from .settings import CacheVersion, Setting
 from .users import ApiKey, CustomerToken, User
 
 __all__ = [name for name in dir() if not name.startswith("_")]
