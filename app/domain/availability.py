@@ -99,6 +99,8 @@ class _AgentDay:
     intervals: list[tuple[datetime, datetime]] = field(default_factory=list)
     time_off: list[tuple[datetime, datetime]] = field(default_factory=list)
     bookings: list[Any] = field(default_factory=list)  # rows of _BOOKING_COLUMNS
+    # (occupied_start, occupied_end, slot_key, seat) of each booking, for placements()
+    spans: list[tuple[datetime, datetime, str, int]] = field(default_factory=list)
     day_count: int = 0
 
 
@@ -137,19 +139,28 @@ class DayPlan:
     def placements(self, start: datetime) -> list[Placement]:
         """The agents free at `start`, best first, each with the seat it would give."""
         occ_start, occ_end = self.spec.occupied(start)
-        key = self.spec.slot_key(start)
+        shared = self.spec.capacity > 1
+        key = self.spec.slot_key(start) if shared else None
         found = []
+        # Plain loops over plain tuples: this runs for every agent at every grid time.
         for day in self.agents:
-            if not any(ws <= occ_start and occ_end <= we for ws, we in day.intervals):
+            for ws, we in day.intervals:
+                if ws <= occ_start and occ_end <= we:
+                    break
+            else:
                 continue
-            if any(ts < occ_end and occ_start < te for ts, te in day.time_off):
+            clash = False
+            for ts, te in day.time_off:
+                if ts < occ_end and occ_start < te:
+                    clash = True
+                    break
+            if clash:
                 continue
             seats_taken: set[int] = set()
-            clash = False
-            for b in day.bookings:
-                if b.occupied_start < occ_end and occ_start < b.occupied_end:
-                    if b.slot_key == key and self.spec.capacity > 1:
-                        seats_taken.add(b.seat)
+            for b_start, b_end, b_key, b_seat in day.spans:
+                if b_start < occ_end and occ_start < b_end:
+                    if shared and b_key == key:
+                        seats_taken.add(b_seat)
                     else:
                         clash = True
                         break
@@ -276,6 +287,7 @@ def plan_days(
             if booking.occupied_start < window_end and booking.occupied_end > window_start:
                 agent_day = by_agent[booking.agent_id]
                 agent_day.bookings.append(booking)
+                agent_day.spans.append((booking.occupied_start, booking.occupied_end, booking.slot_key, booking.seat))
                 if day_start <= booking.start_at < day_end:
                     agent_day.day_count += 1
         plans[day] = DayPlan(spec, location, day, list(by_agent.values()), tz)
