@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, event, inspect, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -246,8 +248,10 @@ def _raise_versions(session: Session, _context: Any, _instances: Any) -> None:
             .values(schedule_version=Agent.__table__.c.schedule_version + 1)
         )
     if catalog:
+        # An upsert, so a missing row (a truncated table) starts counting again.
+        table = CacheVersion.__table__
+        insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
         connection.execute(
-            update(CacheVersion.__table__)
-            .where(CacheVersion.__table__.c.name == CATALOG)
-            .values(version=CacheVersion.__table__.c.version + 1)
+            insert(table).values(name=CATALOG, version=1)
+            .on_conflict_do_update(index_elements=[table.c.name], set_={"version": table.c.version + 1})
         )
