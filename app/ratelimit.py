@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from limits.storage import Storage
-from sqlalchemy import Engine, case, delete, select, text
+from sqlalchemy import Engine, bindparam, case, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,26 +35,35 @@ class DatabaseStorage(Storage):
         self.engine: Engine = options["engine"]
         self._local = threading.local()
         self._next_purge = 0.0
+        self._statement: Any = None
 
     @property
     def base_exceptions(self) -> type[Exception]:
         return SQLAlchemyError
 
+    def _upsert(self) -> Any:
+        """The counting statement, built once with bound parameters (so SQLAlchemy
+        compiles it once too): an expired window starts again."""
+        if self._statement is None:
+            insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+            expired = _table.c.expires_at <= bindparam("now")
+            stmt = insert(_table).values(key=bindparam("key"), count=bindparam("amount"), expires_at=bindparam("ends"))
+            self._statement = stmt.on_conflict_do_update(
+                index_elements=[_table.c.key],
+                set_={
+                    "count": case((expired, bindparam("amount")), else_=_table.c.count + bindparam("amount")),
+                    "expires_at": case((expired, bindparam("ends")), else_=_table.c.expires_at),
+                },
+            ).returning(_table.c.count, _table.c.expires_at)
+        return self._statement
+
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         """Add `amount` in one atomic upsert; an expired window starts again."""
         now = time.time()
-        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
-        expired = _table.c.expires_at <= now
-        stmt = insert(_table).values(key=key, count=amount, expires_at=now + expiry)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_table.c.key],
-            set_={
-                "count": case((expired, amount), else_=_table.c.count + amount),
-                "expires_at": case((expired, now + expiry), else_=_table.c.expires_at),
-            },
-        ).returning(_table.c.count, _table.c.expires_at)
         with self.engine.begin() as conn:
-            count, expires_at = conn.execute(stmt).one()
+            count, expires_at = conn.execute(
+                self._upsert(), {"key": key, "amount": amount, "now": now, "ends": now + expiry}
+            ).one()
         self._local.window = (key, int(count), float(expires_at), time.monotonic() + ANSWER_SECONDS)
         if now >= self._next_purge:
             self._next_purge = now + PURGE_EVERY_SECONDS
