@@ -3,7 +3,7 @@ triggers bounded by the longest possible booking, so a write reads the agent's l
 days of bookings instead of all of them.
 
 Revision ID: 0007_schedule_version
-Revises: 0008_webhooks
+Revises: 0010_message_prefs
 """
 import sqlalchemy as sa
 from alembic import op
@@ -12,7 +12,7 @@ from app.domain.concurrency import SQLITE_BACKSTOPS
 from app.domain.models.enums import ACTIVE_STATUSES, sql_in
 
 revision = "0007_schedule_version"
-down_revision = "0008_webhooks"
+down_revision = "0010_message_prefs"
 branch_labels = None
 depends_on = None
 
