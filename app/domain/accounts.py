@@ -27,6 +27,8 @@ from .validation import as_email, as_text
 _hasher = PasswordHasher()
 MIN_PASSWORD = 8
 TOKEN_LIFETIME = timedelta(days=30)
+# How stale an API key's last_used_at may be: one write a minute, not one per request.
+LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 
 def hash_password(password: str) -> str:
@@ -138,11 +140,14 @@ def create_api_key(session: Session, *, name: object, scope: object, now: dateti
 
 
 def authenticate_api_key(session: Session, secret: str, *, now: datetime) -> ApiKey | None:
+    """The live key with this secret, or None. `last_used_at` is written at most once a
+    minute per key, so a read request does not become a write."""
     key = session.scalars(select(ApiKey).where(ApiKey.key_hash == _digest(secret))).first()
     if key is None or key.revoked_at is not None:
         return None
-    key.last_used_at = now
-    session.commit()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_GRANULARITY:
+        key.last_used_at = now
+        session.commit()
     return key
 
 
