@@ -72,8 +72,8 @@ from .models import (
 from .recurrence import later_dates
 from .settings import load_settings
 from .status import check_transition
-from .timeutil import parse_date, parse_instant, parse_time, resolve_local, zone
-from .validation import as_bool, as_email, as_id, as_int, as_money, as_text
+from .timeutil import resolve_local, zone
+from .validation import as_bool, as_date, as_email, as_id, as_instant, as_int, as_money, as_text, as_time
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 MAX_DURATION = 24 * 60
@@ -234,6 +234,7 @@ def _create(session: Session, request: BookingRequest, actor: Actor, now: dateti
 
     tz = zone(location.timezone)
     plan = plan_day(session, spec, location, start_at.astimezone(tz).date(), candidates)
+    _check_offered(session, plan, start_at, actor)
     reason = plan.why_not(start_at, now)
     if reason is not None:
         raise SlotUnavailable(UNAVAILABLE[reason])
@@ -250,6 +251,13 @@ def _create(session: Session, request: BookingRequest, actor: Actor, now: dateti
     if request.send_notifications:
         notifications.queue_booking_message(session, booking, "booking.created", now)
     return result
+
+
+def _check_offered(session: Session, plan: DayPlan, start_at: datetime, actor: Actor) -> None:
+    """Customers book the start times the form offers; staff and imports may book any
+    minute that fits the agent's hours. Raises ValidationFailed on start_time."""
+    if actor.is_customer and not plan.offers(start_at, load_settings(session).slot_interval_minutes):
+        raise _invalid("start_time", "Pick one of the offered start times.")
 
 
 def _invalid(path: str, message: str) -> DomainError:
@@ -306,20 +314,9 @@ def _resolve_original(session: Session, value: Any, customer: User | None, actor
 
 def _read_start(request: BookingRequest, errors: FieldErrors) -> datetime | tuple[date, Any] | None:
     if request.start_at not in (None, ""):
-        try:
-            return parse_instant(request.start_at)
-        except ValueError as exc:
-            errors.add("start_at", str(exc).capitalize() + ".")
-            return None
-    day = at = None
-    try:
-        day = parse_date(request.start_date)
-    except (ValueError, TypeError):
-        errors.add("start_date", "Expected a date as YYYY-MM-DD.")
-    try:
-        at = parse_time(request.start_time)
-    except (ValueError, TypeError):
-        errors.add("start_time", "Expected a time as HH:MM (24-hour).")
+        return as_instant(errors, "start_at", request.start_at)
+    day = as_date(errors, "start_date", request.start_date)
+    at = as_time(errors, "start_time", request.start_time)
     if day is None or at is None:
         return None
     return (day, at)
@@ -364,7 +361,7 @@ def _read_details(request: BookingRequest, actor: Actor, customer: User | None, 
         if given is None:
             address[name] = getattr(profile, name, "") if profile is not None else ""
         else:
-            address[name] = as_text(errors, name, given, max_length=limit) or ""
+            address[name] = as_text(errors, name, given, max_length=limit, single_line=True) or ""
     sms = as_bool(errors, "sms_notifications", request.sms_notifications, default=bool(profile and profile.sms_notifications))
     requested = None
     if request.agent_id not in (None, "", "any", -1, "-1"):
@@ -770,21 +767,14 @@ def _apply(session: Session, booking: Booking, changes: BookingChanges, actor: A
     start_at = booking.start_at
     tz = zone(location.timezone)
     if changes.start_at is not UNSET:
-        try:
-            start_at = parse_instant(changes.start_at)
-        except ValueError as exc:
-            errors.add("start_at", str(exc).capitalize() + ".")
+        start_at = as_instant(errors, "start_at", changes.start_at) or start_at
     elif changes.start_date is not UNSET or changes.start_time is not UNSET:
         local = booking.start_at.astimezone(tz)
         day, at = local.date(), local.time().replace(tzinfo=None)
-        try:
-            day = parse_date(changes.start_date) if changes.start_date is not UNSET else day
-        except (ValueError, TypeError):
-            errors.add("start_date", "Expected a date as YYYY-MM-DD.")
-        try:
-            at = parse_time(changes.start_time) if changes.start_time is not UNSET else at
-        except (ValueError, TypeError):
-            errors.add("start_time", "Expected a time as HH:MM (24-hour).")
+        if changes.start_date is not UNSET:
+            day = as_date(errors, "start_date", changes.start_date) or day
+        if changes.start_time is not UNSET:
+            at = as_time(errors, "start_time", changes.start_time) or at
         if not errors:
             resolved = resolve_local(day, at, tz)
             if resolved is None:
@@ -814,6 +804,8 @@ def _apply(session: Session, booking: Booking, changes: BookingChanges, actor: A
         plan = plan_day(session, spec, location, start_at.astimezone(tz).date(), candidates, exclude_booking_ids=(booking.id,))
         # A move must respect notice and the horizon; bringing back a cancelled booking
         # at its old time only needs the agent to be free.
+        if moved:
+            _check_offered(session, plan, start_at, actor)
         reason = plan.why_not(start_at, now) if moved else (None if plan.placements(start_at) else "taken")
         if reason == "past":
             raise PastDate("A booking cannot be moved into the past.", {"start_time": "That time has already passed."})
@@ -971,7 +963,7 @@ def _customer_changes(session: Session, booking: Booking, changes: BookingChange
                 if other is not None and other.id != customer.id:
                     raise EmailTaken("That e-mail address belongs to another customer.", {path: "Already in use."})
         else:
-            clean = as_text(errors, path, value, max_length=100, required=name != "phone")
+            clean = as_text(errors, path, value, max_length=100, required=name != "phone", single_line=True)
         if clean is not None and clean != getattr(customer, name):
             result[path] = (getattr(customer, name), clean)
             setattr(customer, name, clean)

@@ -26,6 +26,7 @@ from ...domain.models import ACTIVE_STATUSES, Booking
 from ...domain.settings import load_settings
 from ...domain.status import allowed_transitions
 from ...domain.timeutil import parse_date, zone
+from ...domain.validation import id_or_none
 from .forms import HOURLY_MINUTES, FormCatalog, chosen_service_ids, errors_for_inputs, load_catalog, parse_booking_form, request_as_form
 
 bp = Blueprint("customer", __name__)
@@ -64,9 +65,9 @@ def slot_label(day: date, hhmm: str) -> str:
 def _form_defaults(catalog: FormCatalog) -> MultiDict[str, str]:
     user = current_user.user
     data: MultiDict[str, str] = MultiDict()
-    wanted = request.args.get("service", "")
-    if wanted.isdigit() and catalog.service(int(wanted)):
-        data.add("services", wanted)
+    wanted = id_or_none(request.args.get("service"))
+    if wanted is not None and catalog.service(wanted):
+        data.add("services", str(wanted))
     if catalog.frequencies:
         data["frequency_id"] = str(catalog.frequencies[0].id)
     data["date"] = (local_today() + timedelta(days=1)).isoformat()
@@ -210,9 +211,20 @@ def refused_booking(error: DomainError, values: MultiDict[str, str], catalog: Fo
 @customer_only
 def book_slots() -> Any:
     catalog = load_catalog(get_session())
-    exclude = request.args.get("booking_id", "")
-    preview = _preview(request.args.copy(), catalog, exclude_booking_id=int(exclude) if exclude.isdigit() else None)
+    preview = _preview(request.args.copy(), catalog, exclude_booking_id=_own_booking_id(request.args.get("booking_id")))
     return render_template("customer/book/_slots.html", values=request.args, errors={}, slot_label=slot_label, **preview)
+
+
+def _own_booking_id(value: str | None) -> int | None:
+    """The id of one of the caller's own bookings, else None: the times listed free
+    while moving a booking include its own slot, and another customer's booking must
+    not be freed in the answer (that would tell when they are booked)."""
+    if not value:
+        return None
+    try:
+        return queries.get_booking(get_session(), value, actor=actor()).id
+    except DomainError:
+        return None
 
 
 @bp.post("/book/price")
@@ -242,7 +254,8 @@ def _change_window(booking: Booking) -> tuple[bool, str]:
 @bp.get("/bookings")
 @customer_only
 def my_bookings() -> Any:
-    page = queries.list_bookings(get_session(), {"per_page": 100, "page": request.args.get("page", 1)}, actor=actor())
+    number = min(id_or_none(request.args.get("page")) or 1, queries.MAX_PAGE)  # a bad page number shows the first page
+    page = queries.list_bookings(get_session(), {"per_page": 100, "page": number}, actor=actor())
     moment = now()
     upcoming = sorted((b for b in page.items if b.end_at >= moment and b.status in ACTIVE_STATUSES), key=lambda b: b.start_at)
     past = [b for b in page.items if b not in upcoming]
