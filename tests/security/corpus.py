@@ -20,4 +20,5 @@ PATH: list[str] = ["²", "①", "٣", "--1", "-0", " 1", "1e3", "0x10", str(2**3
 # What JSON can carry besides strings: wrong types, huge and odd numbers.
 JSON_EXTRA: list[object] = [None, True, False, 0, -1, 2**31, 2**64, -(2**63) - 1, 1.5, 1e308, [], {}, [[[]]], {"a": {}}, ["\x00"]]
 JSON_CORPUS: list[object] = [*CORPUS, *JSON_EXTRA]
+JSON_SHARP: list[object] = [*SHARP, *JSON_EXTRA]
 DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
