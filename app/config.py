@@ -28,6 +28,8 @@ ENV_KEYS = (
     "REMINDER_HOURS",
     "OUTBOX_WORKER",
     "MAX_CONTENT_LENGTH",
+    "BUSINESS_LOCALE",
+    "CURRENCY",
 )
 INT_KEYS = {"MAX_CONTENT_LENGTH", "MAIL_PORT", "SLOT_INTERVAL_MINUTES", "BOOKING_HORIZON_WEEKS", "CANCELLATION_CUTOFF_HOURS", "REMINDER_HOURS"}
 BOOL_KEYS = {"MAIL_USE_TLS", "OUTBOX_WORKER"}
@@ -37,6 +39,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
     return {
         "DATABASE_URL": f"sqlite:///{instance_path / 'portal.sqlite3'}",
         "BUSINESS_NAME": "Sparkle & Fix",
+        "BUSINESS_LOCALE": "en_US",
+        "CURRENCY": "USD",
         "DEFAULT_TIMEZONE": "America/New_York",
         "MAIL_BACKEND": "file",
         "MAIL_DIR": str(instance_path / "mail"),
