@@ -15,6 +15,8 @@ CORPUS: list[str] = [
 ]
 # The sharpest ones, sent one field at a time with every other field valid.
 SHARP: list[str] = ["²", "--1", str(2**63), "9999-12-31", "0001-01-01", "\x00", "\ud800", LONG]
+# Form fields: a lone surrogate cannot arrive in one (it is decoded as U+FFFD).
+SHARP_FORM: list[str] = ["²", "--1", str(2**63), "9999-12-31", "\x00", LONG]
 # What can stand in for an id in a path.
 PATH: list[str] = ["²", "①", "٣", "--1", "-0", " 1", "1e3", "0x10", str(2**31), str(2**63), "9" * 40, "\x00", "\ud800", LONG]
 # What JSON can carry besides strings: wrong types, huge and odd numbers.

@@ -37,7 +37,7 @@ from app.db import make_engine
 from tests import builders as b
 from tests.conftest import ON_POSTGRES, _empty_tables
 
-from .corpus import CORPUS, DEEP_JSON, JSON_CORPUS, JSON_SHARP, PATH, SHARP
+from .corpus import CORPUS, DEEP_JSON, JSON_SHARP, PATH, SHARP, SHARP_FORM
 
 PASSWORD = "correct-horse"
 # Argon2 is slow on purpose; thousands of logins here only need it to be right.
@@ -307,7 +307,7 @@ def test_no_page_answers_a_hostile_request_with_a_server_error(world: World, met
             tally.check(f"{caller} {method} {rule} all fields={value[:20]!r}", lambda: send(caller, base_args, dict.fromkeys(names, value)))
         if full:
             for name in sorted(names):
-                for value in SHARP:
+                for value in SHARP_FORM:
                     tally.check(f"{caller} {method} {rule} {name}={value[:20]!r}", lambda: send(caller, base_args, baseline | {name: value}))
     tally.report(request.node.name)
     tally.assert_clean()
@@ -426,11 +426,11 @@ def test_no_api_operation_answers_a_hostile_request_with_a_server_error(world: W
                 tally.check(f"{caller} raw body {raw[:20]!r}", lambda: send(caller, raw=raw))
         if body is not None:
             for where, trail in _body_variants(body):
-                for value in JSON_CORPUS if len(trail) == 1 else JSON_SHARP:
+                for value in JSON_SHARP:
                     tally.check(f"{caller} body {where}={str(value)[:20]!r}", lambda: send(caller, payload=_replaced(body, trail, value)))
             for name in ("unknown", "version", "send_notification", "send_confirmation_email", "reason", "customer_id", "start_at",
                          "duration", "status", "location_id", "price", "customer.email", "customer.first_name"):
-                for value in SHARP + [2**64, [], {}, None, 1.5]:
+                for value in ["²", "\x00", "\ud800", 2**64, [], None]:
                     if isinstance(body, dict):
                         tally.check(f"{caller} body +{name}={str(value)[:20]!r}", lambda: send(caller, payload=body | {name: value}))
     tally.report(request.node.name)
