@@ -292,3 +292,8 @@ def test_customers_book_only_offered_times_through_the_api_too(customer_api, sta
     assert response.status_code == 422
     assert response.get_json()["error"]["details"] == {"start_time": "Pick one of the offered start times."}
     assert staff_api.post("/bookings", staff_booking(catalog, start_time="10:07")).status_code == 201
+    mine = customer_api.post("/customer/bookings", launch27_body(catalog, service_date=f"{DAY}T09:30:00")).get_json()
+    moved = customer_api.put(f"/customer/bookings/{mine['id']}", {"service_date": f"{DAY}T13:07:00"})
+    assert moved.status_code == 422
+    assert moved.get_json()["error"]["details"] == {"start_time": "Pick one of the offered start times."}
+    assert customer_api.put(f"/customer/bookings/{mine['id']}", {"service_date": f"{DAY}T13:30:00"}).status_code == 200

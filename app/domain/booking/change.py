@@ -185,7 +185,7 @@ def apply_changes(session: Session, booking: Booking, changes: BookingChanges, a
     errors = FieldErrors()
     where = _read_where(session, booking, changes, errors)
     errors.raise_if_any("The booking could not be changed; check the highlighted fields.")
-    values = _place(session, booking, where, target_status, now)
+    values = _place(session, booking, where, target_status, actor, now)
 
     customer_changes = _read_details(session, booking, changes, values, errors)
     reason_text = as_text(errors, "reason", changes.reason, max_length=255) or ""
@@ -282,7 +282,7 @@ def _read_start(booking: Booking, changes: BookingChanges, tz: ZoneInfo, errors:
     return start_at
 
 
-def _place(session: Session, booking: Booking, where: _Where, target_status: BookingStatus, now: datetime) -> dict[str, Any]:
+def _place(session: Session, booking: Booking, where: _Where, target_status: BookingStatus, actor: Actor, now: datetime) -> dict[str, Any]:
     """The slot columns after the change. A booking that holds (or gets back) a slot is
     re-placed through the same day plan as a new booking, its own slot counted as free;
     a finished booking's record is only corrected."""
