@@ -35,8 +35,8 @@ from .inputs import ServiceLineInput
 from .models import ACTIVE_STATUSES, Agent, Booking, Location, Service, TimeOff, agent_locations, agent_services
 from .settings import load_settings
 from .snapshot import catalog
-from .timeutil import fmt_hhmm, local_day_bounds, parse_date, resolve_local, zone
-from .validation import as_id, as_int
+from .timeutil import fmt_hhmm, local_day_bounds, resolve_local, zone
+from .validation import as_date, as_id, as_int
 
 # No booking occupies an agent for longer than this (concurrency.py refuses longer
 # ones); it bounds the range reads.
@@ -189,6 +189,12 @@ class DayPlan:
             if agents:
                 result.append((local.strftime("%H:%M"), start, agents))
         return tuple(result)
+
+    def offers(self, start: datetime, interval: int) -> bool:
+        """Whether `start` is on the grid of offered start times (free or not)."""
+        local = start.astimezone(self.tz)
+        return local.date() == self.day and (local.hour * 60 + local.minute) % interval == 0 and local.second == 0 \
+            and local.microsecond == 0
 
     def local_time(self, start: datetime) -> str:
         return fmt_hhmm(start, self.tz)
@@ -408,11 +414,7 @@ def available_days(
     """
     errors = FieldErrors()
     sid = as_id(errors, "service_id", service_id)
-    try:
-        the_day = parse_date(first)
-    except ValueError:
-        errors.add("date", "Expected a date as YYYY-MM-DD.")
-        the_day = None
+    the_day = as_date(errors, "date", first)
     agent = parse_agent_choice(errors, "agent_id", agent_id)
     minutes = None if duration in (None, "") else as_int(errors, "duration", duration, lo=5, hi=24 * 60)
     loc_id = None if location_id in (None, "") else as_id(errors, "location_id", location_id)
