@@ -2,39 +2,26 @@
 
 Built on the day plans of `availability`: the same `DayPlan` decides every day, so a
 day marked free has exactly the times the one-day answer lists. What differs is the
-loading: one read of time off and one of bookings cover the whole range, and each day
-gets its share of them, so a month costs a fixed handful of queries instead of two per
+loading: `plan_days` reads time off and bookings once for the whole range, and each
+day gets its share of them, so a month costs a fixed handful of queries instead of two per
 day (bench/free_days.py measures it against one day).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
 
-from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from . import pricing
-from .availability import (
-    MAX_OCCUPANCY,
-    DayPlan,
-    SlotSpec,
-    _AgentDay,
-    candidate_agents,
-    parse_agent_choice,
-    resolve_local_edge,
-    resolve_location,
-)
+from .availability import DayPlan, SlotSpec, candidate_agents, parse_agent_choice, plan_days, resolve_location
 from .errors import FieldErrors
 from .inputs import ServiceLineInput
-from .models import ACTIVE_STATUSES, Agent, Booking, Location, TimeOff
+from .models import Location
 from .settings import load_settings
-from .timeutil import local_day_bounds, resolve_local, zone
+from .timeutil import resolve_local, zone
 from .validation import as_id
 
-T = TypeVar("T")
 
 # How far "next available" looks before saying there is nothing.
 SEARCH_DAYS = 366
@@ -88,29 +75,14 @@ def free_days(
     if not agents:
         return result
     interval = load_settings(session).slot_interval_minutes
-    windows = {day: _window(spec, day, tz) for day in _each_day(start, end)}
-    time_off, bookings = _load_range(session, [a.id for a in agents], windows[start][0], windows[end][1])
-    off_by_day = _by_day(time_off, lambda o: (o.start_at, o.end_at), tz)
-    bookings_by_day = _by_day(bookings, lambda b: (b.occupied_start, b.occupied_end), tz)
-    for day, (window_start, window_end) in windows.items():
-        plan = _plan(spec, location, day, agents, tz, window_start, window_end, off_by_day.get(day, []), bookings_by_day.get(day, []))
-        earliest = _earliest(plan, now, interval) if plan is not None else None
+    for day, plan in plan_days(session, spec, location, _each_day(start, end), agents).items():
+        if not any(agent_day.intervals for agent_day in plan.agents):
+            continue  # nobody works that day
+        earliest = _earliest(plan, now, interval)
         if earliest is not None:
             result.earliest[day] = earliest
     return result
 
-
-def _by_day(rows: list[T], span: Callable[[T], tuple[datetime, datetime]], tz: object) -> dict[date, list[T]]:
-    """Rows under each local day they may touch (a day either side for the buffers and
-    the booking's length); _plan keeps only those that really overlap its window."""
-    found: dict[date, list[T]] = {}
-    for row in rows:
-        row_start, row_end = span(row)
-        day = row_start.astimezone(tz).date() - timedelta(days=1)  # type: ignore[arg-type]
-        while day <= row_end.astimezone(tz).date() + timedelta(days=1):  # type: ignore[arg-type]
-            found.setdefault(day, []).append(row)
-            day += timedelta(days=1)
-    return found
 
 
 def _earliest(plan: DayPlan, now: datetime, interval: int) -> str | None:
@@ -146,56 +118,3 @@ def first_free_day(
 
 def _each_day(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
-def _window(spec: SlotSpec, day: date, tz: object) -> tuple[datetime, datetime]:
-    """What a plan of `day` reads: the local day widened by the buffers and the length."""
-    day_start, day_end = local_day_bounds(day, tz)  # type: ignore[arg-type]
-    return day_start - timedelta(minutes=spec.buffer_before), day_end + timedelta(minutes=spec.duration + spec.buffer_after)
-
-
-def _load_range(
-    session: Session, agent_ids: list[int], window_start: datetime, window_end: datetime
-) -> tuple[list[TimeOff], list[Any]]:
-    """Time off and active bookings touching the range: the same conditions as a day plan."""
-    time_off = list(session.scalars(
-        select(TimeOff).where(TimeOff.agent_id.in_(agent_ids), TimeOff.start_at < window_end, TimeOff.end_at > window_start)
-    ))
-    # Only the columns a day plan reads: a month of bookings as rows, not full objects.
-    bookings = list(session.execute(
-        select(Booking.agent_id, Booking.start_at, Booking.occupied_start, Booking.occupied_end, Booking.slot_key, Booking.seat).where(
-            Booking.agent_id.in_(agent_ids),
-            Booking.status.in_(ACTIVE_STATUSES),
-            and_(Booking.occupied_start > window_start - MAX_OCCUPANCY, Booking.occupied_start < window_end),
-            Booking.occupied_end > window_start,
-        )
-    ))
-    return time_off, bookings
-
-
-def _plan(
-    spec: SlotSpec, location: Location, day: date, agents: list[Agent], tz: object,
-    window_start: datetime, window_end: datetime, time_off: list[TimeOff], bookings: list[Any],
-) -> DayPlan | None:
-    """One day's plan from the range's rows; None when nobody works that day."""
-    weekday = day.weekday()
-    day_start, day_end = local_day_bounds(day, tz)  # type: ignore[arg-type]
-    days: dict[int, _AgentDay] = {}
-    for agent in agents:
-        intervals = [
-            (resolve_local_edge(day, wh.start_time, tz), resolve_local_edge(day, wh.end_time, tz))  # type: ignore[arg-type]
-            for wh in agent.working_hours if wh.weekday == weekday
-        ]
-        days[agent.id] = _AgentDay(agent=agent, intervals=intervals)
-    if not any(d.intervals for d in days.values()):
-        return None
-    for off in time_off:
-        if off.start_at < window_end and off.end_at > window_start:
-            days[off.agent_id].time_off.append((off.start_at, off.end_at))
-    for booking in bookings:
-        if booking.occupied_start < window_end and booking.occupied_end > window_start:
-            agent_day = days[booking.agent_id]
-            agent_day.bookings.append(booking)
-            if day_start <= booking.start_at < day_end:
-                agent_day.day_count += 1
-    return DayPlan(spec, location, day, list(days.values()), tz)  # type: ignore[arg-type]

@@ -189,7 +189,10 @@ def test_signing_in_never_leaves_the_site(client, session, shop, target):
     page = client.get("/login")
     response = client.post("/login", query_string={"next": target},
                            data={"csrf_token": csrf_from(page.get_data(as_text=True)), "email": "casey@example.com", "password": "correct-horse"})
-    assert response.headers["Location"] == "/"
+    if "\x00" in target:  # control characters are refused at the edge (app/edge.py) before any view runs
+        assert response.status_code == 400 and "Location" not in response.headers
+    else:
+        assert response.headers["Location"] == "/"
 
 
 def test_the_log_in_link_carries_the_page_to_come_back_to(client, shop):
