@@ -117,7 +117,34 @@ SCHEMAS: dict[str, Any] = {
         "series": {"type": "object"},
     }, required=["id", "ga_transaction", "ga_item"]),
     "CatalogObject": obj({"id": ID, "name": {"type": "string"}, "active": {"type": "boolean"}}),
+    "Customer": obj({
+        "id": ID, **{k: {"type": "string"} for k in ("first_name", "last_name", "email", "phone", "address", "city", "state", "zip")},
+        "sms_notifications": {"type": "boolean"}, "active": {"type": "boolean"}, "has_account": {"type": "boolean"}, "created_at": STAMP,
+    }),
+    "CustomerInput": {"type": "object", "additionalProperties": False, "properties": {
+        "first_name": {"type": "string", "maxLength": 100}, "last_name": {"type": "string", "maxLength": 100},
+        "email": {"type": "string", "maxLength": 255}, "phone": {"type": "string", "maxLength": 40},
+        "address": {"type": "string", "maxLength": 255}, "city": {"type": "string", "maxLength": 100},
+        "state": {"type": "string", "maxLength": 40}, "zip": {"type": "string", "maxLength": 20},
+        "sms_notifications": {"type": "boolean"},
+    }},
 }
+SCHEMAS["CustomerCreate"] = SCHEMAS["CustomerInput"] | {"required": ["first_name", "email"]}
+SCHEMAS["CustomerUpdate"] = SCHEMAS["CustomerInput"] | {"properties": SCHEMAS["CustomerInput"]["properties"] | {"active": {"type": "boolean"}}}
+
+
+def query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": schema, "description": description}
+
+
+SYNC_PARAMETERS = [
+    query("updated_since", STAMP, "Only bookings changed at or after this instant (ISO 8601 with an offset or Z; "
+                                  "URL-encode a '+'). Every change raises updated_at."),
+    query("after_id", {"type": "integer", "minimum": 0}, "With updated_since: of the bookings changed exactly at updated_since, "
+                                                          "only those with a higher id. Pass the updated_at and id of the last booking seen."),
+    query("sort", {"enum": ["start", "-start", "total", "-total", "status", "updated_at", "-updated_at"]},
+          "Order; default -start. updated_at orders by (updated_at, id), oldest change first."),
+]
 
 
 def _catalog_paths() -> dict[str, Any]:
@@ -175,6 +202,7 @@ DOCUMENT: dict[str, Any] = {
                 {"name": "status", "in": "query", "schema": STATUS}, {"name": "agent_id", "in": "query", "schema": ID},
                 {"name": "service_id", "in": "query", "schema": ID}, {"name": "customer_id", "in": "query", "schema": ID},
                 {"name": "from", "in": "query", "schema": DATE}, {"name": "to", "in": "query", "schema": DATE},
+                query("q", {"type": "string"}, "Part of the booking code, the customer's name or e-mail."), *SYNC_PARAMETERS,
                 {"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/per_page"}],
                 "responses": {"200": ok(list_envelope(ref("Booking"))), **ERRORS}},
             "post": {"summary": "Create a booking", "security": STAFF, "parameters": [IDEMPOTENCY],
@@ -206,7 +234,9 @@ DOCUMENT: dict[str, Any] = {
                              "responses": {"200": ok(envelope(obj({"logged_out": {"const": True}}))), **ERRORS}}},
         "/customer/bookings": {
             "get": {"summary": "My bookings", "security": CUSTOMER,
-                    "parameters": [{"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/per_page"}],
+                    "parameters": [{"name": "status", "in": "query", "schema": STATUS}, {"name": "from", "in": "query", "schema": DATE},
+                                   {"name": "to", "in": "query", "schema": DATE}, *SYNC_PARAMETERS,
+                                   {"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/per_page"}],
                     "responses": {"200": ok(list_envelope(ref("Booking"))), **ERRORS}},
             "post": {"summary": "Book as the logged-in customer", "security": CUSTOMER, "parameters": [IDEMPOTENCY],
                      "requestBody": _body(ref("CustomerBookingRequest")),
@@ -228,6 +258,25 @@ DOCUMENT: dict[str, Any] = {
             "parameters": [{"$ref": "#/components/parameters/id"}, IDEMPOTENCY],
             "requestBody": _body(obj({"reason": {"type": ["string", "null"]}, "scope": {"enum": ["this", "this_and_future"]}}, [], additionalProperties=False)),
             "responses": {"200": ok(envelope(obj({"cancelled": {"type": "array", "items": ID}}))), **ERRORS}}},
+        "/customers": {
+            "get": {"summary": "Find customers", "security": STAFF, "parameters": [
+                query("q", {"type": "string"}, "Part of the name, e-mail or phone, any case."),
+                query("email", {"type": "string"}, "The whole e-mail address, any case."),
+                query("include_inactive", {"type": "string", "enum": ["0", "1"]}, "Also deactivated customers."),
+                {"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/per_page"}],
+                "responses": {"200": ok(list_envelope(ref("Customer"))), **ERRORS}},
+            "post": {"summary": "Create a customer", "security": STAFF, "parameters": [IDEMPOTENCY],
+                     "requestBody": _body(ref("CustomerCreate")),
+                     "responses": {"201": ok(envelope(ref("Customer")), "Created"), **ERRORS}},
+        },
+        "/customers/{id}": {
+            "parameters": [{"$ref": "#/components/parameters/id"}],
+            "get": {"summary": "One customer", "security": STAFF, "responses": {"200": ok(envelope(ref("Customer"))), **ERRORS}},
+            "patch": {"summary": "Change a customer", "security": STAFF, "parameters": [IDEMPOTENCY],
+                      "requestBody": _body(ref("CustomerUpdate")), "responses": {"200": ok(envelope(ref("Customer"))), **ERRORS}},
+            "put": {"summary": "Change a customer (same as PATCH)", "security": STAFF, "parameters": [IDEMPOTENCY],
+                    "requestBody": _body(ref("CustomerUpdate")), "responses": {"200": ok(envelope(ref("Customer"))), **ERRORS}},
+        },
         **_catalog_paths(),
     },
 }

@@ -14,6 +14,7 @@ from ..domain.models import (
     Location,
     PricingParameter,
     Service,
+    User,
 )
 from ..domain.queries import agent_ids_for_service
 from ..domain.timeutil import zone
@@ -148,6 +149,12 @@ def agent(a: Agent) -> dict[str, Any]:
             "service_ids": [s.id for s in a.services], "location_ids": [loc.id for loc in a.locations],
             "working_hours": [{"weekday": w.weekday, "start": w.start_time.strftime("%H:%M"), "end": w.end_time.strftime("%H:%M")}
                               for w in a.working_hours]}
+
+
+def customer(u: User) -> dict[str, Any]:
+    return {"id": u.id, "first_name": u.first_name, "last_name": u.last_name, "email": u.email, "phone": u.phone,
+            "address": u.address, "city": u.city, "state": u.state, "zip": u.zip, "sms_notifications": u.sms_notifications,
+            "active": u.active, "has_account": u.password_hash is not None, "created_at": u.created_at.isoformat()}
 
 
 CATALOG_SERIALIZERS = {
