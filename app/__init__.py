@@ -42,6 +42,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(customer.bp)
     app.register_blueprint(admin.bp)
 
+    from .web import feeds
+
+    feeds.init_app(app)
+
     from . import api
 
     api.init_app(app)

@@ -39,6 +39,7 @@ from .enums import (
     PricingMode,
     Role,
 )
+from .feeds import CalendarFeed
 from .outbox import OutboxMessage
 from .settings import Setting
 from .users import ApiKey, CustomerToken, User
