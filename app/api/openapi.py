@@ -164,15 +164,45 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
+DESCRIPTION = """\
+LatePoint-style staff API (`X-API-Key`) and Launch27-style customer API (`Authorization: Bearer`).
+JSON in and out, UTF-8, under `/api/v1`.
+
+- **Envelopes.** Success: `{"status": "success", "data": ...}`; lists add `"meta": {"total", "page",
+  "per_page", "total_pages"}` (`page` from 1, `per_page` 1-100). Errors, everywhere:
+  `{"status": "error", "error": {"code", "message", "details"}}`, `details` mapping field paths
+  (`bookings[3].start_time`, `customer.email`) to messages. The Launch27 create answers its own bare object.
+- **Statuses.** Validation errors (`validation_failed`), `invalid_status_transition`, `past_date`,
+  `discount_code_invalid`, `too_late`, `idempotency_key_reused` are 422; malformed JSON (`invalid_json`) and
+  bulk requests over 50 items (`too_many_bookings`) are 400; `slot_unavailable`, `email_taken`, `conflict`,
+  `price_changed` and `discount_code_exhausted` are 409; a stale `If-Match` is 412; too many requests 429
+  with `Retry-After`; the database down 503.
+- **Query strings.** Every GET accepts only the parameters listed for it, each once; anything else
+  (a misspelt filter, another product's name for it) is `422 validation_failed` naming it, instead of
+  a silently unfiltered list.
+- **Retries.** `Idempotency-Key` on POST, PUT and PATCH replays the first answer for 24 hours per client;
+  the same key with another body is 422, while the first is still running 409.
+- **Versions.** Every booking has `version`, raised on each change and sent as `ETag`; a PUT/PATCH with
+  `If-Match: "<version>"` (or `"version"` in the body) that is stale is 412 and changes nothing.
+- **Incremental sync.** Every change to a booking raises its `updated_at`. Poll
+  `GET /bookings?sort=updated_at&updated_since=<T>&after_id=<N>` with `T` and `N` the `updated_at` and `id` of
+  the last booking you processed (start with `updated_since=1970-01-01T00:00:00Z`): bookings come oldest
+  change first, ties by id, and the pair is a cursor that neither repeats nor skips a booking, even when
+  bookings change while you page. A booking changed again later comes back with its higher `version`.
+- **Customers.** `GET /customers?email=` finds the `customer_id` an import needs; an e-mail belongs to one
+  account (any case): creating or changing a customer to an address in use is `409 email_taken`.
+- **Calendar feeds.** Each agent and customer can have a private iCalendar subscription URL
+  (`/calendar/<secret>.ics`, outside this API: the secret is the credential), made, replaced or switched off
+  on the customer's profile page and the agent's page in the back office.
+"""
+
 IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "minLength": 1, "maxLength": 255}}
 STAFF = [{"apiKey": []}]
 CUSTOMER = [{"bearer": []}]
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
-    "info": {"title": "Booking portal API", "version": "1.0.0",
-             "description": "LatePoint-style staff API (X-API-Key) and Launch27-style customer API (Bearer token). "
-                            "Validation errors are 422 on every endpoint; malformed JSON and bulk requests over 50 items are 400."},
+    "info": {"title": "Booking portal API", "version": "1.0.0", "description": DESCRIPTION},
     "servers": [{"url": "/api/v1"}],
     "components": {
         "securitySchemes": {"apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
