@@ -9,7 +9,7 @@ from ..db import get_session
 from ..domain import queries
 from ..domain.booking import cancel_booking, create_booking, update_booking
 from ..domain.bulk import check_size, create_bookings_bulk
-from ..domain.errors import FieldErrors, ValidationFailed
+from ..domain.errors import DomainError, FieldErrors, ValidationFailed
 from . import bp, serializers
 from .auth import client, now, staff
 from .idempotent import idempotent
@@ -43,11 +43,17 @@ def create() -> Any:
     body = json_object()
     errors = FieldErrors()
     send = body.pop("send_confirmation_email", False)
+    if not isinstance(send, bool):
+        errors.add("send_confirmation_email", "Must be true or false.")
     request_ = staff_booking(body, errors, send_notifications=send is True)
     errors.raise_if_any("The booking is not valid.")
     assert request_ is not None
     session = get_session()
-    result = create_booking(session, request_, actor=client().actor, now=now())
+    try:
+        result = create_booking(session, request_, actor=client().actor, now=now())
+    except DomainError as exc:
+        exc.details = as_sent(exc.details)
+        raise
     return success(serializers.booking(queries.get_booking(session, result.booking.id, actor=client().actor)), 201)
 
 
@@ -66,7 +72,10 @@ def bulk_create() -> Any:
         errors.add("send_confirmation_emails", "Must be true or false.")
     if not isinstance(items, list) or not items:
         errors.add("bookings", "Give a non-empty list of bookings.")
-    errors.raise_if_any("The bulk request is not valid.")
+    if errors:
+        # LatePoint answers an invalid request format with 400, like a request whose
+        # every item failed (seed 000).
+        raise InvalidBulkRequest("The bulk request is not valid.", errors.errors)
     assert isinstance(items, list)
     # Counted before parsing: items that fail to parse still count towards the limit.
     check_size(len(items))
@@ -88,11 +97,31 @@ def bulk_create() -> Any:
     ]
     for i, exc in result.failed:
         index = parsed[i][0]
-        failed.append({"index": index, "error": error_body(exc.code, exc.message, prefixed(exc.details, f"bookings[{index}]"))["error"]})
+        failed.append({"index": index, "error": error_body(exc.code, exc.message, prefixed(as_sent(exc.details), f"bookings[{index}]"))["error"]})
     failed.sort(key=lambda f: f["index"])
     status, word = (201, "success") if not failed else (207, "partial") if created else (400, "error")
     summary = {"requested": len(items), "created": len(created), "failed": len(failed)}
     return respond({"status": word, "data": {"created": created, "failed": failed, "summary": summary}}, status)
+
+
+class InvalidBulkRequest(ValidationFailed):
+    status = 400
+
+
+# The domain names a staff booking's fields as the booking form does; the client sent
+# LatePoint's names, and errors point at what it sent.
+SENT_NAMES = {"services[0].id": "service_id", "services": "service_id", "customer_notes": "notes"}
+
+
+def as_sent(details: dict[str, Any]) -> dict[str, Any]:
+    """Error paths renamed to the fields of the staff booking object."""
+    renamed: dict[str, Any] = {}
+    for path, message in details.items():
+        name = SENT_NAMES.get(path)
+        if name is None and path.startswith("services[0]."):
+            name = "service_id"
+        renamed.setdefault(name or path, message)
+    return renamed
 
 
 def _expected_version(body_version: Any) -> int | None:

@@ -129,6 +129,8 @@ SCHEMAS: dict[str, Any] = {
         "sms_notifications": {"type": "boolean"},
     }},
 }
+SCHEMAS["StaffBookingCreate"] = SCHEMAS["StaffBookingInput"] | {
+    "properties": SCHEMAS["StaffBookingInput"]["properties"] | {"send_confirmation_email": {"type": "boolean"}}}
 SCHEMAS["CustomerCreate"] = SCHEMAS["CustomerInput"] | {"required": ["first_name", "email"]}
 SCHEMAS["CustomerUpdate"] = SCHEMAS["CustomerInput"] | {"properties": SCHEMAS["CustomerInput"]["properties"] | {"active": {"type": "boolean"}}}
 
@@ -236,7 +238,7 @@ DOCUMENT: dict[str, Any] = {
                 {"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/per_page"}],
                 "responses": {"200": ok(list_envelope(ref("Booking"))), **ERRORS}},
             "post": {"summary": "Create a booking", "security": STAFF, "parameters": [IDEMPOTENCY],
-                     "requestBody": _body(ref("StaffBookingInput")),
+                     "requestBody": _body(ref("StaffBookingCreate")),
                      "responses": {"201": ok(envelope(ref("Booking")), "Created"), **ERRORS}},
         },
         "/bookings/bulk": {"post": {

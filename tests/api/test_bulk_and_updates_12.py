@@ -1,0 +1,71 @@
+"""Issue 12: bulk request format and error paths, a replayed PUT's ETag, and a strict
+send_confirmation_email on POST /bookings."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.domain.models import Booking, OutboxMessage, User
+from tests.api.conftest import staff_booking
+
+
+def _count(session, model):
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def test_an_invalid_bulk_format_is_400_and_creates_nothing(staff_api, catalog, session):
+    for body in ({}, {"bookings": "x"}, {"bookings": []}, {"bookings": [staff_booking(catalog)], "send_confirmation_emails": "yes"},
+                 {"bookings": [staff_booking(catalog)], "extra": 1}):
+        response = staff_api.post("/bookings/bulk", body)
+        assert response.status_code == 400, body
+        assert response.get_json()["error"]["code"] == "validation_failed", body
+    response = staff_api.post("/bookings/bulk", [])
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_json"
+    assert _count(session, Booking) == 0
+
+
+def test_a_failed_item_reports_every_error_at_the_paths_the_client_sent(staff_api, catalog):
+    response = staff_api.post("/bookings/bulk", {"bookings": [
+        staff_booking(catalog, start_time="25:00", customer={"first_name": "Jo"}),
+        staff_booking(catalog, service_id=999),
+        staff_booking(catalog, notes=5, start_time="09:00"),
+        staff_booking(catalog, start_time="11:00"),
+    ]})
+    assert response.status_code == 207
+    failed = {f["index"]: f["error"] for f in response.get_json()["data"]["failed"]}
+    assert set(failed[0]["details"]) == {"bookings[0].start_time", "bookings[0].customer.last_name", "bookings[0].customer.email"}
+    assert set(failed[1]["details"]) == {"bookings[1].service_id"}
+    assert set(failed[2]["details"]) == {"bookings[2].notes"}
+    single = staff_api.post("/bookings", staff_booking(catalog, service_id=999))
+    assert set(single.get_json()["error"]["details"]) == {"service_id"}
+
+
+def test_two_items_creating_the_same_new_customer_share_one_customer(staff_api, catalog, session):
+    response = staff_api.post("/bookings/bulk", {"bookings": [
+        staff_booking(catalog, start_time="09:00"), staff_booking(catalog, start_time="11:00", customer={
+            "first_name": "Joanna", "last_name": "Doe", "email": "JO@example.com"}),
+    ]})
+    assert response.status_code == 201, response.get_json()
+    created = [c["booking"] for c in response.get_json()["data"]["created"]]
+    assert created[0]["customer_id"] == created[1]["customer_id"]
+    assert _count(session, User) == 1
+
+
+def test_a_replayed_put_carries_its_etag(staff_api, catalog):
+    booking = staff_api.post("/bookings", staff_booking(catalog)).get_json()["data"]
+    headers = {"Idempotency-Key": "put-1"}
+    first = staff_api.put(f"/bookings/{booking['id']}", {"notes": "Gate 4417"}, headers=headers)
+    again = staff_api.put(f"/bookings/{booking['id']}", {"notes": "Gate 4417"}, headers=headers)
+    assert first.headers["ETag"] == '"2"'
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.headers["ETag"] == '"2"'
+    assert again.get_data() == first.get_data()
+
+
+def test_post_bookings_refuses_a_non_boolean_send_confirmation_email(staff_api, catalog, session):
+    for value in ("yes", 1, None, "true"):
+        response = staff_api.post("/bookings", staff_booking(catalog, send_confirmation_email=value))
+        assert response.status_code == 422, value
+        assert "send_confirmation_email" in response.get_json()["error"]["details"]
+    assert _count(session, Booking) == 0
+    assert staff_api.post("/bookings", staff_booking(catalog, send_confirmation_email=True)).status_code == 201
+    assert _count(session, OutboxMessage) >= 1
