@@ -54,7 +54,8 @@ def create() -> Any:
     except DomainError as exc:
         exc.details = as_sent(exc.details)
         raise
-    return success(serializers.booking(queries.get_booking(session, result.booking.id, actor=client().actor)), 201)
+    data = serializers.booking(queries.get_booking(session, result.booking.id, actor=client().actor))
+    return success(data | {"customer_matched": result.customer_matched}, 201)
 
 
 @bp.post("/bookings/bulk")
@@ -92,8 +93,9 @@ def bulk_create() -> Any:
             parsed.append((index, request_))
     result = create_bookings_bulk(session, [r for _, r in parsed], actor=actor, now=now())
     created = [
-        {"index": parsed[i][0], "booking": serializers.booking(queries.get_booking(session, b.id, actor=actor))}
-        for i, b in result.created
+        {"index": parsed[i][0], "booking": serializers.booking(queries.get_booking(session, r.booking.id, actor=actor)),
+         "customer_id": r.booking.customer_id, "customer_matched": r.customer_matched}
+        for i, r in result.created
     ]
     for i, exc in result.failed:
         index = parsed[i][0]

@@ -74,6 +74,9 @@ SCHEMAS: dict[str, Any] = {
         "payment_method": {"enum": ["cash", "check", "stripe", "paypal"]}, "frequency_id": NULLABLE_ID, "series_id": NULLABLE_ID,
         "notes": {"type": "string"}, "address": {"type": "object"}, "custom_fields": {"type": "array", "items": {"type": "object"}},
         "original_booking_id": NULLABLE_ID, "created_at": STAMP, "updated_at": STAMP, "staff_notes": {"type": "string"},
+        # Only in the answer to a create: true when the new customer's e-mail belonged to
+        # an existing customer, who was booked for (the submitted names were not applied).
+        "customer_matched": {"type": "boolean"},
     }, required=["id", "booking_code", "status", "version", "service_id", "service_name", "services", "agent_id", "agent_name",
                  "location_id", "customer_id", "customer", "start_date", "start_time", "end_time", "start_at", "end_at",
                  "duration", "arrival_window", "price", "payment_method", "notes", "original_booking_id", "created_at", "updated_at"]),
@@ -96,7 +99,8 @@ SCHEMAS: dict[str, Any] = {
     "BulkResult": obj({
         "status": {"enum": ["success", "partial", "error"]},
         "data": obj({
-            "created": {"type": "array", "items": obj({"index": {"type": "integer"}, "booking": ref("Booking")})},
+            "created": {"type": "array", "items": obj({"index": {"type": "integer"}, "booking": ref("Booking"), "customer_id": ID,
+                                                       "customer_matched": {"type": "boolean"}})},
             "failed": {"type": "array", "items": obj({"index": {"type": "integer"}, "error": {"type": "object"}})},
             "summary": obj({"requested": {"type": "integer"}, "created": {"type": "integer"}, "failed": {"type": "integer"}}),
         }),

@@ -20,7 +20,8 @@ from .actor import Actor
 from .concurrency import begin_write, is_lock_failure, lock_more, translate_integrity_error
 from .errors import Conflict, DomainError, EmailTaken
 from .inputs import BookingRequest
-from .models import Agent, Booking
+from .booking import BookingResult
+from .models import Agent
 
 MAX_ITEMS = 50
 
@@ -32,7 +33,7 @@ class TooManyBookings(DomainError):
 
 @dataclass
 class BulkResult:
-    created: list[tuple[int, Booking]] = field(default_factory=list)
+    created: list[tuple[int, BookingResult]] = field(default_factory=list)
     failed: list[tuple[int, DomainError]] = field(default_factory=list)
 
 
@@ -62,7 +63,7 @@ def create_bookings_bulk(session: Session, requests: list[BookingRequest], *, ac
     return result
 
 
-def _one_item(session: Session, request: BookingRequest, *, actor: Actor, now: datetime) -> Booking | DomainError:
+def _one_item(session: Session, request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResult | DomainError:
     """Create one item in a savepoint; a failure rolls back only this item.
 
     A new customer's e-mail can clash with a customer another transaction inserted and
@@ -75,7 +76,7 @@ def _one_item(session: Session, request: BookingRequest, *, actor: Actor, now: d
         try:
             created = booking_service.create_in_transaction(session, request, actor=actor, now=now)
             savepoint.commit()
-            return created.booking
+            return created
         except DomainError as error:
             savepoint.rollback()
             return error

@@ -69,3 +69,25 @@ def test_post_bookings_refuses_a_non_boolean_send_confirmation_email(staff_api, 
     assert _count(session, Booking) == 0
     assert staff_api.post("/bookings", staff_booking(catalog, send_confirmation_email=True)).status_code == 201
     assert _count(session, OutboxMessage) >= 1
+
+
+def test_a_new_customer_whose_email_exists_is_matched_and_the_answer_says_so(staff_api, catalog, session):
+    first = staff_api.post("/bookings", staff_booking(catalog, start_time="09:00"))
+    assert first.status_code == 201 and first.get_json()["data"]["customer_matched"] is False
+    jo_id = first.get_json()["data"]["customer_id"]
+    again = staff_api.post("/bookings", staff_booking(catalog, start_time="11:00", customer={
+        "first_name": "Joanna", "last_name": "Smith", "email": "JO@example.com"}))
+    data = again.get_json()["data"]
+    assert (data["customer_id"], data["customer_matched"]) == (jo_id, True)
+    assert data["customer"]["first_name"] == "Jo"  # the existing customer's names stand
+    named = staff_api.post("/bookings", {k: v for k, v in staff_booking(catalog, start_time="13:00", customer_id=jo_id).items() if k != "customer"})
+    assert named.get_json()["data"]["customer_matched"] is False
+
+    bulk = staff_api.post("/bookings/bulk", {"bookings": [
+        staff_booking(catalog, start_time="14:00", customer={"first_name": "Sam", "last_name": "Roe", "email": "sam@example.com"}),
+        staff_booking(catalog, start_time="15:00", customer={"first_name": "Sammy", "last_name": "Roe", "email": "sam@example.com"}),
+        staff_booking(catalog, start_time="16:00"),
+    ]}).get_json()["data"]["created"]
+    assert [(c["customer_matched"], c["customer_id"] == c["booking"]["customer_id"]) for c in bulk] == [(False, True), (True, True), (True, True)]
+    assert bulk[2]["customer_id"] == jo_id
+    assert _count(session, User) == 2

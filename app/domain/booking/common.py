@@ -43,6 +43,8 @@ class BookingResult:
     booking: Booking
     occurrences: list[Booking] = field(default_factory=list)
     skipped: list[SkippedOccurrence] = field(default_factory=list)
+    # A new customer was asked for, and an existing one with that e-mail was booked for.
+    customer_matched: bool = False
 
     @property
     def bookings(self) -> list[Booking]:
