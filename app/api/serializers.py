@@ -16,6 +16,7 @@ from ..domain.models import (
     Service,
     User,
 )
+from ..domain.booking import price_adjustment
 from ..domain.queries import agent_ids_for_service
 from ..domain.timeutil import zone
 
@@ -79,8 +80,12 @@ def booking(b: Booking, *, staff: bool = True) -> dict[str, Any]:
             "discount": money(b.discount),
             "gift_card": money(b.gift_card),
             "tip": money(b.tip),
+            # A custom price's difference from the lines and discounts (0.00 without one):
+            # subtotal - frequency_discount - discount - gift_card + adjustment + tip = total.
+            "adjustment": money(price_adjustment(b)),
             "total": money(b.total),
         },
+        "price_overridden": b.price_overridden,
         "payment_method": b.payment_method,
         "frequency_id": b.frequency_id,
         "series_id": b.series_id,

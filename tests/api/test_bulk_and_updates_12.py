@@ -2,9 +2,12 @@
 send_confirmation_email on POST /bookings."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import func, select
 
-from app.domain.models import Booking, OutboxMessage, User
+from app.domain.models import Booking, Location, OutboxMessage, User
+from tests import builders as b
 from tests.api.conftest import staff_booking
 
 
@@ -91,3 +94,44 @@ def test_a_new_customer_whose_email_exists_is_matched_and_the_answer_says_so(sta
     assert [(c["customer_matched"], c["customer_id"] == c["booking"]["customer_id"]) for c in bulk] == [(False, True), (True, True), (True, True)]
     assert bulk[2]["customer_id"] == jo_id
     assert _count(session, User) == 2
+
+
+def _breakdown_adds_up(price):
+    d = {k: Decimal(v) for k, v in price.items()}
+    lines = max(d["subtotal"] - d["frequency_discount"] - d["discount"] - d["gift_card"], Decimal(0))
+    return lines + d["adjustment"] + d["tip"] == d["total"]
+
+
+def test_a_custom_price_keeps_the_breakdown_consistent_and_survives_a_service_change(staff_api, catalog, session):
+    booking = staff_api.post("/bookings", staff_booking(catalog)).get_json()["data"]
+    assert booking["price_overridden"] is False and booking["price"]["adjustment"] == "0.00"
+    custom = staff_api.put(f"/bookings/{booking['id']}", {"price": "80"}).get_json()["data"]
+    assert custom["price_overridden"] is True
+    assert (custom["price"]["subtotal"], custom["price"]["adjustment"], custom["price"]["total"]) == ("100.00", "-20.00", "80.00")
+    assert _breakdown_adds_up(custom["price"])
+    # Another service (hourly, 45.00 x 2 h = 90.00): the agreed price stands, said so.
+    moved = staff_api.put(f"/bookings/{booking['id']}", {"service_id": catalog["hourly"]})
+    assert moved.status_code == 200, moved.get_json()
+    moved = moved.get_json()["data"]
+    assert (moved["service_id"], moved["price_overridden"], moved["price"]["total"]) == (catalog["hourly"], True, "80.00")
+    assert moved["price"]["subtotal"] == "90.00" and _breakdown_adds_up(moved["price"])
+    # null goes back to the catalog price.
+    back = staff_api.put(f"/bookings/{booking['id']}", {"price": None}).get_json()["data"]
+    assert (back["price_overridden"], back["price"]["total"], back["price"]["adjustment"]) == (False, "90.00", "0.00")
+    history = staff_api.get(f"/bookings/{booking['id']}").get_json()["data"]
+    assert history["version"] == 4
+
+
+def test_a_finished_booking_cannot_be_given_to_an_agent_who_does_not_offer_its_service(staff_api, catalog, session):
+    window = b.service(session, session.get(Location, catalog["location"]), name="Windows", max_days_ahead=5000)
+    outsider = b.agent(session, [window], session.get(Location, catalog["location"]), name="Win Dow", email="win@example.com")
+    session.commit()
+    booking = staff_api.post("/bookings", staff_booking(catalog)).get_json()["data"]
+    assert staff_api.put(f"/bookings/{booking['id']}", {"status": "completed"}).status_code == 200
+    refused = staff_api.put(f"/bookings/{booking['id']}", {"agent_id": outsider.id})
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "slot_unavailable"
+    assert staff_api.get(f"/bookings/{booking['id']}").get_json()["data"]["agent_id"] == catalog["alex"]
+    # A service the new agent does not offer either way is refused too; Bo offers it.
+    assert staff_api.put(f"/bookings/{booking['id']}", {"service_id": window.id}).status_code == 409
+    fixed = staff_api.put(f"/bookings/{booking['id']}", {"agent_id": catalog["bo"]})
+    assert fixed.status_code == 200 and fixed.get_json()["data"]["agent_id"] == catalog["bo"]
