@@ -95,3 +95,15 @@ def test_bad_sync_parameters_are_422(staff_api, catalog):
         response = staff_api.get(f"/bookings?{query}")
         assert response.status_code == 422, query
         assert field in response.get_json()["error"]["details"], query
+
+
+def test_every_get_operation_of_the_document_refuses_an_unknown_parameter(staff_api, customer_api, catalog):
+    from app.api.openapi import DOCUMENT
+
+    for template, item in DOCUMENT["paths"].items():
+        if "get" not in item:
+            continue
+        api = customer_api if template.startswith("/customer/") else staff_api
+        response = api.get(template.replace("{id}", "1") + "?zz_unknown=1")
+        assert response.status_code == 422, template
+        assert "zz_unknown" in response.get_json()["error"]["details"], template
