@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import select
+from sqlalchemy import event, select
 
-from app.domain import accounts
+from app.domain import accounts, feeds
 from app.domain.booking import cancel_booking, create_booking
-from app.domain.models import CalendarFeed
+from app.domain.models import Agent, CalendarFeed
 from tests import builders as b
 from tests.web.helpers import csrf_from, submit
 
@@ -114,3 +114,25 @@ def test_changes_need_csrf_the_right_person_and_unknown_links_are_404(app, clien
     assert anonymous.post("/profile/calendar-feed").status_code in (302, 400)
     for path in ("/calendar/nope.ics", "/calendar/.ics", "/calendar/" + "A" * 43 + ".ics"):
         assert anonymous.get(path).status_code == 404
+
+
+def test_the_feed_does_not_query_per_booking(app, client, session, business):
+    token = feeds.regenerate_feed(session, "agent", business["alex"], secret=app.config["SECRET_KEY"], now=datetime.now(UTC))
+    calendar_app = app.test_client()
+
+    def statements():
+        counted = []
+        engine = app.extensions["engine"]
+        listener = lambda *a: counted.append(1)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        body = calendar_app.get(f"/calendar/{token}.ics").data
+        event.remove(engine, "before_cursor_execute", listener)
+        return len(counted), len(Calendar.from_ical(body).walk("VEVENT"))
+
+    few, events = statements()
+    alex = session.get(Agent, business["alex"])
+    service_id = alex.services[0].id
+    for hour in (11, 12, 14, 15):
+        create_booking(session, b.request(service_id, day=DAY, at=f"{hour}:00", agent_id=alex.id,
+                                          customer=b.CustomerInput("P", str(hour), f"p{hour}@example.com", "")), actor=b.STAFF, now=datetime.now(UTC))
+    assert statements() == (few, events + 4)
