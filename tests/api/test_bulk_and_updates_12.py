@@ -135,3 +135,17 @@ def test_a_finished_booking_cannot_be_given_to_an_agent_who_does_not_offer_its_s
     assert staff_api.put(f"/bookings/{booking['id']}", {"service_id": window.id}).status_code == 409
     fixed = staff_api.put(f"/bookings/{booking['id']}", {"agent_id": catalog["bo"]})
     assert fixed.status_code == 200 and fixed.get_json()["data"]["agent_id"] == catalog["bo"]
+
+
+def test_an_item_missing_fields_still_reports_its_other_errors_and_is_never_created(staff_api, catalog, session):
+    item = {k: v for k, v in staff_booking(catalog, start_time="25:00", notes=7, colour="red").items() if k != "agent_id"}
+    item["customer"] = {"first_name": "Jo", "nickname": "J"}
+    response = staff_api.post("/bookings/bulk", {"bookings": [item, {k: v for k, v in staff_booking(catalog).items() if k != "agent_id"}]})
+    assert response.status_code == 400
+    failed = response.get_json()["data"]["failed"]
+    assert set(failed[0]["error"]["details"]) == {
+        "bookings[0].agent_id", "bookings[0].colour", "bookings[0].customer.nickname", "bookings[0].start_time",
+        "bookings[0].notes", "bookings[0].customer.last_name", "bookings[0].customer.email"}
+    # Fine but for the missing agent_id: checked, reported, and not created.
+    assert set(failed[1]["error"]["details"]) == {"bookings[1].agent_id"}
+    assert _count(session, Booking) == 0 and _count(session, User) == 0
