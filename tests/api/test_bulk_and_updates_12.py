@@ -149,3 +149,14 @@ def test_an_item_missing_fields_still_reports_its_other_errors_and_is_never_crea
     # Fine but for the missing agent_id: checked, reported, and not created.
     assert set(failed[1]["error"]["details"]) == {"bookings[1].agent_id"}
     assert _count(session, Booking) == 0 and _count(session, User) == 0
+
+
+def test_completed_to_cancelled_needs_an_admin_scope_key(staff_api, admin_api, catalog):
+    booking = staff_api.post("/bookings", staff_booking(catalog)).get_json()["data"]
+    assert staff_api.put(f"/bookings/{booking['id']}", {"status": "completed"}).status_code == 200
+    refused = staff_api.put(f"/bookings/{booking['id']}", {"status": "cancelled"})
+    assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "invalid_status_transition"
+    assert "admin" in refused.get_json()["error"]["message"]
+    done = admin_api.put(f"/bookings/{booking['id']}", {"status": "cancelled", "reason": "Refunded"})
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["data"]["status"] == "cancelled"
