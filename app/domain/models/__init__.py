@@ -42,7 +42,7 @@ from .enums import (
 )
 from .feeds import CalendarFeed
 from .outbox import OutboxMessage
-from .settings import Setting
+from .settings import CacheVersion, Setting
 from .users import ApiKey, CustomerToken, User
 from .webhooks import WebhookDelivery, WebhookEndpoint
 

@@ -1,13 +1,13 @@
 """calendar_feeds: private iCalendar subscription links for agents and customers.
 
 Revision ID: 0009_calendar_feeds
-Revises: 0010_message_prefs
+Revises: 0007_schedule_version
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_calendar_feeds"
-down_revision = "0010_message_prefs"
+down_revision = "0007_schedule_version"
 branch_labels = None
 depends_on = None
 
