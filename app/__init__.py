@@ -46,6 +46,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(messages.bp)
 
+    from .web import feeds
+
+    feeds.init_app(app)
+
     from . import api
 
     api.init_app(app)

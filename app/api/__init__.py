@@ -47,6 +47,7 @@ def is_api_request() -> bool:
 
 def init_app(app: Flask) -> None:
     from . import availability, bookings, catalog, customer, openapi  # noqa: F401  (routes)
+    from . import customers  # noqa: F401  (routes)
     from . import webhooks  # (routes)
 
     webhooks.configure()

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
-
 from ..db import get_session
 from ..domain.availability import available_days
 from ..domain.errors import FieldErrors
@@ -12,6 +10,7 @@ from ..domain.timeutil import parse_date, zone
 from ..domain.validation import as_int
 from . import bp
 from .auth import anyone, now
+from .query import query_args
 from .responses import success
 
 
@@ -31,7 +30,7 @@ def _day(result: Any, tz: Any) -> dict[str, Any]:
 @bp.get("/availability")
 @anyone()
 def availability() -> Any:
-    args = request.args
+    args = query_args(("service_id", "date", "agent_id", "duration", "location_id", "days"))
     errors = FieldErrors()
     days = as_int(errors, "days", args.get("days", "1"), lo=1, hi=14) or 1
     try:

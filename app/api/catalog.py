@@ -9,6 +9,7 @@ from ..db import get_session
 from ..domain import queries
 from . import bp, serializers
 from .auth import anyone
+from .query import PAGING, query_args
 from .responses import success, success_page
 
 
@@ -16,17 +17,22 @@ def _include_inactive() -> bool:
     return request.args.get("include_inactive", "").lower() in ("1", "true", "yes")
 
 
+LIST_ARGS = ("include_inactive", *PAGING)
+
+
 def _register(kind: str) -> None:
     serialize = serializers.CATALOG_SERIALIZERS[kind]
 
     @anyone()
     def list_view() -> Any:
+        query_args(LIST_ARGS)
         page = queries.list_catalog(get_session(), kind, include_inactive=_include_inactive(),
                                     page=request.args.get("page"), per_page=request.args.get("per_page") or 100)
         return success_page(page, [serialize(item) for item in page.items])
 
     @anyone()
     def detail_view(object_id: str) -> Any:
+        query_args(("include_inactive",))
         return success(serialize(queries.get_catalog(get_session(), kind, object_id, include_inactive=_include_inactive())))
 
     bp.add_url_rule(f"/{kind}", f"list_{kind}", list_view, methods=["GET"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app
 from flask_limiter.util import get_remote_address
 
 from ..db import get_session
@@ -17,6 +17,7 @@ from .auth import bearer_token, client, customer, now
 from .idempotent import idempotent
 from .launch27 import CANCEL_SCHEMA, ESTIMATE_SCHEMA, RESCHEDULE_SCHEMA, SCHEMA, schema_errors, split_service_date, to_request
 from .parsing import json_object
+from .query import PAGING, query_args
 from .responses import error, respond, success, success_page
 
 
@@ -97,16 +98,20 @@ def customer_price() -> Any:
     return success(quote.breakdown() | {"duration": quote.duration})
 
 
+CUSTOMER_FILTERS = ("status", "from", "to", "updated_since", "after_id", "sort", *PAGING)
+
+
 @bp.get("/customer/bookings")
 @customer()
 def customer_list() -> Any:
-    page = queries.list_bookings(get_session(), request.args.to_dict(), actor=client().actor)
+    page = queries.list_bookings(get_session(), query_args(CUSTOMER_FILTERS), actor=client().actor)
     return success_page(page, [serializers.booking(b, staff=False) for b in page.items])
 
 
 @bp.get("/customer/bookings/<booking_id>")
 @customer()
 def customer_get(booking_id: str) -> Any:
+    query_args(())
     booking = queries.get_booking(get_session(), booking_id, actor=client().actor)
     return success(serializers.booking(booking, staff=False))
 

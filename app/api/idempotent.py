@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,20 @@ from ..domain import idempotency
 from ..domain.errors import DomainError
 from .auth import client, now
 from .responses import domain_error
+
+
+def _replay_headers(body: str) -> dict[str, str]:
+    """A replay carries the headers the first answer had: the marker, and the
+    booking's ETag (its version, which is in the stored body)."""
+    headers = {"Idempotent-Replayed": "true"}
+    try:
+        data = json.loads(body).get("data") if body else None
+    except ValueError:
+        data = None
+    staff_update = request.method in ("PUT", "PATCH") and request.path.startswith("/api/v1/bookings/")
+    if staff_update and isinstance(data, dict) and isinstance(data.get("version"), int):
+        headers["ETag"] = f'"{data["version"]}"'
+    return headers
 
 
 def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -25,7 +40,7 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         fingerprint = idempotency.request_fingerprint(request.method, request.path, request.get_data(cache=True))
         replay = idempotency.claim(session, owner=owner, key=key, fingerprint=fingerprint, now=now())
         if replay is not None:
-            return Response(replay.body, status=replay.status, mimetype="application/json", headers={"Idempotent-Replayed": "true"})
+            return Response(replay.body, status=replay.status, mimetype="application/json", headers=_replay_headers(replay.body))
         try:
             response: Response = view(*args, **kwargs)
         except DomainError as exc:

@@ -14,7 +14,9 @@ from ..domain.models import (
     Location,
     PricingParameter,
     Service,
+    User,
 )
+from ..domain.booking import price_adjustment
 from ..domain.queries import agent_ids_for_service
 from ..domain.timeutil import zone
 
@@ -78,8 +80,12 @@ def booking(b: Booking, *, staff: bool = True) -> dict[str, Any]:
             "discount": money(b.discount),
             "gift_card": money(b.gift_card),
             "tip": money(b.tip),
+            # A custom price's difference from the lines and discounts (0.00 without one):
+            # subtotal - frequency_discount - discount - gift_card + adjustment + tip = total.
+            "adjustment": money(price_adjustment(b)),
             "total": money(b.total),
         },
+        "price_overridden": b.price_overridden,
         "payment_method": b.payment_method,
         "frequency_id": b.frequency_id,
         "series_id": b.series_id,
@@ -148,6 +154,12 @@ def agent(a: Agent) -> dict[str, Any]:
             "service_ids": [s.id for s in a.services], "location_ids": [loc.id for loc in a.locations],
             "working_hours": [{"weekday": w.weekday, "start": w.start_time.strftime("%H:%M"), "end": w.end_time.strftime("%H:%M")}
                               for w in a.working_hours]}
+
+
+def customer(u: User) -> dict[str, Any]:
+    return {"id": u.id, "first_name": u.first_name, "last_name": u.last_name, "email": u.email, "phone": u.phone,
+            "address": u.address, "city": u.city, "state": u.state, "zip": u.zip, "sms_notifications": u.sms_notifications,
+            "active": u.active, "has_account": u.password_hash is not None, "created_at": u.created_at.isoformat()}
 
 
 CATALOG_SERIALIZERS = {

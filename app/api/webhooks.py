@@ -9,11 +9,11 @@ from flask import current_app, request
 from ..db import get_session
 from ..domain import webhooks
 from ..domain.errors import FieldErrors
-from ..domain.models import User
 from . import bp, serializers
 from .auth import admin, client, now
 from .idempotent import idempotent
 from .parsing import json_object, unknown_fields
+from .query import query_args
 from .responses import respond, success, success_page
 
 
@@ -24,6 +24,7 @@ def _allow_private() -> bool:
 @bp.get("/webhooks")
 @admin()
 def list_webhooks() -> Any:
+    query_args(())
     return success([webhooks.serialise_endpoint(e) for e in webhooks.list_endpoints(get_session())])
 
 
@@ -40,6 +41,7 @@ def create_webhook() -> Any:
 @bp.get("/webhooks/<endpoint_id>")
 @admin()
 def get_webhook(endpoint_id: str) -> Any:
+    query_args(())
     return success(webhooks.serialise_endpoint(webhooks.get_endpoint(get_session(), endpoint_id)))
 
 
@@ -78,16 +80,9 @@ def resend_webhook_delivery(endpoint_id: str, delivery_id: str) -> Any:
     return success(webhooks.serialise_delivery(delivery))
 
 
-def customer_object(u: User) -> dict[str, Any]:
-    """A customer as the customers API returns it (the webhook's data)."""
-    return {"id": u.id, "first_name": u.first_name, "last_name": u.last_name, "email": u.email, "phone": u.phone,
-            "address": u.address, "city": u.city, "state": u.state, "zip": u.zip, "sms_notifications": u.sms_notifications,
-            "active": u.active, "has_account": u.password_hash is not None, "created_at": u.created_at.isoformat()}
-
-
 def configure() -> None:
     """Webhook payloads are the API's own JSON shapes."""
-    webhooks.configure_payloads(booking=serializers.booking, customer=customer_object)
+    webhooks.configure_payloads(booking=serializers.booking, customer=serializers.customer)
 
 
 def openapi_parts(*, ok: Callable[..., dict[str, Any]], envelope: Callable[[Any], dict[str, Any]],

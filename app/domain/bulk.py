@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from . import booking as booking_service
 from .actor import Actor
-from .concurrency import begin_write, lock_more
-from .errors import DomainError
+from .concurrency import begin_write, is_lock_failure, lock_more, translate_integrity_error
+from .errors import Conflict, DomainError, EmailTaken, ValidationFailed
 from .inputs import BookingRequest
-from .models import Agent, Booking
+from .booking import BookingResult
+from .models import Agent
 
 MAX_ITEMS = 50
 
@@ -31,7 +33,7 @@ class TooManyBookings(DomainError):
 
 @dataclass
 class BulkResult:
-    created: list[tuple[int, Booking]] = field(default_factory=list)
+    created: list[tuple[int, BookingResult]] = field(default_factory=list)
     failed: list[tuple[int, DomainError]] = field(default_factory=list)
 
 
@@ -41,8 +43,15 @@ def check_size(count: int) -> None:
         raise TooManyBookings(f"At most {MAX_ITEMS} bookings per request; this one has {count}.")
 
 
-def create_bookings_bulk(session: Session, requests: list[BookingRequest], *, actor: Actor, now: datetime) -> BulkResult:
+def create_bookings_bulk(
+    session: Session, requests: list[BookingRequest], *, actor: Actor, now: datetime,
+    refused: dict[int, dict[str, str]] | None = None,
+) -> BulkResult:
     """Create up to MAX_ITEMS bookings; each item succeeds or fails on its own.
+
+    `refused` holds, by index, the field errors the caller's parser already found in
+    an item (read leniently into its request): such an item is still checked here, so
+    the client sees every error of it at once, and is never created.
 
     Raises TooManyBookings (nothing is created) for more than MAX_ITEMS items.
     """
@@ -53,13 +62,50 @@ def create_bookings_bulk(session: Session, requests: list[BookingRequest], *, ac
         # A bulk import may touch any agent: lock them all, in id order, once.
         lock_more(session, agent_ids=session.scalars(select(Agent.id).where(Agent.active.is_(True))).all())
         for index, request in enumerate(requests):
-            savepoint = session.begin_nested()
-            try:
-                created = booking_service.create_in_transaction(session, request, actor=actor, now=now)
-            except DomainError as error:
-                savepoint.rollback()
-                result.failed.append((index, error))
+            outcome = _one_item(session, request, actor=actor, now=now, refused=(refused or {}).get(index))
+            if isinstance(outcome, DomainError):
+                result.failed.append((index, outcome))
             else:
-                savepoint.commit()
-                result.created.append((index, created.booking))
+                result.created.append((index, outcome))
     return result
+
+
+def _one_item(
+    session: Session, request: BookingRequest, *, actor: Actor, now: datetime, refused: dict[str, str] | None = None
+) -> BookingResult | DomainError:
+    """Create one item in a savepoint; a failure rolls back only this item.
+
+    A new customer's e-mail can clash with a customer another transaction inserted and
+    committed while this one waited on the unique index (PostgreSQL): the savepoint is
+    rolled back and the item tried once more, when that customer is found and reused.
+    A deadlock with that transaction fails this item only.
+    """
+    for attempt in (1, 2):
+        savepoint = session.begin_nested()
+        try:
+            created = booking_service.create_in_transaction(session, request, actor=actor, now=now)
+            if refused is not None:
+                savepoint.rollback()  # checked for its other errors only
+                return ValidationFailed("The booking is not valid.", refused)
+            savepoint.commit()
+            return created
+        except DomainError as error:
+            savepoint.rollback()
+            if refused is not None:
+                more = error.details if isinstance(error, ValidationFailed) else {}
+                return ValidationFailed("The booking is not valid.", refused | {k: v for k, v in more.items() if k not in refused})
+            return error
+        except IntegrityError as exc:
+            savepoint.rollback()
+            translated = translate_integrity_error(exc)
+            if translated is None:
+                raise
+            if attempt == 1 and isinstance(translated, EmailTaken):
+                continue
+            return translated
+        except OperationalError as exc:
+            savepoint.rollback()
+            if not is_lock_failure(exc):
+                raise
+            return Conflict("This booking clashed with another change made at the same moment; send it again.")
+    raise AssertionError("unreachable")

@@ -607,7 +607,7 @@ def save_object(session: Session, kind: Kind, object_id: object | None, values: 
 def set_active(session: Session, kind: Kind, object_id: object, active: bool, *, actor: Actor, now: datetime) -> Any:
     """Deactivate (hide from new bookings, keep for old ones) or reactivate."""
     obj = get_object(session, kind, object_id)
-    if isinstance(obj, User) and obj.id == actor.id and not active:
+    if isinstance(obj, User) and actor.kind == "user" and obj.id == actor.id and not active:
         raise Forbidden("You cannot deactivate your own account.")
     if obj.active != active:
         obj.active = active

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from .actor import Actor
@@ -24,7 +25,7 @@ from .models import (
     agent_services,
 )
 from .settings import load_settings
-from .timeutil import local_day_bounds, zone
+from .timeutil import local_day_bounds, parse_instant, zone
 from .validation import as_date, as_id, as_int
 
 T = TypeVar("T")
@@ -75,6 +76,10 @@ SORTS = {
     "total": (Booking.total.asc(), Booking.id.asc()),
     "-total": (Booking.total.desc(), Booking.id.desc()),
     "status": (Booking.status.asc(), Booking.start_at.desc()),
+    # For incremental sync: oldest change first, ties broken by id, so a client can
+    # continue from the last (updated_at, id) it saw (see updated_since / after_id).
+    "updated_at": (Booking.updated_at.asc(), Booking.id.asc()),
+    "-updated_at": (Booking.updated_at.desc(), Booking.id.desc()),
 }
 
 
@@ -82,8 +87,10 @@ def list_bookings(session: Session, filters: dict[str, Any], *, actor: Actor) ->
     """Bookings, newest start first; customers see only their own.
 
     Filters: status, agent_id, service_id, customer_id, from, to (local dates of the
-    default time zone, inclusive), q (booking code, customer name or e-mail), sort
-    (start, -start, total, -total, status), page, per_page. Raises ValidationFailed.
+    default time zone, inclusive), q (booking code, customer name or e-mail),
+    updated_since (an ISO 8601 instant, inclusive) with optional after_id, sort
+    (start, -start, total, -total, status, updated_at, -updated_at), page, per_page.
+    Raises ValidationFailed.
     """
     query, errors = filtered_bookings(session, filters, actor=actor)
     page, per_page = read_paging(errors, filters.get("page"), filters.get("per_page"))
@@ -131,9 +138,44 @@ def filtered_bookings(session: Session, filters: dict[str, Any], *, actor: Actor
                 continue
             start, end = local_day_bounds(day, tz)
             query = query.where(Booking.start_at >= start) if name == "from" else query.where(Booking.start_at < end)
+    query = _changed_since(query, filters, errors)
     if actor.is_customer:
         query = query.where(Booking.customer_id == actor.id)
     return query, errors
+
+
+def _changed_since(query: Select[Any], filters: dict[str, Any], errors: FieldErrors) -> Select[Any]:
+    """updated_since: bookings changed at or after an instant. With after_id, those
+    changed exactly at that instant count only above that id, so (updated_at, id) of
+    the last booking seen is a cursor that neither repeats nor skips a booking."""
+    raw, after = filters.get("updated_since"), filters.get("after_id")
+    if raw in (None, ""):
+        if after not in (None, ""):
+            errors.add("after_id", "Give after_id together with updated_since.")
+        return query
+    since = read_instant(errors, "updated_since", raw)
+    after_id = as_int(errors, "after_id", after, lo=0, hi=2**31 - 1) if after not in (None, "") else None
+    if since is None:
+        return query
+    if after_id is None:
+        return query.where(Booking.updated_at >= since)
+    return query.where(or_(Booking.updated_at > since, and_(Booking.updated_at == since, Booking.id > after_id)))
+
+
+def read_instant(errors: FieldErrors, path: str, value: object) -> datetime | None:
+    """An ISO 8601 instant with an offset or Z, as UTC; a field error otherwise."""
+    if isinstance(value, str) and len(value) > 19 and value[-6] == " ":
+        # An unencoded "+" in a query string arrives as a space: "...T10:00:00 01:00".
+        value = value[:-6] + "+" + value[-5:]
+    try:
+        instant = parse_instant(value)
+        # Inside the range every database stores, and representable in UTC.
+        if not 1900 <= instant.year <= 9998:
+            raise ValueError
+    except (ValueError, TypeError, OverflowError):
+        errors.add(path, "Expected an ISO 8601 date-time with an offset, e.g. 2026-12-01T09:00:00Z.")
+        return None
+    return instant
 
 
 def get_booking(session: Session, booking_id: object, *, actor: Actor) -> Booking:

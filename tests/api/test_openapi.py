@@ -74,6 +74,13 @@ def test_real_responses_match_the_document(staff_api, customer_api, anon, catalo
     for kind in ("services", "extras", "pricing_parameters", "custom_fields", "frequencies", "locations", "agents"):
         listing = call(customer_api, "GET", f"/{kind}").get_json()
         call(customer_api, "GET", f"/{kind}/{listing['data'][0]['id']}")
+    jo = call(staff_api, "POST", "/customers", {"first_name": "Jo", "email": "jo2@example.com"}).get_json()["data"]
+    call(staff_api, "POST", "/customers", {"first_name": "Jo", "email": "jo2@example.com"})  # 409
+    call(staff_api, "GET", "/customers?q=jo")
+    call(staff_api, "GET", f"/customers/{jo['id']}")
+    call(staff_api, "PATCH", f"/customers/{jo['id']}", {"phone": "555"})
+    call(staff_api, "GET", "/bookings?sort=updated_at&updated_since=2020-01-01T00:00:00Z&after_id=1")
+    call(staff_api, "GET", "/bookings?search=x")  # 422
     call(customer_api, "POST", "/logout")
     assert len(calls) > 30
     for method, path, response in calls:

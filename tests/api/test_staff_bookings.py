@@ -16,7 +16,7 @@ def test_create_a_booking_returns_201_with_the_booking_object(staff_api, catalog
     assert data["status"] == "approved" and data["agent_name"] == "Alex Agent"
     assert (data["start_date"], data["start_time"], data["end_time"]) == (DAY, "10:00", "11:00")
     assert data["start_at"] == f"{DAY}T10:00:00-05:00"
-    assert data["price"] == {"subtotal": "100.00", "frequency_discount": "0.00", "discount": "0.00", "gift_card": "0.00", "tip": "0.00", "total": "100.00"}
+    assert data["price"] == {"subtotal": "100.00", "frequency_discount": "0.00", "discount": "0.00", "gift_card": "0.00", "tip": "0.00", "adjustment": "0.00", "total": "100.00"}
     assert data["customer"]["email"] == "jo@example.com" and data["notes"] == "Ring twice"
     assert len(data["booking_code"]) == 8 and data["version"] == 1
 

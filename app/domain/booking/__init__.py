@@ -23,6 +23,7 @@ from .common import (
     BookingResult,
     SkippedOccurrence,
     new_booking_code,
+    price_adjustment,
     write_transaction,
 )
 from .create import create_booking, create_in_transaction
@@ -45,6 +46,7 @@ __all__ = [
     "customer_change_refusal",
     "move_choices",
     "new_booking_code",
+    "price_adjustment",
     "reschedule_booking",
     "update_booking",
     "write_transaction",

@@ -34,7 +34,7 @@ from ..settings import load_settings
 from ..status import check_transition
 from ..timeutil import resolve_local, zone
 from ..validation import as_date, as_email, as_id, as_instant, as_int, as_money, as_text, as_time
-from .common import MAX_DURATION, UNAVAILABLE, check_offered, choose, invalid, line_services, write_transaction
+from .common import MAX_DURATION, UNAVAILABLE, breakdown_total, check_offered, choose, invalid, line_services, write_transaction
 
 
 class _Unset:
@@ -331,9 +331,16 @@ def _place(session: Session, booking: Booking, where: _Where, target_status: Boo
             "slot_capacity": spec.capacity,
         }
     if moved:
+        agent_id = booking.agent_id if where.agent_id == -1 else where.agent_id
+        if (agent_id, where.service.id, where.location.id) != (booking.agent_id, booking.service_id, booking.location_id):
+            # A finished booking's record is corrected, not re-placed, but the agent it
+            # names must still be one who offers its services there.
+            spec = _spec_after_change(booking, where.service, where.duration)
+            if spec is None or not candidate_agents(session, spec.service_ids, where.location.id, agent_id):
+                raise SlotUnavailable("This agent does not offer this service at this location.")
         end_at = start_at + timedelta(minutes=where.duration)
         return {
-            "agent_id": booking.agent_id if where.agent_id == -1 else where.agent_id,
+            "agent_id": agent_id,
             "location_id": where.location.id,
             "service_id": where.service.id,
             "start_at": start_at,
@@ -358,9 +365,13 @@ def _read_details(
         elif customer is not None:
             values["customer_id"] = customer.id
     customer_changes = _customer_changes(session, changes, values.get("customer_id", booking.customer_id), errors)
-    if changes.price is not UNSET:
+    if changes.price is None:
+        # Back to the price the breakdown adds up to.
+        if booking.price_overridden:
+            values |= {"total": breakdown_total(booking), "price_overridden": False}
+    elif changes.price is not UNSET:
         price = as_money(errors, "price", changes.price, hi="10000000")
-        if price is not None and price != booking.total:
+        if price is not None and (price != booking.total or not booking.price_overridden):
             values |= {"total": price, "price_overridden": True}
     if changes.notes is not UNSET:
         notes = as_text(errors, "notes", changes.notes)
@@ -409,7 +420,7 @@ def _spec_after_change(booking: Booking, service: Any, duration: int) -> SlotSpe
 
 def _replace_service_line(booking: Booking, service: Any, values: dict[str, Any]) -> None:
     """Swap the booking's services for one line of another service, re-priced from the
-    catalog; the stored discounts and tip stay as they were."""
+    catalog; the stored discounts, tip and any custom price stay as they were."""
     old = booking.lines[0] if booking.lines else None
     workers = old.workers if old is not None and service.is_hourly and old.pricing_mode == "hourly" else 1
     minutes = old.minutes if old is not None and service.is_hourly and old.pricing_mode == "hourly" else service.duration_minutes
@@ -424,8 +435,14 @@ def _replace_service_line(booking: Booking, service: Any, values: dict[str, Any]
     percent = booking.frequency_discount / booking.subtotal if booking.subtotal else Decimal(0)
     frequency_discount = pricing.cents(subtotal * percent)
     values |= {"subtotal": subtotal, "frequency_discount": frequency_discount}
-    if "total" not in values:
-        values["total"] = max(subtotal - frequency_discount - booking.discount - booking.gift_card, pricing.ZERO) + booking.tip
+    # A custom price stands when the service changes (staff agreed it; the answer still
+    # says price_overridden and the adjustment absorbs the difference); `"price": null`
+    # goes back to the catalog price.
+    overridden = values.get("price_overridden", booking.price_overridden)
+    if "total" not in values and not overridden:
+        values["total"] = breakdown_total(booking, subtotal, frequency_discount)
+    elif values.get("price_overridden") is False:
+        values["total"] = breakdown_total(booking, subtotal, frequency_discount)
 
 
 def _redeem_again(session: Session, booking: Booking, now: datetime) -> None:

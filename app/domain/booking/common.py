@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -45,6 +46,8 @@ class BookingResult:
     booking: Booking
     occurrences: list[Booking] = field(default_factory=list)
     skipped: list[SkippedOccurrence] = field(default_factory=list)
+    # A new customer was asked for, and an existing one with that e-mail was booked for.
+    customer_matched: bool = False
 
     @property
     def bookings(self) -> list[Booking]:
@@ -77,6 +80,20 @@ def write_transaction(session: Session) -> Iterator[None]:
     except BaseException:
         session.rollback()
         raise
+
+
+def breakdown_total(booking: Booking, subtotal: Decimal | None = None, frequency_discount: Decimal | None = None) -> Decimal:
+    """What the stored breakdown adds up to: the lines less the discounts (never below
+    zero), plus the tip; `subtotal` and `frequency_discount` may be new ones."""
+    subtotal = booking.subtotal if subtotal is None else subtotal
+    frequency_discount = booking.frequency_discount if frequency_discount is None else frequency_discount
+    return max(subtotal - frequency_discount - booking.discount - booking.gift_card, Decimal("0.00")) + booking.tip
+
+
+def price_adjustment(booking: Booking) -> Decimal:
+    """How far a custom price (price_overridden) is from what the breakdown adds up to,
+    so that subtotal - discounts + adjustment + tip is always the total; 0 without one."""
+    return booking.total - breakdown_total(booking) if booking.price_overridden else Decimal("0.00")
 
 
 def new_booking_code() -> str:

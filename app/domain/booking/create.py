@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from .. import discounts, history, notifications, pricing, webhooks
-from ..accounts import find_or_create_customer
+from ..accounts import find_or_create_customer, find_user_by_email
 from ..actor import Actor
 from ..availability import (
     DayPlan,
@@ -98,7 +98,7 @@ def _create(session: Session, request: BookingRequest, actor: Actor, now: dateti
     expected_total = None
     if request.expected_total not in (None, ""):
         expected_total = as_money(errors, "expected_total", request.expected_total)
-    customer = _resolve_customer(session, request, actor, errors, now)
+    customer, customer_matched = _resolve_customer(session, request, actor, errors, now)
     original = _resolve_original(session, request.original_booking_id, customer, actor, errors)
     start = _read_start(request, errors)
     details = _read_details(request, actor, customer, original, errors)
@@ -152,7 +152,7 @@ def _create(session: Session, request: BookingRequest, actor: Actor, now: dateti
         discounts.redeem(
             session, code, booking_id=booking.id, customer_id=customer.id, amount=quote.discount + quote.gift_card, now=now
         )
-    result = BookingResult(booking)
+    result = BookingResult(booking, customer_matched=customer_matched)
     if frequency is not None and frequency.recurs:
         _place_series(session, result, quote, spec, duration, location, customer, details, candidates, actor, now)
     if request.send_notifications:
@@ -165,28 +165,33 @@ def _create(session: Session, request: BookingRequest, actor: Actor, now: dateti
 
 
 
-def _resolve_customer(session: Session, request: BookingRequest, actor: Actor, errors: FieldErrors, now: datetime) -> User | None:
+def _resolve_customer(session: Session, request: BookingRequest, actor: Actor, errors: FieldErrors, now: datetime) -> tuple[User | None, bool]:
+    """The booking's customer, and whether a new customer's e-mail matched an existing
+    one (who is then booked for, as LatePoint does; the submitted names are not applied)."""
     if actor.is_customer:
         if request.customer_id not in (None, actor.id):
             errors.add("customer_id", "You can only book for yourself.")
-            return None
-        return session.get(User, actor.id)
+            return None, False
+        return session.get(User, actor.id), False
     if request.customer_id not in (None, ""):
         cid = as_id(errors, "customer_id", request.customer_id)
         if cid is None:
-            return None
+            return None, False
         customer = session.get(User, cid)
         if customer is None or customer.role != Role.CUSTOMER:
             errors.add("customer_id", f"There is no customer with id {cid}.")
-            return None
-        return customer
+            return None, False
+        return customer, False
     if request.customer is None:
         errors.add("customer", "Give a customer_id or the customer's first name, last name and e-mail.")
-        return None
+        return None, False
     if not isinstance(request.customer, CustomerInput):
         errors.add("customer", "Must be an object with first_name, last_name, email and phone.")
-        return None
-    return find_or_create_customer(session, request.customer, errors, "customer", now=now)
+        return None, False
+    email = request.customer.email
+    known = find_user_by_email(session, email) if isinstance(email, str) and email.strip() else None
+    customer = find_or_create_customer(session, request.customer, errors, "customer", now=now)
+    return customer, customer is not None and known is not None and customer.id == known.id
 
 
 def _resolve_original(session: Session, value: Any, customer: User | None, actor: Actor, errors: FieldErrors) -> Booking | None:

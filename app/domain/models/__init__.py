@@ -40,6 +40,7 @@ from .enums import (
     PricingMode,
     Role,
 )
+from .feeds import CalendarFeed
 from .outbox import OutboxMessage
 from .settings import CacheVersion, Setting
 from .users import ApiKey, CustomerToken, User

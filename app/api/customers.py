@@ -1,0 +1,46 @@
+"""Staff customers endpoints (X-API-Key): find, create and change customers, so an
+importer can look up the customer_id its bookings need."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..db import get_session
+from ..domain import customers
+from . import bp, serializers
+from .auth import client, now, staff
+from .idempotent import idempotent
+from .parsing import json_object
+from .query import PAGING, query_args
+from .responses import success, success_page
+
+FILTERS = ("q", "email", "include_inactive", *PAGING)
+
+
+@bp.get("/customers")
+@staff()
+def list_customers() -> Any:
+    page = customers.list_customers(get_session(), query_args(FILTERS))
+    return success_page(page, [serializers.customer(c) for c in page.items])
+
+
+@bp.get("/customers/<customer_id>")
+@staff()
+def get_customer(customer_id: str) -> Any:
+    query_args(())
+    return success(serializers.customer(customers.get_customer(get_session(), customer_id)))
+
+
+@bp.post("/customers")
+@staff(write=True)
+@idempotent
+def create_customer() -> Any:
+    created = customers.create_customer(get_session(), json_object(), actor=client().actor, now=now())
+    return success(serializers.customer(created), 201)
+
+
+@bp.route("/customers/<customer_id>", methods=["PATCH", "PUT"])
+@staff(write=True)
+@idempotent
+def update_customer(customer_id: str) -> Any:
+    changed = customers.update_customer(get_session(), customer_id, json_object(), actor=client().actor, now=now())
+    return success(serializers.customer(changed))

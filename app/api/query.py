@@ -1,0 +1,30 @@
+"""Query strings of GET endpoints: known names only, each given once.
+
+A misspelt or foreign filter (LatePoint's `date_from`, `search`) would otherwise be
+ignored and the client would get the whole unfiltered list as if it had been applied.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import request
+
+from ..domain.errors import FieldErrors
+
+PAGING = ("page", "per_page")
+
+
+def query_args(allowed: Iterable[str]) -> dict[str, str]:
+    """The query string as a dict. Raises ValidationFailed naming every unknown or
+    repeated parameter."""
+    known = set(allowed)
+    errors = FieldErrors()
+    for name in request.args:
+        if name not in known:
+            errors.add(name, f"Unknown query parameter; this endpoint takes {', '.join(sorted(known)) or 'none'}.")
+        elif len(request.args.getlist(name)) > 1:
+            errors.add(name, "Give this parameter once.")
+    unknown = [name for name in errors.errors if name not in known]
+    message = f"Unknown query parameter: {', '.join(unknown)}." if unknown else "A query parameter was given twice."
+    errors.raise_if_any(message)
+    return request.args.to_dict()

@@ -1,0 +1,115 @@
+"""Customers for integrations (the customers API): find one by e-mail, name or phone,
+create one, change one. The fields and their rules are the back office's customer
+description (management.KINDS["customers"]), so a customer saved through the API and
+one saved through the back-office form pass the same checks."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from . import management
+from .accounts import find_user_by_email
+from .actor import Actor
+from .errors import EmailTaken, FieldErrors, NotFound, ValidationFailed
+from .models import Role, User
+from .queries import Page, paginate, read_paging
+from .validation import as_bool, as_email, as_id
+
+KIND = management.KINDS["customers"]
+FIELDS = tuple(f.name for f in KIND.fields)
+MAX_SEARCH = 100
+
+
+def list_customers(session: Session, filters: Mapping[str, Any]) -> Page[User]:
+    """Customers by last name, first name, id. Filters: q (part of the name, e-mail or
+    phone, any case), email (the whole address, any case), include_inactive, page,
+    per_page. Raises ValidationFailed."""
+    errors = FieldErrors()
+    number, size = read_paging(errors, filters.get("page"), filters.get("per_page"))
+    include_inactive = as_bool(errors, "include_inactive", filters.get("include_inactive") or "", default=False)
+    email = filters.get("email")
+    clean_email = as_email(errors, "email", email) if email not in (None, "") else None
+    errors.raise_if_any("The filters are not valid.")
+    query = select(User).where(User.role == Role.CUSTOMER)
+    if not include_inactive:
+        query = query.where(User.active.is_(True))
+    if clean_email:
+        query = query.where(User.email == clean_email)
+    text = str(filters.get("q") or "").strip()[:MAX_SEARCH].lower()
+    if text:
+        like = f"%{text}%"
+        query = query.where(or_(
+            func.lower(User.email).like(like), func.lower(User.phone).like(like),
+            func.lower(User.first_name + " " + User.last_name).like(like),
+        ))
+    return paginate(session, query.order_by(User.last_name, User.first_name, User.id), number, size)
+
+
+def get_customer(session: Session, customer_id: object) -> User:
+    """One customer (staff accounts are not customers). Raises NotFound."""
+    cid = as_id(FieldErrors(), "id", customer_id)
+    user = session.get(User, cid) if cid is not None else None
+    if user is None or user.role != Role.CUSTOMER:
+        raise NotFound(f"Customer with ID {customer_id} was not found")
+    return user
+
+
+def create_customer(session: Session, values: Mapping[str, Any], *, actor: Actor, now: datetime) -> User:
+    """A new customer without a password (they set one by "forgot password").
+
+    Raises ValidationFailed, or EmailTaken when any account has that e-mail.
+    """
+    _known_fields(values, allow_active=False)
+    _email_free(session, values.get("email"), None)
+    return _save(session, None, dict(values), actor=actor, now=now)
+
+
+def update_customer(session: Session, customer_id: object, values: Mapping[str, Any], *, actor: Actor, now: datetime) -> User:
+    """Change some of a customer's fields (the rest stay); `active` false deactivates.
+
+    Raises NotFound, ValidationFailed, or EmailTaken when another account has the e-mail.
+    """
+    customer = get_customer(session, customer_id)
+    _known_fields(values, allow_active=True)
+    active = values.get("active")
+    if active is not None and not isinstance(active, bool):
+        raise ValidationFailed("The customer was not saved; see the marked fields.", {"active": "Must be true or false."})
+    _email_free(session, values.get("email"), customer.id)
+    fields = {k: v for k, v in values.items() if k != "active"}
+    if fields:
+        current = management.form_values(session, KIND, customer)
+        customer = _save(session, customer.id, current | fields, actor=actor, now=now)
+    if active is not None and active != customer.active:
+        customer = management.set_active(session, KIND, customer.id, active, actor=actor, now=now)
+    return customer
+
+
+def _known_fields(values: Mapping[str, Any], *, allow_active: bool) -> None:
+    errors = FieldErrors()
+    allowed = set(FIELDS) | ({"active"} if allow_active else set())
+    for name in values:
+        if name not in allowed:
+            errors.add(name, "Unknown field.")
+    errors.raise_if_any("The customer was not saved; see the marked fields.")
+
+
+def _email_free(session: Session, email: object, own_id: int | None) -> None:
+    clean = as_email(FieldErrors(), "email", email) if isinstance(email, str) else None
+    if clean:
+        other = find_user_by_email(session, clean)
+        if other is not None and other.id != own_id:
+            raise EmailTaken(f"Another account already uses {clean}.", {"email": "Already in use."})
+
+
+def _save(session: Session, customer_id: int | None, values: dict[str, Any], *, actor: Actor, now: datetime) -> User:
+    try:
+        return management.save_object(session, KIND, customer_id, values, actor=actor, now=now)
+    except ValidationFailed as exc:
+        # The unique index caught a customer created with this e-mail meanwhile.
+        if "form" in exc.details and isinstance(values.get("email"), str):
+            _email_free(session, values["email"], customer_id)
+        raise
