@@ -37,7 +37,8 @@ def login() -> Any:
         raise ValidationFailed("Send your email and password.", {k: "Required." for k in ("email", "password") if not isinstance(body.get(k), str)})
     session = get_session()
     user = accounts.find_user_by_email(session, email)
-    if user is None or user.role != "customer" or not user.active or not accounts.verify_password(user, password):
+    # Verify first, whoever it is: an unknown address costs the same Argon2 work.
+    if not accounts.verify_password(user, password) or user is None or user.role != "customer" or not user.active:
         return error("unauthorized", "The e-mail or password is not correct.", 401)
     token, secret = accounts.issue_token(session, user, now=now())
     return respond({"token": secret, "expires_at": token.expires_at.isoformat()})

@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .accounts import create_api_key, hash_password, revoke_api_key
+from .accounts import create_api_key, end_all_sessions, hash_password, revoke_api_key
 from .actor import Actor
 from .errors import FieldErrors, Forbidden, NotFound, ValidationFailed
 from .history import plain
@@ -562,6 +562,8 @@ def save_object(session: Session, kind: Kind, object_id: object | None, values: 
             if before != value:
                 changes[name] = ("(hidden)", "(changed)") if name == "password_hash" else (before, value)
                 setattr(obj, name, value)
+        if isinstance(obj, User) and not creating and "password_hash" in changes:
+            end_all_sessions(session, obj, now=now)  # a password set by an admin logs the person out everywhere
         if creating:
             session.add(obj)
             if hasattr(obj, "created_at"):
@@ -596,7 +598,7 @@ def set_active(session: Session, kind: Kind, object_id: object, active: bool, *,
     if obj.active != active:
         obj.active = active
         if isinstance(obj, User) and not active:
-            obj.session_version += 1  # ends the person's open sessions
+            end_all_sessions(session, obj, now=now)  # sessions and tokens end, and stay ended on reactivation
         audit(session, actor=actor, now=now, kind=kind.key, object_id=obj.id,
               action="reactivated" if active else "deactivated", changes={"active": (not active, active)})
     session.commit()

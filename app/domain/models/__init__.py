@@ -41,6 +41,6 @@ from .enums import (
 )
 from .outbox import OutboxMessage
 from .settings import Setting
-from .users import ApiKey, CustomerToken, User
+from .users import ApiKey, CustomerToken, LoginSession, User
 
 __all__ = [name for name in dir() if not name.startswith("_")]
