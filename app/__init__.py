@@ -48,6 +48,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     api.init_app(app)
 
+    from . import throttle
+
+    throttle.init_app(app)
+
     from . import cli
 
     cli.init_app(app)

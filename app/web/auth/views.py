@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from ...db import get_session
 from ...domain import accounts
 from ...domain.errors import DomainError
+from ... import throttle
 from ..auth_loader import log_in, log_out
 from .forms import ForgotForm, LoginForm, PasswordForm, ProfileForm, RegisterForm, ResetForm
 
@@ -65,10 +66,17 @@ def register() -> str | Response:
 def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate_login(get_session(), form.email.data, form.password.data)
+        # Failed attempts are counted per address and per account: a guesser is stopped
+        # (even with the right password next) while other people log in as usual.
+        address, email = throttle.client_address(), form.email.data
+        throttle.LOGIN_BY_ADDRESS.check(address)
+        throttle.LOGIN_BY_ACCOUNT.check(email)
+        user = accounts.authenticate_login(get_session(), email, form.password.data)
         if user is not None:
             log_in(user, remember=form.remember.data)
             return redirect(safe_next(url_for("main.home")))
+        throttle.LOGIN_BY_ADDRESS.hit(address)
+        throttle.LOGIN_BY_ACCOUNT.hit(email)
         form.password.errors = ["The e-mail or password is not correct."]
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 
@@ -85,10 +93,13 @@ def logout() -> Response:
 def forgot_password() -> str | Response:
     form = ForgotForm()
     if form.validate_on_submit():
-        accounts.queue_password_reset(
-            get_session(), form.email.data, secret=current_app.config["SECRET_KEY"],
-            link_for=lambda token: url_for("auth.reset_password", token=token, _external=True), now=now(),
-        )
+        throttle.RESET_BY_ADDRESS.take(throttle.client_address())
+        # Over the limit for one target address nothing more is sent, with the same answer.
+        if throttle.RESET_BY_EMAIL.spend(form.email.data):
+            accounts.queue_password_reset(
+                get_session(), form.email.data, secret=current_app.config["SECRET_KEY"],
+                link_for=lambda token: url_for("auth.reset_password", token=token, _external=True), now=now(),
+            )
         # The same answer whether or not the address has an account.
         flash("If that address has an account, we have sent it a link to choose a new password.", "success")
         return redirect(url_for("auth.login"))

@@ -15,6 +15,7 @@ from flask import session as web_session
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from ... import throttle
 from ...db import get_session
 from ...domain import idempotency, pricing, queries
 from ...domain.actor import Actor
@@ -87,6 +88,10 @@ def _preview(values: MultiDict[str, str], catalog: FormCatalog, *, exclude_booki
         result["slots_error"] = result["price_error"] = "Choose a service to see times and prices."
         return result
     code = parsed.request.discount_code
+    guesser = f"user:{current_user.user.id}"  # the API's customer key: one budget for both
+    if code and (wait := throttle.CODE_CHECKS.retry_after(guesser)) is not None:
+        result["code_error"] = f"Too many codes that did not work; try again in {-(-wait // 60)} minutes."
+        code = None
     for attempt in (code, None) if code else (None,):
         try:
             result["quote"] = pricing.estimate(
@@ -98,6 +103,8 @@ def _preview(values: MultiDict[str, str], catalog: FormCatalog, *, exclude_booki
         except DomainError as error:
             if error.code in ("discount_code_invalid", "discount_code_exhausted"):
                 result["code_error"] = error.message  # shown by the code field; price without it
+                if error.code == "discount_code_invalid":
+                    throttle.CODE_CHECKS.hit(guesser)
                 continue
             result["price_error"] = next(iter(error.details.values()), error.message) if error.details else error.message
             break
