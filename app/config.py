@@ -96,6 +96,8 @@ SETTINGS: tuple[Setting, ...] = (
             "session and remember cookies only over HTTPS; `auto`: on unless debugging, testing or `PUBLIC_URL` is `http://`"),
     Setting("BUSINESS_NAME", _text, "Sparkle & Fix", "shown on pages and in e-mails"),
     Setting("DEFAULT_TIMEZONE", _text, "America/New_York", "for places without a location"),
+    Setting("BUSINESS_LOCALE", _text, "en_US", "how dates, times and amounts are written (a Babel locale such as en_GB or de_DE)"),
+    Setting("CURRENCY", _text, "USD", "the business's currency (ISO 4217); a location may charge in its own"),
     Setting("MAIL_BACKEND", _text, "file", "`file` writes `.eml` files to `MAIL_DIR`; `smtp` sends"),
     Setting("MAIL_DIR", _text, _in_instance("mail"), "where the `file` backend writes (default `instance/mail/`)"),
     Setting("MAIL_SERVER", _text, "localhost", "SMTP server"),

@@ -23,6 +23,8 @@ SAMPLES = {
     "SECURE_COOKIES": ("off", False),
     "BUSINESS_NAME": ("Env & Co", "Env & Co"),
     "DEFAULT_TIMEZONE": ("Europe/Berlin", "Europe/Berlin"),
+    "BUSINESS_LOCALE": ("de_DE", "de_DE"),
+    "CURRENCY": ("EUR", "EUR"),
     "MAIL_BACKEND": ("smtp", "smtp"),
     "MAIL_DIR": None,
     "MAIL_SERVER": ("smtp.example.com", "smtp.example.com"),

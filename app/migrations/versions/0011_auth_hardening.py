@@ -1,13 +1,13 @@
 """login_sessions: a browser login as a server-side row, so logging out ends it.
 
 Revision ID: 0011_auth_hardening
-Revises: 0004
+Revises: 0005_locale_currency
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_auth_hardening"
-down_revision = "0004"
+down_revision = "0005_locale_currency"
 branch_labels = None
 depends_on = None
 
