@@ -121,9 +121,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATELIMIT_STORAGE_URI", _text, None, "where rate-limit counts live: the portal's database when unset, or `redis://…`"),
 )
 
-BY_NAME = {s.name: s for s in SETTINGS}
-
-
 def defaults(instance_path: Path) -> dict[str, Any]:
     values = {s.name: s.default(instance_path) if callable(s.default) else s.default for s in SETTINGS}
     # Test-only: turn the booking locks off to show the race they prevent.

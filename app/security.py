@@ -66,6 +66,6 @@ def configure(app: Flask) -> None:
 def _carries_credentials() -> bool:
     if request.headers.get("X-API-Key") or request.headers.get("Authorization"):
         return True
-    if request.endpoint == "static":
-        return False
+    if request.endpoint == "static" or request.path.startswith("/api/"):
+        return False  # the API never looks at the browser's cookies
     return bool(current_user and current_user.is_authenticated)

@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete, func, select
 
 from app import create_app
 from app.config import ROOT, SETTINGS, ConfigError
 from app.domain import accounts
+from app.domain.models import RateLimitCounter
 from tests.web.helpers import submit
 
 SAMPLES = {
@@ -107,12 +109,10 @@ def test_rate_limits_from_the_environment_are_enforced(monkeypatch, config, sess
 
 
 def test_the_rate_limit_storage_comes_from_the_environment(monkeypatch, config, session):
-    from app.domain.models import RateLimitCounter
-
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
     application = create_app(config)
     application.test_client().get("/api/v1/services")
-    assert session.query(RateLimitCounter).count() == 0  # counted in memory, not in the database
+    assert session.scalar(select(func.count()).select_from(RateLimitCounter)) == 0  # counted in memory, not in the database
     application.extensions["engine"].dispose()
 
 
@@ -188,7 +188,7 @@ def test_forwarded_addresses_count_only_behind_a_configured_proxy(config, sessio
         # Another client behind the proxy: its own budget only when the proxy is trusted.
         second = submit(client, "/login", {"email": "casey@example.com", "password": "wrong-two"}, headers={"X-Forwarded-For": "203.0.113.2"})
         assert second.status_code == expected
-        session.query(__import__("app.domain.models", fromlist=["RateLimitCounter"]).RateLimitCounter).delete()
+        session.execute(delete(RateLimitCounter))
         session.commit()
         application.extensions["engine"].dispose()
 
