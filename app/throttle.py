@@ -77,6 +77,10 @@ def _key(who: str) -> str:
     return hashlib.sha256(who.strip().lower().encode()).hexdigest()[:32]
 
 
+def too_many_codes(wait: int) -> str:
+    return f"Too many codes that did not work; try again in {-(-wait // 60)} minutes."
+
+
 def client_address() -> str:
     """The client's address as the limiter sees it (the real one behind PROXY_FIX)."""
     return get_remote_address()

@@ -71,7 +71,13 @@ def customer_create() -> Any:
     request_ = to_request(body, errors)
     errors.raise_if_any("The request does not match the booking schema.")
     session = get_session()
-    result = create_booking(session, request_, actor=client().actor, now=now())
+    if request_.discount_code:
+        throttle.CODE_CHECKS.check(client().owner)
+    try:
+        result = create_booking(session, request_, actor=client().actor, now=now())
+    except DiscountCodeInvalid:
+        throttle.CODE_CHECKS.hit(client().owner)  # a booking checks its code: guesses count here too
+        raise
     booking = result.booking
     total = float(booking.total)
     payload: dict[str, Any] = {

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,8 @@ from .validation import as_email, as_text
 _hasher = PasswordHasher()
 MIN_PASSWORD = 8
 TOKEN_LIFETIME = timedelta(days=30)
+# Flask-Login's remember cookie lasts a year: a login older than that cannot be resumed.
+LOGIN_LIFETIME = timedelta(days=366)
 
 
 def hash_password(password: str) -> str:
@@ -192,6 +194,9 @@ def end_all_sessions(session: Session, user: User, *, now: datetime) -> None:
 def start_login_session(session: Session, user: User, *, now: datetime) -> str:
     """A new browser login for the user; returns the random id its cookies carry."""
     secret = secrets.token_urlsafe(32)
+    # The user's ended logins and those older than any remember cookie are of no use now.
+    session.execute(delete(LoginSession).where(
+        LoginSession.user_id == user.id, or_(LoginSession.ended_at.is_not(None), LoginSession.created_at < now - LOGIN_LIFETIME)))
     session.add(LoginSession(user_id=user.id, token_hash=_digest(secret), created_at=now))
     session.commit()
     return secret

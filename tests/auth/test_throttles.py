@@ -184,3 +184,24 @@ def test_admins_get_long_generated_gift_card_codes(client, session):
     code = session.scalars(select(DiscountCode)).one().code
     letters = code.replace("-", "")
     assert len(letters) >= 16 and set(letters) <= set(GIFT_CARD_ALPHABET)
+
+
+def test_booking_with_guessed_codes_shares_the_code_budget(app, client, session, priced):
+    app.config["CODE_CHECK_RATE_LIMIT"] = "2 per hour"
+    make_user(session)
+    token = client.post("/api/v1/login", json={"email": "casey@example.com", "password": PASSWORD}).get_json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    body = {"address": "1 Main St", "frequency_id": 1, "service_date": "2030-01-08T10:00:00", "arrival_window": 0,
+            "services": [{"id": priced.id}], "payment_method": "cash"}
+    guesses = [client.post("/api/v1/customer/bookings", json=body | {"discount_code": f"GUESS{i}"}, headers=auth) for i in range(2)]
+    assert [(g.status_code, g.get_json()["error"]["code"]) for g in guesses] == [(422, "discount_code_invalid")] * 2
+    refused = client.post("/api/v1/customer/bookings", json=body | {"discount_code": "GIFT-ABCD-EFGH-JKMN-PQRS"}, headers=auth)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    # The web form of the same customer is out of guesses as well.
+    assert web_login(client, "casey@example.com", PASSWORD).status_code == 302
+    page = client.get("/book").get_data(as_text=True)
+    form = {"csrf_token": re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1), "action": "book",
+            "services": str(priced.id), "frequency_id": "1", "date": "2030-01-08", "time": "10:00", "payment_method": "cash",
+            "discount_code": "GIFT-ABCD-EFGH-JKMN-PQRS"}
+    answer = client.post("/book", data=form)
+    assert answer.status_code == 429 and "Too many codes" in answer.get_data(as_text=True)

@@ -90,7 +90,7 @@ def _preview(values: MultiDict[str, str], catalog: FormCatalog, *, exclude_booki
     code = parsed.request.discount_code
     guesser = f"user:{current_user.user.id}"  # the API's customer key: one budget for both
     if code and (wait := throttle.CODE_CHECKS.retry_after(guesser)) is not None:
-        result["code_error"] = f"Too many codes that did not work; try again in {-(-wait // 60)} minutes."
+        result["code_error"] = throttle.too_many_codes(wait)
         code = None
     for attempt in (code, None) if code else (None,):
         try:
@@ -165,6 +165,10 @@ def book_submit() -> Any:
     if request.form.get("action") != "book":
         return render_booking_form(values, catalog)
     parsed = parse_booking_form(values, catalog)
+    guesser = f"user:{current_user.user.id}"  # booking with a code checks it too: same budget as the preview
+    if parsed.request.discount_code and (wait := throttle.CODE_CHECKS.retry_after(guesser)) is not None:
+        page, status = render_booking_form(values, catalog, {"discount_code": throttle.too_many_codes(wait)}, 429)
+        return page, status, {"Retry-After": str(wait)}
     owner, nonce = f"web:{current_user.user.id}", (values.get("nonce") or "")[:64]
     replay = claim_submission(owner, nonce)
     if replay is not None:
@@ -173,6 +177,8 @@ def book_submit() -> Any:
         result = create_booking(session, parsed.request, actor=actor(), now=now())
     except DomainError as error:
         idempotency.finish(session, owner=owner, key=nonce, status=500, body="")  # free the form for another try
+        if error.code == "discount_code_invalid":
+            throttle.CODE_CHECKS.hit(guesser)
         return refused_booking(error, values, catalog, parsed.inputs_by_path)
     target = url_for("customer.confirmation", booking_id=result.booking.id)
     web_session[f"skipped-{result.booking.id}"] = [
