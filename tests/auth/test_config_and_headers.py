@@ -96,6 +96,23 @@ def test_settings_written_as_text_in_the_config_file_are_read_the_same_way(confi
     application.extensions["engine"].dispose()
 
 
+def test_settings_in_instance_config_py_work_and_the_environment_wins(monkeypatch, config, tmp_path, session):
+    from app import config as config_module
+
+    (tmp_path / "config.py").write_text('API_RATE_LIMIT = "2 per minute"\nTRUSTED_HOSTS = "portal.test"\nMAIL_PORT = "2525"\n'
+                                        'BUSINESS_NAME = "From the file"\n')
+    monkeypatch.setattr(config_module, "INSTANCE", tmp_path)
+    monkeypatch.setenv("BUSINESS_NAME", "From the environment")
+    application = create_app(config)
+    assert application.config["MAIL_PORT"] == 2525 and application.config["TRUSTED_HOSTS"] == ["portal.test"]
+    assert application.config["BUSINESS_NAME"] == "From the environment"
+    client = application.test_client()
+    _, key = accounts.create_api_key(session, name="k", scope="read", now=datetime.now(UTC))
+    assert [client.get("/api/v1/services", headers={"X-API-Key": key}).status_code for _ in range(3)] == [200, 200, 429]
+    assert client.get("/", headers={"Host": "attacker.example"}).status_code == 400
+    application.extensions["engine"].dispose()
+
+
 def test_rate_limits_from_the_environment_are_enforced(monkeypatch, config, session):
     monkeypatch.setenv("API_RATE_LIMIT", "2 per minute")
     monkeypatch.setenv("LOGIN_RATE_LIMIT", "1 per minute")
