@@ -111,6 +111,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CANCELLATION_CUTOFF_HOURS", _int, 24, "customers cancel/reschedule online until this long before the start"),
     Setting("REMINDER_HOURS", _int, 24, "reminders go out this long before the start"),
     Setting("OUTBOX_WORKER", _bool, False, "deliver the outbox from a thread of the dev server (`make run` turns it on)"),
+    Setting("WEBHOOKS_ALLOW_PRIVATE", _bool, False,
+            "let webhook endpoints be on loopback, link-local, private, multicast or reserved addresses (development and tests only)"),
     Setting("API_RATE_LIMIT", _rate, "600 per minute", "API requests per key or bearer token (per address without one)"),
     Setting("LOGIN_RATE_LIMIT", _rate, "10 per minute", "API logins per client address; failed web logins per client address"),
     Setting("LOGIN_ACCOUNT_RATE_LIMIT", _rate, "10 per 15 minutes", "failed logins (web and API) per account, from any address"),

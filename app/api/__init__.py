@@ -45,6 +45,9 @@ def is_api_request() -> bool:
 
 def init_app(app: Flask) -> None:
     from . import availability, bookings, catalog, customer, openapi  # noqa: F401  (routes)
+    from . import webhooks  # (routes)
+
+    webhooks.configure()
 
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         from .. import ratelimit  # noqa: F401  (registers the portaldb:// storage)

@@ -40,6 +40,7 @@ SAMPLES = {
     "CANCELLATION_CUTOFF_HOURS": ("12", 12),
     "REMINDER_HOURS": ("6", 6),
     "OUTBOX_WORKER": ("0", False),
+    "WEBHOOKS_ALLOW_PRIVATE": ("on", True),
     "API_RATE_LIMIT": ("100 per minute", "100 per minute"),
     "LOGIN_RATE_LIMIT": ("7/minute", "7/minute"),
     "LOGIN_ACCOUNT_RATE_LIMIT": ("9 per hour", "9 per hour"),

@@ -31,6 +31,7 @@ from .enums import (
     AmountType,
     ApiScope,
     BookingStatus,
+    DeliveryStatus,
     DiscountKind,
     FieldType,
     FieldVisibility,
@@ -41,6 +42,11 @@ from .enums import (
 )
 from .outbox import OutboxMessage
 from .settings import Setting
+<<<<<<< HEAD
 from .users import ApiKey, CustomerToken, LoginSession, User
+=======
+from .users import ApiKey, CustomerToken, User
+from .webhooks import WebhookDelivery, WebhookEndpoint
+>>>>>>> main
 
 __all__ = [name for name in dir() if not name.startswith("_")]
