@@ -42,11 +42,7 @@ from .enums import (
 )
 from .outbox import OutboxMessage
 from .settings import Setting
-<<<<<<< HEAD
 from .users import ApiKey, CustomerToken, LoginSession, User
-=======
-from .users import ApiKey, CustomerToken, User
 from .webhooks import WebhookDelivery, WebhookEndpoint
->>>>>>> main
 
 __all__ = [name for name in dir() if not name.startswith("_")]
