@@ -46,6 +46,16 @@ def _bool(raw: str) -> bool:
     raise ValueError("expected on or off (1/0, true/false, yes/no)")
 
 
+def _float(raw: str) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ValueError("expected a number of seconds, like 5 or 0.5") from None
+    if not value >= 0 or value == float("inf"):
+        raise ValueError("expected a number of seconds, like 5 or 0.5")
+    return value
+
+
 def _auto_bool(raw: str) -> bool | None:
     return None if raw.strip().lower() == "auto" else _bool(raw)
 
@@ -89,7 +99,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", _text, lambda i: f"sqlite:///{i / 'portal.sqlite3'}",
             "SQLite (WAL) or `postgresql://user@host/db` (driven by psycopg 3)"),
     Setting("SECRET_KEY", _text, None, "signs sessions and CSRF tokens; generated once into `instance/secret_key` when unset"),
-    Setting("PUBLIC_URL", _url, None, "the site's address as people reach it (`https://book.example.com`); links in e-mails are built from it"),
+    Setting("PUBLIC_URL", _url, "", "the site's address as people reach it (`https://book.example.com`); links in e-mails are built from it"),
     Setting("TRUSTED_HOSTS", _hosts, None, "host names the site answers to, comma-separated (`.example.com` allows subdomains); other `Host` headers get 400"),
     Setting("PROXY_FIX", _int, 0, "how many reverse proxies (nginx, a load balancer) stand in front; their `X-Forwarded-For/-Proto/-Host` are then believed"),
     Setting("SECURE_COOKIES", _auto_bool, None,
@@ -111,6 +121,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CANCELLATION_CUTOFF_HOURS", _int, 24, "customers cancel/reschedule online until this long before the start"),
     Setting("REMINDER_HOURS", _int, 24, "reminders go out this long before the start"),
     Setting("OUTBOX_WORKER", _bool, False, "deliver the outbox from a thread of the dev server (`make run` turns it on)"),
+    Setting("OFFICE_EMAIL", _text, "", "the office's copy of each booking message (empty: none)"),
+    Setting("WORKER_INTERVAL_SECONDS", _float, 5, "how long the notifications worker rests between rounds"),
     Setting("WEBHOOKS_ALLOW_PRIVATE", _bool, False,
             "let webhook endpoints be on loopback, link-local, private, multicast or reserved addresses (development and tests only)"),
     Setting("API_RATE_LIMIT", _rate, "600 per minute", "API requests per key or bearer token (per address without one)"),

@@ -41,6 +41,8 @@ SAMPLES = {
     "REMINDER_HOURS": ("6", 6),
     "OUTBOX_WORKER": ("0", False),
     "WEBHOOKS_ALLOW_PRIVATE": ("on", True),
+    "OFFICE_EMAIL": ("office@example.com", "office@example.com"),
+    "WORKER_INTERVAL_SECONDS": ("0.5", 0.5),
     "API_RATE_LIMIT": ("100 per minute", "100 per minute"),
     "LOGIN_RATE_LIMIT": ("7/minute", "7/minute"),
     "LOGIN_ACCOUNT_RATE_LIMIT": ("9 per hour", "9 per hour"),

@@ -13,6 +13,7 @@ from ...db import get_session
 from ...domain import accounts
 from ...domain.errors import DomainError
 from ... import throttle
+from ...links import public_url_for
 from ..auth_loader import log_in, log_out
 from .forms import ForgotForm, LoginForm, PasswordForm, ProfileForm, RegisterForm, ResetForm
 
@@ -98,7 +99,7 @@ def forgot_password() -> str | Response:
         if throttle.RESET_BY_EMAIL.spend(form.email.data):
             accounts.queue_password_reset(
                 get_session(), form.email.data, secret=current_app.config["SECRET_KEY"],
-                link_for=lambda token: url_for("auth.reset_password", token=token, _external=True), now=now(),
+                link_for=lambda token: public_url_for("auth.reset_password", token=token), now=now(),
             )
         # The same answer whether or not the address has an account.
         flash("If that address has an account, we have sent it a link to choose a new password.", "success")
