@@ -162,8 +162,8 @@ def read_text_values(config: dict[str, Any]) -> None:
     the environment, so every layer gives the app the same types. Raises ConfigError."""
     for setting in SETTINGS:
         raw = config.get(setting.name)
-        if setting.parse is _text or not isinstance(raw, str):
-            continue
+        if setting.parse is _text or not isinstance(raw, str) or raw == "":
+            continue  # text as it is; an empty value means unset, as in the environment
         try:
             config[setting.name] = setting.parse(raw)
         except ValueError as exc:
