@@ -32,6 +32,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     security.configure(app)
     db.init_app(app)
+    from . import edge
+
+    edge.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)

@@ -42,6 +42,8 @@ SAMPLES = {
     "OUTBOX_WORKER": ("0", False),
     "WEBHOOKS_ALLOW_PRIVATE": ("on", True),
     "OFFICE_EMAIL": ("office@example.com", "office@example.com"),
+    "MAX_CONTENT_LENGTH": ("1048576", 1048576),
+    "CACHE_URL": ("memory://", "memory://"),
     "WORKER_INTERVAL_SECONDS": ("0.5", 0.5),
     "API_RATE_LIMIT": ("100 per minute", "100 per minute"),
     "LOGIN_RATE_LIMIT": ("7/minute", "7/minute"),

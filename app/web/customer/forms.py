@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.datastructures import MultiDict
 
 from ...domain.inputs import BookingRequest, ExtraInput, FieldAnswer, HourlyInput, OptionAnswer, ParameterInput, ServiceLineInput
+from ...domain.validation import id_or_none
 from ...domain.models import Agent, CustomField, FieldType, Frequency, Location, PaymentMethod, Service
 
 ADDRESS = ("address", "city", "state", "zip", "phone")
@@ -31,8 +32,21 @@ class FormCatalog:
     def fields_for(self, service_ids: list[int]) -> list[CustomField]:
         return [f for f in self.fields if {s.id for s in f.services} & set(service_ids)]
 
-    def agents_for(self, service_ids: list[int]) -> list[Agent]:
-        return [a for a in self.agents if set(service_ids) <= {s.id for s in a.services}]
+    def agents_for(self, service_ids: list[int], location: Location | None = None) -> list[Agent]:
+        """Agents who do all the services (at the location, when one is given)."""
+        return [a for a in self.agents if set(service_ids) <= {s.id for s in a.services}
+                and (location is None or location.id in {loc.id for loc in a.locations})]
+
+    def location(self, location_id: object) -> Location | None:
+        """The chosen office, else the default one."""
+        chosen = next((loc for loc in self.locations if str(loc.id) == str(location_id)), None)
+        return chosen or (self.locations[0] if self.locations else None)
+
+    def services_at(self, location: Location | None) -> list[Service]:
+        """Services someone can do at the location: a service nobody there offers is not offered."""
+        if location is None:
+            return self.services
+        return [s for s in self.services if any(location.id in {loc.id for loc in a.locations} and s in a.services for a in self.agents)]
 
 
 def load_catalog(session: Session, *, staff: bool = False) -> FormCatalog:
@@ -49,7 +63,7 @@ def load_catalog(session: Session, *, staff: bool = False) -> FormCatalog:
         services=services,
         frequencies=list(session.scalars(select(Frequency).where(Frequency.active.is_(True)).order_by(Frequency.position, Frequency.id))),
         locations=list(session.scalars(select(Location).where(Location.active.is_(True)).order_by(Location.is_default.desc(), Location.id))),
-        agents=list(session.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.name).options(selectinload(Agent.services)))),
+        agents=list(session.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.name).options(selectinload(Agent.services), selectinload(Agent.locations)))),
         fields=fields,
     )
 
@@ -57,8 +71,9 @@ def load_catalog(session: Session, *, staff: bool = False) -> FormCatalog:
 def chosen_service_ids(form: MultiDict[str, str], catalog: FormCatalog) -> list[int]:
     ids = []
     for raw in form.getlist("services"):
-        if raw.isdigit() and catalog.service(int(raw)) is not None and int(raw) not in ids:
-            ids.append(int(raw))
+        sid = id_or_none(raw)
+        if sid is not None and catalog.service(sid) is not None and sid not in ids:
+            ids.append(sid)
     return ids
 
 
@@ -134,7 +149,7 @@ def _answer(f: CustomField, form: MultiDict[str, str]) -> FieldAnswer | None:
         chosen = [v for v in form.getlist(name) if v]
         if not chosen:
             return None
-        return FieldAnswer(f.id, values=[OptionAnswer(int(v) if v.isdigit() else v, form.get(f"{name}-other-{v}") or None) for v in chosen])
+        return FieldAnswer(f.id, values=[OptionAnswer(id_or_none(v) or v, form.get(f"{name}-other-{v}") or None) for v in chosen])
     if kind == FieldType.CHECKBOX:
         return FieldAnswer(f.id, value="true" if form.get(name) else "false")
     value = form.get(name, "").strip()
