@@ -114,6 +114,14 @@ def _form_defaults(catalog: FormCatalog) -> MultiDict[str, str]:
     return data
 
 
+def code_guesser() -> str:
+    """Who wrong codes count against: the customer (the API's key too, so one budget for
+    both), or a visitor's address before they sign in."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.user.id}"
+    return "addr:" + throttle.client_address()
+
+
 def _preview(values: MultiDict[str, str], catalog: FormCatalog, *, exclude_booking_id: int | None = None,
              customer_id: int | None = None) -> dict[str, Any]:
     """The free times and the price for the form as it stands; problems are shown, not raised.
@@ -125,7 +133,7 @@ def _preview(values: MultiDict[str, str], catalog: FormCatalog, *, exclude_booki
         result["slots_error"] = result["price_error"] = "Choose a service to see times and prices."
         return result
     code = parsed.request.discount_code
-    guesser = f"user:{current_user.user.id}"  # the API's customer key: one budget for both
+    guesser = code_guesser()
     if code and (wait := throttle.CODE_CHECKS.retry_after(guesser)) is not None:
         result["code_error"] = throttle.too_many_codes(wait)
         code = None
@@ -262,7 +270,7 @@ def book_submit() -> Any:
     if action != "book":
         return render_booking_form(values, catalog)
     parsed = parse_booking_form(values, catalog)
-    guesser = f"user:{current_user.user.id}"  # booking with a code checks it too: same budget as the preview
+    guesser = code_guesser()  # booking with a code checks it too: same budget as the preview
     if parsed.request.discount_code and (wait := throttle.CODE_CHECKS.retry_after(guesser)) is not None:
         page, status = render_booking_form(values, catalog, {"discount_code": throttle.too_many_codes(wait)}, 429)
         return page, status, {"Retry-After": str(wait)}
