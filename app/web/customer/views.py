@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask import session as web_session
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from ... import throttle
@@ -31,7 +31,7 @@ from ...domain.status import allowed_transitions
 from ...domain.summary import booking_summary, preview_summary
 from ...domain.timeutil import parse_date, zone
 from ...domain.validation import id_or_none
-from ..auth_loader import LoginUser
+from ..auth_loader import log_in
 from ..formatting import local_day, local_time
 from .calendar import MonthCalendar, month_calendar, parse_month
 from .forms import (
@@ -331,7 +331,7 @@ def review(values: MultiDict[str, str], catalog: FormCatalog) -> Any:
 
 def sign_in(user: User) -> None:
     """Sign the visitor in from the booking form, as the log-in page does."""
-    login_user(LoginUser(user))
+    log_in(user)
 
 
 def inline_account(values: MultiDict[str, str], errors: dict[str, str]) -> User | None:
