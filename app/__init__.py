@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 
 from . import config as config_module
-from . import db
+from . import db, security
 from .extensions import csrf, htmx, login_manager
 
 
@@ -25,10 +25,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_module.from_environment())
     if config:
         app.config.update(config)
+    config_module.read_text_values(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.secret_key(Path(app.instance_path))
     app.config["DATABASE_URL"] = config_module.normalise_database_url(app.config["DATABASE_URL"])
 
+    security.configure(app)
     db.init_app(app)
     from . import edge
 
@@ -53,6 +55,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import api
 
     api.init_app(app)
+
+    from . import throttle
+
+    throttle.init_app(app)
 
     from . import cli
 

@@ -1,99 +1,185 @@
 """Configuration: defaults, then instance/config.py, then the environment, then what a
-caller (a test) passes to create_app()."""
+caller (a test) passes to create_app().
+
+Every setting is one row of SETTINGS: its name, how its text is read, its default and
+what it means. The defaults, the environment reading and the README's table all come
+from that one list (a test checks the README against it), so a setting cannot be
+documented without being read. A value in the environment that cannot be read stops
+the start with a message naming the variable."""
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from limits import parse_many
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
-ENV_KEYS = (
-    "DATABASE_URL",
-    "SECRET_KEY",
-    "BUSINESS_NAME",
-    "DEFAULT_TIMEZONE",
-    "MAIL_BACKEND",
-    "MAIL_SERVER",
-    "MAIL_PORT",
-    "MAIL_USERNAME",
-    "MAIL_PASSWORD",
-    "MAIL_USE_TLS",
-    "MAIL_FROM",
-    "SLOT_INTERVAL_MINUTES",
-    "BOOKING_HORIZON_WEEKS",
-    "CANCELLATION_CUTOFF_HOURS",
-    "REMINDER_HOURS",
-    "OUTBOX_WORKER",
-    "MAX_CONTENT_LENGTH",
-    "BUSINESS_LOCALE",
-    "CURRENCY",
-    "WEBHOOKS_ALLOW_PRIVATE",
-    "PUBLIC_URL",
-    "OFFICE_EMAIL",
-    "WORKER_INTERVAL_SECONDS",
-    "CACHE_URL",
-    "RATELIMIT_STORAGE_URI",
-)
-INT_KEYS = {"MAX_CONTENT_LENGTH", "MAIL_PORT", "SLOT_INTERVAL_MINUTES", "BOOKING_HORIZON_WEEKS", "CANCELLATION_CUTOFF_HOURS", "REMINDER_HOURS"}
-BOOL_KEYS = {"MAIL_USE_TLS", "OUTBOX_WORKER", "WEBHOOKS_ALLOW_PRIVATE"}
-FLOAT_KEYS = {"WORKER_INTERVAL_SECONDS"}
 
+class ConfigError(ValueError):
+    """A setting's value cannot be used; the message names the setting."""
+
+
+def _text(raw: str) -> str:
+    return raw
+
+
+def _int(raw: str) -> int:
+    text = raw.strip()
+    if not (text.isascii() and text.isdecimal()):
+        raise ValueError("expected a whole number of 0 or more, like 30")
+    return int(text)
+
+
+def _bool(raw: str) -> bool:
+    text = raw.strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected on or off (1/0, true/false, yes/no)")
+
+
+def _float(raw: str) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ValueError("expected a number of seconds, like 5 or 0.5") from None
+    if not value >= 0 or value == float("inf"):
+        raise ValueError("expected a number of seconds, like 5 or 0.5")
+    return value
+
+
+def _auto_bool(raw: str) -> bool | None:
+    return None if raw.strip().lower() == "auto" else _bool(raw)
+
+
+def _rate(raw: str) -> str:
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ValueError('expected a rate limit like "10 per minute" or "5/minute;50/hour"') from None
+    return raw
+
+
+def _hosts(raw: str) -> list[str]:
+    hosts = [h.strip() for h in raw.split(",") if h.strip()]
+    if not hosts:
+        raise ValueError("expected host names separated by commas, like shop.example.com,.shop.example.com")
+    return hosts
+
+
+def _url(raw: str) -> str:
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError("expected the site's address, like https://book.example.com")
+    return raw.strip().rstrip("/")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    parse: Callable[[str], Any]
+    # A value, or a function of the instance folder for paths inside it.
+    default: Any
+    meaning: str
+
+
+def _in_instance(*parts: str) -> Callable[[Path], str]:
+    return lambda instance: str(instance.joinpath(*parts))
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", _text, lambda i: f"sqlite:///{i / 'portal.sqlite3'}",
+            "SQLite (WAL) or `postgresql://user@host/db` (driven by psycopg 3)"),
+    Setting("SECRET_KEY", _text, None, "signs sessions and CSRF tokens; generated once into `instance/secret_key` when unset"),
+    Setting("PUBLIC_URL", _url, "", "the site's address as people reach it (`https://book.example.com`); links in e-mails are built from it"),
+    Setting("TRUSTED_HOSTS", _hosts, None, "host names the site answers to, comma-separated (`.example.com` allows subdomains); other `Host` headers get 400"),
+    Setting("PROXY_FIX", _int, 0, "how many reverse proxies (nginx, a load balancer) stand in front; their `X-Forwarded-For/-Proto/-Host` are then believed"),
+    Setting("SECURE_COOKIES", _auto_bool, None,
+            "session and remember cookies only over HTTPS; `auto`: on unless debugging, testing or `PUBLIC_URL` is `http://`"),
+    Setting("BUSINESS_NAME", _text, "Sparkle & Fix", "shown on pages and in e-mails"),
+    Setting("DEFAULT_TIMEZONE", _text, "America/New_York", "for places without a location"),
+    Setting("BUSINESS_LOCALE", _text, "en_US", "how dates, times and amounts are written (a Babel locale such as en_GB or de_DE)"),
+    Setting("CURRENCY", _text, "USD", "the business's currency (ISO 4217); a location may charge in its own"),
+    Setting("MAIL_BACKEND", _text, "file", "`file` writes `.eml` files to `MAIL_DIR`; `smtp` sends"),
+    Setting("MAIL_DIR", _text, _in_instance("mail"), "where the `file` backend writes (default `instance/mail/`)"),
+    Setting("MAIL_SERVER", _text, "localhost", "SMTP server"),
+    Setting("MAIL_PORT", _int, 25, "SMTP port"),
+    Setting("MAIL_USERNAME", _text, None, "SMTP login"),
+    Setting("MAIL_PASSWORD", _text, None, "SMTP password"),
+    Setting("MAIL_USE_TLS", _bool, False, "STARTTLS to the SMTP server"),
+    Setting("MAIL_FROM", _text, "bookings@example.com", "sender address"),
+    Setting("SLOT_INTERVAL_MINUTES", _int, 30, "the grid of offered start times"),
+    Setting("BOOKING_HORIZON_WEEKS", _int, 12, "how far a recurring series is booked ahead"),
+    Setting("CANCELLATION_CUTOFF_HOURS", _int, 24, "customers cancel/reschedule online until this long before the start"),
+    Setting("REMINDER_HOURS", _int, 24, "reminders go out this long before the start"),
+    Setting("OUTBOX_WORKER", _bool, False, "deliver the outbox from a thread of the dev server (`make run` turns it on)"),
+    Setting("OFFICE_EMAIL", _text, "", "the office's copy of each booking message (empty: none)"),
+    Setting("WORKER_INTERVAL_SECONDS", _float, 5, "how long the notifications worker rests between rounds"),
+    Setting("WEBHOOKS_ALLOW_PRIVATE", _bool, False,
+            "let webhook endpoints be on loopback, link-local, private, multicast or reserved addresses (development and tests only)"),
+    Setting("MAX_CONTENT_LENGTH", _int, 2 * 1024 * 1024, "requests with a larger body (in bytes) are refused with 413 before they are read"),
+    Setting("CACHE_URL", _text, None, "where cached settings and catalog live (see the Performance notes); unset: in each process"),
+    Setting("API_RATE_LIMIT", _rate, "600 per minute", "API requests per key or bearer token (per address without one)"),
+    Setting("LOGIN_RATE_LIMIT", _rate, "10 per minute", "API logins per client address; failed web logins per client address"),
+    Setting("LOGIN_ACCOUNT_RATE_LIMIT", _rate, "10 per 15 minutes", "failed logins (web and API) per account, from any address"),
+    Setting("PASSWORD_RESET_RATE_LIMIT", _rate, "10 per hour", "forgotten-password requests per client address"),
+    Setting("PASSWORD_RESET_EMAIL_RATE_LIMIT", _rate, "3 per hour", "reset e-mails per target address (more are silently not sent)"),
+    Setting("CODE_CHECK_RATE_LIMIT", _rate, "10 per hour", "wrong discount or gift-card codes per customer (or staff user) in price previews"),
+    Setting("AUTH_FAILURE_RATE_LIMIT", _rate, "20 per minute", "API requests with an unknown API key or bearer token per client address"),
+    Setting("RATELIMIT_STORAGE_URI", _text, None, "where rate-limit counts live: the portal's database when unset, or `redis://…`"),
+)
 
 def defaults(instance_path: Path) -> dict[str, Any]:
-    return {
-        "DATABASE_URL": f"sqlite:///{instance_path / 'portal.sqlite3'}",
-        "BUSINESS_NAME": "Sparkle & Fix",
-        "BUSINESS_LOCALE": "en_US",
-        "CURRENCY": "USD",
-        "DEFAULT_TIMEZONE": "America/New_York",
-        "MAIL_BACKEND": "file",
-        "MAIL_DIR": str(instance_path / "mail"),
-        "MAIL_SERVER": "localhost",
-        "MAIL_PORT": 25,
-        "MAIL_USERNAME": None,
-        "MAIL_PASSWORD": None,
-        "MAIL_USE_TLS": False,
-        "MAIL_FROM": "bookings@example.com",
-        "SLOT_INTERVAL_MINUTES": 30,
-        "BOOKING_HORIZON_WEEKS": 12,
-        "CANCELLATION_CUTOFF_HOURS": 24,
-        "REMINDER_HOURS": 24,
-        # Deliver the outbox from a thread of the dev server (make run turns it on).
-        "OUTBOX_WORKER": False,
-        # Let webhooks reach loopback, link-local and private addresses (development only).
-        "WEBHOOKS_ALLOW_PRIVATE": False,
-        # Every link in every e-mail starts with this (e.g. https://book.example.com);
-        # when empty, PREFERRED_URL_SCHEME://SERVER_NAME. Never the request's Host.
-        "PUBLIC_URL": "",
-        # The office's copy of each booking message ("" for none).
-        "OFFICE_EMAIL": "",
-        # How long the notifications worker rests between rounds.
-        "WORKER_INTERVAL_SECONDS": 5,
-        # Test-only: turn the booking locks off to show the race they prevent.
-        "BOOKING_LOCKS": True,
-        # Requests with a larger body are refused with 413 before they are read.
-        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
-    }
+    values = {s.name: s.default(instance_path) if callable(s.default) else s.default for s in SETTINGS}
+    # Test-only: turn the booking locks off to show the race they prevent.
+    values["BOOKING_LOCKS"] = True
+    return values
 
 
-def from_environment() -> dict[str, Any]:
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """The settings given in the environment, read by their types. Raises ConfigError."""
+    environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
-    for key in ENV_KEYS:
-        raw = os.environ.get(key)
+    for setting in SETTINGS:
+        raw = environ.get(setting.name)
         if raw is None or raw == "":
             continue
-        if key in INT_KEYS:
-            values[key] = int(raw)
-        elif key in FLOAT_KEYS:
-            values[key] = float(raw)
-        elif key in BOOL_KEYS:
-            values[key] = raw.lower() in ("1", "true", "yes", "on")
-        else:
-            values[key] = raw
+        try:
+            values[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"The setting {setting.name}={raw!r} from the environment cannot be used: {exc}.") from None
     return values
+
+
+def read_text_values(config: dict[str, Any]) -> None:
+    """Settings written as text in instance/config.py (MAIL_PORT = "2525") are read as from
+    the environment, so every layer gives the app the same types. Raises ConfigError."""
+    for setting in SETTINGS:
+        raw = config.get(setting.name)
+        if setting.parse is _text or not isinstance(raw, str) or raw == "":
+            continue  # text as it is; an empty value means unset, as in the environment
+        try:
+            config[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"The setting {setting.name}={raw!r} cannot be used: {exc}.") from None
+
+
+def secure_cookies(config: dict[str, Any]) -> bool:
+    """SECURE_COOKIES, or when it is auto: on unless debugging, testing or served over plain http."""
+    chosen = config.get("SECURE_COOKIES")
+    if chosen is not None:
+        return bool(chosen)
+    if config.get("DEBUG") or config.get("TESTING"):
+        return False
+    return not str(config.get("PUBLIC_URL") or "").startswith("http://")
 
 
 def normalise_database_url(url: str) -> str:

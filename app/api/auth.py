@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import g, request
 
+from .. import throttle
 from ..db import get_session
 from ..domain import accounts
 from ..domain.actor import Actor
@@ -43,7 +44,18 @@ def bearer_token() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def credentials_sent() -> bool:
+    return bool(request.headers.get("X-API-Key", "").strip() or bearer_token())
+
+
 def identify() -> Client | None:
+    """The caller, looked up once per request (the rate limit's key and the guard share it)."""
+    if "api_identity" not in g:
+        g.api_identity = _identify()
+    return g.api_identity
+
+
+def _identify() -> Client | None:
     session = get_session()
     secret = request.headers.get("X-API-Key", "").strip()
     if secret:
@@ -65,8 +77,14 @@ def _guard(kind: str, write: bool) -> Callable[[Callable[..., Any]], Callable[..
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            address = throttle.client_address()
+            if credentials_sent():
+                # Wrong keys and tokens are counted per address: guessing them is throttled.
+                throttle.AUTH_FAILURES.check(address)
             found = identify()
             if found is None:
+                if credentials_sent():
+                    throttle.AUTH_FAILURES.hit(address)
                 return error("unauthorized", "Send a valid X-API-Key header or Authorization: Bearer token.", 401,
                              headers={"WWW-Authenticate": 'Bearer realm="api"'})
             if kind == "staff" and not found.actor.is_staff:

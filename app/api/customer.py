@@ -7,10 +7,11 @@ from typing import Any
 from flask import current_app
 from flask_limiter.util import get_remote_address
 
+from .. import throttle
 from ..db import get_session
 from ..domain import accounts, pricing, queries
 from ..domain.booking import cancel_booking, create_booking, reschedule_booking
-from ..domain.errors import FieldErrors, ValidationFailed
+from ..domain.errors import DiscountCodeInvalid, FieldErrors, ValidationFailed
 from ..domain.settings import load_settings
 from . import bp, limiter, serializers
 from .auth import bearer_token, client, customer, now
@@ -37,8 +38,11 @@ def login() -> Any:
     if not isinstance(email, str) or not isinstance(password, str):
         raise ValidationFailed("Send your email and password.", {k: "Required." for k in ("email", "password") if not isinstance(body.get(k), str)})
     session = get_session()
+    throttle.LOGIN_BY_ACCOUNT.check(email)
     user = accounts.find_user_by_email(session, email)
-    if user is None or user.role != "customer" or not user.active or not accounts.verify_password(user, password):
+    # Verify first, whoever it is: an unknown address costs the same Argon2 work.
+    if not accounts.verify_password(user, password) or user is None or user.role != "customer" or not user.active:
+        throttle.LOGIN_BY_ACCOUNT.hit(email)
         return error("unauthorized", "The e-mail or password is not correct.", 401)
     token, secret = accounts.issue_token(session, user, now=now())
     return respond({"token": secret, "expires_at": token.expires_at.isoformat()})
@@ -68,7 +72,13 @@ def customer_create() -> Any:
     request_ = to_request(body, errors)
     errors.raise_if_any("The request does not match the booking schema.")
     session = get_session()
-    result = create_booking(session, request_, actor=client().actor, now=now())
+    if request_.discount_code:
+        throttle.CODE_CHECKS.check(client().owner)
+    try:
+        result = create_booking(session, request_, actor=client().actor, now=now())
+    except DiscountCodeInvalid:
+        throttle.CODE_CHECKS.hit(client().owner)  # a booking checks its code: guesses count here too
+        raise
     booking = result.booking
     total = float(booking.total)
     payload: dict[str, Any] = {
@@ -91,10 +101,16 @@ def customer_price() -> Any:
     body = _validated(ESTIMATE_SCHEMA)
     errors = FieldErrors()
     request_ = to_request(body, errors)
-    quote = pricing.estimate(
-        get_session(), services=request_.services, frequency_id=request_.frequency_id, discount_code=request_.discount_code,
-        tip=request_.tip, tip_recurring=request_.tip_recurring, customer_id=client().actor.id, now=now(),
-    )
+    if request_.discount_code:
+        throttle.CODE_CHECKS.check(client().owner)
+    try:
+        quote = pricing.estimate(
+            get_session(), services=request_.services, frequency_id=request_.frequency_id, discount_code=request_.discount_code,
+            tip=request_.tip, tip_recurring=request_.tip_recurring, customer_id=client().actor.id, now=now(),
+        )
+    except DiscountCodeInvalid:
+        throttle.CODE_CHECKS.hit(client().owner)  # wrong codes are guesses: counted per customer
+        raise
     return success(quote.breakdown() | {"duration": quote.duration})
 
 

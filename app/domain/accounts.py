@@ -13,20 +13,22 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .concurrency import begin_write
 from .errors import EmailTaken, FieldErrors, NotFound
 from .inputs import CustomerInput
-from .models import ApiKey, ApiScope, CustomerToken, Role, User
+from .models import ApiKey, ApiScope, CustomerToken, LoginSession, Role, User
 from .notifications import queue_message
 from .validation import as_email, as_text
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = 8
 TOKEN_LIFETIME = timedelta(days=30)
+# Flask-Login's remember cookie lasts a year: a login older than that cannot be resumed.
+LOGIN_LIFETIME = timedelta(days=366)
 # How stale an API key's last_used_at may be: one write a minute, not one per request.
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 
@@ -35,15 +37,27 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+_dummy_hash: str | None = None
+
+
+def _hash_for_nobody() -> str:
+    """A real Argon2 hash with the hasher's own parameters, made once per process."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hash
+
+
 def verify_password(user: User | None, password: str) -> bool:
-    """True if the password matches; spends the same time when there is no user."""
-    if user is None or not user.password_hash:
-        _hasher.hash(password)  # equal work either way, so timing tells nothing
-        return False
+    """True if the password matches. Without a user (or a password) it verifies against
+    a dummy hash instead: the same Argon2 work, so the time taken does not tell who
+    has an account."""
+    stored = user.password_hash if user is not None and user.password_hash else None
     try:
-        return _hasher.verify(user.password_hash, password)
+        ok = _hasher.verify(stored or _hash_for_nobody(), password)
     except (VerificationError, InvalidHashError):
         return False
+    return ok and stored is not None
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
@@ -169,6 +183,49 @@ def issue_token(session: Session, user: User, *, now: datetime) -> tuple[Custome
     return token, secret
 
 
+def end_all_sessions(session: Session, user: User, *, now: datetime) -> None:
+    """End everything that keeps this user signed in: browser sessions (older session
+    versions stop loading), remember cookies, reset links and every bearer token. The
+    token rows stay revoked, so reactivating the account brings none back. Does not commit."""
+    user.session_version = (user.session_version or 1) + 1
+    session.execute(
+        update(CustomerToken).where(CustomerToken.user_id == user.id, CustomerToken.revoked_at.is_(None)).values(revoked_at=now)
+    )
+    session.execute(
+        update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None)).values(ended_at=now)
+    )
+
+
+def start_login_session(session: Session, user: User, *, now: datetime) -> str:
+    """A new browser login for the user; returns the random id its cookies carry."""
+    secret = secrets.token_urlsafe(32)
+    # The user's ended logins and those older than any remember cookie are of no use now.
+    session.execute(delete(LoginSession).where(
+        LoginSession.user_id == user.id, or_(LoginSession.ended_at.is_not(None), LoginSession.created_at < now - LOGIN_LIFETIME)))
+    session.add(LoginSession(user_id=user.id, token_hash=_digest(secret), created_at=now))
+    session.commit()
+    return secret
+
+
+def user_for_login_session(session: Session, user_id: int, version: int, secret: str) -> User | None:
+    """The active user a browser's cookies name, if that login has not ended and the
+    user's sessions have not been ended since (password change, deactivation)."""
+    return session.scalars(
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.id == user_id, User.active.is_(True), User.session_version == version,
+               LoginSession.token_hash == _digest(secret), LoginSession.ended_at.is_(None))
+    ).first()
+
+
+def end_login_session(session: Session, secret: str, *, now: datetime) -> None:
+    """Log out one browser: its session and remember cookies stop working."""
+    session.execute(
+        update(LoginSession).where(LoginSession.token_hash == _digest(secret), LoginSession.ended_at.is_(None)).values(ended_at=now)
+    )
+    session.commit()
+
+
 def authenticate_token(session: Session, secret: str, *, now: datetime) -> User | None:
     token = session.scalars(select(CustomerToken).where(CustomerToken.token_hash == _digest(secret))).first()
     if token is None or token.revoked_at is not None or token.expires_at <= now:
@@ -245,14 +302,14 @@ def change_password(session: Session, user_id: int, *, current: object, new: obj
         errors.add("new_password", f"Use at least {MIN_PASSWORD} characters.")
     errors.raise_if_any("The password was not changed.")
     assert user is not None and isinstance(new, str)
-    _set_password(user, new)
+    _set_password(session, user, new, now=now)
     session.commit()
     return user
 
 
-def _set_password(user: User, password: str) -> None:
+def _set_password(session: Session, user: User, password: str, *, now: datetime) -> None:
     user.password_hash = hash_password(password)
-    user.session_version = (user.session_version or 1) + 1
+    end_all_sessions(session, user, now=now)
 
 
 def _reset_serializer(secret: str) -> URLSafeTimedSerializer:
@@ -303,6 +360,6 @@ def reset_password(session: Session, token: str, new: object, *, secret: str, no
         errors.add("password", f"Use at least {MIN_PASSWORD} characters.")
     errors.raise_if_any("The password was not changed.")
     assert user is not None and isinstance(new, str)
-    _set_password(user, new)
+    _set_password(session, user, new, now=now)
     session.commit()
     return user

@@ -15,6 +15,7 @@ from .accounts import hash_password
 from .actor import Actor
 from .availability import available_slots
 from .booking import change_status, create_booking
+from .discounts import new_gift_card_code
 from .errors import DomainError
 from .inputs import BookingRequest, ExtraInput, FieldAnswer, HourlyInput, OptionAnswer, ParameterInput, ServiceLineInput
 from .models import (
@@ -160,7 +161,7 @@ def _catalog(session: Session) -> dict[str, object]:
     codes = [
         DiscountCode(code="WELCOME10", kind="discount", amount_type="percent", amount=Decimal("10"), max_uses=200, per_customer_limit=1,
                      description="10% off a first booking"),
-        DiscountCode(code="GIFT-ANNA-50", kind="giftcard", amount_type="fixed", amount=Decimal("0"), balance=Decimal("50.00"),
+        DiscountCode(code=new_gift_card_code(), kind="giftcard", amount_type="fixed", amount=Decimal("0"), balance=Decimal("50.00"),
                      description="Gift card with $50"),
         DiscountCode(code="LOYAL20", kind="reward", amount_type="fixed", amount=Decimal("20.00"), max_uses=50,
                      description="$20 off for loyal customers"),

@@ -7,6 +7,7 @@ refuses a count past max_uses or a negative balance (concurrency.BACKSTOPS).
 """
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -15,6 +16,23 @@ from sqlalchemy.orm import Session
 
 from .errors import DiscountCodeExhausted, DiscountCodeInvalid
 from .models import AmountType, DiscountCode, DiscountKind, DiscountRedemption
+
+# No 0/O, 1/I/L: a code read out over the phone or from a card is typed right.
+GIFT_CARD_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+# 16 characters of 31 are about 79 bits: at the throttled rate of the price preview no
+# one finds a card by guessing.
+GIFT_CARD_CODE_LENGTH = 16
+
+
+def new_gift_card_code() -> str:
+    """A random gift-card code, written in groups of four (ABCD-EFGH-JKMN-PQRS)."""
+    raw = "".join(secrets.choice(GIFT_CARD_ALPHABET) for _ in range(GIFT_CARD_CODE_LENGTH))
+    return "-".join(raw[i:i + 4] for i in range(0, GIFT_CARD_CODE_LENGTH, 4))
+
+
+def guessable_gift_card_code(code: str) -> bool:
+    """True if a gift-card code has fewer letters and digits than a generated one."""
+    return sum(ch.isalnum() for ch in code) < GIFT_CARD_CODE_LENGTH
 
 CENT = Decimal("0.01")
 

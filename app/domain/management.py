@@ -20,9 +20,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .accounts import create_api_key, hash_password, revoke_api_key
+from .accounts import create_api_key, end_all_sessions, hash_password, revoke_api_key
 from .actor import Actor
 from .errors import FieldErrors, Forbidden, NotFound, ValidationFailed
+from .discounts import GIFT_CARD_CODE_LENGTH, guessable_gift_card_code, new_gift_card_code
 from .history import plain
 from .models import (
     Agent,
@@ -242,6 +243,15 @@ def _quantity_range(session: Session, obj: Any, clean: dict[str, Any], errors: F
 
 def _discount_rules(session: Session, obj: Any, clean: dict[str, Any], errors: FieldErrors) -> None:
     kind = clean.get("kind")
+    code = clean.get("code")
+    if not code and "code" not in errors.errors:
+        if kind == DiscountKind.GIFTCARD:
+            clean["code"] = new_gift_card_code()
+        else:
+            errors.add("code", "Give the code customers will type.")
+    elif code and kind == DiscountKind.GIFTCARD and code != obj.code and guessable_gift_card_code(code):
+        # A gift card is money to whoever finds its code: short ones can be guessed.
+        errors.add("code", f"A gift card's code needs at least {GIFT_CARD_CODE_LENGTH} letters and digits; leave it empty to get one.")
     if kind == DiscountKind.GIFTCARD and clean.get("balance") is None:
         errors.add("balance", "A gift card needs a balance.")
     if kind != DiscountKind.GIFTCARD and clean.get("amount") in (None, Decimal("0")):
@@ -389,7 +399,8 @@ KINDS: dict[str, Kind] = {
         Kind(
             "discount_codes", DiscountCode, "discount code", "Discount codes",
             (
-                Field("code", "Code", "code", required=True, max_length=64, help="Customers may type it in any case."),
+                Field("code", "Code", "code", optional=True, max_length=64,
+                      help="Customers may type it in any case. Gift cards: leave it empty to get a generated code."),
                 Field("kind", "Kind", "choice", required=True, choices=_choices(DiscountKind)),
                 Field("amount_type", "Amount is", "choice", required=True, choices=(("percent", "A percentage"), ("fixed", "A fixed amount"))),
                 Field("amount", "Amount (not used for gift cards)", "money", optional=True),
@@ -578,6 +589,8 @@ def save_object(session: Session, kind: Kind, object_id: object | None, values: 
             if before != value:
                 changes[name] = ("(hidden)", "(changed)") if name == "password_hash" else (before, value)
                 setattr(obj, name, value)
+        if isinstance(obj, User) and not creating and "password_hash" in changes:
+            end_all_sessions(session, obj, now=now)  # a password set by an admin logs the person out everywhere
         if creating:
             session.add(obj)
             if hasattr(obj, "created_at"):
@@ -612,7 +625,7 @@ def set_active(session: Session, kind: Kind, object_id: object, active: bool, *,
     if obj.active != active:
         obj.active = active
         if isinstance(obj, User) and not active:
-            obj.session_version += 1  # ends the person's open sessions
+            end_all_sessions(session, obj, now=now)  # sessions and tokens end, and stay ended on reactivation
         audit(session, actor=actor, now=now, kind=kind.key, object_id=obj.id,
               action="reactivated" if active else "deactivated", changes={"active": (not active, active)})
     session.commit()

@@ -55,3 +55,13 @@ def shop(session):
     b.field(session, [clean], "single_line", "How do we get in?", required=True)
     b.field(session, [clean], "radio", "Parking", [("Street", False), ("Driveway", False)])
     session.commit()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations():
+    """Every page of a browser test works under the Content-Security-Policy."""
+    from tests.e2e.test_customer_flow import CSP_VIOLATIONS
+
+    CSP_VIOLATIONS.clear()
+    yield
+    assert CSP_VIOLATIONS == []

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.domain import accounts
@@ -28,6 +29,7 @@ from tests.conftest import NOW
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 axe = Axe()
 WIDTHS = {375: {"width": 375, "height": 812}, 1280: {"width": 1280, "height": 900}}
+CSP_VIOLATIONS: list[str] = []
 NO_SCRIPT: set[int] = set()  # pages whose context has JavaScript off: axe (a script) cannot run there
 
 
@@ -63,6 +65,9 @@ def open_page(browser, js: bool = True, width: int = 1280, **options):
     context = browser.new_context(java_script_enabled=js, **options)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # Anything the Content-Security-Policy blocks is reported on the console: fail on it.
+    page.on("console", lambda message: CSP_VIOLATIONS.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text else None)
     if not js:
         NO_SCRIPT.add(id(page))
     return context, page
@@ -84,14 +89,17 @@ def shot(page, name: str, js: bool = True) -> None:
 
 
 def watch_settles(page) -> None:
-    page.evaluate("window.__settled = 0; document.addEventListener('htmx:afterSettle', () => { window.__settled += 1; })")
+    # The count lives in a body attribute, so waiting on it needs no string predicate
+    # (wait_for_function would eval one, which the Content-Security-Policy refuses).
+    page.evaluate("document.body.dataset.settled = '0'; document.addEventListener('htmx:afterSettle', () => {"
+                  " document.body.dataset.settled = String(Number(document.body.dataset.settled) + 1); })")
 
 
 def settled_after(page, action) -> None:
     """Do `action`, then wait until htmx has swapped the answer in."""
-    before = page.evaluate("window.__settled")
+    before = page.evaluate("document.body.dataset.settled")
     action()
-    page.wait_for_function(f"window.__settled > {before}")
+    expect(page.locator("body")).not_to_have_attribute("data-settled", before)
 
 
 def in_view(locator) -> bool:

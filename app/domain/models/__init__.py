@@ -43,7 +43,7 @@ from .enums import (
 from .feeds import CalendarFeed
 from .outbox import OutboxMessage
 from .settings import CacheVersion, Setting
-from .users import ApiKey, CustomerToken, User
+from .users import ApiKey, CustomerToken, LoginSession, User
 from .webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -5,15 +5,16 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ...db import get_session
 from ...domain import accounts
 from ...domain.errors import DomainError
+from ... import throttle
 from ...links import public_url_for
-from ..auth_loader import LoginUser
+from ..auth_loader import log_in, log_out
 from .forms import ForgotForm, LoginForm, PasswordForm, ProfileForm, RegisterForm, ResetForm
 
 bp = Blueprint("auth", __name__)
@@ -62,7 +63,7 @@ def register() -> str | Response:
         except DomainError as error:
             show_errors(form, error)
         else:
-            login_user(LoginUser(user))
+            log_in(user)
             flash(f"Welcome, {user.first_name}! Your account is ready.", "success")
             return redirect(safe_next(url_for("main.home")))
     return render_template("auth/register.html", form=form), 422 if form.errors else 200
@@ -72,10 +73,17 @@ def register() -> str | Response:
 def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate_login(get_session(), form.email.data, form.password.data)
+        # Failed attempts are counted per address and per account: a guesser is stopped
+        # (even with the right password next) while other people log in as usual.
+        address, email = throttle.client_address(), form.email.data
+        throttle.LOGIN_BY_ADDRESS.check(address)
+        throttle.LOGIN_BY_ACCOUNT.check(email)
+        user = accounts.authenticate_login(get_session(), email, form.password.data)
         if user is not None:
-            login_user(LoginUser(user), remember=form.remember.data)
+            log_in(user, remember=form.remember.data)
             return redirect(safe_next(url_for("main.home")))
+        throttle.LOGIN_BY_ADDRESS.hit(address)
+        throttle.LOGIN_BY_ACCOUNT.hit(email)
         form.password.errors = ["The e-mail or password is not correct."]
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 
@@ -83,7 +91,7 @@ def login() -> str | Response:
 @bp.post("/logout")
 def logout() -> Response:
     # A plain form post with its CSRF token (CSRFProtect checks it before we get here).
-    logout_user()
+    log_out()
     flash("You are logged out.", "success")
     return redirect(url_for("main.home"))
 
@@ -92,10 +100,13 @@ def logout() -> Response:
 def forgot_password() -> str | Response:
     form = ForgotForm()
     if form.validate_on_submit():
-        accounts.queue_password_reset(
-            get_session(), form.email.data, secret=current_app.config["SECRET_KEY"],
-            link_for=lambda token: public_url_for("auth.reset_password", token=token), now=now(),
-        )
+        throttle.RESET_BY_ADDRESS.take(throttle.client_address())
+        # Over the limit for one target address nothing more is sent, with the same answer.
+        if throttle.RESET_BY_EMAIL.spend(form.email.data):
+            accounts.queue_password_reset(
+                get_session(), form.email.data, secret=current_app.config["SECRET_KEY"],
+                link_for=lambda token: public_url_for("auth.reset_password", token=token), now=now(),
+            )
         # The same answer whether or not the address has an account.
         flash("If that address has an account, we have sent it a link to choose a new password.", "success")
         return redirect(url_for("auth.login"))
@@ -116,7 +127,7 @@ def reset_password(token: str) -> str | Response:
         except DomainError as error:
             show_errors(form, error)
         else:
-            login_user(LoginUser(user))
+            log_in(user)
             flash("Your new password is set.", "success")
             return redirect(url_for("main.home"))
     return render_template("auth/reset.html", form=form), 422 if form.errors else 200
@@ -155,7 +166,7 @@ def change_password() -> str | Response:
             show_errors(password_form, error)
         else:
             # This browser stays logged in with the new session version; others are out.
-            login_user(LoginUser(changed))
+            log_in(changed)
             flash("Your password is changed. Other devices have been logged out.", "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form, password_form=password_form), 422

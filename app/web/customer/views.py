@@ -12,9 +12,10 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask import session as web_session
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from ... import throttle
 from ...db import get_session
 from ...domain import accounts, idempotency, pricing, queries
 from ...domain.actor import Actor
@@ -30,7 +31,7 @@ from ...domain.status import allowed_transitions
 from ...domain.summary import booking_summary, preview_summary
 from ...domain.timeutil import parse_date, zone
 from ...domain.validation import id_or_none
-from ..auth_loader import LoginUser
+from ..auth_loader import log_in
 from ..formatting import local_day, local_time
 from .calendar import MonthCalendar, month_calendar, parse_month
 from .forms import (
@@ -113,6 +114,14 @@ def _form_defaults(catalog: FormCatalog) -> MultiDict[str, str]:
     return data
 
 
+def code_guesser() -> str:
+    """Who wrong codes count against: the customer (the API's key too, so one budget for
+    both), or a visitor's address before they sign in."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.user.id}"
+    return "addr:" + throttle.client_address()
+
+
 def _preview(values: MultiDict[str, str], catalog: FormCatalog, *, exclude_booking_id: int | None = None,
              customer_id: int | None = None) -> dict[str, Any]:
     """The free times and the price for the form as it stands; problems are shown, not raised.
@@ -124,6 +133,10 @@ def _preview(values: MultiDict[str, str], catalog: FormCatalog, *, exclude_booki
         result["slots_error"] = result["price_error"] = "Choose a service to see times and prices."
         return result
     code = parsed.request.discount_code
+    guesser = code_guesser()
+    if code and (wait := throttle.CODE_CHECKS.retry_after(guesser)) is not None:
+        result["code_error"] = throttle.too_many_codes(wait)
+        code = None
     for attempt in (code, None) if code else (None,):
         try:
             result["quote"] = pricing.estimate(
@@ -135,6 +148,8 @@ def _preview(values: MultiDict[str, str], catalog: FormCatalog, *, exclude_booki
         except DomainError as error:
             if error.code in ("discount_code_invalid", "discount_code_exhausted"):
                 result["code_error"] = error.message  # shown by the code field; price without it
+                if error.code == "discount_code_invalid":
+                    throttle.CODE_CHECKS.hit(guesser)
                 continue
             result["price_error"] = next(iter(error.details.values()), error.message) if error.details else error.message
             break
@@ -255,6 +270,10 @@ def book_submit() -> Any:
     if action != "book":
         return render_booking_form(values, catalog)
     parsed = parse_booking_form(values, catalog)
+    guesser = code_guesser()  # booking with a code checks it too: same budget as the preview
+    if parsed.request.discount_code and (wait := throttle.CODE_CHECKS.retry_after(guesser)) is not None:
+        page, status = render_booking_form(values, catalog, {"discount_code": throttle.too_many_codes(wait)}, 429)
+        return page, status, {"Retry-After": str(wait)}
     owner, nonce = f"web:{current_user.user.id}", (values.get("nonce") or "")[:64]
     replay = claim_submission(owner, nonce)
     if replay is not None:
@@ -263,6 +282,8 @@ def book_submit() -> Any:
         result = create_booking(session, parsed.request, actor=actor(), now=now())
     except DomainError as error:
         idempotency.finish(session, owner=owner, key=nonce, status=500, body="")  # free the form for another try
+        if error.code == "discount_code_invalid":
+            throttle.CODE_CHECKS.hit(guesser)
         return refused_booking(error, values, catalog, parsed.inputs_by_path)
     target = url_for("customer.confirmation", booking_id=result.booking.id)
     web_session[f"skipped-{result.booking.id}"] = [
@@ -310,7 +331,7 @@ def review(values: MultiDict[str, str], catalog: FormCatalog) -> Any:
 
 def sign_in(user: User) -> None:
     """Sign the visitor in from the booking form, as the log-in page does."""
-    login_user(LoginUser(user))
+    log_in(user)
 
 
 def inline_account(values: MultiDict[str, str], errors: dict[str, str]) -> User | None:

@@ -1,0 +1,106 @@
+"""Throttles on guessing: logins, password-reset requests, discount codes and API
+credentials. They ask the same Flask-Limiter limiter the API's budgets use (its public
+`limiter.limiter` strategy), so every count lives in one storage shared by all workers.
+
+Failures are counted where a success must stay cheap (logins, codes, credentials):
+`retry_after()` before the attempt, `hit()` after it failed. Requests that cost us
+something whatever the answer (a reset e-mail) are counted each time with `spend()`."""
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+
+from flask import Flask, current_app, render_template, request
+from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse_many
+from werkzeug.exceptions import TooManyRequests
+from werkzeug.wrappers import Response
+
+from .extensions import limiter
+
+
+class Throttled(TooManyRequests):
+    """Too many attempts; `retry_after` is in seconds."""
+
+    def __init__(self, retry_after: int, description: str | None = None) -> None:
+        super().__init__(description or "Too many attempts. Please wait a little and try again.")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Throttle:
+    setting: str  # the configuration name of the rate, e.g. "LOGIN_ACCOUNT_RATE_LIMIT"
+    scope: str  # names this throttle's counts in the storage
+
+    def _items(self) -> list[RateLimitItem]:
+        return parse_many(current_app.config[self.setting])
+
+    def retry_after(self, who: str) -> int | None:
+        """Seconds until `who` may try again, or None if they may now."""
+        if not limiter.enabled:
+            return None
+        for item in self._items():
+            if not limiter.limiter.test(item, self.scope, _key(who)):
+                reset = limiter.limiter.get_window_stats(item, self.scope, _key(who)).reset_time
+                return max(1, math.ceil(reset - time.time()))
+        return None
+
+    def check(self, who: str) -> None:
+        """Raise Throttled if `who` has used up this throttle."""
+        wait = self.retry_after(who)
+        if wait is not None:
+            raise Throttled(wait)
+
+    def hit(self, who: str) -> None:
+        """Count one failed attempt by `who`."""
+        if limiter.enabled:
+            for item in self._items():
+                limiter.limiter.hit(item, self.scope, _key(who))
+
+    def spend(self, who: str) -> bool:
+        """Count one attempt; False if it went over the limit (the caller refuses it)."""
+        if not limiter.enabled:
+            return True
+        return all([limiter.limiter.hit(item, self.scope, _key(who)) for item in self._items()])
+
+
+    def take(self, who: str) -> None:
+        """Count one attempt; raise Throttled if it went over the limit."""
+        if not self.spend(who):
+            raise Throttled(self.retry_after(who) or 1)
+
+
+def _key(who: str) -> str:
+    # E-mail addresses and the like go into the storage as digests: short and not personal.
+    return hashlib.sha256(who.strip().lower().encode()).hexdigest()[:32]
+
+
+def too_many_codes(wait: int) -> str:
+    return f"Too many codes that did not work; try again in {-(-wait // 60)} minutes."
+
+
+def client_address() -> str:
+    """The client's address as the limiter sees it (the real one behind PROXY_FIX)."""
+    return get_remote_address()
+
+
+LOGIN_BY_ADDRESS = Throttle("LOGIN_RATE_LIMIT", "login-failures-address")
+LOGIN_BY_ACCOUNT = Throttle("LOGIN_ACCOUNT_RATE_LIMIT", "login-failures-account")
+RESET_BY_ADDRESS = Throttle("PASSWORD_RESET_RATE_LIMIT", "reset-address")
+RESET_BY_EMAIL = Throttle("PASSWORD_RESET_EMAIL_RATE_LIMIT", "reset-email")
+CODE_CHECKS = Throttle("CODE_CHECK_RATE_LIMIT", "code-failures")
+AUTH_FAILURES = Throttle("AUTH_FAILURE_RATE_LIMIT", "auth-failures-address")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(Throttled)
+    def _throttled(exc: Throttled) -> Response | tuple[str, int, dict[str, str]]:
+        headers = {"Retry-After": str(exc.retry_after)}
+        if request.path.startswith("/api/"):
+            from .api.responses import error
+
+            return error("rate_limited", exc.description or "Too many attempts.", 429, headers=headers)
+        minutes = max(1, math.ceil(exc.retry_after / 60))
+        return render_template("errors/429.html", message=exc.description, minutes=minutes), 429, headers

@@ -1,0 +1,207 @@
+"""Throttles on guessing, counted by the API's own limiter: web and API logins per
+address and per account, forgotten-password requests, discount codes in the price
+preview, and wrong API credentials per address."""
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from app.domain import accounts
+from app.domain.discounts import GIFT_CARD_ALPHABET
+from app.domain.models import DiscountCode, OutboxMessage, RateLimitCounter
+from tests import builders as b
+from tests.web.helpers import submit
+
+PASSWORD = "correct-horse"
+
+
+@pytest.fixture
+def config(config):
+    return config | {"PROXY_FIX": 1}  # tests pick their client address with X-Forwarded-For
+
+
+def at(address):
+    return {"headers": {"X-Forwarded-For": address}}
+
+
+def make_user(session, email="casey@example.com", role="customer"):
+    return accounts.create_user(session, email=email, password=PASSWORD, role=role, first_name="Casey", now=datetime.now(UTC))
+
+
+def web_login(client, email, password, address="192.0.2.1"):
+    return submit(client, "/login", {"email": email, "password": password}, **at(address))
+
+
+def test_web_login_stops_a_guesser_even_with_the_right_password(app, client, session):
+    app.config["LOGIN_RATE_LIMIT"] = "5 per minute"
+    make_user(session)
+    wrong = [web_login(client, "casey@example.com", f"guess-{i}").status_code for i in range(5)]
+    assert wrong == [422] * 5
+    refused = web_login(client, "casey@example.com", PASSWORD)
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    assert "Please wait" in refused.get_data(as_text=True)
+    # Someone else, from another address, logs in as usual.
+    make_user(session, "other@example.com")
+    assert web_login(client, "other@example.com", PASSWORD, address="198.51.100.7").status_code == 302
+
+
+def test_web_login_is_throttled_per_account_across_addresses(app, client, session):
+    app.config["LOGIN_ACCOUNT_RATE_LIMIT"] = "3 per hour"
+    make_user(session)
+    for i in range(3):
+        assert web_login(client, "casey@example.com", "wrong-one", address=f"203.0.113.{i}").status_code == 422
+    assert web_login(client, "casey@example.com", PASSWORD, address="203.0.113.99").status_code == 429
+
+
+def test_successful_logins_are_not_counted(app, client, session):
+    app.config["LOGIN_RATE_LIMIT"] = "2 per minute"
+    make_user(session)
+    for _ in range(4):
+        assert web_login(client, "casey@example.com", PASSWORD).status_code == 302
+
+
+def test_api_login_is_throttled_per_account(app, client, session):
+    app.config["LOGIN_ACCOUNT_RATE_LIMIT"] = "2 per hour"
+    make_user(session)
+    for i in range(2):
+        answer = client.post("/api/v1/login", json={"email": "casey@example.com", "password": "nope-nope"}, **at(f"203.0.113.{i}"))
+        assert answer.status_code == 401
+    refused = client.post("/api/v1/login", json={"email": "casey@example.com", "password": PASSWORD}, **at("203.0.113.50"))
+    assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "rate_limited"
+    assert int(refused.headers["Retry-After"]) > 0
+
+
+def test_forgot_password_is_limited_per_address_and_per_target(app, client, session):
+    app.config["PASSWORD_RESET_RATE_LIMIT"] = "4 per hour"
+    app.config["PASSWORD_RESET_EMAIL_RATE_LIMIT"] = "2 per hour"
+    make_user(session)
+    for i in range(3):  # from several addresses, at one victim
+        assert submit(client, "/forgot-password", {"email": "casey@example.com"}, **at(f"203.0.113.{i}")).status_code == 302
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
+    for i in range(4):  # one address, many targets
+        answer = submit(client, "/forgot-password", {"email": f"someone{i}@example.com"}, **at("192.0.2.9"))
+        assert answer.status_code == 302
+    refused = submit(client, "/forgot-password", {"email": "casey@example.com"}, **at("192.0.2.9"))
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+
+
+@pytest.fixture
+def priced(session):
+    loc, svc, _ = b.basic_setup(session)
+    b.frequency(session, "One time", None, 1, "0")
+    b.code(session, "GIFT-ABCD-EFGH-JKMN-PQRS", kind="giftcard", amount_type="fixed", amount=Decimal("0"), balance=Decimal("30.00"))
+    session.commit()
+    return svc
+
+
+def test_code_guessing_in_the_api_price_preview_is_throttled(app, client, session, priced):
+    app.config["CODE_CHECK_RATE_LIMIT"] = "3 per hour"
+    make_user(session)
+    token = client.post("/api/v1/login", json={"email": "casey@example.com", "password": PASSWORD}).get_json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+
+    def price(code):
+        body = {"frequency_id": 1, "services": [{"id": priced.id}], "discount_code": code}
+        return client.post("/api/v1/customer/bookings/price", json=body, headers=auth)
+
+    assert [price(f"GUESS{i}").status_code for i in range(3)] == [422] * 3
+    refused = price("GIFT-ABCD-EFGH-JKMN-PQRS")  # the right code, found too late
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert client.post("/api/v1/customer/bookings/price", json={"frequency_id": 1, "services": [{"id": priced.id}]},
+                       headers=auth).status_code == 200  # prices without a code still work
+
+
+def test_code_guessing_in_the_web_price_preview_is_throttled(app, client, session, priced):
+    app.config["CODE_CHECK_RATE_LIMIT"] = "3 per hour"
+    make_user(session)
+    assert web_login(client, "casey@example.com", PASSWORD).status_code == 302
+    page = client.get("/book").get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+
+    def preview(code):
+        data = {"services": str(priced.id), "frequency_id": "1", "date": "2030-01-08", "payment_method": "cash", "discount_code": code}
+        return client.post("/book", data=data, headers={"HX-Request": "true", "X-CSRFToken": token}).get_data(as_text=True)
+
+    for i in range(3):
+        assert "Too many codes" not in preview(f"GUESS{i}")
+    answer = preview("GIFT-ABCD-EFGH-JKMN-PQRS")
+    assert "Too many codes" in answer and "30.00" not in answer
+
+
+def test_made_up_api_keys_are_throttled_per_address_and_add_no_rows(app, client, session):
+    app.config["AUTH_FAILURE_RATE_LIMIT"] = "5 per minute"
+    statuses = [client.get("/api/v1/services", headers={"X-API-Key": f"bk_random{i}", **at("192.0.2.5")["headers"]}).status_code
+                for i in range(8)]
+    assert statuses == [401] * 5 + [429] * 3
+    # Counted per address: a handful of rows, not one per key.
+    assert session.scalar(select(func.count()).select_from(RateLimitCounter)) <= 3
+    _, key = accounts.create_api_key(session, name="real", scope="read", now=datetime.now(UTC))
+    assert client.get("/api/v1/services", headers={"X-API-Key": key, **at("198.51.100.1")["headers"]}).status_code == 200
+
+
+def test_made_up_bearer_tokens_are_throttled_per_address(app, client):
+    app.config["AUTH_FAILURE_RATE_LIMIT"] = "2 per minute"
+    statuses = [client.get("/api/v1/customer/bookings", headers={"Authorization": f"Bearer tok{i}", **at("192.0.2.6")["headers"]}).status_code
+                for i in range(3)]
+    assert statuses == [401, 401, 429]
+
+
+def test_an_unknown_address_costs_the_same_argon2_verification(client, session, monkeypatch):
+    make_user(session)
+    calls = []
+    real = accounts._hasher
+
+    class Spy:
+        def hash(self, password):
+            return real.hash(password)
+
+        def verify(self, stored, password):
+            calls.append(stored)
+            return real.verify(stored, password)
+
+    monkeypatch.setattr(accounts, "_hasher", Spy())
+    client.post("/api/v1/login", json={"email": "nobody@example.com", "password": "whatever-1"})
+    client.post("/api/v1/login", json={"email": "casey@example.com", "password": "whatever-1"})
+    submit(client, "/login", {"email": "nobody@example.com", "password": "whatever-1"})
+    assert len(calls) == 3 and all(h.startswith("$argon2id$") for h in calls)
+
+
+def test_admins_get_long_generated_gift_card_codes(client, session):
+    make_user(session, "admin@example.com", role="admin")
+    assert web_login(client, "admin@example.com", PASSWORD).status_code == 302
+    page = client.get("/admin/manage/discount_codes/new").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+    base = {"csrf_token": token, "kind": "giftcard", "amount_type": "fixed", "balance": "50"}
+    short = client.post("/admin/manage/discount_codes/new", data=base | {"code": "GIFT50"})
+    assert short.status_code == 422 and "at least 16" in short.get_data(as_text=True)
+    made = client.post("/admin/manage/discount_codes/new", data=base | {"code": ""})
+    assert made.status_code in (302, 303), made.get_data(as_text=True)[:500]
+    code = session.scalars(select(DiscountCode)).one().code
+    letters = code.replace("-", "")
+    assert len(letters) >= 16 and set(letters) <= set(GIFT_CARD_ALPHABET)
+
+
+def test_booking_with_guessed_codes_shares_the_code_budget(app, client, session, priced):
+    app.config["CODE_CHECK_RATE_LIMIT"] = "2 per hour"
+    make_user(session)
+    token = client.post("/api/v1/login", json={"email": "casey@example.com", "password": PASSWORD}).get_json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    body = {"address": "1 Main St", "frequency_id": 1, "service_date": "2030-01-08T10:00:00", "arrival_window": 0,
+            "services": [{"id": priced.id}], "payment_method": "cash"}
+    guesses = [client.post("/api/v1/customer/bookings", json=body | {"discount_code": f"GUESS{i}"}, headers=auth) for i in range(2)]
+    assert [(g.status_code, g.get_json()["error"]["code"]) for g in guesses] == [(422, "discount_code_invalid")] * 2
+    refused = client.post("/api/v1/customer/bookings", json=body | {"discount_code": "GIFT-ABCD-EFGH-JKMN-PQRS"}, headers=auth)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    # The web form of the same customer is out of guesses as well.
+    assert web_login(client, "casey@example.com", PASSWORD).status_code == 302
+    page = client.get("/book").get_data(as_text=True)
+    form = {"csrf_token": re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1), "action": "book",
+            "services": str(priced.id), "frequency_id": "1", "date": "2030-01-08", "time": "10:00", "payment_method": "cash",
+            "discount_code": "GIFT-ABCD-EFGH-JKMN-PQRS"}
+    answer = client.post("/book", data=form)
+    assert answer.status_code == 429 and "Too many codes" in answer.get_data(as_text=True)
