@@ -25,7 +25,7 @@ from ...domain.status import allowed_transitions
 from ...domain.timeutil import parse_date, zone
 from ..customer.forms import ADDRESS, load_catalog, parse_booking_form
 from ..customer.views import claim_submission, refused_booking, render_booking_form
-from .calendar import DAY_START_HOUR, Filters, day_view, month_view, week_view
+from .calendar import DAY_START_HOUR, Filters, day_view, month_view, team_week_view, week_view
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -94,10 +94,14 @@ def calendar() -> Any:
         previous, following = (month.first - timedelta(days=1)).replace(day=1), (month.first + timedelta(days=32)).replace(day=1)
         return render_template("admin/calendar/month.html", month=month, previous=previous, next=following, **common)
     step = timedelta(days=7 if mode == "week" else 1)
-    view = (week_view if mode == "week" else day_view)(session, location, day, filters)
+    if mode == "week":
+        # A whole team's week reads best as a row per agent; one agent's on the time grid.
+        view: Any = (week_view if filters.agent_id else team_week_view)(session, location, day, filters)
+    else:
+        view = day_view(session, location, day, filters)
     return render_template(
         "admin/calendar/grid.html", view=view, previous=day - step, next=day + step, start_hour=DAY_START_HOUR,
-        interval=load_settings(session).slot_interval_minutes, **common,
+        interval=load_settings(session).slot_interval_minutes, panel_base=url_for("admin.booking_panel", booking_id=0)[:-1], **common,
     )
 
 
