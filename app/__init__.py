@@ -51,6 +51,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
 
     from .domain.settings import load_settings
+    from .web import formatting
+
+    formatting.init_app(app)
 
     # {{ url_for('x', **(args | combine({'date': d}))) }}: the same query with one value changed.
     app.jinja_env.filters["combine"] = lambda base, more: {**base, **more}

@@ -27,6 +27,8 @@ ENV_KEYS = (
     "CANCELLATION_CUTOFF_HOURS",
     "REMINDER_HOURS",
     "OUTBOX_WORKER",
+    "BUSINESS_LOCALE",
+    "CURRENCY",
 )
 INT_KEYS = {"MAIL_PORT", "SLOT_INTERVAL_MINUTES", "BOOKING_HORIZON_WEEKS", "CANCELLATION_CUTOFF_HOURS", "REMINDER_HOURS"}
 BOOL_KEYS = {"MAIL_USE_TLS", "OUTBOX_WORKER"}
@@ -36,6 +38,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
     return {
         "DATABASE_URL": f"sqlite:///{instance_path / 'portal.sqlite3'}",
         "BUSINESS_NAME": "Sparkle & Fix",
+        "BUSINESS_LOCALE": "en_US",
+        "CURRENCY": "USD",
         "DEFAULT_TIMEZONE": "America/New_York",
         "MAIL_BACKEND": "file",
         "MAIL_DIR": str(instance_path / "mail"),

@@ -36,6 +36,8 @@ def make_session_factory(engine: Engine, config: dict[str, Any]) -> sessionmaker
             "horizon_weeks": config.get("BOOKING_HORIZON_WEEKS"),
             "cancellation_cutoff_hours": config.get("CANCELLATION_CUTOFF_HOURS"),
             "reminder_hours": config.get("REMINDER_HOURS"),
+            "business_locale": config.get("BUSINESS_LOCALE"),
+            "currency": config.get("CURRENCY"),
         }
     )
     return sessionmaker(

@@ -279,6 +279,21 @@ def _custom_field_options(session: Session, obj: CustomField, values: Values, er
 
 MONEY_HELP = "In the business's currency, at most two decimals."
 
+# Locales and currencies offered in the settings (Babel formats any of them; the lists
+# keep the choice short and known-good).
+LOCALES = (
+    ("en_US", "English (United States)"), ("en_GB", "English (United Kingdom)"), ("en_CA", "English (Canada)"),
+    ("en_AU", "English (Australia)"), ("en_IE", "English (Ireland)"), ("de_DE", "Deutsch (Deutschland)"),
+    ("de_AT", "Deutsch (Österreich)"), ("de_CH", "Deutsch (Schweiz)"), ("fr_FR", "Français (France)"),
+    ("fr_CA", "Français (Canada)"), ("es_ES", "Español (España)"), ("es_MX", "Español (México)"),
+    ("it_IT", "Italiano (Italia)"), ("nl_NL", "Nederlands (Nederland)"), ("pt_PT", "Português (Portugal)"),
+    ("pt_BR", "Português (Brasil)"), ("sv_SE", "Svenska (Sverige)"), ("da_DK", "Dansk (Danmark)"),
+    ("pl_PL", "Polski (Polska)"),
+)
+CURRENCIES = tuple(
+    (code, code) for code in ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "DKK", "NOK", "PLN", "MXN", "BRL", "NZD")
+)
+
 KINDS: dict[str, Kind] = {
     k.key: k
     for k in (
@@ -288,6 +303,8 @@ KINDS: dict[str, Kind] = {
                 Field("name", "Name", required=True),
                 Field("address", "Address", max_length=255),
                 Field("timezone", "Time zone", "timezone", required=True, help="For example America/New_York."),
+                Field("currency", "Currency", "choice", choices=(("", "The business's currency"), *CURRENCIES),
+                      help="Prices at this office are charged in this currency."),
                 Field("is_default", "Default location", "bool"),
             ),
             (("name", "Name"), ("timezone", "Time zone"), ("address", "Address")),
@@ -716,6 +733,8 @@ SETTING_FIELDS = (
     Field("horizon_weeks", "Recurring bookings are planned this many weeks ahead", "int", required=True, lo=1, hi=104),
     Field("cancellation_cutoff_hours", "Customers may change or cancel until (hours before)", "int", required=True, lo=0, hi=720),
     Field("reminder_hours", "Reminders go out (hours before)", "int", required=True, lo=1, hi=336),
+    Field("business_locale", "Language and formats of dates, times and money", "choice", required=True, choices=LOCALES),
+    Field("currency", "Currency", "choice", required=True, choices=CURRENCIES),
 )
 
 

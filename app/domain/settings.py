@@ -18,6 +18,9 @@ class Settings:
     horizon_weeks: int = 12
     cancellation_cutoff_hours: int = 24
     reminder_hours: int = 24
+    # How dates, times and amounts are written (a Babel locale) and the money they are in.
+    business_locale: str = "en_US"
+    currency: str = "USD"
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> Settings:

@@ -36,6 +36,8 @@ class Location(Base):
     name: Mapped[str] = mapped_column(String(120))
     address: Mapped[str] = mapped_column(String(255), default="")
     timezone: Mapped[str] = mapped_column(String(64))
+    # ISO 4217 code of the money this office charges in; NULL: the business's currency.
+    currency: Mapped[str | None] = mapped_column(String(3))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

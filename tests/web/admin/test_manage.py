@@ -116,12 +116,14 @@ def test_settings_are_for_admins_and_change_the_slot_interval(client, booked, se
     assert post(staff, "/admin/settings", {"slot_interval_minutes": "15"}).status_code == 403
     admin = login_as(client.application.test_client(), "admin")
     values = {"business_name": "Shiny Homes", "default_timezone": "America/Chicago", "slot_interval_minutes": "15",
-              "horizon_weeks": "8", "cancellation_cutoff_hours": "48", "reminder_hours": "24"}
+              "horizon_weeks": "8", "cancellation_cutoff_hours": "48", "reminder_hours": "24",
+              "business_locale": "en_GB", "currency": "GBP"}
     bad = post(admin, "/admin/settings", {**values, "default_timezone": "Mars/Olympus", "horizon_weeks": "0"})
     assert bad.status_code == 422 and "Use a time zone name" in bad.get_data(as_text=True)
     assert post(admin, "/admin/settings", values).status_code == 303
     settings = load_settings(session)
     assert (settings.business_name, settings.slot_interval_minutes, settings.cancellation_cutoff_hours) == ("Shiny Homes", 15, 48)
+    assert (settings.business_locale, settings.currency) == ("en_GB", "GBP")
     assert "Shiny Homes" in admin.get("/").get_data(as_text=True)
     event = session.scalars(select(AuditEvent).where(AuditEvent.object_kind == "settings")).one()
     assert event.actor_label.startswith("Admin") and event.changes["slot_interval_minutes"] == ["30", "15"]

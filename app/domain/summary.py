@@ -1,0 +1,139 @@
+"""What was booked, as one summary drawn from the booking's stored lines.
+
+The review step, the confirmation, the booking's page, the back office panel and every
+e-mail show this one summary, so a line the total includes (an extra, a pricing
+parameter such as "Bathrooms × 2") or an answer the customer gave is never left out of
+one of them. Amounts are the stored ones: the catalog may have changed since.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from .models import Booking
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One priced line: a service, or an extra or pricing parameter under it."""
+
+    kind: str  # "service", "extra" or "parameter"
+    label: str
+    detail: str  # "× 2", "2 workers × 3 h", "" when there is nothing to add
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A discount (negative amount) or the tip (positive), after the lines."""
+
+    label: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Answer:
+    label: str
+    text: str
+    staff_only: bool = False
+
+
+@dataclass(frozen=True)
+class BookingSummary:
+    booking_id: int
+    code: str
+    status: str
+    title: str  # the services' names, for subjects and calendar entries
+    start_at: datetime
+    end_at: datetime
+    timezone: str  # the location's zone: times are shown there, with its name
+    arrival_window: int
+    location_name: str
+    where: str  # the service address, or the office's
+    agent_name: str
+    customer_name: str
+    customer_email: str
+    customer_phone: str
+    currency: str | None  # the location's currency; None: the business's
+    lines: list[SummaryLine]
+    subtotal: Decimal
+    adjustments: list[Adjustment]
+    total: Decimal
+    price_overridden: bool
+    payment_method: str
+    answers: list[Answer] = field(default_factory=list)
+    customer_notes: str = ""
+    staff_notes: str = ""
+
+    def visible_answers(self, staff: bool = False) -> list[Answer]:
+        return [a for a in self.answers if staff or not a.staff_only]
+
+
+def _hours(minutes: int) -> str:
+    hours = Decimal(minutes) / 60
+    return f"{hours.normalize():f} h"
+
+
+def _answer_text(value: str | None, options: list[dict] | None, field_type: str) -> str:
+    if options:
+        return ", ".join(
+            f"{o.get('label', '')}: {o['other']}" if o.get("other") else str(o.get("label", "")) for o in options
+        )
+    if field_type == "checkbox":
+        return "Yes" if value == "true" else "No"
+    return value or ""
+
+
+def booking_summary(booking: Booking) -> BookingSummary:
+    """The summary of a saved booking (its lines, price, answers, time and place)."""
+    lines: list[SummaryLine] = []
+    for line in booking.lines:
+        detail = f"{line.workers} worker{'s' if line.workers != 1 else ''} × {_hours(line.minutes)}" \
+            if line.pricing_mode == "hourly" else ""
+        lines.append(SummaryLine("service", line.name, detail, line.amount))
+        lines.extend(SummaryLine("extra", e.name, f"× {e.quantity}", e.amount) for e in line.extras)
+        lines.extend(
+            SummaryLine("parameter", p.name, f"× {p.quantity}", p.amount) for p in line.parameters if p.quantity
+        )
+    adjustments: list[Adjustment] = []
+    if booking.frequency_discount:
+        adjustments.append(Adjustment("Frequency discount", -booking.frequency_discount))
+    if booking.discount:
+        adjustments.append(Adjustment("Discount code", -booking.discount))
+    if booking.gift_card:
+        adjustments.append(Adjustment("Gift card", -booking.gift_card))
+    if booking.tip:
+        adjustments.append(Adjustment("Tip", booking.tip))
+    customer = booking.customer
+    place = ", ".join(p for p in (booking.address, booking.city, booking.state, booking.zip) if p)
+    return BookingSummary(
+        booking_id=booking.id,
+        code=booking.booking_code,
+        status=booking.status,
+        title=", ".join(line.name for line in booking.lines) or booking.service.name,
+        start_at=booking.start_at,
+        end_at=booking.end_at,
+        timezone=booking.location.timezone,
+        arrival_window=booking.arrival_window,
+        location_name=booking.location.name,
+        where=place or booking.location.address,
+        agent_name=booking.agent.name,
+        customer_name=f"{customer.first_name} {customer.last_name}".strip(),
+        customer_email=customer.email,
+        customer_phone=booking.phone or (customer.phone or ""),
+        currency=booking.location.currency,
+        lines=lines,
+        subtotal=booking.subtotal,
+        adjustments=adjustments,
+        total=booking.total,
+        price_overridden=booking.price_overridden,
+        payment_method=booking.payment_method,
+        answers=[
+            Answer(v.label, _answer_text(v.value, v.options, v.field_type), v.staff_only)
+            for v in booking.field_values
+            if _answer_text(v.value, v.options, v.field_type)
+        ],
+        customer_notes=booking.customer_notes,
+        staff_notes=booking.staff_notes,
+    )

@@ -1,0 +1,138 @@
+"""Dates, times, zones and money as people read them.
+
+Everything a person reads as a date, a time, a zone or an amount goes through these
+functions (Jinja filters on pages and in e-mails), backed by Babel and fed by the
+business's locale and currency settings and by the location's zone and currency
+(STYLE.md habit 13). Templates never call strftime or write a currency sign.
+
+`tz` may be a zone name, a Location (its zone; for money, its currency) or None (the
+business's default zone). Instants are converted to that zone; plain dates and times
+are shown as they are.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
+from babel.numbers import format_currency, format_percent
+from flask import Flask, g, has_app_context
+
+
+@dataclass(frozen=True)
+class Formats:
+    """The business's locale, currency and default zone."""
+
+    locale: str = "en_US"
+    currency: str = "USD"
+    timezone: str = "America/New_York"
+
+
+def current_formats() -> Formats:
+    """The formats in force, read once per request (or app context) from the settings."""
+    if not has_app_context():
+        return Formats()
+    if "formats" not in g:
+        from app.db import get_session
+        from app.domain.settings import load_settings
+
+        settings = load_settings(get_session())
+        g.formats = Formats(settings.business_locale, settings.currency, settings.default_timezone)
+    return g.formats
+
+
+def _zone(tz: Any, formats: Formats) -> ZoneInfo:
+    name = getattr(tz, "timezone", tz) or formats.timezone
+    return ZoneInfo(name)
+
+
+def _local(value: datetime, tz: Any, formats: Formats) -> datetime:
+    if value.tzinfo is None:  # SQLite hands back naive UTC when a column type is bypassed
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(_zone(tz, formats))
+
+
+def local_date(value: date | datetime | None, tz: Any = None, skeleton: str = "yMMMEd") -> str:
+    """'Wed, Nov 25, 2026' (en_US), 'Mi., 25. Nov. 2026' (de_DE)."""
+    if value is None:
+        return ""
+    formats = current_formats()
+    if isinstance(value, datetime):
+        value = _local(value, tz, formats)
+    return format_skeleton(skeleton, value, locale=formats.locale)
+
+
+def local_time(value: time | datetime | None, tz: Any = None) -> str:
+    """'2:00 PM' (en_US), '14:00' (en_GB, de_DE)."""
+    if value is None:
+        return ""
+    formats = current_formats()
+    if isinstance(value, datetime):
+        value = _local(value, tz, formats)
+    return format_time(value, "short", locale=formats.locale)
+
+
+def local_datetime(value: datetime | None, tz: Any = None, with_zone: bool = True) -> str:
+    """'Wed, Nov 25, 2026, 2:00 PM EST': the date and time in the zone, the zone named."""
+    if value is None:
+        return ""
+    formats = current_formats()
+    pattern = Locale.parse(formats.locale).datetime_formats["medium"]
+    text = str(pattern).replace("{1}", local_date(value, tz)).replace("{0}", local_time(value, tz))
+    return f"{text} {zone_label(tz, value)}" if with_zone else text
+
+
+def zone_label(tz: Any = None, value: datetime | None = None) -> str:
+    """The zone's abbreviation at that instant (EST, EDT, CET, CEST), from the tz database."""
+    formats = current_formats()
+    instant = value or datetime.now(UTC)
+    return _local(instant, tz, formats).tzname() or ""
+
+
+def zone_name(tz: Any = None, value: datetime | None = None) -> str:
+    """The zone's long name in the business's language ('Eastern Standard Time')."""
+    formats = current_formats()
+    instant = _local(value or datetime.now(UTC), tz, formats)
+    return get_timezone_name(instant, "long", locale=formats.locale)
+
+
+def money(amount: Decimal | int | float | str | None, currency: Any = None) -> str:
+    """'$1,234.50' (en_US), '25,00 €' (de_DE). `currency` is a code or a Location."""
+    if amount is None:
+        return ""
+    formats = current_formats()
+    code = getattr(currency, "currency", currency) or formats.currency
+    return format_currency(Decimal(str(amount)), code, locale=formats.locale)
+
+
+def percent(value: Decimal | int | float | str | None) -> str:
+    """A percentage given as a number of percent: 10 → '10%' (en_US), '10 %' (de_DE)."""
+    if value is None:
+        return ""
+    number = Decimal(str(value)) / 100
+    return format_percent(number, locale=current_formats().locale, decimal_quantization=False)
+
+
+def local_day(value: date, tz: Any = None) -> str:
+    """A plain date in the long form: 'Wednesday, November 25, 2026'."""
+    return format_date(value, "full", locale=current_formats().locale)
+
+
+FILTERS = {
+    "money": money,
+    "percent": percent,
+    "local_date": local_date,
+    "local_day": local_day,
+    "local_time": local_time,
+    "local_datetime": local_datetime,
+    "zone_label": zone_label,
+    "zone_name": zone_name,
+}
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(FILTERS)
