@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask import g, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ...domain.models import Agent, Booking, BookingStatus, Location, TimeOff
 from ...domain.timeutil import local_day_bounds, zone
+from ..formatting import local_time
 
 DAY_START_HOUR = 6
 DAY_END_HOUR = 22
@@ -37,6 +39,20 @@ def grid_minute(local: datetime | time, day: date | None = None) -> int:
     return max(0, min(GRID_MINUTES, minutes))
 
 
+def time_label(start: datetime, end: datetime) -> str:
+    """'9:00 AM–10:00 AM' (en_US), '09:00–10:00' (de_DE): local wall-clock times, as
+    the calendar and the panel write them on a booking."""
+    return f"{_clock(start.time())}–{_clock(end.time())}"
+
+
+def _clock(moment: time) -> str:
+    # Hundreds of blocks share a few dozen times: format each once per request.
+    cache = g.setdefault("clock_labels", {}) if has_app_context() else {}
+    if moment not in cache:
+        cache[moment] = local_time(moment)
+    return cache[moment]
+
+
 @dataclass
 class Block:
     booking: Booking
@@ -46,6 +62,10 @@ class Block:
     height: int  # minutes
     lane: int = 0
     lanes: int = 1
+
+    @property
+    def label(self) -> str:
+        return time_label(self.start, self.end)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, Response, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -21,11 +21,14 @@ from ...domain.errors import DomainError, PreconditionFailed
 from ...domain.inputs import CustomerInput
 from ...domain.models import ACTIVE_STATUSES, Agent, Booking, BookingEvent, BookingStatus, Location, Role, Service, User
 from ...domain.settings import load_settings
-from ...domain.status import allowed_transitions
+from ...domain.status import allowed_transitions, offered_transitions
+from ...domain.summary import booking_summary
 from ...domain.timeutil import parse_date, zone
 from ..customer.forms import ADDRESS, load_catalog, parse_booking_form
 from ..customer.views import claim_submission, refused_booking, render_booking_form
-from .calendar import DAY_START_HOUR, Filters, day_view, month_view, team_week_view, week_view
+from .calendar import DAY_START_HOUR, Filters, day_view, month_view, team_week_view, time_label, week_view
+from ..formatting import local_datetime
+from .history import booking_history
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -44,7 +47,8 @@ def actor() -> Actor:
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    # Tests pin the clock with NOW in the app's config.
+    return current_app.config.get("NOW") or datetime.now(UTC)
 
 
 @bp.get("/")
@@ -138,19 +142,47 @@ def _move_options(booking: Booking) -> MoveOptions | None:
     if agent_id not in {a.id for a in agents}:
         agent_id = booking.agent_id
         agents, slots = move_choices(session, booking, day=day, agent_id=agent_id, now=now())
+    here = booking.start_at.astimezone(tz)
+    if day == here.date() and agent_id == booking.agent_id:
+        slots = [s for s in slots if s.time != f"{here:%H:%M}"]  # where it is already is no move
     return MoveOptions(day, agent_id, agents, slots)
 
 
-def _render_panel(booking_id: int, status: int = 200) -> Any:
-    session = get_session()
+STATUS_ACTIONS = {"approved": "Approve", "pending": "Back to pending", "completed": "Mark completed", "no_show": "Mark no show",
+                  "cancelled": "Cancel booking"}
+
+
+def _load(booking_id: int) -> Booking:
     try:
-        booking = queries.get_booking(session, booking_id, actor=actor())
+        return queries.get_booking(get_session(), booking_id, actor=actor())
     except DomainError:
         abort(404)
-    events = list(session.scalars(select(BookingEvent).where(BookingEvent.booking_id == booking.id).order_by(BookingEvent.id)))
+
+
+def _render_panel(booking_id: int, status: int = 200, *, oob: bool = False) -> Any:
+    """The booking's panel; with `oob` (after a status change made from the calendar) it
+    also carries the booking's calendar block, which htmx swaps in out of band."""
+    session = get_session()
+    booking = _load(booking_id)
+    tz = zone(booking.location.timezone)
     template = "admin/bookings/_panel.html" if request.headers.get("HX-Request") else "admin/bookings/panel_page.html"
-    return render_template(template, booking=booking, events=events, transitions=allowed_transitions(booking.status, actor()),
-                           local=booking.start_at.astimezone(zone(booking.location.timezone)), move=_move_options(booking)), status
+    return render_template(
+        template, booking=booking, summary=booking_summary(booking), history=booking_history(session, booking),
+        transitions=offered_transitions(booking.status, booking.start_at, actor(), now()), STATUS_ACTIONS=STATUS_ACTIONS,
+        local=booking.start_at.astimezone(tz), move=_move_options(booking), oob=oob,
+        chip_label=time_label(booking.start_at.astimezone(tz), booking.end_at.astimezone(tz)),
+        panel_base=url_for("admin.booking_panel", booking_id=0)[:-1],
+    ), status
+
+
+@bp.get("/bookings/<int:booking_id>/cancel")
+def confirm_cancel(booking_id: int) -> Any:
+    """Cancelling asks first; the answer posts to the status change."""
+    booking = _load(booking_id)
+    if BookingStatus.CANCELLED not in allowed_transitions(booking.status, actor()):
+        flash(f"A {booking.status.replace('_', ' ')} booking cannot be cancelled by you.", "error")
+        return redirect(url_for("admin.booking_panel", booking_id=booking_id), code=303)
+    return render_template("admin/bookings/confirm_cancel.html", booking=booking)
 
 
 @bp.get("/bookings/<int:booking_id>")
@@ -180,8 +212,7 @@ def booking_move(booking_id: int) -> Any:
             return jsonify(ok=False, code=error.code, message=message), 409 if error.code in ("precondition_failed", "conflict", "slot_unavailable") else 422
         flash(message, "error")
         return _after_move(booking_id, moved=False)
-    tz = zone(booking.location.timezone)
-    message = f"Booking {booking.booking_code} moved to {booking.start_at.astimezone(tz):%a %d %b %H:%M} with {booking.agent.name}."
+    message = f"Booking {booking.booking_code} moved to {local_datetime(booking.start_at, booking.location)} with {booking.agent.name}."
     if wants_json:
         return jsonify(ok=True, message=message, version=booking.version)
     flash(message, "success")
@@ -216,7 +247,7 @@ def booking_status(booking_id: int) -> Any:
     try:
         booking = change_status(
             get_session(), booking_id, request.form.get("status", ""), actor=actor(), now=now(),
-            expected_version=int(version),
+            expected_version=int(version), reason=request.form.get("reason", ""),
         )
     except DomainError as error:
         if error.code == "booking_not_found":
@@ -226,6 +257,10 @@ def booking_status(booking_id: int) -> Any:
         flash(message, "error")
     else:
         flash(f"Booking {booking.booking_code} is now {booking.status.replace('_', ' ')}.", "success")
+    if request.headers.get("HX-Request"):
+        # The panel answers in place; opened from the calendar it also recolours the block.
+        from_calendar = "/admin/calendar" in request.headers.get("HX-Current-URL", "")
+        return _render_panel(booking_id, oob=from_calendar)
     return redirect(url_for("admin.booking_panel", booking_id=booking_id), code=303)
 
 
