@@ -1,4 +1,4 @@
-from . import manage  # noqa: F401  (registers the management pages on bp)
+from . import dashboard, manage  # noqa: F401  (register their pages on bp)
 from .views import bp
 
 __all__ = ["bp"]

@@ -53,7 +53,7 @@ def now() -> datetime:
 
 @bp.get("/")
 def home() -> Any:
-    return redirect(url_for("admin.calendar"))
+    return redirect(url_for("admin.dashboard_page"))
 
 
 def _filters(session: Any) -> tuple[Filters, list[Agent], list[Service]]:
@@ -257,6 +257,8 @@ def booking_status(booking_id: int) -> Any:
         flash(message, "error")
     else:
         flash(f"Booking {booking.booking_code} is now {booking.status.replace('_', ' ')}.", "success")
+    if request.form.get("next") == "dashboard":
+        return redirect(url_for("admin.dashboard_page", location_id=request.form.get("location_id") or None), code=303)
     if request.headers.get("HX-Request"):
         # The panel answers in place; opened from the calendar it also recolours the block.
         from_calendar = "/admin/calendar" in request.headers.get("HX-Current-URL", "")

@@ -68,7 +68,8 @@ def login() -> str | Response:
         user = accounts.authenticate_login(get_session(), form.email.data, form.password.data)
         if user is not None:
             login_user(LoginUser(user), remember=form.remember.data)
-            return redirect(safe_next(url_for("main.home")))
+            # Staff land on the office's dashboard (agents on their day), customers at home.
+            return redirect(safe_next(url_for("admin.home") if user.role != "customer" else url_for("main.home")))
         form.password.errors = ["The e-mail or password is not correct."]
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 
