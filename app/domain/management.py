@@ -96,6 +96,8 @@ class Field:
             return bool(as_bool(errors, self.name, raw or "", default=False))
         if self.kind == "multi":
             return self._read_multi(session, raw, errors)
+        if self.kind == "agent_login":
+            return _read_agent_login(session, self.name, raw, errors)
         text = as_text(errors, self.name, raw, max_length=self.max_length if self.kind != "textarea" else 10_000,
                        required=self.required)
         if text is None:
@@ -165,6 +167,18 @@ class Field:
         if isinstance(value, Decimal):
             return f"{value:.2f}"
         return str(value)
+
+
+def _read_agent_login(session: Session, path: str, raw: Any, errors: FieldErrors) -> int | None:
+    """An account with the agent role, by id; empty: no login."""
+    if raw in (None, ""):
+        return None
+    text = str(raw)
+    user = session.get(User, int(text)) if text.isascii() and text.isdigit() and len(text) < 10 else None
+    if user is None or user.role != Role.AGENT:
+        errors.add(path, "Choose an account with the role Agent.")
+        return None
+    return user.id
 
 
 def _local_instant(errors: FieldErrors, path: str, text: str, tz: str) -> datetime | None:
@@ -416,6 +430,8 @@ KINDS: dict[str, Kind] = {
                 Field("phone", "Phone", max_length=40),
                 Field("services", "Services they do", "multi", related=Service),
                 Field("locations", "Locations they work at", "multi", related=Location),
+                Field("user_id", "Logs in as", "agent_login",
+                      help="A staff account with the role Agent: it sees this agent's own day and nothing else."),
             ),
             (("name", "Name"), ("email", "E-mail"), ("phone", "Phone")),
             search=("name", "email"),
@@ -445,13 +461,14 @@ KINDS: dict[str, Kind] = {
                 Field("first_name", "First name", required=True, max_length=100),
                 Field("last_name", "Last name", max_length=100),
                 Field("email", "E-mail", "email", required=True, max_length=255),
-                Field("role", "Role", "choice", required=True, choices=(("staff", "Staff"), ("admin", "Admin"))),
+                Field("role", "Role", "choice", required=True,
+                      choices=(("staff", "Staff"), ("admin", "Admin"), ("agent", "Agent (sees only their own day)"))),
                 Field("password", "Password", "password", max_length=200,
                       help="At least 8 characters. Leave empty to keep the current one."),
             ),
             (("full_name", "Name"), ("email", "E-mail"), ("role", "Role")),
             admin_only=True, search=("first_name", "last_name", "email"),
-            base_filter=lambda: User.role.in_((Role.STAFF, Role.ADMIN)),
+            base_filter=lambda: User.role.in_((Role.STAFF, Role.ADMIN, Role.AGENT)),
             check=_unique("email", "Another account already uses this e-mail address."),
             defaults={"role": Role.STAFF},
         ),
@@ -772,6 +789,9 @@ def save_settings(session: Session, values: Values, *, actor: Actor, now: dateti
 
 def choices_for(session: Session, f: Field) -> list[tuple[str, str]]:
     """What a choice or list field offers: (value, label); inactive objects say so."""
+    if f.kind == "agent_login":
+        users = session.scalars(select(User).where(User.role == Role.AGENT).order_by(User.last_name, User.first_name, User.id))
+        return [("", "No login"), *((str(u.id), f"{u.full_name} · {u.email}") for u in users)]
     if f.kind != "multi":
         return list(f.choices)
     rows = session.scalars(select(f.related).order_by(f.related.id))

@@ -26,6 +26,11 @@ AFTER_START: frozenset[S] = frozenset({S.COMPLETED, S.NO_SHOW})
 CUSTOMER_ALLOWED: frozenset[tuple[S, S]] = frozenset({(S.PENDING, S.CANCELLED), (S.APPROVED, S.CANCELLED)})
 
 
+# What an agent may record about their own booking: how the visit went, and undo a
+# no-show that was a mistake. Approving and cancelling stay with the office.
+AGENT_ALLOWED: frozenset[tuple[S, S]] = frozenset({(S.APPROVED, S.COMPLETED), (S.APPROVED, S.NO_SHOW), (S.NO_SHOW, S.APPROVED)})
+
+
 def allowed_transitions(current: str, actor: Actor) -> list[S]:
     """The statuses `actor` may move a booking from `current` to, in table order."""
     now = S(current)
@@ -34,6 +39,8 @@ def allowed_transitions(current: str, actor: Actor) -> list[S]:
         if (now, target) in ADMIN_ONLY and not actor.is_admin:
             continue
         if actor.is_customer and (now, target) not in CUSTOMER_ALLOWED:
+            continue
+        if actor.is_agent and (now, target) not in AGENT_ALLOWED:
             continue
         result.append(target)
     order = list(S)

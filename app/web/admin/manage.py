@@ -75,7 +75,7 @@ def _edit(kind: management.Kind, obj: Any | None) -> Any:
 
 
 def _options(kind: management.Kind) -> dict[str, list[tuple[str, str]]]:
-    return {f.name: management.choices_for(get_session(), f) for f in kind.fields if f.kind in ("multi", "choice")}
+    return {f.name: management.choices_for(get_session(), f) for f in kind.fields if f.kind in ("multi", "choice", "agent_login")}
 
 
 @bp.post("/manage/<key>/<int:object_id>/active")

@@ -33,10 +33,16 @@ from .history import booking_history
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
+# The only pages of the office an agent's login may open (see domain/agent_day.py).
+AGENT_PAGES = frozenset({"admin.home", "admin.my_day", "admin.my_status", "admin.my_notes"})
+
+
 @bp.before_request
 def staff_only() -> Any:
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if current_user.user.role == Role.AGENT and request.endpoint in AGENT_PAGES:
+        return None
     if not current_user.user.is_staff:
         abort(403)
     return None
@@ -53,7 +59,7 @@ def now() -> datetime:
 
 @bp.get("/")
 def home() -> Any:
-    return redirect(url_for("admin.dashboard_page"))
+    return redirect(url_for("admin.my_day" if current_user.user.role == Role.AGENT else "admin.dashboard_page"))
 
 
 def _filters(session: Any) -> tuple[Filters, list[Agent], list[Service]]:
