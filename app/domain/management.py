@@ -316,7 +316,7 @@ KINDS: dict[str, Kind] = {
             (
                 Field("name", "Name", required=True),
                 Field("address", "Address", max_length=255),
-                Field("timezone", "Time zone", "timezone", required=True, help="For example America/New_York."),
+                Field("timezone", "Time zone", "timezone", required=True, help="Where the office is: its times are shown in this zone."),
                 Field("currency", "Currency", "choice", choices=(("", "The business's currency"), *CURRENCIES),
                       help="Prices at this office are charged in this currency."),
                 Field("is_default", "Default location", "bool"),
@@ -789,6 +789,9 @@ def save_settings(session: Session, values: Values, *, actor: Actor, now: dateti
 
 def choices_for(session: Session, f: Field) -> list[tuple[str, str]]:
     """What a choice or list field offers: (value, label); inactive objects say so."""
+    if f.kind == "timezone":
+        # The IANA list, so a zone is picked rather than typed.
+        return [(name, name.replace("_", " ")) for name in sorted(TIMEZONES) if "/" in name or name == "UTC"]
     if f.kind == "agent_login":
         users = session.scalars(select(User).where(User.role == Role.AGENT).order_by(User.last_name, User.first_name, User.id))
         return [("", "No login"), *((str(u.id), f"{u.full_name} · {u.email}") for u in users)]
@@ -796,6 +799,20 @@ def choices_for(session: Session, f: Field) -> list[tuple[str, str]]:
         return list(f.choices)
     rows = session.scalars(select(f.related).order_by(f.related.id))
     return [(str(o.id), (getattr(o, "name", None) or str(o.id)) + ("" if o.active else " (inactive)")) for o in rows]
+
+
+def find_customers(session: Session, text: str, *, limit: int = 15) -> list[User]:
+    """Active customers whose name, e-mail or phone contains `text` (any case; every
+    word must match somewhere), by name. Empty text finds nobody."""
+    words = [w for w in (text or "").replace("\x00", "").strip().lower().split()[:5] if w]
+    if not words:
+        return []
+    query = select(User).where(User.role == Role.CUSTOMER, User.active.is_(True))
+    for word in words:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")[:100] + "%"
+        query = query.where(or_(*(func.lower(column).like(pattern, escape="\\")
+                                  for column in (User.first_name, User.last_name, User.email, User.phone))))
+    return list(session.scalars(query.order_by(User.last_name, User.first_name, User.id).limit(limit)))
 
 
 def list_api_keys(session: Session, actor: Actor) -> list[ApiKey]:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from ...db import get_session
-from ...domain import idempotency, queries
+from ...domain import idempotency, management, queries
 from ...domain.actor import Actor
 from ...domain.booking import UNSET, change_status, create_booking, move_choices, reschedule_booking
 from ...domain.errors import DomainError, PreconditionFailed
@@ -288,7 +288,7 @@ def bookings_table() -> Any:
     services = list(session.scalars(select(Service).order_by(Service.name)))
     return render_template(
         "admin/bookings/table.html", page=page, problem=problem, filters=filters, agents=agents, services=services,
-        statuses=list(BookingStatus), zone=zone, export_args={k: v for k, v in filters.items() if k in FILTERS and v},
+        statuses=list(BookingStatus), locations_shown=len({b.location_id for b in page.items}) if page else 0, export_args={k: v for k, v in filters.items() if k in FILTERS and v},
     ), (422 if problem else 200)
 
 
@@ -314,17 +314,30 @@ def bookings_csv() -> Any:
 # --- staff book for a customer -----------------------------------------------------------
 
 
-def _customers() -> list[User]:
-    return list(get_session().scalars(
-        select(User).where(User.role == Role.CUSTOMER, User.active.is_(True)).order_by(User.last_name, User.first_name, User.id).limit(2000)
-    ))
+def _customers(values: Any = None) -> list[User]:
+    """The customer step's choices: the one chosen (if any), then those matching the
+    search text. Searching replaces a list of every customer."""
+    values = values if values is not None else request.values
+    session = get_session()
+    chosen = values.get("customer_id", "")
+    found = management.find_customers(session, values.get("customer_q", ""))
+    picked = session.get(User, int(chosen)) if chosen.isascii() and chosen.isdigit() and len(chosen) < 10 else None
+    if picked is not None and picked.role == Role.CUSTOMER:
+        found = [picked, *(c for c in found if c.id != picked.id)]
+    return found
+
+
+@bp.get("/customers/search")
+def customer_search() -> Any:
+    """The customer step's results as the staff member types (htmx), by name, e-mail or phone."""
+    return render_template("admin/bookings/_customer_results.html", customers=_customers(), values=request.args, errors={})
 
 
 def _staff_form(values: MultiDict[str, str], catalog: Any, errors: dict[str, str] | None = None, status: int = 200) -> Any:
     chosen = values.get("customer_id", "")
     return render_booking_form(
         values, catalog, errors, status, customer_id=int(chosen) if chosen.isdigit() else None,
-        form_action=url_for("admin.new_booking"), layout="admin/base_admin.html", staff=True, customers=_customers(),
+        form_action=url_for("admin.new_booking"), layout="admin/base_admin.html", staff=True, customers=_customers(values),
     )
 
 
@@ -370,7 +383,7 @@ def new_booking() -> Any:
         chosen = values.get("customer_id", "")
         return refused_booking(error, values, catalog, paths, customer_id=int(chosen) if chosen.isdigit() else None,
                                form_action=url_for("admin.new_booking"), layout="admin/base_admin.html", staff=True,
-                               customers=_customers())
+                               customers=_customers(values))
     target = url_for("admin.booking_panel", booking_id=result.booking.id)
     idempotency.finish(session, owner=owner, key=nonce, status=303, body=target)
     extra = f" and {len(result.occurrences)} repeat visits" if result.occurrences else ""
