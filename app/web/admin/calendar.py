@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ...domain.models import Agent, Booking, BookingStatus, Location, TimeOff
 from ...domain.timeutil import local_day_bounds, zone
-from ..formatting import local_time
+from ..formatting import local_date, local_time
 
 DAY_START_HOUR = 6
 DAY_END_HOUR = 22
@@ -279,7 +279,7 @@ def week_view(session: Session, location: Location, day: date, filters: Filters 
     agents = _agents(session, location, filters)
     ids = [a.id for a in agents]
     offs = _time_off(session, ids, start, end)
-    columns = {d: Column(d.strftime("%a %d %b"), d, agents[0] if len(agents) == 1 else None, bands=_bands(agents, d, offs, tz)) for d in days}
+    columns = {d: Column(local_date(d, skeleton="MMMEd"), d, agents[0] if len(agents) == 1 else None, bands=_bands(agents, d, offs, tz)) for d in days}
     for booking in _bookings(session, location, start, end, filters, ids):
         local_day = booking.start_at.astimezone(tz).date()
         if local_day in columns:

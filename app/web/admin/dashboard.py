@@ -61,7 +61,7 @@ def dashboard_page() -> Any:
         "admin/dashboard.html", locations=locations, location=location, today=today, tomorrow=today + timedelta(days=1),
         today_bookings=dashboard.bookings_by_agent(session, location, today, tz),
         tomorrow_bookings=dashboard.bookings_by_agent(session, location, today + timedelta(days=1), tz),
-        waiting=dashboard.waiting_for_approval(session, location, moment),
+        waiting=dashboard.waiting_for_approval(session, location, moment, limit=7),  # six shown; a seventh means "more"
         week=week, month=month,
         week_revenue=dashboard.booked_revenue(session, location, week, tz),
         month_revenue=dashboard.booked_revenue(session, location, month, tz),
