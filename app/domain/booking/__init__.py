@@ -1,0 +1,51 @@
+"""Creating and changing bookings: the one path every caller (form, API, bulk, admin,
+CLI) goes through.
+
+Each public function is one transaction: take the locks (concurrency.begin_write),
+re-read and re-check what the change depends on, write the booking with its history
+and outbox rows, commit. Any error rolls everything back, and the database backstops
+turn a clash that slipped past the application into the same domain error.
+
+Where to look:
+    create.py         create_booking, create_in_transaction (new bookings and series)
+    change.py         update_booking, BookingChanges, the checks every change goes through
+    status_change.py  change_status, cancel_booking
+    move.py           reschedule_booking, move_choices (moving by hand)
+    again.py          book_again_request (book this again)
+    common.py         write_transaction, BookingResult, UNAVAILABLE, shared helpers
+"""
+from .again import book_again_request
+from .change import UNSET, BookingChanges, customer_change_refusal, update_booking
+from .common import (
+    CODE_ALPHABET,
+    MAX_DURATION,
+    UNAVAILABLE,
+    BookingResult,
+    SkippedOccurrence,
+    new_booking_code,
+    write_transaction,
+)
+from .create import create_booking, create_in_transaction
+from .move import move_choices, reschedule_booking
+from .status_change import cancel_booking, change_status
+
+__all__ = [
+    "CODE_ALPHABET",
+    "MAX_DURATION",
+    "UNAVAILABLE",
+    "UNSET",
+    "BookingChanges",
+    "BookingResult",
+    "SkippedOccurrence",
+    "book_again_request",
+    "cancel_booking",
+    "change_status",
+    "create_booking",
+    "create_in_transaction",
+    "customer_change_refusal",
+    "move_choices",
+    "new_booking_code",
+    "reschedule_booking",
+    "update_booking",
+    "write_transaction",
+]

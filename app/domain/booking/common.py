@@ -1,0 +1,103 @@
+"""What every booking write shares: the transaction, the result types, the messages for
+an unavailable time and the small helpers the create and change paths both use."""
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..availability import Placement
+from ..concurrency import is_lock_failure, translate_integrity_error
+from ..errors import Conflict, DomainError, FieldErrors, ValidationFailed
+from ..models import Booking, Service
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+MAX_DURATION = 24 * 60
+
+UNAVAILABLE = {
+    "past": "That time has already passed.",
+    "notice": "That time is too soon: this service needs more notice.",
+    "too_far": "That date is too far ahead to book yet.",
+    "no_agent": "Nobody offers this service at this location.",
+    "taken": "That time is not available: the agent is busy, off or outside working hours.",
+    "nonexistent": "That time does not exist that day (the clocks go forward).",
+}
+
+
+@dataclass
+class SkippedOccurrence:
+    date: date
+    time: str
+    reason: str
+
+
+@dataclass
+class BookingResult:
+    booking: Booking
+    occurrences: list[Booking] = field(default_factory=list)
+    skipped: list[SkippedOccurrence] = field(default_factory=list)
+
+    @property
+    def bookings(self) -> list[Booking]:
+        return [self.booking, *self.occurrences]
+
+
+@contextmanager
+def write_transaction(session: Session) -> Iterator[None]:
+    """Commit on success; on any error roll back, translating backstop violations and
+    lost-update detection into domain errors."""
+    try:
+        yield
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        error = translate_integrity_error(exc)
+        if error is None:
+            raise
+        raise error from exc
+    except StaleDataError as exc:
+        session.rollback()
+        raise Conflict("Someone else changed this booking at the same moment; reload and try again.") from exc
+    except OperationalError as exc:
+        # A deadlock (two moves locking each other's agents) or a lock wait that timed
+        # out: nothing was written, and trying again is the right answer.
+        session.rollback()
+        if is_lock_failure(exc):
+            raise Conflict("The schedule is busy with another change right now; please try again.") from exc
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def new_booking_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+def invalid(path: str, message: str) -> DomainError:
+    """A ValidationFailed naming one field."""
+    errors = FieldErrors()
+    errors.add(path, message)
+    return ValidationFailed(message, errors.errors)
+
+
+def choose(placements: list[Placement], preferred_agent_id: int | None) -> Placement:
+    """The preferred agent's placement when they are free, else the first one."""
+    for placement in placements:
+        if placement.agent.id == preferred_agent_id:
+            return placement
+    return placements[0]
+
+
+def line_services(booking: Booking) -> list[Any]:
+    """The catalog services behind a booking's stored lines."""
+    session = Session.object_session(booking)
+    assert session is not None
+    return [session.get(Service, line.service_id) for line in booking.lines]

@@ -1,0 +1,453 @@
+"""Creating a booking (and, for a recurring frequency, its series): read and check the
+request, lock the candidate agents and the discount code, re-check the slot, write the
+booking with its lines, answers, history and outbox rows."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from .. import discounts, history, notifications, pricing
+from ..accounts import find_or_create_customer
+from ..actor import Actor
+from ..availability import (
+    DayPlan,
+    Placement,
+    SlotSpec,
+    candidate_agents,
+    parse_agent_choice,
+    plan_day,
+    resolve_location,
+)
+from ..concurrency import begin_write, lock_more
+from ..errors import FieldErrors, PastDate, PriceChanged, SlotUnavailable
+from ..fields import CleanAnswer, clean_answers, fields_for_services
+from ..inputs import BookingRequest, CustomerInput
+from ..models import (
+    Booking,
+    BookingExtra,
+    BookingFieldValue,
+    BookingLine,
+    BookingParameter,
+    BookingSeries,
+    BookingStatus,
+    Location,
+    PaymentMethod,
+    Role,
+    User,
+)
+from ..recurrence import later_dates
+from ..settings import load_settings
+from ..timeutil import parse_date, parse_instant, parse_time, resolve_local, zone
+from ..validation import as_bool, as_id, as_int, as_money, as_text
+from .common import MAX_DURATION, UNAVAILABLE, BookingResult, SkippedOccurrence, choose, invalid, new_booking_code, write_transaction
+
+
+
+@dataclass
+class _Details:
+    """The request values every occurrence of a series shares."""
+
+    status: BookingStatus
+    payment_method: str
+    arrival_window: int
+    customer_notes: str
+    staff_notes: str
+    address: dict[str, str]
+    sms: bool
+    answers: list[CleanAnswer]
+    requested_agent_id: int | None
+    original: Booking | None
+
+
+def create_booking(session: Session, request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResult:
+    """Create a booking (and, for a recurring frequency, its series).
+
+    Raises ValidationFailed, PastDate, SlotUnavailable, DiscountCodeInvalid,
+    DiscountCodeExhausted, EmailTaken, PriceChanged; nothing is written then.
+    """
+    with write_transaction(session):
+        return _create(session, request, actor, now)
+
+
+def create_in_transaction(session: Session, request: BookingRequest, *, actor: Actor, now: datetime) -> BookingResult:
+    """create_booking inside a transaction the caller owns and commits (bulk create)."""
+    return _create(session, request, actor, now)
+
+
+def _create(session: Session, request: BookingRequest, actor: Actor, now: datetime) -> BookingResult:
+    # SQLite: the write lock is taken here, before anything the re-check reads.
+    begin_write(session)
+    errors = FieldErrors()
+    staff = actor.is_staff
+    lines, frequency, tip, tip_recurring = pricing.read_price_inputs(
+        session, request.services, request.frequency_id, request.tip, request.tip_recurring, errors, staff=staff
+    )
+    agent_choice = parse_agent_choice(errors, "agent_id", request.agent_id)
+    location_id = None if request.location_id in (None, "") else as_id(errors, "location_id", request.location_id)
+    duration = None
+    if request.duration not in (None, ""):
+        if staff:
+            duration = as_int(errors, "duration", request.duration, lo=5, hi=MAX_DURATION)
+        else:
+            errors.add("duration", "The length of a booking follows from the services chosen.")
+    expected_total = None
+    if request.expected_total not in (None, ""):
+        expected_total = as_money(errors, "expected_total", request.expected_total)
+    customer = _resolve_customer(session, request, actor, errors, now)
+    original = _resolve_original(session, request.original_booking_id, customer, actor, errors)
+    start = _read_start(request, errors)
+    details = _read_details(request, actor, customer, original, errors)
+    errors.raise_if_any("The booking could not be made; check the highlighted fields.")
+
+    location = resolve_location(session, location_id)
+    services = [line.service for line in lines]
+    for i, service in enumerate(services):
+        if service.locations and location.id not in {loc.id for loc in service.locations}:
+            errors.add(f"services[{i}].id", f"{service.name} is not offered at {location.name}.")
+    start_at = _resolve_start(start, location, errors)
+    fields = fields_for_services(session, [s.id for s in services], include_staff=staff)
+    details.answers = clean_answers(fields, request.custom_fields, errors, enforce_required=not staff)
+    errors.raise_if_any("The booking could not be made; check the highlighted fields.")
+    assert start_at is not None and customer is not None
+
+    if start_at < now:
+        raise PastDate("Bookings cannot be made in the past.", {"start_time": "That time has already passed."})
+    code_text = request.discount_code if request.discount_code not in (None, "") else None
+    code_id = discounts.find_code_id(session, code_text) if isinstance(code_text, str) else None
+
+    first_quote = pricing.price_lines(lines, frequency=frequency, code=None, tip=tip, tip_recurring=tip_recurring)
+    spec = SlotSpec.for_services(services, duration or first_quote.duration)
+    if spec.duration > MAX_DURATION:
+        raise invalid("services", "That is more than one day of work; split it into several bookings.")
+    candidates = candidate_agents(session, spec.service_ids, location.id, agent_choice)
+    if agent_choice is not None and not candidates:
+        raise invalid("agent_id", "This agent does not offer the chosen services here.")
+    # PostgreSQL: lock the agents and the code, ids sorted, before the re-check.
+    lock_more(session, agent_ids=[a.id for a in candidates], discount_code_ids=[code_id] if code_id else [])
+    code = None
+    if code_text is not None:
+        code = pricing.resolve_code(session, code_text, lines=lines, customer_id=customer.id, now=now)
+    quote = pricing.price_lines(lines, frequency=frequency, code=code, tip=tip, tip_recurring=tip_recurring)
+    if expected_total is not None and expected_total != quote.total:
+        raise PriceChanged(
+            f"The price is now {quote.total}, not {expected_total}. Please check it and book again.",
+            {"total": str(quote.total)},
+        )
+
+    tz = zone(location.timezone)
+    plan = plan_day(session, spec, location, start_at.astimezone(tz).date(), candidates)
+    reason = plan.why_not(start_at, now)
+    if reason is not None:
+        raise SlotUnavailable(UNAVAILABLE[reason])
+    preferred = details.requested_agent_id or (original.requested_agent_id if original else None)
+    placement = choose(plan.placements(start_at), preferred)
+    booking = _insert(session, quote, spec, placement, start_at, location, customer, details, frequency, actor, now)
+    if code is not None:
+        discounts.redeem(
+            session, code, booking_id=booking.id, customer_id=customer.id, amount=quote.discount + quote.gift_card, now=now
+        )
+    result = BookingResult(booking)
+    if frequency is not None and frequency.recurs:
+        _place_series(session, result, quote, spec, duration, location, customer, details, candidates, actor, now)
+    if request.send_notifications:
+        notifications.queue_booking_message(session, booking, "booking.created", now)
+    return result
+
+
+
+
+def _resolve_customer(session: Session, request: BookingRequest, actor: Actor, errors: FieldErrors, now: datetime) -> User | None:
+    if actor.is_customer:
+        if request.customer_id not in (None, actor.id):
+            errors.add("customer_id", "You can only book for yourself.")
+            return None
+        return session.get(User, actor.id)
+    if request.customer_id not in (None, ""):
+        cid = as_id(errors, "customer_id", request.customer_id)
+        if cid is None:
+            return None
+        customer = session.get(User, cid)
+        if customer is None or customer.role != Role.CUSTOMER:
+            errors.add("customer_id", f"There is no customer with id {cid}.")
+            return None
+        return customer
+    if request.customer is None:
+        errors.add("customer", "Give a customer_id or the customer's first name, last name and e-mail.")
+        return None
+    if not isinstance(request.customer, CustomerInput):
+        errors.add("customer", "Must be an object with first_name, last_name, email and phone.")
+        return None
+    return find_or_create_customer(session, request.customer, errors, "customer", now=now)
+
+
+def _resolve_original(session: Session, value: Any, customer: User | None, actor: Actor, errors: FieldErrors) -> Booking | None:
+    """Book this again: the original must be the customer's own booking. Another's id
+    gets the same answer as an unknown one, so nothing is revealed."""
+    if value in (None, ""):
+        return None
+    oid = as_id(errors, "original_booking_id", value)
+    if oid is None:
+        return None
+    original = session.get(Booking, oid)
+    if original is None or customer is None or original.customer_id != customer.id:
+        errors.add("original_booking_id", "This is not one of your bookings.")
+        return None
+    return original
+
+
+def _read_start(request: BookingRequest, errors: FieldErrors) -> datetime | tuple[date, Any] | None:
+    if request.start_at not in (None, ""):
+        try:
+            return parse_instant(request.start_at)
+        except ValueError as exc:
+            errors.add("start_at", str(exc).capitalize() + ".")
+            return None
+    day = at = None
+    try:
+        day = parse_date(request.start_date)
+    except (ValueError, TypeError):
+        errors.add("start_date", "Expected a date as YYYY-MM-DD.")
+    try:
+        at = parse_time(request.start_time)
+    except (ValueError, TypeError):
+        errors.add("start_time", "Expected a time as HH:MM (24-hour).")
+    if day is None or at is None:
+        return None
+    return (day, at)
+
+
+def _resolve_start(start: datetime | tuple[date, Any] | None, location: Location, errors: FieldErrors) -> datetime | None:
+    if start is None or isinstance(start, datetime):
+        return start
+    day, at = start
+    instant = resolve_local(day, at, zone(location.timezone))
+    if instant is None:
+        errors.add("start_time", UNAVAILABLE["nonexistent"])
+    return instant
+
+
+def _read_details(request: BookingRequest, actor: Actor, customer: User | None, original: Booking | None, errors: FieldErrors) -> _Details:
+    staff = actor.is_staff
+    status = BookingStatus.APPROVED if staff else BookingStatus.PENDING
+    if request.status not in (None, ""):
+        allowed = (BookingStatus.PENDING, BookingStatus.APPROVED) if staff else (BookingStatus.PENDING,)
+        if request.status not in [s.value for s in allowed]:
+            errors.add("status", f"A new booking can be {' or '.join(s.value for s in allowed)}.")
+        else:
+            status = BookingStatus(request.status)
+    payment = request.payment_method or PaymentMethod.CASH
+    if payment not in [p.value for p in PaymentMethod]:
+        errors.add("payment_method", "Choose cash or check.")
+    elif payment in (PaymentMethod.STRIPE, PaymentMethod.PAYPAL):
+        errors.add("payment_method", "Card payments are not set up for this business; choose cash or check.")
+    arrival = as_int(errors, "arrival_window", request.arrival_window or 0, lo=0, hi=1440)
+    notes = as_text(errors, "customer_notes", request.customer_notes)
+    staff_notes = ""
+    if request.staff_notes not in (None, ""):
+        if staff:
+            staff_notes = as_text(errors, "staff_notes", request.staff_notes) or ""
+        else:
+            errors.add("staff_notes", "Only staff can write staff notes.")
+    profile = customer
+    address = {}
+    for name, limit in (("address", 255), ("city", 100), ("state", 40), ("zip", 20), ("phone", 40)):
+        given = getattr(request, name)
+        if given is None:
+            address[name] = getattr(profile, name, "") if profile is not None else ""
+        else:
+            address[name] = as_text(errors, name, given, max_length=limit) or ""
+    sms = as_bool(errors, "sms_notifications", request.sms_notifications, default=bool(profile and profile.sms_notifications))
+    requested = None
+    if request.agent_id not in (None, "", "any", -1, "-1"):
+        requested = as_id(errors, "agent_id", request.agent_id)
+    if original is not None:
+        # Book this again copies what only staff can set on the original booking.
+        staff_notes = staff_notes or original.staff_notes
+        requested = requested or original.requested_agent_id
+    return _Details(
+        status=status,
+        payment_method=str(payment),
+        arrival_window=arrival or 0,
+        customer_notes=notes or "",
+        staff_notes=staff_notes,
+        address=address,
+        sms=bool(sms),
+        answers=[],
+        requested_agent_id=requested,
+        original=original,
+    )
+
+
+def _insert(
+    session: Session,
+    quote: pricing.Quote,
+    spec: SlotSpec,
+    placement: Placement,
+    start_at: datetime,
+    location: Location,
+    customer: User,
+    details: _Details,
+    frequency: Any,
+    actor: Actor,
+    now: datetime,
+    *,
+    series_id: int | None = None,
+    occurrence_index: int = 0,
+) -> Booking:
+    occupied_start, occupied_end = spec.occupied(start_at)
+    booking = Booking(
+        booking_code=new_booking_code(),
+        status=details.status,
+        customer_id=customer.id,
+        agent_id=placement.agent.id,
+        location_id=location.id,
+        service_id=quote.lines[0].service.id,
+        frequency_id=frequency.id if frequency is not None else None,
+        series_id=series_id,
+        occurrence_index=occurrence_index,
+        original_booking_id=details.original.id if details.original else None,
+        requested_agent_id=details.requested_agent_id,
+        start_at=start_at,
+        end_at=start_at + timedelta(minutes=spec.duration),
+        occupied_start=occupied_start,
+        occupied_end=occupied_end,
+        duration_minutes=spec.duration,
+        arrival_window=details.arrival_window,
+        slot_key=spec.slot_key(start_at),
+        seat=placement.seat,
+        slot_capacity=spec.capacity,
+        subtotal=quote.subtotal,
+        frequency_discount=quote.frequency_discount,
+        discount=quote.discount,
+        gift_card=quote.gift_card,
+        tip=quote.tip,
+        total=quote.total,
+        discount_code_id=quote.code.id if quote.code is not None else None,
+        payment_method=details.payment_method,
+        customer_notes=details.customer_notes,
+        staff_notes=details.staff_notes,
+        sms_notifications=details.sms,
+        created_at=now,
+        updated_at=now,
+        **details.address,
+    )
+    for position, line in enumerate(quote.lines):
+        booking.lines.append(
+            BookingLine(
+                position=position,
+                service_id=line.service.id,
+                name=line.service.name,
+                pricing_mode=line.service.pricing_mode,
+                unit_price=line.service.price,
+                workers=line.workers,
+                minutes=line.minutes,
+                amount=line.amount,
+                duration_minutes=line.duration,
+                extras=[
+                    BookingExtra(
+                        extra_id=e.extra.id,
+                        name=e.extra.name,
+                        unit_price=e.extra.price,
+                        quantity=e.quantity,
+                        minutes=e.minutes,
+                        amount=e.amount,
+                        recurring=e.recurring,
+                    )
+                    for e in line.extras
+                ],
+                parameters=[
+                    BookingParameter(
+                        parameter_id=p.parameter.id,
+                        name=p.parameter.name,
+                        unit_price=p.parameter.price,
+                        quantity=p.quantity,
+                        minutes=p.minutes,
+                        amount=p.amount,
+                    )
+                    for p in line.parameters
+                ],
+            )
+        )
+    answered = set()
+    for answer in details.answers:
+        answered.add(answer.field.id)
+        booking.field_values.append(_field_value(answer.field, answer.value, answer.options))
+    if details.original is not None:
+        for value in details.original.field_values:
+            if value.staff_only and value.field_id not in answered:
+                booking.field_values.append(
+                    BookingFieldValue(
+                        field_id=value.field_id, label=value.label, field_type=value.field_type,
+                        staff_only=True, value=value.value, options=value.options,
+                    )
+                )
+    session.add(booking)
+    session.flush()
+    history.record(
+        session,
+        booking,
+        actor=actor,
+        now=now,
+        action="created",
+        changes={
+            "status": (None, booking.status),
+            "agent_id": (None, booking.agent_id),
+            "start_at": (None, booking.start_at),
+            "total": (None, booking.total),
+        },
+    )
+    return booking
+
+
+def _field_value(field: Any, value: str | None, options: list[dict[str, Any]] | None) -> BookingFieldValue:
+    return BookingFieldValue(
+        field_id=field.id, label=field.label, field_type=field.field_type, staff_only=field.staff_only, value=value, options=options
+    )
+
+
+def _place_series(
+    session: Session,
+    result: BookingResult,
+    quote: pricing.Quote,
+    first_spec: SlotSpec,
+    duration_override: int | None,
+    location: Location,
+    customer: User,
+    details: _Details,
+    candidates: list[Any],
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """Book each later occurrence that can be placed; report the others."""
+    first = result.booking
+    series = BookingSeries(frequency_id=first.frequency_id, customer_id=customer.id, created_at=now)
+    session.add(series)
+    session.flush()
+    first.series_id = series.id
+    repeat = pricing.repeat_quote(quote)
+    spec = SlotSpec.for_services([ln.service for ln in repeat.lines], duration_override or repeat.duration)
+    tz = zone(location.timezone)
+    local_first = first.start_at.astimezone(tz)
+    horizon = load_settings(session).horizon_weeks
+    for index, day in enumerate(later_dates(local_first.date(), quote.frequency, horizon), start=1):  # type: ignore[arg-type]
+        wall = local_first.time().strftime("%H:%M")
+        start_at = resolve_local(day, local_first.time(), tz)
+        if start_at is None:
+            result.skipped.append(SkippedOccurrence(day, wall, UNAVAILABLE["nonexistent"]))
+            continue
+        plan: DayPlan = plan_day(session, spec, location, day, candidates)
+        reason = plan.why_not(start_at, now)
+        if reason is not None:
+            result.skipped.append(SkippedOccurrence(day, wall, UNAVAILABLE[reason]))
+            continue
+        # Keep the same agent across the series when they are free.
+        placement = choose(plan.placements(start_at), first.agent_id)
+        occurrence = _insert(
+            session, repeat, spec, placement, start_at, location, customer, details, quote.frequency, actor, now,
+            series_id=series.id, occurrence_index=index,
+        )
+        result.occurrences.append(occurrence)
+
