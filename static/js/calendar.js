@@ -28,6 +28,15 @@
     return headers["X-CSRFToken"] || "";
   }
 
+  // Blocks that can move carry their version (data-v); make them draggable, now and
+  // whenever htmx brings new ones (a redrawn grid, a block swapped out of band).
+  function makeDraggable(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll(".block[data-v]").forEach(function (block) { block.draggable = true; });
+    if (root.matches && root.matches(".block[data-v]")) { root.draggable = true; }
+  }
+  makeDraggable(document);
+  document.addEventListener("htmx:load", function (event) { makeDraggable(event.detail.elt); });
+
   function dropTarget(event) {
     return event.target.closest(".agent-day") || event.target.closest("td[data-date]");
   }
@@ -69,7 +78,7 @@
       minutes = Math.max(0, Math.round(raw / interval) * interval);
       time = hhmm(minutes);
     } else {
-      time = label.textContent.slice(0, 5);
+      time = block.dataset.t;
     }
     var from = { parent: box.parentNode, next: box.nextSibling, top: box.style.top, label: label.textContent };
     // Show the move at once; undo it if the server refuses.
@@ -96,6 +105,7 @@
         block.removeAttribute("aria-busy");
         if (answer.ok) {
           block.dataset.v = answer.version;
+          block.dataset.t = time;
           label.textContent = time + " (moved)";
           say(answer.message, false);
         } else {

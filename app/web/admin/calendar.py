@@ -67,6 +67,11 @@ class Block:
     def label(self) -> str:
         return time_label(self.start, self.end)
 
+    @property
+    def hhmm(self) -> str:
+        """The local start as a move request names it (not for people: see `label`)."""
+        return f"{self.start:%H:%M}"
+
 
 @dataclass
 class Band:

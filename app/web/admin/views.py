@@ -177,6 +177,7 @@ def _render_panel(booking_id: int, status: int = 200, *, oob: bool = False) -> A
         transitions=offered_transitions(booking.status, booking.start_at, actor(), now()), STATUS_ACTIONS=STATUS_ACTIONS,
         local=booking.start_at.astimezone(tz), move=_move_options(booking), oob=oob,
         chip_label=time_label(booking.start_at.astimezone(tz), booking.end_at.astimezone(tz)),
+        chip_time=f"{booking.start_at.astimezone(tz):%H:%M}",
         panel_base=url_for("admin.booking_panel", booking_id=0)[:-1],
     ), status
 
