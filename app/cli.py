@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from .db import session_factory
-from .domain import accounts, notifications
+from .domain import accounts, notifications, webhooks
 from .domain.errors import DomainError
 from .mail import backend_from_config
 
@@ -76,7 +76,7 @@ api_keys_cli = AppGroup("api-keys", help="Keys for integrations.")
 
 @api_keys_cli.command("create")
 @click.option("--name", required=True)
-@click.option("--scope", type=click.Choice(["read", "write"]), required=True)
+@click.option("--scope", type=click.Choice(["read", "write", "admin"]), required=True)
 def api_keys_create(name: str, scope: str) -> None:
     """Create an API key; the key is printed once, alone on the last line."""
     with session_factory()() as session:
@@ -100,7 +100,9 @@ def notifications_deliver(limit: int) -> None:
         session_factory(), backend_from_config(config), sender=config["MAIL_FROM"], now=_now(), limit=limit
     )
     click.echo(f"sent {report.sent}, will retry {report.retried}, gave up on {report.failed}")
-    if report.failed:
+    hooks = webhooks.deliver_due(session_factory(), now=_now(), allow_private=bool(config.get("WEBHOOKS_ALLOW_PRIVATE")), limit=limit)
+    click.echo(f"webhooks: delivered {hooks.sent}, will retry {hooks.retried}, gave up on {hooks.failed}")
+    if report.failed or hooks.failed:
         raise SystemExit(1)
 
 

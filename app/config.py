@@ -29,9 +29,10 @@ ENV_KEYS = (
     "OUTBOX_WORKER",
     "BUSINESS_LOCALE",
     "CURRENCY",
+    "WEBHOOKS_ALLOW_PRIVATE",
 )
 INT_KEYS = {"MAIL_PORT", "SLOT_INTERVAL_MINUTES", "BOOKING_HORIZON_WEEKS", "CANCELLATION_CUTOFF_HOURS", "REMINDER_HOURS"}
-BOOL_KEYS = {"MAIL_USE_TLS", "OUTBOX_WORKER"}
+BOOL_KEYS = {"MAIL_USE_TLS", "OUTBOX_WORKER", "WEBHOOKS_ALLOW_PRIVATE"}
 
 
 def defaults(instance_path: Path) -> dict[str, Any]:
@@ -55,6 +56,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "REMINDER_HOURS": 24,
         # Deliver the outbox from a thread of the dev server (make run turns it on).
         "OUTBOX_WORKER": False,
+        # Let webhooks reach loopback, link-local and private addresses (development only).
+        "WEBHOOKS_ALLOW_PRIVATE": False,
         # Test-only: turn the booking locks off to show the race they prevent.
         "BOOKING_LOCKS": True,
     }

@@ -11,6 +11,7 @@ from flask import Flask
 
 from .db import session_factory
 from .domain.notifications import deliver
+from .domain.webhooks import deliver_due
 from .mail import backend_from_config
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ def start_outbox_worker(app: Flask, interval: float = 5.0) -> threading.Thread:
         while True:
             try:
                 deliver(factory, backend, sender=app.config["MAIL_FROM"], now=datetime.now(UTC))
+                deliver_due(factory, now=datetime.now(UTC), allow_private=bool(app.config.get("WEBHOOKS_ALLOW_PRIVATE")))
             except Exception:  # keep the worker alive; the next round retries
                 log.exception("outbox delivery round failed")
             time.sleep(interval)

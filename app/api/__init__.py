@@ -46,6 +46,9 @@ def is_api_request() -> bool:
 
 def init_app(app: Flask) -> None:
     from . import availability, bookings, catalog, customer, openapi  # noqa: F401  (routes)
+    from . import webhooks  # (routes)
+
+    webhooks.configure()
 
     app.config.setdefault("API_RATE_LIMIT", "600 per minute")
     app.config.setdefault("LOGIN_RATE_LIMIT", "10 per minute")

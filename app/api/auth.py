@@ -26,7 +26,11 @@ class Client:
 
     @property
     def can_write(self) -> bool:
-        return self.api_key is None or self.api_key.scope == ApiScope.WRITE
+        return self.api_key is None or self.api_key.scope in (ApiScope.WRITE, ApiScope.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.api_key is not None and self.api_key.scope == ApiScope.ADMIN
 
 
 def now() -> datetime:
@@ -81,6 +85,22 @@ def _guard(kind: str, write: bool) -> Callable[[Callable[..., Any]], Callable[..
 
 def staff(write: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return _guard("staff", write)
+
+
+def admin() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """An API key with the admin scope (webhooks)."""
+    guard = _guard("staff", True)
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def only_admin(*args: Any, **kwargs: Any) -> Any:
+            if not client().is_admin:
+                return error("forbidden", "This endpoint needs an API key with the admin scope.", 403)
+            return view(*args, **kwargs)
+
+        return guard(only_admin)
+
+    return decorator
 
 
 def customer() -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from . import bp
+from . import webhooks as webhook_api
 from .launch27 import ESTIMATE_SCHEMA, SCHEMA
 from .responses import respond
 
@@ -231,6 +232,12 @@ DOCUMENT: dict[str, Any] = {
         **_catalog_paths(),
     },
 }
+
+_webhook_schemas, _webhook_paths = webhook_api.openapi_parts(
+    ok=ok, envelope=envelope, list_envelope=list_envelope, errors=ERRORS, body=_body, idempotency=IDEMPOTENCY
+)
+SCHEMAS.update(_webhook_schemas)
+DOCUMENT["paths"].update(_webhook_paths)
 
 
 @bp.get("/openapi.json")

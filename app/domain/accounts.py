@@ -126,7 +126,7 @@ def create_api_key(session: Session, *, name: object, scope: object, now: dateti
     errors = FieldErrors()
     clean_name = as_text(errors, "name", name, max_length=120, required=True)
     if scope not in {s.value for s in ApiScope}:
-        errors.add("scope", "Must be read or write.")
+        errors.add("scope", "Must be read, write or admin.")
     errors.raise_if_any("The API key could not be created.")
     secret = "bk_" + secrets.token_urlsafe(32)
     key = ApiKey(

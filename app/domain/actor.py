@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import ApiKey, Role, User
+from .models import ApiKey, ApiScope, Role, User
 
 
 @dataclass(frozen=True)
@@ -19,8 +19,10 @@ class Actor:
 
     @classmethod
     def for_api_key(cls, key: ApiKey) -> Actor:
-        # Integrations act as staff, never as admins (see README, "Permissions").
-        return cls("api_key", key.id, f"API key {key.name} ({key.prefix}…)", Role.STAFF)
+        # Integrations act as staff; a key with the admin scope acts as an admin
+        # (webhooks, admin-only status moves; see README, "Permissions").
+        role = Role.ADMIN if key.scope == ApiScope.ADMIN else Role.STAFF
+        return cls("api_key", key.id, f"API key {key.name} ({key.prefix}…)", role)
 
     @classmethod
     def system(cls, label: str = "system") -> Actor:

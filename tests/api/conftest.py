@@ -71,6 +71,11 @@ def staff_api(client, session):
 
 
 @pytest.fixture
+def admin_api(client, session):
+    return Api(client, {"X-API-Key": _key(session, "admin")})
+
+
+@pytest.fixture
 def read_api(client, session):
     return Api(client, {"X-API-Key": _key(session, "read")})
 

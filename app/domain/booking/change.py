@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import discounts, history, notifications, pricing
+from .. import discounts, history, notifications, pricing, webhooks
 from ..accounts import find_user_by_email
 from ..actor import Actor
 from ..availability import SlotSpec, candidate_agents, parse_agent_choice, plan_day
@@ -206,6 +206,7 @@ def apply_changes(session: Session, booking: Booking, changes: BookingChanges, a
     action = "status" if "status" in changed else "moved" if "start_at" in changed or "agent_id" in changed else "updated"
     history.record(session, booking, actor=actor, now=now, action=action, changes=changed)
     session.flush()
+    webhooks.booking_event(session, booking, webhooks.booking_change_event(action, before_status, booking.status), now)
     if notify:
         topic = _message_topic(booking, before_status, before_start, staff=actor.is_staff)
         if topic is not None:

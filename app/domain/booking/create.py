@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from .. import discounts, history, notifications, pricing
+from .. import discounts, history, notifications, pricing, webhooks
 from ..accounts import find_or_create_customer
 from ..actor import Actor
 from ..availability import (
@@ -154,6 +154,9 @@ def _create(session: Session, request: BookingRequest, actor: Actor, now: dateti
         _place_series(session, result, quote, spec, duration, location, customer, details, candidates, actor, now)
     if request.send_notifications:
         notifications.queue_booking_message(session, booking, "booking.created", now)
+    # After the series is placed, so each booking is announced as it was written.
+    for created in result.bookings:
+        webhooks.booking_event(session, created, "booking.created", now)
     return result
 
 

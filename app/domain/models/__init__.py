@@ -31,6 +31,7 @@ from .enums import (
     AmountType,
     ApiScope,
     BookingStatus,
+    DeliveryStatus,
     DiscountKind,
     FieldType,
     FieldVisibility,
@@ -42,5 +43,6 @@ from .enums import (
 from .outbox import OutboxMessage
 from .settings import Setting
 from .users import ApiKey, CustomerToken, User
+from .webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [name for name in dir() if not name.startswith("_")]

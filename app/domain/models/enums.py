@@ -70,11 +70,19 @@ class PaymentMethod(StrEnum):
 class ApiScope(StrEnum):
     READ = "read"
     WRITE = "write"
+    # Write, plus webhooks and the admin-only status moves.
+    ADMIN = "admin"
 
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
+    FAILED = "failed"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
     FAILED = "failed"
 
 

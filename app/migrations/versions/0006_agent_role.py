@@ -1,12 +1,12 @@
 """users.role may be 'agent': a login for an agent (agents.user_id links the two).
 
 Revision ID: 0006_agent_role
-Revises: 0005_locale_currency
+Revises: 0008_webhooks
 """
 from alembic import op
 
 revision = "0006_agent_role"
-down_revision = "0005_locale_currency"
+down_revision = "0008_webhooks"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,160 @@
+"""Webhook endpoints and their delivery logs (X-API-Key with the admin scope)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, request
+
+from ..db import get_session
+from ..domain import webhooks
+from ..domain.errors import FieldErrors
+from ..domain.models import User
+from . import bp, serializers
+from .auth import admin, client, now
+from .idempotent import idempotent
+from .parsing import json_object, unknown_fields
+from .responses import respond, success, success_page
+
+
+def _allow_private() -> bool:
+    return bool(current_app.config.get("WEBHOOKS_ALLOW_PRIVATE"))
+
+
+@bp.get("/webhooks")
+@admin()
+def list_webhooks() -> Any:
+    return success([webhooks.serialise_endpoint(e) for e in webhooks.list_endpoints(get_session())])
+
+
+@bp.post("/webhooks")
+@admin()
+@idempotent
+def create_webhook() -> Any:
+    endpoint, secret = webhooks.create_endpoint(
+        get_session(), json_object(), actor=client().actor, now=now(), allow_private=_allow_private()
+    )
+    return success(webhooks.serialise_endpoint(endpoint, secret=secret), 201)
+
+
+@bp.get("/webhooks/<endpoint_id>")
+@admin()
+def get_webhook(endpoint_id: str) -> Any:
+    return success(webhooks.serialise_endpoint(webhooks.get_endpoint(get_session(), endpoint_id)))
+
+
+@bp.patch("/webhooks/<endpoint_id>")
+@admin()
+@idempotent
+def update_webhook(endpoint_id: str) -> Any:
+    endpoint = webhooks.update_endpoint(
+        get_session(), endpoint_id, json_object(), actor=client().actor, now=now(), allow_private=_allow_private()
+    )
+    return success(webhooks.serialise_endpoint(endpoint))
+
+
+@bp.delete("/webhooks/<endpoint_id>")
+@admin()
+def delete_webhook(endpoint_id: str) -> Any:
+    webhooks.delete_endpoint(get_session(), endpoint_id, actor=client().actor, now=now())
+    return respond({"status": "success", "data": None})
+
+
+@bp.get("/webhooks/<endpoint_id>/deliveries")
+@admin()
+def list_webhook_deliveries(endpoint_id: str) -> Any:
+    args = request.args.to_dict()
+    errors = FieldErrors()
+    unknown_fields(args, {"page", "per_page"}, errors)
+    errors.raise_if_any("Unknown query parameters.")
+    page = webhooks.list_deliveries(get_session(), endpoint_id, page=args.get("page"), per_page=args.get("per_page"))
+    return success_page(page, [webhooks.serialise_delivery(d) for d in page.items])
+
+
+@bp.post("/webhooks/<endpoint_id>/deliveries/<delivery_id>/resend")
+@admin()
+def resend_webhook_delivery(endpoint_id: str, delivery_id: str) -> Any:
+    delivery = webhooks.resend(get_session(), endpoint_id, delivery_id, actor=client().actor, now=now())
+    return success(webhooks.serialise_delivery(delivery))
+
+
+def customer_object(u: User) -> dict[str, Any]:
+    """A customer as the customers API returns it (the webhook's data)."""
+    return {"id": u.id, "first_name": u.first_name, "last_name": u.last_name, "email": u.email, "phone": u.phone,
+            "address": u.address, "city": u.city, "state": u.state, "zip": u.zip, "sms_notifications": u.sms_notifications,
+            "active": u.active, "has_account": u.password_hash is not None, "created_at": u.created_at.isoformat()}
+
+
+def configure() -> None:
+    """Webhook payloads are the API's own JSON shapes."""
+    webhooks.configure_payloads(booking=serializers.booking, customer=customer_object)
+
+
+def openapi_parts(*, ok: Callable[..., dict[str, Any]], envelope: Callable[[Any], dict[str, Any]],
+                  list_envelope: Callable[[Any], dict[str, Any]], errors: dict[str, Any], body: Callable[[Any], dict[str, Any]],
+                  idempotency: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The schemas and paths these operations add to the OpenAPI document."""
+    stamp = {"type": "string", "format": "date-time"}
+    events = {"type": "array", "items": {"enum": list(webhooks.EVENTS)}, "minItems": 1, "uniqueItems": True}
+    endpoint_props = {
+        "id": {"type": "integer", "minimum": 1}, "url": {"type": "string", "format": "uri"}, "events": events,
+        "description": {"type": "string"}, "active": {"type": "boolean"}, "created_at": stamp, "updated_at": stamp,
+    }
+    schemas = {
+        "WebhookEndpoint": {"type": "object", "properties": endpoint_props, "required": list(endpoint_props)},
+        "WebhookEndpointCreated": {"type": "object", "properties": {**endpoint_props, "secret": {"type": "string", "pattern": "^whsec_"}},
+                                   "required": [*endpoint_props, "secret"]},
+        "WebhookEndpointInput": {"type": "object", "additionalProperties": False, "required": ["url", "events"], "properties": {
+            "url": {"type": "string", "maxLength": webhooks.MAX_URL_LENGTH,
+                    "description": "http or https; loopback, link-local, private, multicast and reserved addresses are refused "
+                                   "(422) unless WEBHOOKS_ALLOW_PRIVATE is set"},
+            "events": events, "description": {"type": "string", "maxLength": 255}}},
+        "WebhookEndpointUpdate": {"type": "object", "additionalProperties": False, "properties": {
+            "url": {"type": "string", "maxLength": webhooks.MAX_URL_LENGTH}, "events": events,
+            "description": {"type": "string", "maxLength": 255}, "active": {"type": "boolean"}}},
+        "WebhookDelivery": {"type": "object", "required": ["id", "event_id", "type", "status", "attempts", "last_response_code",
+                                                           "next_attempt_at", "created_at"], "properties": {
+            "id": {"type": "integer"}, "event_id": {"type": "string", "description": "the webhook-id header, the same on every attempt"},
+            "type": {"enum": list(webhooks.EVENTS)}, "status": {"enum": ["pending", "delivered", "failed"]},
+            "attempts": {"type": "integer"}, "last_response_code": {"type": ["integer", "null"]},
+            "last_error": {"type": ["string", "null"]}, "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
+            "last_attempt_at": {"type": ["string", "null"], "format": "date-time"}, "created_at": stamp,
+            "delivered_at": {"type": ["string", "null"], "format": "date-time"}}},
+    }
+
+    def ref(name: str) -> dict[str, str]:
+        return {"$ref": f"#/components/schemas/{name}"}
+
+    admin = [{"apiKey": []}]
+    note = " (an API key with the admin scope)"
+    endpoint_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+    paths = {
+        "/webhooks": {
+            "get": {"summary": "List webhook endpoints" + note, "security": admin,
+                    "responses": {"200": ok({"type": "object", "required": ["status", "data"], "properties": {
+                        "status": {"const": "success"}, "data": {"type": "array", "items": ref("WebhookEndpoint")}}}), **errors}},
+            "post": {"summary": "Add a webhook endpoint; the answer carries its signing secret, shown only here" + note,
+                     "security": admin, "parameters": [idempotency], "requestBody": body(ref("WebhookEndpointInput")),
+                     "responses": {"201": ok(envelope(ref("WebhookEndpointCreated")), "Created"), **errors}},
+        },
+        "/webhooks/{id}": {
+            "parameters": [endpoint_id],
+            "get": {"summary": "One webhook endpoint" + note, "security": admin,
+                    "responses": {"200": ok(envelope(ref("WebhookEndpoint"))), **errors}},
+            "patch": {"summary": "Change a webhook endpoint" + note, "security": admin, "parameters": [idempotency],
+                      "requestBody": body(ref("WebhookEndpointUpdate")),
+                      "responses": {"200": ok(envelope(ref("WebhookEndpoint"))), **errors}},
+            "delete": {"summary": "Remove a webhook endpoint and its delivery log" + note, "security": admin,
+                       "responses": {"200": ok(envelope({"type": "null"})), **errors}},
+        },
+        "/webhooks/{id}/deliveries": {"get": {
+            "summary": "An endpoint's deliveries, newest first" + note, "security": admin,
+            "parameters": [endpoint_id, {"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/per_page"}],
+            "responses": {"200": ok(list_envelope(ref("WebhookDelivery"))), **errors}}},
+        "/webhooks/{id}/deliveries/{delivery_id}/resend": {"post": {
+            "summary": "Send a delivery again (same webhook-id)" + note, "security": admin,
+            "parameters": [endpoint_id, {"name": "delivery_id", "in": "path", "required": True,
+                                         "schema": {"type": "integer", "minimum": 1}}],
+            "responses": {"200": ok(envelope(ref("WebhookDelivery"))), **errors}}},
+    }
+    return schemas, paths

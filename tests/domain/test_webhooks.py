@@ -1,0 +1,190 @@
+"""Webhooks end to end: events written with the change, delivered to a real receiver
+on loopback that verifies each signature, through a receiver that fails, goes away and
+comes back, with every event arriving exactly once; retries, claims and SSRF refusals."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.domain import accounts, webhooks
+from app.domain.booking import BookingChanges, cancel_booking, change_status, create_booking, reschedule_booking, update_booking
+from app.domain.errors import SlotUnavailable, ValidationFailed
+from app.domain.inputs import CustomerInput
+from app.domain.models import DeliveryStatus, User, WebhookDelivery
+from tests import builders as b
+from tests.webhook_receiver import Receiver
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver().start()
+    yield r
+    r.hold = None
+    r.stop()
+
+
+def add_endpoint(session, now, url, events=webhooks.EVENTS, allow_private=True):
+    endpoint, secret = webhooks.create_endpoint(session, {"url": url, "events": list(events)}, actor=b.ADMIN, now=now,
+                                                allow_private=allow_private)
+    return endpoint, secret
+
+
+def deliveries(session):
+    session.expire_all()
+    return list(session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)))
+
+
+def test_every_event_reaches_a_receiver_that_fails_goes_away_and_comes_back_exactly_once(session, factory, now, receiver):
+    _, secret = add_endpoint(session, now, receiver.url)
+    receiver.secret = secret
+    _, svc, _ = b.basic_setup(session)
+    made = create_booking(session, b.request(svc.id, day="2026-11-24", at="10:00", status="pending"), actor=b.STAFF, now=now).booking
+    update_booking(session, made.id, BookingChanges(staff_notes="Gate code 1234"), actor=b.STAFF, now=now)
+    reschedule_booking(session, made.id, actor=b.STAFF, now=now, start_time="12:00")
+    change_status(session, made.id, "approved", actor=b.STAFF, now=now)
+    cancel_booking(session, made.id, actor=b.STAFF, now=now)
+    customer = session.scalar(select(User).where(User.email == "casey@example.com"))
+    accounts.update_profile(session, customer.id, {"phone": "555-0199"}, now=now)
+    create_booking(session, b.request(svc.id, day="2026-11-24", at="14:00"), actor=b.STAFF, now=now)
+    # A change that is rolled back sends nothing: the slot is taken, so neither the
+    # booking nor its new customer is written.
+    with pytest.raises(SlotUnavailable):
+        create_booking(session, b.request(svc.id, day="2026-11-24", at="14:00",
+                                          customer=CustomerInput("Dana", "Other", "dana@example.com", "")), actor=b.STAFF, now=now)
+
+    rows = deliveries(session)
+    expected = sorted(["customer.created", "booking.created", "booking.updated", "booking.rescheduled", "booking.status_changed",
+                       "booking.cancelled", "customer.updated", "booking.created"])
+    assert sorted(r.event_type for r in rows) == expected
+    assert all("dana@example.com" not in str(r.payload) for r in rows)
+    created = next(r for r in rows if r.event_type == "booking.created")
+    assert created.payload["type"] == "booking.created"
+    assert created.payload["data"]["id"] == made.id and created.payload["data"]["booking_code"] == made.booking_code
+    assert created.payload["timestamp"] == "2026-11-23T17:00:00Z"
+
+    receiver.fail = True
+    report = webhooks.deliver_due(factory, now=now, allow_private=True)
+    assert (report.sent, report.retried, report.failed) == (0, len(rows), 0)
+    assert {r.last_status_code for r in deliveries(session)} == {500}
+
+    receiver.stop()
+    later = now + timedelta(hours=1)
+    report = webhooks.deliver_due(factory, now=later, allow_private=True)
+    assert (report.sent, report.retried) == (0, len(rows))
+    assert all("ConnectionRefusedError" in r.last_error for r in deliveries(session))
+
+    receiver.fail = False
+    receiver.start()
+    report = webhooks.deliver_due(factory, now=later + timedelta(hours=2), allow_private=True)
+    assert report.sent == len(rows)
+    assert webhooks.deliver_due(factory, now=later + timedelta(hours=3), allow_private=True).sent == 0
+
+    assert receiver.bad_signatures == 0 and receiver.duplicates == []
+    assert set(receiver.accepted) == {r.event_id for r in rows}
+    assert receiver.types() == expected
+    assert [(r.status, r.attempts, r.last_status_code) for r in deliveries(session)] == [("delivered", 3, 204)] * len(rows)
+    # The same webhook-id on every attempt: 3 attempts reached the receiver's handler
+    # for each (500, refused, 204), two of them with the same id.
+    assert sorted(receiver.attempts) == sorted([r.event_id for r in rows] * 2)
+
+
+def test_only_subscribed_active_endpoints_get_a_delivery(session, now, receiver):
+    add_endpoint(session, now, receiver.url, events=["customer.created"])
+    off, _ = add_endpoint(session, now, receiver.url)
+    webhooks.update_endpoint(session, off.id, {"active": False}, actor=b.ADMIN, now=now, allow_private=True)
+    b.customer(session)
+    session.commit()
+    assert [r.event_type for r in deliveries(session)] == ["customer.created"]
+
+
+def test_a_claimed_delivery_is_sent_by_one_worker_only(session, factory, now, receiver):
+    _, receiver.secret = add_endpoint(session, now, receiver.url, events=["customer.created"])
+    b.customer(session)
+    session.commit()
+    receiver.hold = threading.Event()
+    first = threading.Thread(target=webhooks.deliver_due, args=(factory,), kwargs={"now": now, "allow_private": True})
+    first.start()
+    assert receiver.held.wait(timeout=30)
+    # The first worker holds the claim while the receiver takes its time.
+    assert webhooks.deliver_due(factory, now=now, allow_private=True).sent == 0
+    receiver.hold.set()
+    first.join(timeout=30)
+    assert len(receiver.attempts) == 1 and len(receiver.accepted) == 1
+    assert deliveries(session)[0].status == DeliveryStatus.DELIVERED
+
+
+def test_failed_attempts_back_off_with_jitter_for_a_day_then_give_up(session, factory, now, receiver):
+    add_endpoint(session, now, receiver.url, events=["customer.created"])
+    receiver.stop()  # nothing listens: every attempt is refused
+    b.customer(session)
+    session.commit()
+    at, waits = now, []
+    while True:
+        webhooks.deliver_due(factory, now=at, allow_private=True, jitter=lambda: 0.5)
+        row = deliveries(session)[0]
+        if row.status != DeliveryStatus.PENDING:
+            break
+        waits.append(row.next_attempt_at - at)
+        at = row.next_attempt_at
+    assert row.status == DeliveryStatus.FAILED and row.next_attempt_at is None
+    assert waits[:4] == [timedelta(seconds=22.5), timedelta(seconds=45), timedelta(seconds=90), timedelta(seconds=180)]
+    assert max(waits) == timedelta(minutes=45)
+    assert at - now >= timedelta(hours=24)
+    assert row.attempts == len(waits) + 1
+    assert webhooks.next_wait(1, 0.0) == timedelta(seconds=15) and webhooks.next_wait(1, 0.999) < timedelta(seconds=30)
+
+    webhooks.resend(session, row.endpoint_id, row.id, actor=b.ADMIN, now=at)
+    receiver.start()
+    receiver.secret = row.endpoint.secret
+    assert webhooks.deliver_due(factory, now=at, allow_private=True).sent == 1
+    assert list(receiver.accepted) == [row.event_id]
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1/hook", "http://10.1.2.3/hook", "https://192.168.0.10/", "http://172.16.0.1/", "http://169.254.169.254/latest",
+    "http://[::1]:8080/", "http://[fe80::1]/", "http://224.0.0.1/", "http://0.0.0.0/", "http://[::ffff:127.0.0.1]/",
+    "ftp://example.com/", "javascript:alert(1)", "http:///nohost", "not a url",
+])
+def test_an_endpoint_may_not_point_at_a_private_address_or_another_scheme(session, now, url):
+    with pytest.raises(ValidationFailed) as refused:
+        add_endpoint(session, now, url, allow_private=False)
+    assert "url" in refused.value.details
+    assert webhooks.list_endpoints(session) == []
+
+
+def test_a_name_that_resolves_to_loopback_is_refused_when_sending(session, factory, now, receiver):
+    endpoint, _ = add_endpoint(session, now, f"http://localhost:{receiver.port}/hook", allow_private=False)
+    b.customer(session)
+    session.commit()
+    report = webhooks.deliver_due(factory, now=now, allow_private=False)
+    row = deliveries(session)[0]
+    assert report.failed == 1 and row.status == DeliveryStatus.FAILED
+    assert "loopback" in row.last_error and receiver.attempts == []
+    # Allowed on purpose (WEBHOOKS_ALLOW_PRIVATE), the same name is reached.
+    webhooks.resend(session, endpoint.id, row.id, actor=b.ADMIN, now=now)
+    receiver.secret = endpoint.secret
+    assert webhooks.deliver_due(factory, now=now, allow_private=True).sent == 1
+    assert list(receiver.accepted) == [row.event_id]
+
+
+def test_the_deliver_command_sends_webhooks_too(app, session, now, receiver):
+    app.config["WEBHOOKS_ALLOW_PRIVATE"] = True
+    _, receiver.secret = add_endpoint(session, now, receiver.url, events=["customer.created"])
+    b.customer(session)
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["notifications", "deliver"])
+    assert result.exit_code == 0, result.output
+    assert "webhooks: delivered 1," in result.output
+    assert [p["data"]["email"] for p in receiver.accepted.values()] == ["casey@example.com"]
+
+
+def test_a_url_with_characters_beyond_ascii_is_sent_percent_encoded(session, factory, now, receiver):
+    _, receiver.secret = add_endpoint(session, now, f"http://127.0.0.1:{receiver.port}/hooks/café?shop=Straße 1",
+                                      events=["customer.created"])
+    b.customer(session)
+    session.commit()
+    assert webhooks.deliver_due(factory, now=now, allow_private=True).sent == 1
+    assert receiver.paths == ["/hooks/caf%C3%A9?shop=Stra%C3%9Fe%201"]
