@@ -17,7 +17,7 @@ run: $(BIN)/.installed
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app seed-demo
 	@echo "Open http://127.0.0.1:$(PORT)/"
-	OUTBOX_WORKER=1 $(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
+	OUTBOX_WORKER=1 PUBLIC_URL=$${PUBLIC_URL:-http://127.0.0.1:$(PORT)} $(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
 
 test: test-sqlite test-postgres
 

@@ -34,13 +34,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     htmx.init_app(app)
     login_manager.init_app(app)
 
-    from .web import admin, auth, auth_loader, customer, main
+    from .web import admin, auth, auth_loader, customer, main, messages
 
     auth_loader.init_app(app)
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(customer.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(messages.bp)
 
     from . import api
 

@@ -2,6 +2,8 @@
 result; bad input exits non-zero with a one-line reason."""
 from __future__ import annotations
 
+import signal
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from flask.cli import AppGroup, with_appcontext
 from .db import session_factory
 from .domain import accounts, notifications, webhooks
 from .domain.errors import DomainError
-from .mail import backend_from_config
+from .mail import backend_from_config, composer
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -97,7 +99,8 @@ def notifications_deliver(limit: int) -> None:
     """Send the messages that are due."""
     config = current_app.config
     report = notifications.deliver(
-        session_factory(), backend_from_config(config), sender=config["MAIL_FROM"], now=_now(), limit=limit
+        session_factory(), backend_from_config(config), sender=config["MAIL_FROM"], now=_now(), limit=limit,
+        compose=composer(current_app._get_current_object()),  # type: ignore[attr-defined]
     )
     click.echo(f"sent {report.sent}, will retry {report.retried}, gave up on {report.failed}")
     hooks = webhooks.deliver_due(session_factory(), now=_now(), allow_private=bool(config.get("WEBHOOKS_ALLOW_PRIVATE")), limit=limit)
@@ -112,6 +115,27 @@ def notifications_send_reminders() -> None:
     with session_factory()() as session:
         count = notifications.queue_reminders(session, now=_now())
     click.echo(f"queued {count} reminder(s)")
+
+
+@notifications_cli.command("work")
+@click.option("--interval", type=float, default=None, help="Seconds between rounds [WORKER_INTERVAL_SECONDS, 5].")
+def notifications_work(interval: float | None) -> None:
+    """Deliver the outbox and queue reminders on a loop, until SIGTERM or Ctrl-C.
+
+    Safe to run on several machines at once: every message is claimed in the database."""
+    from .worker import run_worker
+
+    stop = threading.Event()
+    # Finish the round in progress, then exit: a message being sent is marked sent.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    config = current_app.config
+    if not config.get("PUBLIC_URL") and not config.get("SERVER_NAME"):
+        click.echo("Warning: neither PUBLIC_URL nor SERVER_NAME is set; e-mailed links will point at "
+                   "http://127.0.0.1:5000.", err=True)
+    click.echo("Notifications worker running; stop it with SIGTERM.")
+    rounds = run_worker(current_app._get_current_object(), stop, interval=interval)  # type: ignore[attr-defined]
+    click.echo(f"Notifications worker stopped after {rounds} round(s).")
 
 
 @click.command("seed-demo")

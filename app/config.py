@@ -30,9 +30,13 @@ ENV_KEYS = (
     "BUSINESS_LOCALE",
     "CURRENCY",
     "WEBHOOKS_ALLOW_PRIVATE",
+    "PUBLIC_URL",
+    "OFFICE_EMAIL",
+    "WORKER_INTERVAL_SECONDS",
 )
 INT_KEYS = {"MAIL_PORT", "SLOT_INTERVAL_MINUTES", "BOOKING_HORIZON_WEEKS", "CANCELLATION_CUTOFF_HOURS", "REMINDER_HOURS"}
 BOOL_KEYS = {"MAIL_USE_TLS", "OUTBOX_WORKER", "WEBHOOKS_ALLOW_PRIVATE"}
+FLOAT_KEYS = {"WORKER_INTERVAL_SECONDS"}
 
 
 def defaults(instance_path: Path) -> dict[str, Any]:
@@ -58,6 +62,13 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "OUTBOX_WORKER": False,
         # Let webhooks reach loopback, link-local and private addresses (development only).
         "WEBHOOKS_ALLOW_PRIVATE": False,
+        # Every link in every e-mail starts with this (e.g. https://book.example.com);
+        # when empty, PREFERRED_URL_SCHEME://SERVER_NAME. Never the request's Host.
+        "PUBLIC_URL": "",
+        # The office's copy of each booking message ("" for none).
+        "OFFICE_EMAIL": "",
+        # How long the notifications worker rests between rounds.
+        "WORKER_INTERVAL_SECONDS": 5,
         # Test-only: turn the booking locks off to show the race they prevent.
         "BOOKING_LOCKS": True,
     }
@@ -71,6 +82,8 @@ def from_environment() -> dict[str, Any]:
             continue
         if key in INT_KEYS:
             values[key] = int(raw)
+        elif key in FLOAT_KEYS:
+            values[key] = float(raw)
         elif key in BOOL_KEYS:
             values[key] = raw.lower() in ("1", "true", "yes", "on")
         else:

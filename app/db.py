@@ -38,6 +38,7 @@ def make_session_factory(engine: Engine, config: dict[str, Any]) -> sessionmaker
             "reminder_hours": config.get("REMINDER_HOURS"),
             "business_locale": config.get("BUSINESS_LOCALE"),
             "currency": config.get("CURRENCY"),
+            "office_email": config.get("OFFICE_EMAIL"),
         }
     )
     return sessionmaker(

@@ -260,13 +260,15 @@ def queue_password_reset(session: Session, email: object, *, secret: str, link_f
     if user is None or not user.active:
         return
     token = _reset_serializer(secret).dumps({"uid": user.id, "v": user.session_version})
+    link = link_for(token)
     queue_message(
         session,
         topic="account.password_reset",
         recipient=user.email,
         subject="Reset your password",
         body=f"Hello {user.full_name},\n\nTo choose a new password, open this link within two hours:\n\n"
-        f"{link_for(token)}\n\nIf you did not ask for this, ignore this message; your password stays as it is.\n",
+        f"{link}\n\nIf you did not ask for this, ignore this message; your password stays as it is.\n",
+        payload={"link": link, "name": user.full_name},
         now=now,
     )
     session.commit()

@@ -21,6 +21,8 @@ class Settings:
     # How dates, times and amounts are written (a Babel locale) and the money they are in.
     business_locale: str = "en_US"
     currency: str = "USD"
+    # Where the office's copy of each booking message goes ("" for none).
+    office_email: str = ""
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> Settings:

@@ -2,48 +2,19 @@
 files or over real SMTP on loopback, with retries while the server is down."""
 from __future__ import annotations
 
-import socket
 from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from app.domain.booking import create_booking
 from app.domain.notifications import MAX_ATTEMPTS, FileBackend, SmtpBackend, deliver, queue_reminders
 from app.domain.models import Booking, OutboxMessage
+from app.mail import composer
 from tests import builders as b
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives, or refuses it when told to."""
-
-    def __init__(self) -> None:
-        self.messages: list[bytes] = []
-        self.refuse = False
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        if self.refuse:
-            return "451 Try again later"
-        self.messages.append(envelope.content)
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
+from tests.mailbox import free_port, smtp_server  # noqa: F401 - the fixture
 
 
 @pytest.fixture
@@ -61,17 +32,20 @@ def test_a_booking_writes_its_messages_in_the_same_transaction(session, booked):
     rows = session.scalars(select(OutboxMessage)).all()
     assert {r.topic for r in rows} == {"booking.created"}
     assert all(r.booking_id == booked.id and r.status == "pending" for r in rows)
-    assert "Tuesday 24 November 2026 at 10:00 EST" in rows[0].subject
+    # The customer's and the agent's; each knows its audience and the calendar SEQUENCE.
+    assert [(r.recipient, r.payload["audience"], r.payload["sequence"]) for r in rows] == [
+        ("casey@example.com", "customer", 1), ("alex@example.com", "staff", 1)]
+    assert booked.booking_code in rows[0].subject
 
 
-def test_the_file_backend_writes_readable_eml_files(session, factory, booked, now, tmp_path):
-    report = deliver(factory, FileBackend(tmp_path / "mail"), sender="bookings@example.com", now=now)
+def test_the_file_backend_writes_readable_eml_files(app, session, factory, booked, now, tmp_path):
+    report = deliver(factory, FileBackend(tmp_path / "mail"), sender="bookings@example.com", now=now, compose=composer(app))
     assert report.sent == 2
     files = sorted((tmp_path / "mail").glob("*.eml"))
     assert len(files) == 2
     parsed = [message_from_bytes(f.read_bytes(), policy=policy.default) for f in files]
     assert {m["To"] for m in parsed} == {"casey@example.com", "alex@example.com"}
-    assert booked.booking_code in parsed[0].get_content()
+    assert booked.booking_code in parsed[0].get_body(("plain",)).get_content()
     assert [s for _, s, _ in statuses(session)] == ["sent", "sent"]
     # Delivered messages are not sent again.
     assert deliver(factory, FileBackend(tmp_path / "mail"), sender="bookings@example.com", now=now).sent == 0

@@ -198,6 +198,7 @@ def apply_changes(session: Session, booking: Booking, changes: BookingChanges, a
 
     before_start = booking.start_at
     before_status = booking.status
+    before_agent_id = booking.agent_id
     changed = history.diff(booking, values)
     changed |= customer_changes
     if not changed:
@@ -210,7 +211,9 @@ def apply_changes(session: Session, booking: Booking, changes: BookingChanges, a
     if notify:
         topic = _message_topic(booking, before_status, before_start, staff=actor.is_staff)
         if topic is not None:
-            notifications.queue_booking_message(session, booking, topic, now)
+            notifications.queue_booking_message(
+                session, booking, topic, now, previous_start=before_start, previous_agent_id=before_agent_id
+            )
     return booking
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -33,6 +33,9 @@ class User(Base):
     # Raised when the password changes: browser sessions and reset links that carry an
     # older number stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The messages the customer chose; confirmations and password resets always go out.
+    notify_reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    notify_changes: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     @property
     def full_name(self) -> str:

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from ...db import get_session
 from ...domain import accounts
 from ...domain.errors import DomainError
+from ...links import public_url_for
 from ..auth_loader import LoginUser
 from .forms import ForgotForm, LoginForm, PasswordForm, ProfileForm, RegisterForm, ResetForm
 
@@ -88,7 +89,7 @@ def forgot_password() -> str | Response:
     if form.validate_on_submit():
         accounts.queue_password_reset(
             get_session(), form.email.data, secret=current_app.config["SECRET_KEY"],
-            link_for=lambda token: url_for("auth.reset_password", token=token, _external=True), now=now(),
+            link_for=lambda token: public_url_for("auth.reset_password", token=token), now=now(),
         )
         # The same answer whether or not the address has an account.
         flash("If that address has an account, we have sent it a link to choose a new password.", "success")
