@@ -12,10 +12,11 @@ from flask import Blueprint, Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import DomainError
 from ..extensions import csrf
+from ..web.errors import server_error_page, site_error_page
 from .auth import bearer_token
 from .responses import domain_error, error
 
@@ -69,7 +70,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
         if not is_api_request():
-            return exc
+            return site_error_page(exc)
         code = HTTP_CODES.get(exc.code or 500, "error")
         headers = {}
         if exc.code == 429:
@@ -93,4 +94,4 @@ def init_app(app: Flask) -> None:
         app.logger.exception("unhandled error")
         if is_api_request():
             return error("internal_error", "Something went wrong on our side; nothing was changed.", 500)
-        return InternalServerError()
+        return server_error_page()

@@ -8,10 +8,12 @@ one of them. Amounts are the stored ones: the catalog may have changed since.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from .models import Booking
+from .fields import CleanAnswer
+from .models import Booking, Location
+from .pricing import Quote
 
 
 @dataclass(frozen=True)
@@ -136,4 +138,66 @@ def booking_summary(booking: Booking) -> BookingSummary:
         ],
         customer_notes=booking.customer_notes,
         staff_notes=booking.staff_notes,
+    )
+
+
+def preview_summary(
+    quote: Quote,
+    *,
+    start_at: datetime,
+    location: Location,
+    agent_name: str,
+    customer_name: str,
+    customer_email: str,
+    where: str,
+    phone: str,
+    payment_method: str,
+    answers: list[CleanAnswer],
+    customer_notes: str = "",
+) -> BookingSummary:
+    """The same summary for a booking not made yet (the review step), drawn from the
+    price quote and the answers exactly as the booking will store them."""
+    lines: list[SummaryLine] = []
+    for line in quote.lines:
+        detail = f"{line.workers} worker{'s' if line.workers != 1 else ''} × {_hours(line.minutes)}" \
+            if line.service.is_hourly else ""
+        lines.append(SummaryLine("service", line.service.name, detail, line.amount))
+        lines.extend(SummaryLine("extra", e.extra.name, f"× {e.quantity}", e.amount) for e in line.extras)
+        lines.extend(SummaryLine("parameter", p.parameter.name, f"× {p.quantity}", p.amount) for p in line.parameters if p.quantity)
+    adjustments: list[Adjustment] = []
+    if quote.frequency_discount:
+        adjustments.append(Adjustment(f"{quote.frequency.name} discount" if quote.frequency else "Frequency discount", -quote.frequency_discount))
+    if quote.discount:
+        adjustments.append(Adjustment(f"Discount code {quote.code.code}" if quote.code else "Discount code", -quote.discount))
+    if quote.gift_card:
+        adjustments.append(Adjustment("Gift card", -quote.gift_card))
+    if quote.tip:
+        adjustments.append(Adjustment("Tip", quote.tip))
+    return BookingSummary(
+        booking_id=0,
+        code="",
+        status="",
+        title=", ".join(line.service.name for line in quote.lines),
+        start_at=start_at,
+        end_at=start_at + timedelta(minutes=quote.duration),
+        timezone=location.timezone,
+        arrival_window=0,
+        location_name=location.name,
+        where=where or location.address,
+        agent_name=agent_name,
+        customer_name=customer_name,
+        customer_email=customer_email,
+        customer_phone=phone,
+        currency=location.currency,
+        lines=lines,
+        subtotal=quote.subtotal,
+        adjustments=adjustments,
+        total=quote.total,
+        price_overridden=False,
+        payment_method=payment_method,
+        answers=[
+            Answer(a.field.label, _answer_text(a.value, a.options, a.field.field_type), a.field.visibility != "customer")
+            for a in answers if _answer_text(a.value, a.options, a.field.field_type)
+        ],
+        customer_notes=customer_notes,
     )

@@ -63,9 +63,17 @@ def book(client, values):
     return client.post("/book", data={"csrf_token": csrf_from(html), "nonce": nonce, **values})
 
 
-def test_the_booking_form_needs_a_logged_in_customer(client, shop):
-    response = client.get("/book")
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+def test_visitors_open_the_booking_form_and_sign_in_at_the_details_step(client, shop):
+    html = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    assert "Standard clean" in html and "Your account" in html and 'name="account_email"' in html
+
+
+def test_staff_are_sent_to_the_back_office_form(client, session, shop):
+    accounts.create_user(session, email="sam@example.com", password="correct-horse", role="admin", first_name="Sam", last_name="S",
+                         now=datetime.now(UTC))
+    session.commit()
+    submit(client, "/login", {"email": "sam@example.com", "password": "correct-horse"})
+    assert client.get("/book").status_code == 403
 
 
 def test_the_form_offers_services_and_prefills_the_address(client, shop, customer):
@@ -82,7 +90,7 @@ def test_refreshing_shows_free_times_with_full_names_and_the_price(client, shop,
     assert response.status_code == 200
     # 60 + 30 fridge + 2 x 20 = 130 minutes: last start 14:30 in a 9-17 day.
     assert 'value="09:00"' in html and 'value="14:30"' in html and 'value="15:00"' not in html
-    assert "Tuesday 08 January 2030 at" in html
+    assert "Tuesday, January 8, 2030 at" in html
     # 100 + 25 + 2 x 15 = 155
     assert "$155.00" in html
 
@@ -232,5 +240,6 @@ def test_a_weekly_booking_confirmation_lists_its_visits_and_the_ones_that_could_
     assert "Your recurring visits" in page
     assert page.count("Alex Agent") >= 12
     assert "We could not book these dates" in page and "2030-01-22 at 10:00" in page
-    detail = client.get(f"/bookings/{session.scalars(select(Booking).order_by(Booking.id)).first().id}").get_data(as_text=True)
-    assert "This and all later visits" in detail
+    first = session.scalars(select(Booking).order_by(Booking.id)).first().id
+    assert f"/bookings/{first}/cancel" in client.get(f"/bookings/{first}").get_data(as_text=True)
+    assert "This and all later visits" in client.get(f"/bookings/{first}/cancel").get_data(as_text=True)

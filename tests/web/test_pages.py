@@ -5,16 +5,18 @@ from tests import builders as b
 
 
 def test_home_page_lists_active_services_with_prices(client, session):
-    loc, svc, _ = b.basic_setup(session)
+    loc, svc, alex = b.basic_setup(session)
     b.service(session, loc, name="Hidden service", active=False)
-    b.service(session, loc, name="Handyman", pricing_mode="hourly", price="45.00")
+    alex.services.append(b.service(session, loc, name="Handyman", pricing_mode="hourly", price="45.00"))
+    b.service(session, loc, name="Nobody does this")
     session.commit()
     page = client.get("/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Standard clean" in html and "$100.00" in html
     assert "per worker per hour" in html
-    assert "Hidden service" not in html
+    assert "Hidden service" not in html and "Nobody does this" not in html
+    assert f'href="/book?service={svc.id}"' in html and 'href="/book"' in html
     assert 'src="/static/js/htmx.min.js"' in html and "X-CSRFToken" in html
 
 

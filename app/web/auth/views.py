@@ -39,9 +39,15 @@ def show_errors(form: FlaskForm, error: DomainError) -> None:
 
 
 def safe_next(default: str) -> str:
+    """Where to go after signing in: a path on this site only, never another site
+    ("//evil", "/\\evil" and control characters are read by browsers as other hosts)."""
     target = request.args.get("next", "")
     parts = urlsplit(target)
-    return target if target.startswith("/") and not target.startswith("//") and not parts.netloc else default
+    local = (
+        target.startswith("/") and not target.startswith("//") and "\\" not in target and not parts.netloc and not parts.scheme
+        and target.isprintable() and len(target) <= 2000
+    )
+    return target if local else default
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -31,8 +31,21 @@ class FormCatalog:
     def fields_for(self, service_ids: list[int]) -> list[CustomField]:
         return [f for f in self.fields if {s.id for s in f.services} & set(service_ids)]
 
-    def agents_for(self, service_ids: list[int]) -> list[Agent]:
-        return [a for a in self.agents if set(service_ids) <= {s.id for s in a.services}]
+    def agents_for(self, service_ids: list[int], location: Location | None = None) -> list[Agent]:
+        """Agents who do all the services (at the location, when one is given)."""
+        return [a for a in self.agents if set(service_ids) <= {s.id for s in a.services}
+                and (location is None or location.id in {loc.id for loc in a.locations})]
+
+    def location(self, location_id: object) -> Location | None:
+        """The chosen office, else the default one."""
+        chosen = next((loc for loc in self.locations if str(loc.id) == str(location_id)), None)
+        return chosen or (self.locations[0] if self.locations else None)
+
+    def services_at(self, location: Location | None) -> list[Service]:
+        """Services someone can do at the location: a service nobody there offers is not offered."""
+        if location is None:
+            return self.services
+        return [s for s in self.services if any(location.id in {loc.id for loc in a.locations} and s in a.services for a in self.agents)]
 
 
 def load_catalog(session: Session, *, staff: bool = False) -> FormCatalog:
@@ -49,7 +62,7 @@ def load_catalog(session: Session, *, staff: bool = False) -> FormCatalog:
         services=services,
         frequencies=list(session.scalars(select(Frequency).where(Frequency.active.is_(True)).order_by(Frequency.position, Frequency.id))),
         locations=list(session.scalars(select(Location).where(Location.active.is_(True)).order_by(Location.is_default.desc(), Location.id))),
-        agents=list(session.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.name).options(selectinload(Agent.services)))),
+        agents=list(session.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.name).options(selectinload(Agent.services), selectinload(Agent.locations)))),
         fields=fields,
     )
 

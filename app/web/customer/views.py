@@ -7,26 +7,41 @@ import functools
 import time as clock
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask import session as web_session
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 from werkzeug.datastructures import MultiDict
 
 from ...db import get_session
-from ...domain import idempotency, pricing, queries
+from ...domain import accounts, idempotency, pricing, queries
 from ...domain.actor import Actor
 from ...domain.availability import slots_for_request
 from ...domain.booking import book_again_request, cancel_booking, create_booking, customer_change_refusal, reschedule_booking
-from ...domain.errors import Conflict, DomainError
+from ...domain.errors import Conflict, DomainError, FieldErrors
+from ...domain.fields import clean_answers
+from ...domain.free_days import SEARCH_DAYS, first_free_day
 from ...domain.ical import bookings_ics
-from ...domain.models import ACTIVE_STATUSES, Booking
+from ...domain.models import ACTIVE_STATUSES, Booking, User
 from ...domain.settings import load_settings
 from ...domain.status import allowed_transitions
+from ...domain.summary import booking_summary, preview_summary
 from ...domain.timeutil import parse_date, zone
-from .forms import HOURLY_MINUTES, FormCatalog, chosen_service_ids, errors_for_inputs, load_catalog, parse_booking_form, request_as_form
+from ..auth_loader import LoginUser
+from ..formatting import local_day, local_time
+from .calendar import MonthCalendar, month_calendar, parse_month
+from .forms import (
+    HOURLY_MINUTES,
+    FormCatalog,
+    ParsedForm,
+    chosen_service_ids,
+    errors_for_inputs,
+    load_catalog,
+    parse_booking_form,
+    request_as_form,
+)
 
 bp = Blueprint("customer", __name__)
 
@@ -46,33 +61,54 @@ def customer_only(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def customer_or_visitor(view: Callable[..., Any]) -> Callable[..., Any]:
+    """The booking form is open to visitors (they sign in or register at the details
+    step); staff book for customers in the back office instead."""
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user.is_authenticated and current_user.user.role != "customer":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 def actor() -> Actor:
     return Actor.for_user(current_user.user)
 
 
-def local_today() -> date:
-    return now().astimezone(zone(load_settings(get_session()).default_timezone)).date()
+def signed_in_id() -> int | None:
+    return current_user.user.id if current_user.is_authenticated else None
+
+
+def local_today(timezone: str | None = None) -> date:
+    """Today where the booking happens (the office's zone), else in the business's."""
+    return now().astimezone(zone(timezone or load_settings(get_session()).default_timezone)).date()
 
 
 def slot_label(day: date, hhmm: str) -> str:
-    return f"{day.strftime('%A %d %B %Y')} at {hhmm}"
+    """The accessible name of a time button: 'Tuesday, January 8, 2030 at 10:00 AM'."""
+    return f"{local_day(day)} at {local_time(time.fromisoformat(hhmm))}" if hhmm else local_day(day)
 
 
 # --- the booking form ------------------------------------------------------------------
 
 
 def _form_defaults(catalog: FormCatalog) -> MultiDict[str, str]:
-    user = current_user.user
+    user = current_user.user if current_user.is_authenticated else None
     data: MultiDict[str, str] = MultiDict()
     wanted = request.args.get("service", "")
-    if wanted.isdigit() and catalog.service(int(wanted)):
+    if wanted.isdigit() and len(wanted) < 10 and catalog.service(int(wanted)):
         data.add("services", wanted)
+        # A service done only at another office (the workshop in Berlin): open that office.
+        where = next((loc for loc in catalog.locations if any(s.id == int(wanted) for s in catalog.services_at(loc))), None)
+        if where is not None:
+            data["location_id"] = str(where.id)
     if catalog.frequencies:
         data["frequency_id"] = str(catalog.frequencies[0].id)
-    data["date"] = (local_today() + timedelta(days=1)).isoformat()
     data["payment_method"] = "cash"
     for name in ("address", "city", "state", "zip", "phone"):
-        data[name] = getattr(user, name) or ""
+        data[name] = (getattr(user, name) or "") if user else ""
     return data
 
 
@@ -92,7 +128,7 @@ def _preview(values: MultiDict[str, str], catalog: FormCatalog, *, exclude_booki
             result["quote"] = pricing.estimate(
                 session, services=parsed.request.services, frequency_id=parsed.request.frequency_id,
                 discount_code=attempt, tip=parsed.request.tip,
-                customer_id=customer_id if customer_id is not None else current_user.user.id, now=now(),
+                customer_id=customer_id if customer_id is not None else signed_in_id(), now=now(),
             )
             break
         except DomainError as error:
@@ -104,7 +140,11 @@ def _preview(values: MultiDict[str, str], catalog: FormCatalog, *, exclude_booki
     try:
         day = parse_date(values.get("date", ""))
     except ValueError:
-        result["slots_error"] = "Pick a date."
+        result["slots_error"] = "Pick a day in the calendar."
+        return result
+    if abs((day - local_today()).days) > SEARCH_DAYS * 20:
+        # No booking is that far off; and the day's bounds could not even be computed at year 9999.
+        result["slots_error"] = "Pick a day in the calendar."
         return result
     result["day"] = day
     try:
@@ -117,45 +157,101 @@ def _preview(values: MultiDict[str, str], catalog: FormCatalog, *, exclude_booki
     return result
 
 
+def _apply_calendar_action(values: MultiDict[str, str], catalog: FormCatalog) -> None:
+    """Month buttons, "next available", and the default day: the first day with times."""
+    services = parse_booking_form(values, catalog).request.services
+    if not services:
+        return
+    location = catalog.location(values.get("location_id"))
+    today = local_today(location.timezone if location else None)
+    month = parse_month(values.get("month", ""))
+    if month is not None:
+        values["shown_month"] = month.isoformat()[:7]
+    wants_next = values.get("action") == "next_available"
+    if wants_next or not values.get("date"):
+        try:
+            current = parse_date(values.get("date", "")) if wants_next else None
+        except ValueError:
+            current = None
+        # A chosen day past any booking horizon (a hand-made 9999-12-31) searches from today.
+        after = current + timedelta(days=1) if current and today <= current < today + timedelta(days=SEARCH_DAYS) else today
+        try:
+            found = first_free_day(get_session(), services, after=after, now=now(),
+                                   agent_id=values.get("agent_id") or "any", location_id=values.get("location_id") or None)
+        except DomainError:
+            return
+        if found is not None:
+            values["date"] = found.isoformat()
+            values["shown_month"] = found.isoformat()[:7]
+            values.pop("time", None)
+
+
+def _calendar(values: MultiDict[str, str], catalog: FormCatalog) -> MonthCalendar | None:
+    services = parse_booking_form(values, catalog).request.services
+    if not services:
+        return None
+    try:
+        chosen = parse_date(values.get("date", ""))
+    except ValueError:
+        chosen = None
+    shown = parse_month(values.get("shown_month", "")) or (chosen.replace(day=1) if chosen else None)
+    location = catalog.location(values.get("location_id"))
+    today = local_today(location.timezone if location else None)
+    return month_calendar(get_session(), services, month=shown, chosen=chosen, today=today, now=now(),
+                          agent_id=values.get("agent_id") or "any", location_id=values.get("location_id") or None)
+
+
 def render_booking_form(values: MultiDict[str, str], catalog: FormCatalog, errors: dict[str, str] | None = None, status: int = 200,
                         *, customer_id: int | None = None, **extra: Any) -> Any:
     """The booking form page; the back office passes its own action, layout and customer."""
-    chosen = chosen_service_ids(values, catalog)
+    location = catalog.location(values.get("location_id"))
+    offered = catalog.services_at(location)
+    chosen = [sid for sid in chosen_service_ids(values, catalog) if any(s.id == sid for s in offered)]
+    if len(chosen) != len(values.getlist("services")):
+        values.setlist("services", [str(sid) for sid in chosen])
+    _apply_calendar_action(values, catalog)
+    preview = _preview(values, catalog, customer_id=customer_id)
+    errors = errors or {}
     context = {
-        "catalog": catalog, "values": values, "errors": errors or {}, "chosen": chosen,
-        "fields": catalog.fields_for(chosen), "agents": catalog.agents_for(chosen) if chosen else [],
+        "catalog": catalog, "values": values, "errors": errors, "chosen": chosen, "offered": offered, "location": location,
+        "fields": catalog.fields_for(chosen), "agents": catalog.agents_for(chosen, location) if chosen else [],
         "hourly_minutes": HOURLY_MINUTES, "nonce": values.get("nonce") or uuid.uuid4().hex,
-        "min_date": local_today().isoformat(), "slot_label": slot_label,
+        "slot_label": slot_label, "calendar": _calendar(values, catalog),
         "cutoff_hours": load_settings(get_session()).cancellation_cutoff_hours,
         "form_action": url_for("customer.book_submit"), "layout": "base.html", "staff": False,
-        **_preview(values, catalog, customer_id=customer_id), **extra,
+        "visitor": not current_user.is_authenticated, **preview, **extra,
     }
+    context["error_links"] = error_links(errors, context)
     return render_template("customer/book/form.html", **context), status
 
 
 @bp.route("/book", methods=["GET"])
-@customer_only
+@customer_or_visitor
 def book() -> Any:
     catalog = load_catalog(get_session())
     values = _form_defaults(catalog)
     again = request.args.get("again", "")
     if again:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
         try:
             prepared = book_again_request(get_session(), again, actor=actor())
         except DomainError:
             abort(404)
         values = request_as_form(prepared)
-        values["date"] = (local_today() + timedelta(days=1)).isoformat()
     return render_booking_form(values, catalog)
 
 
 @bp.post("/book")
-@customer_only
+@customer_or_visitor
 def book_submit() -> Any:
     session = get_session()
     catalog = load_catalog(session)
     values = request.form.copy()
-    if request.form.get("action") != "book":
+    action = request.form.get("action")
+    if action == "review" or (action == "book" and not current_user.is_authenticated):
+        return review(values, catalog)
+    if action != "book":
         return render_booking_form(values, catalog)
     parsed = parse_booking_form(values, catalog)
     owner, nonce = f"web:{current_user.user.id}", (values.get("nonce") or "")[:64]
@@ -173,6 +269,132 @@ def book_submit() -> Any:
     ]
     idempotency.finish(session, owner=owner, key=nonce, status=303, body=target)
     return redirect(target, code=303)
+
+
+def review(values: MultiDict[str, str], catalog: FormCatalog) -> Any:
+    """The review step: a visitor signs in or registers here (keeping every choice),
+    then sees the one summary of what will be booked before committing. What the
+    review cannot know yet (a time taken meanwhile) the booking itself refuses."""
+    errors: dict[str, str] = {}
+    if not current_user.is_authenticated:
+        user = inline_account(values, errors)
+        if user is not None:
+            sign_in(user)
+    preview = _preview(values, catalog)
+    parsed = parse_booking_form(values, catalog)
+    errors |= review_problems(values, catalog, parsed, preview)
+    if errors:
+        return render_booking_form(values, catalog, errors, 422)
+    location = catalog.location(values.get("location_id"))
+    slot = next(s for s in preview["slots"] if s.time == values.get("time"))
+    wanted = values.get("agent_id", "any")
+    agent = next((a for a in catalog.agents if str(a.id) == wanted), None)
+    clean = clean_answers(catalog.fields_for(chosen_service_ids(values, catalog)), parsed.request.custom_fields, FieldErrors(),
+                          enforce_required=False)
+    user = current_user.user
+    summary = preview_summary(
+        preview["quote"], start_at=slot.start_at, location=location, agent_name=agent.name if agent else "The first available team member",
+        customer_name=f"{user.first_name} {user.last_name}".strip(), customer_email=user.email,
+        where=", ".join(p for p in (values.get(n, "").strip() for n in ("address", "city", "state", "zip")) if p),
+        phone=values.get("phone", ""), payment_method=values.get("payment_method", "cash"), answers=clean,
+        customer_notes=values.get("customer_notes", ""),
+    )
+    # The total on the review is the one the customer commits to: if it changes before
+    # "Book now" (a code used up meanwhile), the booking says so instead of charging it.
+    values["expected_total"] = str(preview["quote"].total)
+    hidden = [(k, v) for k, v in values.items(multi=True) if k not in ("csrf_token", "action", "month") and not k.startswith("account_")]
+    return render_template("customer/book/review.html", summary=summary, hidden=hidden, values=values,
+                           cutoff_hours=load_settings(get_session()).cancellation_cutoff_hours)
+
+
+def sign_in(user: User) -> None:
+    """Sign the visitor in from the booking form, as the log-in page does."""
+    login_user(LoginUser(user))
+
+
+def inline_account(values: MultiDict[str, str], errors: dict[str, str]) -> User | None:
+    """Sign in, or create the account, from the booking form's details step."""
+    session = get_session()
+    email, password = values.get("account_email", "").strip(), values.get("account_password", "")
+    if values.get("account") == "existing":
+        if not email or not password:
+            errors["account_email" if not email else "account_password"] = "Enter your e-mail and password to sign in."
+            return None
+        user = accounts.authenticate_login(session, email, password)
+        if user is None:
+            errors["account_password"] = "The e-mail or password is not correct."
+        elif user.role != "customer":
+            errors["account_email"] = "This is a staff account: book for customers in the back office."
+            return None
+        return user
+    try:
+        return accounts.register_customer(
+            session, email=email, password=password, first_name=values.get("account_first_name", ""),
+            last_name=values.get("account_last_name", ""), phone=values.get("phone", ""), now=now(),
+        )
+    except DomainError as error:
+        if error.code == "email_taken":
+            errors["account_email"] = "An account with this e-mail already exists: choose “I have an account” and sign in."
+        said = {"first_name": "Enter your first name.", "last_name": "Enter your last name.", "email": "Enter your e-mail address.",
+                "password": "Choose a password."}
+        for path, message in error.details.items():
+            # "This field is required." says nothing in the error summary: name the field.
+            errors.setdefault(f"account_{path}", said.get(path, str(message)) if "required" in str(message).lower() else str(message))
+        if not errors:
+            errors["account_email"] = error.message
+        return None
+
+
+def review_problems(values: MultiDict[str, str], catalog: FormCatalog, parsed: ParsedForm, preview: dict[str, Any]) -> dict[str, str]:
+    """What stops the form from going to review, by the input it is about."""
+    problems: dict[str, str] = {}
+    if preview["quote"] is None:
+        problems["services"] = preview["price_error"] or "Choose a service."
+    if preview["code_error"]:
+        problems["discount_code"] = preview["code_error"]
+    if not values.get("date"):
+        problems["date"] = "Pick a day in the calendar."
+    elif not values.get("time"):
+        problems["time"] = "Pick a start time."
+    elif not any(s.time == values.get("time") for s in preview["slots"] or []):
+        problems["time"] = "That time is not free any more. Please pick another one."
+    answers = FieldErrors()
+    clean_answers(catalog.fields_for(chosen_service_ids(values, catalog)), parsed.request.custom_fields, answers, enforce_required=True)
+    for name, message in errors_for_inputs(answers.errors, parsed.inputs_by_path).items():
+        problems.setdefault(name, message)
+    return problems
+
+
+def error_links(errors: dict[str, str], context: dict[str, Any]) -> list[tuple[str | None, str]]:
+    """The error summary's entries: the id of the control each message is about (the
+    first of a group) and the message. 'form' is a message without a field."""
+    catalog: FormCatalog = context["catalog"]
+    links: list[tuple[str | None, str]] = []
+    firsts: dict[str, str] = {}
+    if context["offered"]:
+        firsts["services"] = f"service-{context['offered'][0].id}"
+    if catalog.frequencies:
+        firsts["frequency_id"] = f"frequency-{catalog.frequencies[0].id}"
+    firsts["payment_method"] = f"pay-{catalog.payment_methods[0]}"
+    firsts["time"] = f"time-{context['slots'][0].time.replace(':', '')}" if context.get("slots") else "slots"
+    calendar = context.get("calendar")
+    firsts["date"] = calendar.focus_id if calendar else "calendar"
+    for f in context["fields"]:
+        if f.field_type in ("radio", "checkboxes") and f.options:
+            firsts[f"field-{f.id}"] = f"field-{f.id}-{f.options[0].id}"
+    for name, message in sorted(errors.items(), key=lambda item: _page_order(item[0])):
+        links.append((None if name == "form" else firsts.get(name, name), message))
+    return links
+
+
+# Where each input sits on the page, top to bottom: the error summary lists them in that order.
+PAGE_ORDER = ("form", "location_id", "services", "workers-", "minutes-", "extra-", "param-", "frequency_id", "agent_id", "date",
+              "time", "address", "city", "state", "zip", "phone", "field-", "payment_method", "discount_code", "tip",
+              "customer_notes", "account")
+
+
+def _page_order(name: str) -> int:
+    return next((i for i, prefix in enumerate(PAGE_ORDER) if name.startswith(prefix)), len(PAGE_ORDER))
 
 
 def claim_submission(owner: str, nonce: str) -> str | None:
@@ -211,16 +433,19 @@ def refused_booking(error: DomainError, values: MultiDict[str, str], catalog: Fo
 def book_slots() -> Any:
     catalog = load_catalog(get_session())
     exclude = request.args.get("booking_id", "")
-    preview = _preview(request.args.copy(), catalog, exclude_booking_id=int(exclude) if exclude.isdigit() else None)
-    return render_template("customer/book/_slots.html", values=request.args, errors={}, slot_label=slot_label, **preview)
+    preview = _preview(request.args.copy(), catalog, exclude_booking_id=int(exclude) if exclude.isdigit() and len(exclude) < 10 else None)
+    location = catalog.location(request.args.get("location_id"))
+    return render_template("customer/book/_slots.html", values=request.args, errors={}, slot_label=slot_label,
+                           slot_tz=location.timezone if location else None, **preview)
 
 
 @bp.post("/book/price")
-@customer_only
+@customer_or_visitor
 def book_price() -> Any:
     catalog = load_catalog(get_session())
     preview = _preview(request.form.copy(), catalog)
-    return render_template("customer/book/_price.html", values=request.form, **preview)
+    location = catalog.location(request.form.get("location_id"))
+    return render_template("customer/book/_price.html", values=request.form, location=location, **preview)
 
 
 # --- my bookings -----------------------------------------------------------------------------
@@ -260,8 +485,8 @@ def booking_detail(booking_id: int) -> Any:
     can_change, reason = _change_window(booking)
     series = queries.series_of(get_session(), booking) if booking.series_id else []
     return render_template(
-        "customer/bookings/detail.html", booking=booking, can_change=can_change, reason=reason, local=_local,
-        series=series, can_cancel="cancelled" in allowed_transitions(booking.status, actor()),
+        "customer/bookings/detail.html", booking=booking, summary=booking_summary(booking), can_change=can_change, reason=reason,
+        local=_local, series=series, can_cancel=can_change and "cancelled" in allowed_transitions(booking.status, actor()),
     )
 
 
@@ -271,7 +496,8 @@ def confirmation(booking_id: int) -> Any:
     booking = _own_booking(booking_id)
     series = queries.series_of(get_session(), booking) if booking.series_id else []
     skipped = web_session.get(f"skipped-{booking_id}", [])
-    return render_template("customer/bookings/confirmation.html", booking=booking, series=series, skipped=skipped, local=_local)
+    return render_template("customer/bookings/confirmation.html", booking=booking, summary=booking_summary(booking), series=series,
+                           skipped=skipped, local=_local, cutoff_hours=load_settings(get_session()).cancellation_cutoff_hours)
 
 
 @bp.get("/bookings/<int:booking_id>.ics")
@@ -282,10 +508,18 @@ def booking_ics(booking_id: int) -> Response:
     return Response(body, mimetype="text/calendar", headers={"Content-Disposition": f'attachment; filename="booking-{booking.booking_code}.ics"'})
 
 
-@bp.post("/bookings/<int:booking_id>/cancel")
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
 @customer_only
 def cancel(booking_id: int) -> Any:
-    _own_booking(booking_id)
+    """A page that asks first (what will be cancelled, for a series: which visits);
+    its form's post cancels."""
+    booking = _own_booking(booking_id)
+    can_change, reason = _change_window(booking)
+    if request.method == "GET":
+        if not can_change or "cancelled" not in allowed_transitions(booking.status, actor()):
+            flash(reason or "This booking cannot be cancelled online.", "error")
+            return redirect(url_for("customer.booking_detail", booking_id=booking_id))
+        return render_template("customer/bookings/cancel.html", booking=booking, summary=booking_summary(booking))
     scope = request.form.get("scope", "this")
     try:
         cancelled = cancel_booking(get_session(), booking_id, actor=actor(), now=now(), scope=scope, reason="Cancelled online by the customer")
@@ -293,7 +527,7 @@ def cancel(booking_id: int) -> Any:
         flash(error.message, "error")
     else:
         flash("Your booking is cancelled." if len(cancelled) == 1 else f"{len(cancelled)} bookings are cancelled.", "success")
-    return redirect(url_for("customer.booking_detail", booking_id=booking_id))
+    return redirect(url_for("customer.booking_detail", booking_id=booking_id), code=303)
 
 
 @bp.route("/bookings/<int:booking_id>/reschedule", methods=["GET", "POST"])
@@ -321,5 +555,6 @@ def reschedule(booking_id: int) -> Any:
             return redirect(url_for("customer.booking_detail", booking_id=booking_id), code=303)
     preview = _preview(values, catalog, exclude_booking_id=booking.id)
     return render_template("customer/bookings/reschedule.html", booking=booking, values=values, errors=errors,
-                           slot_label=slot_label, min_date=local_today().isoformat(), local=_local, **preview), status
+                           slot_label=slot_label, min_date=local_today().isoformat(), local=_local,
+                           slot_tz=booking.location.timezone, **preview), status
 

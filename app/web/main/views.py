@@ -1,13 +1,30 @@
-"""The home page: what the business offers."""
+"""The home page: what the business offers, each service a way into the booking form."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request, send_from_directory
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ...db import get_session
-from ...domain.models import Location, Service
+from ...domain.models import Agent, Location, Service
 
 bp = Blueprint("main", __name__)
+
+# Pages a "Log in" link should not bring the visitor back to.
+NO_RETURN = ("/login", "/register", "/forgot-password", "/reset-password", "/logout", "/static/")
+
+
+@bp.app_context_processor
+def _return_path() -> dict[str, Any]:
+    def return_path() -> str | None:
+        """Where "Log in" should bring the visitor back to: this page, if it is one to come back to."""
+        if request.method != "GET" or request.path.startswith(NO_RETURN) or request.path == "/":
+            return None
+        return request.full_path.rstrip("?")
+
+    return {"return_path": return_path}
 
 
 @bp.get("/")
@@ -17,7 +34,16 @@ def home() -> str:
         select(Service).where(Service.active.is_(True)).order_by(Service.position, Service.name)
     ).all()
     locations = session.scalars(select(Location).where(Location.active.is_(True)).order_by(Location.name)).all()
-    return render_template("main/home.html", services=services, locations=locations)
+    # A service is offered when an active agent does it somewhere.
+    agents = session.scalars(select(Agent).where(Agent.active.is_(True)).options(selectinload(Agent.services))).all()
+    bookable = {s.id for a in agents for s in a.services}
+    return render_template("main/home.html", services=[s for s in services if s.id in bookable], locations=locations)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """For clients that ask for /favicon.ico without reading the page's <link rel=icon>."""
+    return send_from_directory(current_app.static_folder or "static", "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
 @bp.get("/healthz")

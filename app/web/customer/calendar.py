@@ -1,0 +1,97 @@
+"""The booking form's month calendar: which days of the shown month have free times,
+as weeks of cells for the template. The domain's free_days() answers the month in one go."""
+from __future__ import annotations
+
+import calendar as cal
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from ...domain.errors import DomainError
+from ...domain.free_days import free_days
+from ...domain.inputs import ServiceLineInput
+
+# How far ahead the month buttons go.
+MONTHS_AHEAD = 24
+
+
+@dataclass
+class Cell:
+    day: date
+    in_month: bool
+    free: bool
+    earliest: str | None
+    chosen: bool
+    today: bool
+
+    @property
+    def id(self) -> str:
+        return f"day-{self.day.isoformat()}"
+
+
+@dataclass
+class MonthCalendar:
+    month: date  # the first of the shown month
+    weeks: list[list[Cell]]
+    previous: date | None
+    next: date | None
+    chosen: date | None
+    error: str | None = None
+
+    @property
+    def free_count(self) -> int:
+        return sum(1 for week in self.weeks for c in week if c.in_month and c.free)
+
+    @property
+    def focus_id(self) -> str:
+        """The control an error link about the day leads to."""
+        for week in self.weeks:
+            for c in week:
+                if c.in_month and (c.chosen or c.free):
+                    return c.id
+        return "calendar"
+
+    @property
+    def chosen_elsewhere(self) -> bool:
+        """The chosen day is not in the shown month (its radio is not on the page)."""
+        return self.chosen is not None and (self.chosen.year, self.chosen.month) != (self.month.year, self.month.month)
+
+
+def parse_month(text: str) -> date | None:
+    """'2030-01' as date(2030, 1, 1); anything else is None."""
+    if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isascii() or not (text[:4] + text[5:]).isdigit():
+        return None
+    year, month = int(text[:4]), int(text[5:])
+    return date(year, month, 1) if 1900 < year < 9000 and 1 <= month <= 12 else None
+
+
+def _add_months(first: date, n: int) -> date:
+    index = first.year * 12 + first.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_calendar(
+    session: Session, services: list[ServiceLineInput], *, month: date | None, chosen: date | None, today: date,
+    now: datetime, agent_id: object, location_id: object,
+) -> MonthCalendar:
+    this_month = today.replace(day=1)
+    shown = month or this_month
+    shown = min(max(shown, this_month), _add_months(this_month, MONTHS_AHEAD))
+    first = shown
+    last = _add_months(shown, 1) - timedelta(days=1)
+    result = MonthCalendar(
+        month=shown, weeks=[], chosen=chosen,
+        previous=_add_months(shown, -1) if shown > this_month else None,
+        next=_add_months(shown, 1) if shown < _add_months(this_month, MONTHS_AHEAD) else None,
+    )
+    try:
+        free = free_days(session, services, first=first, last=last, now=now, agent_id=agent_id, location_id=location_id).earliest
+    except DomainError as error:
+        free, result.error = {}, error.message
+    for week in cal.Calendar(firstweekday=cal.SUNDAY).monthdatescalendar(shown.year, shown.month):
+        result.weeks.append([
+            Cell(day=d, in_month=d.month == shown.month, free=d in free, earliest=free.get(d), chosen=d == chosen, today=d == today)
+            for d in week
+        ])
+    return result
