@@ -156,6 +156,7 @@ def intervals(text: str) -> list[tuple[str, str]]:
 
 def _hours_page(agent: Any, days: dict[int, str], errors: dict[str, str], off_values: Any, off_errors: dict[str, str], status: int,
                 edit: Any = None) -> Any:
+    text_mode = request.form.get("mode") == "text"  # a refused typed form opens again as typed
     session = get_session()
     rows = {d: intervals(days[d]) for d in range(7)}
     if edit is not None:
@@ -166,6 +167,7 @@ def _hours_page(agent: Any, days: dict[int, str], errors: dict[str, str], off_va
             del rows[int(day)][int(index)]
     return render_template(
         "admin/manage/hours.html", kind=management.KINDS["agents"], agent=agent, days=days, rows=rows, weekdays=management.WEEKDAYS,
+        text_mode=text_mode,
         errors=errors, time_off=management.time_off_for(session, agent, now()), tz=management.agent_timezone(session, agent), zone=zone,
         off_values=off_values, off_errors=off_errors, changes=management.recent_changes(session, "agents", agent.id),
     ), status
