@@ -33,7 +33,7 @@ test-postgres: $(BIN)/.installed
 	fi
 
 bench: $(BIN)/.installed
-	$(BIN)/python -m bench.availability
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache

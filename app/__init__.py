@@ -30,6 +30,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["DATABASE_URL"] = config_module.normalise_database_url(app.config["DATABASE_URL"])
 
     db.init_app(app)
+    from . import edge
+
+    edge.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)

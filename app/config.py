@@ -27,14 +27,17 @@ ENV_KEYS = (
     "CANCELLATION_CUTOFF_HOURS",
     "REMINDER_HOURS",
     "OUTBOX_WORKER",
+    "MAX_CONTENT_LENGTH",
     "BUSINESS_LOCALE",
     "CURRENCY",
     "WEBHOOKS_ALLOW_PRIVATE",
     "PUBLIC_URL",
     "OFFICE_EMAIL",
     "WORKER_INTERVAL_SECONDS",
+    "CACHE_URL",
+    "RATELIMIT_STORAGE_URI",
 )
-INT_KEYS = {"MAIL_PORT", "SLOT_INTERVAL_MINUTES", "BOOKING_HORIZON_WEEKS", "CANCELLATION_CUTOFF_HOURS", "REMINDER_HOURS"}
+INT_KEYS = {"MAX_CONTENT_LENGTH", "MAIL_PORT", "SLOT_INTERVAL_MINUTES", "BOOKING_HORIZON_WEEKS", "CANCELLATION_CUTOFF_HOURS", "REMINDER_HOURS"}
 BOOL_KEYS = {"MAIL_USE_TLS", "OUTBOX_WORKER", "WEBHOOKS_ALLOW_PRIVATE"}
 FLOAT_KEYS = {"WORKER_INTERVAL_SECONDS"}
 
@@ -71,6 +74,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "WORKER_INTERVAL_SECONDS": 5,
         # Test-only: turn the booking locks off to show the race they prevent.
         "BOOKING_LOCKS": True,
+        # Requests with a larger body are refused with 413 before they are read.
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     }
 
 

@@ -7,6 +7,8 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from .domain import concurrency  # noqa: F401  (every flush raises the cache versions)
+from .domain.cache import make_backend
 from .domain.settings import Settings
 
 
@@ -44,8 +46,15 @@ def make_session_factory(engine: Engine, config: dict[str, Any]) -> sessionmaker
     return sessionmaker(
         bind=engine,
         expire_on_commit=False,
-        info={"settings_defaults": defaults, "locks_enabled": bool(config.get("BOOKING_LOCKS", True))},
+        info={"settings_defaults": defaults, "locks_enabled": bool(config.get("BOOKING_LOCKS", True)),
+              "cache": make_backend(cache_url(config), engine.url.render_as_string(hide_password=True))},
     )
+
+
+def cache_url(config: dict[str, Any]) -> str | None:
+    """CACHE_URL, else the rate limiter's Redis if it has one; None: in-process cache."""
+    limiter = str(config.get("RATELIMIT_STORAGE_URI") or "")
+    return config.get("CACHE_URL") or (limiter if limiter.startswith(("redis://", "rediss://")) else None)
 
 
 def init_app(app: Flask) -> None:

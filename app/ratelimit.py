@@ -1,14 +1,19 @@
 """Rate-limit counters in the portal's own database, as a storage backend for the
 `limits` library that Flask-Limiter uses. Every gunicorn worker and every app server
 shares the counts without another service to run; set RATELIMIT_STORAGE_URI (e.g.
-redis://...) to use one of the library's own backends instead."""
+redis://...) to use one of the library's own backends instead.
+
+A request costs one statement: the upsert that counts the hit also returns the window
+(count and end), which answers the rate-limit headers Flask-Limiter asks for next.
+Windows that have ended are deleted at most once a minute per process."""
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
 from limits.storage import Storage
-from sqlalchemy import Engine, case, delete, select, text
+from sqlalchemy import Engine, bindparam, case, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,6 +21,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from .domain.models import RateLimitCounter
 
 _table = RateLimitCounter.__table__
+# How long the window an upsert returned may answer get()/get_expiry() for that key in
+# the same thread: long enough for the headers of the request that counted it.
+ANSWER_SECONDS = 1.0
+PURGE_EVERY_SECONDS = 60.0
 
 
 class DatabaseStorage(Storage):
@@ -24,36 +33,70 @@ class DatabaseStorage(Storage):
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: Any) -> None:
         super().__init__(uri, wrap_exceptions=wrap_exceptions)
         self.engine: Engine = options["engine"]
+        self._local = threading.local()
+        self._next_purge = 0.0
+        self._statement: Any = None
 
     @property
     def base_exceptions(self) -> type[Exception]:
         return SQLAlchemyError
 
+    def _upsert(self) -> Any:
+        """The counting statement, built once with bound parameters (so SQLAlchemy
+        compiles it once too): an expired window starts again."""
+        if self._statement is None:
+            insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+            expired = _table.c.expires_at <= bindparam("now")
+            stmt = insert(_table).values(key=bindparam("key"), count=bindparam("amount"), expires_at=bindparam("ends"))
+            self._statement = stmt.on_conflict_do_update(
+                index_elements=[_table.c.key],
+                set_={
+                    "count": case((expired, bindparam("amount")), else_=_table.c.count + bindparam("amount")),
+                    "expires_at": case((expired, bindparam("ends")), else_=_table.c.expires_at),
+                },
+            ).returning(_table.c.count, _table.c.expires_at)
+        return self._statement
+
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         """Add `amount` in one atomic upsert; an expired window starts again."""
         now = time.time()
-        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
-        expired = _table.c.expires_at <= now
-        stmt = insert(_table).values(key=key, count=amount, expires_at=now + expiry)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_table.c.key],
-            set_={
-                "count": case((expired, amount), else_=_table.c.count + amount),
-                "expires_at": case((expired, now + expiry), else_=_table.c.expires_at),
-            },
-        ).returning(_table.c.count)
         with self.engine.begin() as conn:
-            return int(conn.execute(stmt).scalar_one())
+            count, expires_at = conn.execute(
+                self._upsert(), {"key": key, "amount": amount, "now": now, "ends": now + expiry}
+            ).one()
+        self._local.window = (key, int(count), float(expires_at), time.monotonic() + ANSWER_SECONDS)
+        if now >= self._next_purge:
+            self._next_purge = now + PURGE_EVERY_SECONDS
+            self.purge_expired(now)
+        return int(count)
+
+    def _just_counted(self, key: str) -> tuple[int, float] | None:
+        """The window the last upsert in this thread returned for `key`, if still fresh."""
+        window = getattr(self._local, "window", None)
+        if window is None or window[0] != key or time.monotonic() > window[3]:
+            return None
+        return window[1], window[2]
 
     def get(self, key: str) -> int:
+        known = self._just_counted(key)
+        if known is not None:
+            return known[0] if known[1] > time.time() else 0
         with self.engine.connect() as conn:
             row = conn.execute(select(_table.c.count, _table.c.expires_at).where(_table.c.key == key)).first()
         return int(row.count) if row is not None and row.expires_at > time.time() else 0
 
     def get_expiry(self, key: str) -> float:
+        known = self._just_counted(key)
+        if known is not None:
+            return known[1]
         with self.engine.connect() as conn:
             expires = conn.execute(select(_table.c.expires_at).where(_table.c.key == key)).scalar()
         return float(expires) if expires is not None else time.time()
+
+    def purge_expired(self, now: float | None = None) -> int:
+        """Delete the counters whose window has ended; returns how many went."""
+        with self.engine.begin() as conn:
+            return conn.execute(delete(_table).where(_table.c.expires_at <= (now or time.time()))).rowcount
 
     def check(self) -> bool:
         try:
@@ -64,9 +107,11 @@ class DatabaseStorage(Storage):
             return False
 
     def reset(self) -> int | None:
+        self._local.window = None
         with self.engine.begin() as conn:
             return conn.execute(delete(_table)).rowcount
 
     def clear(self, key: str) -> None:
+        self._local.window = None
         with self.engine.begin() as conn:
             conn.execute(delete(_table).where(_table.c.key == key))

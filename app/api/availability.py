@@ -1,15 +1,13 @@
 """GET /availability: free start times for one day or several."""
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import request
 
 from ..db import get_session
-from ..domain.availability import available_slots
+from ..domain.availability import available_days
 from ..domain.errors import FieldErrors
-from ..domain.models import Location
 from ..domain.timeutil import parse_date, zone
 from ..domain.validation import as_int
 from . import bp
@@ -43,21 +41,18 @@ def availability() -> Any:
         first = None
     errors.raise_if_any("The availability request is not valid.")
     assert first is not None
-    session = get_session()
-    results = [
-        available_slots(
-            session,
-            service_id=args.get("service_id"),
-            day=first + timedelta(days=offset),
-            now=now(),
-            agent_id=args.get("agent_id", "any"),
-            duration=args.get("duration"),
-            location_id=args.get("location_id"),
-        )
-        for offset in range(days)
-    ]
+    results = available_days(
+        get_session(),
+        service_id=args.get("service_id"),
+        first=first,
+        days=days,
+        now=now(),
+        agent_id=args.get("agent_id", "any"),
+        duration=args.get("duration"),
+        location_id=args.get("location_id"),
+    )
     head = results[0]
-    tz = zone(session.get(Location, head.location_id).timezone)  # type: ignore[union-attr]
+    tz = zone(head.timezone)
     data: dict[str, Any] = {
         "date": head.date.isoformat(),
         "service_id": head.service_id,

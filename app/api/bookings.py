@@ -10,6 +10,7 @@ from ..domain import queries
 from ..domain.booking import cancel_booking, create_booking, update_booking
 from ..domain.bulk import check_size, create_bookings_bulk
 from ..domain.errors import FieldErrors, ValidationFailed
+from ..domain.validation import MAX_ID, BadValue, parse_int
 from . import bp, serializers
 from .auth import client, now, staff
 from .idempotent import idempotent
@@ -95,11 +96,10 @@ def _expected_version(body_version: Any) -> int | None:
     value = body_version if raw is None else raw.strip().removeprefix("W/").strip('"')
     if value is None:
         return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    raise ValidationFailed("If-Match (or version) must be the booking's version number, e.g. \"3\".", {"version": "Must be a whole number."})
+    try:
+        return parse_int(value, lo=0, hi=MAX_ID)
+    except BadValue:
+        raise ValidationFailed("If-Match (or version) must be the booking's version number, e.g. \"3\".", {"version": "Must be a whole number."}) from None
 
 
 @bp.route("/bookings/<booking_id>", methods=["PUT", "PATCH"])

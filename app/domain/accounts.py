@@ -27,6 +27,8 @@ from .validation import as_email, as_text
 _hasher = PasswordHasher()
 MIN_PASSWORD = 8
 TOKEN_LIFETIME = timedelta(days=30)
+# How stale an API key's last_used_at may be: one write a minute, not one per request.
+LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 
 def hash_password(password: str) -> str:
@@ -66,9 +68,9 @@ def create_user(
         errors.add("password", f"Use at least {MIN_PASSWORD} characters.")
     if role not in {r.value for r in Role}:
         errors.add("role", "Must be customer, staff or admin.")
-    first = as_text(errors, "first_name", first_name, max_length=100)
-    last = as_text(errors, "last_name", last_name, max_length=100)
-    tel = as_text(errors, "phone", phone, max_length=40)
+    first = as_text(errors, "first_name", first_name, max_length=100, single_line=True)
+    last = as_text(errors, "last_name", last_name, max_length=100, single_line=True)
+    tel = as_text(errors, "phone", phone, max_length=40, single_line=True)
     errors.raise_if_any("The user could not be created.")
     assert clean_email and isinstance(password, str)
     begin_write(session)
@@ -96,10 +98,10 @@ def create_user(
 def find_or_create_customer(session: Session, data: CustomerInput, errors: FieldErrors, path: str, *, now: datetime) -> User | None:
     """The customer with this e-mail (any case), or a new one. Must run inside the
     caller's write transaction; does not commit."""
-    first = as_text(errors, f"{path}.first_name", data.first_name, max_length=100, required=True)
-    last = as_text(errors, f"{path}.last_name", data.last_name, max_length=100, required=True)
+    first = as_text(errors, f"{path}.first_name", data.first_name, max_length=100, required=True, single_line=True)
+    last = as_text(errors, f"{path}.last_name", data.last_name, max_length=100, required=True, single_line=True)
     email = as_email(errors, f"{path}.email", data.email)
-    phone = as_text(errors, f"{path}.phone", data.phone, max_length=40)
+    phone = as_text(errors, f"{path}.phone", data.phone, max_length=40, single_line=True)
     if not (first and last and email) or phone is None:
         return None
     existing = find_user_by_email(session, email)
@@ -138,11 +140,14 @@ def create_api_key(session: Session, *, name: object, scope: object, now: dateti
 
 
 def authenticate_api_key(session: Session, secret: str, *, now: datetime) -> ApiKey | None:
+    """The live key with this secret, or None. `last_used_at` is written at most once a
+    minute per key, so a read request does not become a write."""
     key = session.scalars(select(ApiKey).where(ApiKey.key_hash == _digest(secret))).first()
     if key is None or key.revoked_at is not None:
         return None
-    key.last_used_at = now
-    session.commit()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_GRANULARITY:
+        key.last_used_at = now
+        session.commit()
     return key
 
 
@@ -194,8 +199,8 @@ def register_customer(
     without a password) is refused: its owner sets a password by "forgot password",
     which proves they read that mailbox. Raises ValidationFailed or EmailTaken."""
     errors = FieldErrors()
-    as_text(errors, "first_name", first_name, max_length=100, required=True)
-    as_text(errors, "last_name", last_name, max_length=100, required=True)
+    as_text(errors, "first_name", first_name, max_length=100, required=True, single_line=True)
+    as_text(errors, "last_name", last_name, max_length=100, required=True, single_line=True)
     errors.raise_if_any("Please check the highlighted fields.")
     return create_user(
         session, email=email, password=password, role=Role.CUSTOMER, first_name=first_name, last_name=last_name, phone=phone, now=now
@@ -215,7 +220,8 @@ def update_profile(session: Session, user_id: int, values: dict[str, object], *,
     clean: dict[str, object] = {}
     for name, limit in PROFILE_FIELDS.items():
         if name in values:
-            clean[name] = as_text(errors, name, values[name], max_length=limit, required=name in ("first_name", "last_name"))
+            clean[name] = as_text(errors, name, values[name], max_length=limit, required=name in ("first_name", "last_name"),
+                                  single_line=True)
     if "sms_notifications" in values:
         clean["sms_notifications"] = bool(values["sms_notifications"])
     errors.raise_if_any("Please check the highlighted fields.")

@@ -22,19 +22,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from typing import Any
+
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from . import pricing
+from .cache import lookup, remember, versions
+from .concurrency import MAX_OCCUPANCY_HOURS
 from .errors import FieldErrors, NotFound
 from .inputs import ServiceLineInput
 from .models import ACTIVE_STATUSES, Agent, Booking, Location, Service, TimeOff, agent_locations, agent_services
 from .settings import load_settings
-from .timeutil import fmt_hhmm, local_day_bounds, parse_date, resolve_local, zone
-from .validation import as_id, as_int
+from .snapshot import catalog
+from .timeutil import fmt_hhmm, local_day_bounds, resolve_local, zone
+from .validation import as_date, as_id, as_int
 
-# No booking occupies an agent for longer than this; it bounds the range reads.
-MAX_OCCUPANCY = timedelta(hours=48)
+# No booking occupies an agent for longer than this (concurrency.py refuses longer
+# ones); it bounds the range reads.
+MAX_OCCUPANCY = timedelta(hours=MAX_OCCUPANCY_HOURS)
 
 
 @dataclass(frozen=True)
@@ -89,11 +95,25 @@ class Slot:
 
 @dataclass
 class _AgentDay:
-    agent: Agent
+    agent: Any  # an Agent, or a snapshot.AgentInfo on the read path
     intervals: list[tuple[datetime, datetime]] = field(default_factory=list)
     time_off: list[tuple[datetime, datetime]] = field(default_factory=list)
-    bookings: list[Booking] = field(default_factory=list)
+    bookings: list[Any] = field(default_factory=list)  # rows of _BOOKING_COLUMNS
+    # (occupied_start, occupied_end, slot_key, seat) of each booking, for placements()
+    spans: list[tuple[datetime, datetime, str, int]] = field(default_factory=list)
     day_count: int = 0
+
+
+def time_refusal(spec: SlotSpec, tz: ZoneInfo, start: datetime, now: datetime) -> str | None:
+    """Why `start` cannot be booked at `now` whoever is free: past, notice or too far."""
+    if start < now:
+        return "past"
+    if start < now + timedelta(minutes=spec.min_notice):
+        return "notice"
+    today = now.astimezone(tz).date()
+    if start.astimezone(tz).date() > today + timedelta(days=spec.max_days_ahead):
+        return "too_far"
+    return None
 
 
 class DayPlan:
@@ -109,13 +129,9 @@ class DayPlan:
 
     def why_not(self, start: datetime, now: datetime) -> str | None:
         """None if some agent can take the booking at `start`, else the reason."""
-        if start < now:
-            return "past"
-        if start < now + timedelta(minutes=self.spec.min_notice):
-            return "notice"
-        today = now.astimezone(self.tz).date()
-        if start.astimezone(self.tz).date() > today + timedelta(days=self.spec.max_days_ahead):
-            return "too_far"
+        refusal = time_refusal(self.spec, self.tz, start, now)
+        if refusal is not None:
+            return refusal
         if not self.agents:
             return "no_agent"
         return None if self.placements(start) else "taken"
@@ -123,19 +139,28 @@ class DayPlan:
     def placements(self, start: datetime) -> list[Placement]:
         """The agents free at `start`, best first, each with the seat it would give."""
         occ_start, occ_end = self.spec.occupied(start)
-        key = self.spec.slot_key(start)
+        shared = self.spec.capacity > 1
+        key = self.spec.slot_key(start) if shared else None
         found = []
+        # Plain loops over plain tuples: this runs for every agent at every grid time.
         for day in self.agents:
-            if not any(ws <= occ_start and occ_end <= we for ws, we in day.intervals):
+            for ws, we in day.intervals:
+                if ws <= occ_start and occ_end <= we:
+                    break
+            else:
                 continue
-            if any(ts < occ_end and occ_start < te for ts, te in day.time_off):
+            clash = False
+            for ts, te in day.time_off:
+                if ts < occ_end and occ_start < te:
+                    clash = True
+                    break
+            if clash:
                 continue
             seats_taken: set[int] = set()
-            clash = False
-            for b in day.bookings:
-                if b.occupied_start < occ_end and occ_start < b.occupied_end:
-                    if b.slot_key == key and self.spec.capacity > 1:
-                        seats_taken.add(b.seat)
+            for b_start, b_end, b_key, b_seat in day.spans:
+                if b_start < occ_end and occ_start < b_end:
+                    if shared and b_key == key:
+                        seats_taken.add(b_seat)
                     else:
                         clash = True
                         break
@@ -147,16 +172,29 @@ class DayPlan:
         return found
 
     def slots(self, now: datetime, interval: int) -> list[Slot]:
-        result: list[Slot] = []
+        return _at(self.free_slots(interval), self.spec, self.tz, now)
+
+    def free_slots(self, interval: int) -> tuple[tuple[str, datetime, tuple[int, ...]], ...]:
+        """(local time, instant, agent ids) of every start on the grid some agent can
+        take, before the rules that depend on the clock (past, notice, horizon)."""
+        result = []
         minute = 0
         while minute < 24 * 60:
             local = (datetime.min + timedelta(minutes=minute)).time()
             minute += interval
             start = resolve_local(self.day, local, self.tz)
-            if start is None or self.why_not(start, now) is not None:
+            if start is None:
                 continue
-            result.append(Slot(local.strftime("%H:%M"), start, [p.agent.id for p in self.placements(start)]))
-        return result
+            agents = tuple(p.agent.id for p in self.placements(start))
+            if agents:
+                result.append((local.strftime("%H:%M"), start, agents))
+        return tuple(result)
+
+    def offers(self, start: datetime, interval: int) -> bool:
+        """Whether `start` is on the grid of offered start times (free or not)."""
+        local = start.astimezone(self.tz)
+        return local.date() == self.day and (local.hour * 60 + local.minute) % interval == 0 and local.second == 0 \
+            and local.microsecond == 0
 
     def local_time(self, start: datetime) -> str:
         return fmt_hhmm(start, self.tz)
@@ -185,52 +223,121 @@ def candidate_agents(session: Session, service_ids: tuple[int, ...], location_id
 def plan_day(
     session: Session,
     spec: SlotSpec,
-    location: Location,
+    location: Any,
     day: date,
-    agents: list[Agent],
+    agents: list[Any],
     *,
     exclude_booking_ids: tuple[int, ...] = (),
 ) -> DayPlan:
     """Load what one local day looks like for `agents` (two range queries)."""
+    return plan_days(session, spec, location, [day], agents, exclude_booking_ids=exclude_booking_ids)[day]
+
+
+_BOOKING_COLUMNS = (
+    Booking.agent_id, Booking.start_at, Booking.occupied_start, Booking.occupied_end, Booking.slot_key, Booking.seat,
+)
+
+
+def plan_days(
+    session: Session,
+    spec: SlotSpec,
+    location: Any,
+    days: list[date],
+    agents: list[Any],
+    *,
+    exclude_booking_ids: tuple[int, ...] = (),
+) -> dict[date, DayPlan]:
+    """Load several local days at once: one range read of time off and one of bookings
+    cover them all, and each day takes its share. `location` and `agents` may be
+    models or their snapshot values."""
     tz = zone(location.timezone)
-    day_start, day_end = local_day_bounds(day, tz)
-    window_start = day_start - timedelta(minutes=spec.buffer_before)
-    window_end = day_end + timedelta(minutes=spec.duration + spec.buffer_after)
+    bounds = {}
+    for day in days:
+        day_start, day_end = local_day_bounds(day, tz)
+        window = (day_start - timedelta(minutes=spec.buffer_before), day_end + timedelta(minutes=spec.duration + spec.buffer_after))
+        bounds[day] = (day_start, day_end, window)
     ids = [a.id for a in agents]
-    days = {a.id: _AgentDay(agent=a) for a in agents}
-    weekday = day.weekday()
-    for a in agents:
-        for wh in a.working_hours:
-            if wh.weekday != weekday:
-                continue
-            ws, we = resolve_local_edge(day, wh.start_time, tz), resolve_local_edge(day, wh.end_time, tz)
-            days[a.id].intervals.append((ws, we))
-    if ids:
-        for off in session.scalars(
-            select(TimeOff).where(
-                TimeOff.agent_id.in_(ids), TimeOff.start_at < window_end, TimeOff.end_at > window_start
-            )
-        ):
-            days[off.agent_id].time_off.append((off.start_at, off.end_at))
-        query = (
-            select(Booking)
-            .where(
-                Booking.agent_id.in_(ids),
-                Booking.status.in_(ACTIVE_STATUSES),
-                # Lower bound keeps this an index range scan on (agent_id, occupied_start).
-                and_(Booking.occupied_start > window_start - MAX_OCCUPANCY, Booking.occupied_start < window_end),
-                Booking.occupied_end > window_start,
-            )
-            .execution_options(populate_existing=True)
+    time_off: list[Any] = []
+    bookings: list[Any] = []
+    if ids and days:
+        first = min(b[2][0] for b in bounds.values())
+        last = max(b[2][1] for b in bounds.values())
+        time_off = list(session.execute(
+            select(TimeOff.agent_id, TimeOff.start_at, TimeOff.end_at)
+            .where(TimeOff.agent_id.in_(ids), TimeOff.start_at < last, TimeOff.end_at > first)
+        ))
+        query = select(*_BOOKING_COLUMNS).where(
+            Booking.agent_id.in_(ids),
+            Booking.status.in_(ACTIVE_STATUSES),
+            # Lower bound keeps this an index range scan on (agent_id, occupied_start).
+            and_(Booking.occupied_start > first - MAX_OCCUPANCY, Booking.occupied_start < last),
+            Booking.occupied_end > first,
         )
         if exclude_booking_ids:
             query = query.where(Booking.id.not_in(exclude_booking_ids))
-        for booking in session.scalars(query):
-            agent_day = days[booking.agent_id]
-            agent_day.bookings.append(booking)
-            if day_start <= booking.start_at < day_end:
-                agent_day.day_count += 1
-    return DayPlan(spec, location, day, list(days.values()), tz)
+        bookings = list(session.execute(query))
+    plans = {}
+    for day, (day_start, day_end, (window_start, window_end)) in bounds.items():
+        by_agent = {a.id: _AgentDay(agent=a) for a in agents}
+        weekday = day.weekday()
+        for a in agents:
+            for wh in a.working_hours:
+                if wh.weekday == weekday:
+                    by_agent[a.id].intervals.append(
+                        (resolve_local_edge(day, wh.start_time, tz), resolve_local_edge(day, wh.end_time, tz))
+                    )
+        for off in time_off:
+            if off.start_at < window_end and off.end_at > window_start:
+                by_agent[off.agent_id].time_off.append((off.start_at, off.end_at))
+        for booking in bookings:
+            if booking.occupied_start < window_end and booking.occupied_end > window_start:
+                agent_day = by_agent[booking.agent_id]
+                agent_day.bookings.append(booking)
+                agent_day.spans.append((booking.occupied_start, booking.occupied_end, booking.slot_key, booking.seat))
+                if day_start <= booking.start_at < day_end:
+                    agent_day.day_count += 1
+        plans[day] = DayPlan(spec, location, day, list(by_agent.values()), tz)
+    return plans
+
+
+def day_slots(
+    session: Session,
+    spec: SlotSpec,
+    location: Any,
+    days: list[date],
+    agents: list[Any],
+    *,
+    interval: int,
+    now: datetime,
+) -> dict[date, list[Slot]]:
+    """The free start times of each day, from cached plans where the catalog's and the
+    agents' versions still match; the days missing are loaded together."""
+    if not days:
+        return {}
+    tz = zone(location.timezone)
+    seen = versions(session)
+    keys = {
+        day: ("slots", seen.catalog, location.id, location.timezone, day.isoformat(), spec, interval,
+              seen.of_agents([a.id for a in agents]))
+        for day in days
+    }
+    free: dict[date, Any] = {}
+    missing = []
+    for day, key in keys.items():
+        found = lookup(session, key)
+        if found is None:
+            missing.append(day)
+        else:
+            free[day] = found
+    if missing:
+        for day, plan in plan_days(session, spec, location, missing, agents).items():
+            free[day] = remember(session, keys[day], plan.free_slots(interval))
+    return {day: _at(free[day], spec, tz, now) for day in days}
+
+
+def _at(free: tuple[tuple[str, datetime, tuple[int, ...]], ...], spec: SlotSpec, tz: ZoneInfo, now: datetime) -> list[Slot]:
+    """The free starts still bookable at `now`."""
+    return [Slot(t, start, list(agent_ids)) for t, start, agent_ids in free if time_refusal(spec, tz, start, now) is None]
 
 
 def resolve_local_edge(day: date, at: time, tz: ZoneInfo) -> datetime:
@@ -259,6 +366,7 @@ class Availability:
     location_id: int
     duration: int
     slots: list[Slot]
+    timezone: str = "UTC"  # the location's zone: slot times are its wall-clock times
 
     @property
     def available_slots(self) -> list[str]:
@@ -280,39 +388,59 @@ def available_slots(
 
     Raises ValidationFailed for bad parameters and NotFound for unknown ids.
     """
+    return available_days(
+        session, service_id=service_id, first=day, days=1, now=now, agent_id=agent_id, duration=duration,
+        location_id=location_id, exclude_booking_id=exclude_booking_id,
+    )[0]
+
+
+def available_days(
+    session: Session,
+    *,
+    service_id: object,
+    first: object,
+    days: int,
+    now: datetime,
+    agent_id: object = "any",
+    duration: object = None,
+    location_id: object = None,
+    exclude_booking_id: int | None = None,
+) -> list[Availability]:
+    """The free start times of `days` local days from `first`, one Availability each.
+
+    Warm, this reads no table but the versions (cache.py): the catalog and the day
+    plans come from the cache. Raises ValidationFailed for bad parameters and NotFound
+    for unknown ids.
+    """
     errors = FieldErrors()
     sid = as_id(errors, "service_id", service_id)
-    try:
-        the_day = parse_date(day)
-    except ValueError:
-        errors.add("date", "Expected a date as YYYY-MM-DD.")
-        the_day = None
+    the_day = as_date(errors, "date", first)
     agent = parse_agent_choice(errors, "agent_id", agent_id)
     minutes = None if duration in (None, "") else as_int(errors, "duration", duration, lo=5, hi=24 * 60)
     loc_id = None if location_id in (None, "") else as_id(errors, "location_id", location_id)
     errors.raise_if_any("The availability request is not valid.")
     assert sid is not None and the_day is not None
-    service = session.get(Service, sid)
-    if service is None or not service.active:
-        raise NotFound(f"Service with ID {sid} was not found")
-    location = resolve_location(session, loc_id)
+    known = catalog(session)
+    service = known.active_service(sid)
+    location = known.location(loc_id)
     spec = SlotSpec.for_services([service], minutes or service.duration_minutes)
-    agents = candidate_agents(session, spec.service_ids, location.id, agent)
+    agents = known.candidates(spec.service_ids, location.id, agent)
     if agent is not None and not agents:
         raise NotFound(f"Agent with ID {agent} does not offer this service here")
-    plan = plan_day(
-        session, spec, location, the_day, agents,
-        exclude_booking_ids=(exclude_booking_id,) if exclude_booking_id else (),
-    )
     interval = load_settings(session).slot_interval_minutes
-    return Availability(
-        date=the_day,
-        service_id=service.id,
-        agent_id=agent if agent is not None else "any",
-        location_id=location.id,
-        duration=spec.duration,
-        slots=plan.slots(now, interval),
-    )
+    wanted = [the_day + timedelta(days=offset) for offset in range(days)]
+    if exclude_booking_id:
+        plans = plan_days(session, spec, location, wanted, agents, exclude_booking_ids=(exclude_booking_id,))
+        by_day = {d: plan.slots(now, interval) for d, plan in plans.items()}
+    else:
+        by_day = day_slots(session, spec, location, wanted, agents, interval=interval, now=now)
+    return [
+        Availability(
+            date=d, service_id=service.id, agent_id=agent if agent is not None else "any", location_id=location.id,
+            duration=spec.duration, slots=by_day[d], timezone=location.timezone,
+        )
+        for d in wanted
+    ]
 
 
 def parse_agent_choice(errors: FieldErrors, path: str, value: object) -> int | None:
@@ -331,7 +459,6 @@ def resolve_location(session: Session, location_id: int | None) -> Location:
     return location
 
 
-
 def slots_for_services(
     session: Session,
     *,
@@ -345,11 +472,15 @@ def slots_for_services(
 ) -> list[Slot]:
     """Free start times for a booking of several services (the booking form): the
     agents must offer all of them, with the strictest buffers and notice."""
-    where = location or default_location(session)
+    known = catalog(session)
+    where = known.location(location.id if location is not None else None)
     spec = SlotSpec.for_services(services, duration)
-    agents = candidate_agents(session, spec.service_ids, where.id, agent_id)
-    plan = plan_day(session, spec, where, day, agents, exclude_booking_ids=(exclude_booking_id,) if exclude_booking_id else ())
-    return plan.slots(now, load_settings(session).slot_interval_minutes)
+    agents = known.candidates(spec.service_ids, where.id, agent_id)
+    interval = load_settings(session).slot_interval_minutes
+    if exclude_booking_id:
+        plan = plan_day(session, spec, where, day, agents, exclude_booking_ids=(exclude_booking_id,))
+        return plan.slots(now, interval)
+    return day_slots(session, spec, where, [day], agents, interval=interval, now=now)[day]
 
 
 def slots_for_request(

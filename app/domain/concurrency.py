@@ -14,6 +14,12 @@ Behind the locks, the schema refuses a double booking or an overused code by its
 so a bug in the application layer still cannot produce one (see BACKSTOPS). Their
 violations are translated back into the domain's own errors.
 
+Every flush also raises the cache generations of what it changes (`_raise_versions`),
+in the same transaction: the schedule version of each agent whose bookings, time off
+or hours change, and the catalog version when services, locations, agents, hours or
+settings do. Cached answers are keyed by them (cache.py), and because the bump rides
+on the flush itself, no write path can forget it.
+
 `session.info["locks_enabled"] = False` turns the locks off; it exists only so the
 concurrency tests can show that the race is real (pretix's pairs of tests).
 """
@@ -22,12 +28,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select, text
+from typing import Any
+
+from sqlalchemy import Connection, event, inspect, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from .cache import CATALOG, mark_written
 from .errors import DiscountCodeExhausted, DomainError, EmailTaken, SlotUnavailable
-from .models import Agent, DiscountCode
+from .models import Agent, Booking, CacheVersion, DiscountCode, Location, Service, Setting, TimeOff, WorkingHours
 from .models.enums import ACTIVE_STATUSES, sql_in
 
 _ACTIVE = sql_in(list(ACTIVE_STATUSES))
@@ -70,16 +81,27 @@ PG_BACKSTOPS = (
     ),
 )
 
+# No booking occupies its agent longer than this (24 h at most plus two buffers of at
+# most 4 h each); the overlap test relies on it, and the trigger refuses a longer one.
+MAX_OCCUPANCY_HOURS = 48
+
+# `occupied_start > NEW.occupied_start - MAX_OCCUPANCY` bounds the range read on
+# (agent_id, occupied_start) to the agent's last two days: without it every earlier
+# booking of the agent is visited, and a write slows down as the table grows.
 _SQLITE_OVERLAP = (
-    "SELECT RAISE(ABORT, 'slot_unavailable') WHERE EXISTS ("
+    "SELECT RAISE(ABORT, 'booking_too_long') "
+    f"WHERE NEW.occupied_end > datetime(NEW.occupied_start, '+{MAX_OCCUPANCY_HOURS} hours');"
+    " SELECT RAISE(ABORT, 'slot_unavailable') WHERE EXISTS ("
     " SELECT 1 FROM bookings b WHERE b.agent_id = NEW.agent_id"
+    f" AND b.occupied_start > datetime(NEW.occupied_start, '-{MAX_OCCUPANCY_HOURS} hours')"
+    " AND b.occupied_start < NEW.occupied_end"
     f" AND b.status IN {_ACTIVE} AND b.id IS NOT NEW.id"
-    " AND b.occupied_start < NEW.occupied_end AND b.occupied_end > NEW.occupied_start"
+    " AND b.occupied_end > NEW.occupied_start"
     " AND (b.slot_key <> NEW.slot_key OR b.seat = NEW.seat));"
 )
 
 # SQLite stores the UTC instants as ISO text of one fixed width, so text comparison is
-# time comparison.
+# time comparison. datetime() drops the fraction, which only widens the bound (by < 1 s).
 SQLITE_BACKSTOPS = (
     Backstop(
         "tr_bookings_no_overlap_insert",
@@ -182,3 +204,54 @@ def is_lock_failure(exc: OperationalError) -> bool:
     """A deadlock or serialization failure (PostgreSQL), or a busy timeout (SQLite)."""
     sqlstate = getattr(exc.orig, "sqlstate", None)
     return sqlstate in ("40P01", "40001", "55P03") or "database is locked" in str(exc.orig)
+
+
+_CATALOG_KINDS = (Service, Location, Agent, WorkingHours, Setting)
+_SCHEDULE_KINDS = (Booking, TimeOff, WorkingHours)
+
+
+def _agent_ids(obj: Any) -> set[int]:
+    """The agent an object belongs to, before and after this flush's change."""
+    ids: set[int] = set()
+    state = inspect(obj)
+    history = state.attrs.agent_id.history
+    ids.update(i for i in (*history.added, *history.deleted, *history.unchanged) if i is not None)
+    agent = getattr(obj, "agent", None) if "agent" in state.mapper.relationships else None
+    if agent is not None and agent.id is not None:
+        ids.add(agent.id)
+    return ids
+
+
+@event.listens_for(Session, "before_flush")
+def _raise_versions(session: Session, _context: Any, _instances: Any) -> None:
+    """Raise the cache generations of what this flush changes, in its transaction."""
+    agents: set[int] = set()
+    catalog = False
+    changed = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
+    if not changed:
+        return
+    for obj in changed:
+        if isinstance(obj, _CATALOG_KINDS):
+            catalog = True
+        if isinstance(obj, _SCHEDULE_KINDS):
+            agents |= _agent_ids(obj)
+        elif isinstance(obj, Agent) and obj.id is not None:
+            agents.add(obj.id)
+    mark_written(session)
+    # Core statements on the flush's own connection: no autoflush, same transaction.
+    # Ids sorted, as the locks are, so two writers never wait on each other in turn.
+    connection = session.connection()
+    if agents:
+        connection.execute(
+            update(Agent.__table__)
+            .where(Agent.__table__.c.id.in_(sorted(agents)))
+            .values(schedule_version=Agent.__table__.c.schedule_version + 1)
+        )
+    if catalog:
+        # An upsert, so a missing row (a truncated table) starts counting again.
+        table = CacheVersion.__table__
+        insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        connection.execute(
+            insert(table).values(name=CATALOG, version=1)
+            .on_conflict_do_update(index_elements=[table.c.name], set_={"version": table.c.version + 1})
+        )

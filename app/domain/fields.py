@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -11,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from .errors import FieldErrors
 from .inputs import FieldAnswer
 from .models import CustomField, FieldType, field_services
-from .validation import as_id
+from .validation import BadValue, as_id, as_text, parse_date, parse_local_datetime
 
 MAX_ANSWER = 5000
 
@@ -112,47 +111,39 @@ def _clean_one(field: CustomField, answer: FieldAnswer, errors: FieldErrors, pat
             if any(c["id"] == oid for c in chosen):
                 errors.add(f"{path}.values[{j}].id", "This option is chosen twice.")
                 return None
-            other = item.other
-            if other is not None and not isinstance(other, str):
-                errors.add(f"{path}.values[{j}].other", "Must be text.")
+            other = as_text(errors, f"{path}.values[{j}].other", item.other, max_length=MAX_ANSWER)
+            if other is None:
                 return None
-            other = (other or "").strip() or None
+            other = other or None
             if other and not option.allows_other:
                 errors.add(f"{path}.values[{j}].other", f"{option.label} takes no other text.")
-                return None
-            if other and len(other) > MAX_ANSWER:
-                errors.add(f"{path}.values[{j}].other", f"Must be at most {MAX_ANSWER} characters.")
                 return None
             chosen.append({"id": oid, "label": option.label, "other": other})
         return CleanAnswer(field, None, chosen)
     if answer.values is not None:
         errors.add(path, f"{field.label}: give the answer as value, a string.")
         return None
-    value = answer.value
-    if not isinstance(value, str):
+    if not isinstance(answer.value, str):
         errors.add(f"{path}.value", "Must be text.")
         return None
-    value = value.strip()
-    if len(value) > MAX_ANSWER:
-        errors.add(f"{path}.value", f"Must be at most {MAX_ANSWER} characters.")
+    value = as_text(errors, f"{path}.value", answer.value, max_length=MAX_ANSWER)
+    if value is None:
         return None
     if value and kind == FieldType.SINGLE_LINE and "\n" in value:
         errors.add(f"{path}.value", f"{field.label}: one line only.")
         return None
     if value and kind == FieldType.DATE:
         try:
-            date.fromisoformat(value)
-            if len(value) != 10:
-                raise ValueError
-        except ValueError:
+            parse_date(value)
+        except BadValue:
             errors.add(f"{path}.value", f"{field.label}: expected a date as YYYY-MM-DD.")
             return None
     if value and kind == FieldType.DATETIME:
         try:
-            if len(value) != 19 or value[10] != "T":
-                raise ValueError
-            datetime.fromisoformat(value)
-        except ValueError:
+            if len(value) != 19:
+                raise BadValue(value)
+            parse_local_datetime(value)
+        except BadValue:
             errors.add(f"{path}.value", f"{field.label}: expected a date-time as YYYY-MM-DDTHH:MM:SS.")
             return None
     if kind == FieldType.CHECKBOX:

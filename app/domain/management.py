@@ -50,7 +50,7 @@ from .models import (
 from .queries import Page, paginate, read_paging
 from .settings import Settings, load_settings
 from .timeutil import resolve_local, zone
-from .validation import as_bool, as_email, as_int, as_money, as_text
+from .validation import BadValue, as_bool, as_email, as_int, as_money, as_text, id_or_none, parse_local_datetime
 
 Values = Mapping[str, Any]  # form values: get(name) and, for lists, getlist(name)
 
@@ -99,6 +99,7 @@ class Field:
         if self.kind == "agent_login":
             return _read_agent_login(session, self.name, raw, errors)
         text = as_text(errors, self.name, raw, max_length=self.max_length if self.kind != "textarea" else 10_000,
+                       single_line=self.kind not in ("textarea", "password"),
                        required=self.required)
         if text is None:
             return None
@@ -141,7 +142,7 @@ class Field:
         return text
 
     def _read_multi(self, session: Session, raw: list[Any], errors: FieldErrors) -> list[Any] | None:
-        ids = sorted({int(v) for v in raw if str(v).isdigit() and int(v) < 2**31})
+        ids = sorted({i for i in map(id_or_none, raw) if i is not None})
         found = list(session.scalars(select(self.related).where(self.related.id.in_(ids)))) if ids else []
         if len(found) != len(ids) or len(ids) != len([v for v in raw if v != ""]):
             errors.add(self.name, "Choose from the list.")
@@ -183,12 +184,10 @@ def _read_agent_login(session: Session, path: str, raw: Any, errors: FieldErrors
 
 def _local_instant(errors: FieldErrors, path: str, text: str, tz: str) -> datetime | None:
     try:
-        naive = datetime.fromisoformat(text)
-    except ValueError:
+        naive = parse_local_datetime(text)
+    except BadValue:
         errors.add(path, "Use a date and time such as 2026-12-24T09:00.")
         return None
-    if naive.tzinfo is not None:
-        return naive
     instant = resolve_local(naive.date(), naive.time(), zone(tz))
     if instant is None:
         errors.add(path, "That time does not exist on that day (the clocks go forward); pick another.")
@@ -514,7 +513,7 @@ def list_objects(session: Session, kind: Kind, *, q: str = "", show: str = "acti
 
 
 def get_object(session: Session, kind: Kind, object_id: object) -> Any:
-    oid = as_int(FieldErrors(), "id", object_id, lo=1, hi=2**31 - 1)
+    oid = id_or_none(object_id)
     obj = session.get(kind.model, oid) if oid else None
     if obj is None or (kind.base_filter is not None and not session.scalar(
         select(func.count()).select_from(kind.model).where(kind.model.id == obj.id, kind.base_filter())
@@ -640,7 +639,7 @@ def set_active(session: Session, kind: Kind, object_id: object, active: bool, *,
 # --- agents: weekly hours and time off -------------------------------------------------
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-INTERVAL = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*$")
+INTERVAL = re.compile(r"^\s*([0-9]{1,2}):([0-9]{2})\s*[-–]\s*([0-9]{1,2}):([0-9]{2})\s*$")
 
 
 def hours_as_text(agent: Agent) -> dict[int, str]:
@@ -730,7 +729,7 @@ def add_time_off(session: Session, agent_id: object, values: Values, *, actor: A
 def remove_time_off(session: Session, agent_id: object, time_off_id: object, *, actor: Actor, now: datetime) -> None:
     """Time off is not referred to by bookings, so it may really be removed."""
     agent = get_object(session, KINDS["agents"], agent_id)
-    oid = as_int(FieldErrors(), "id", time_off_id, lo=1, hi=2**31 - 1)
+    oid = id_or_none(time_off_id)
     off = session.get(TimeOff, oid) if oid else None
     if off is None or off.agent_id != agent.id:
         raise NotFound("That time off is not in this agent's list.")
@@ -832,7 +831,7 @@ def new_api_key(session: Session, values: Values, *, actor: Actor, now: datetime
 
 def revoke_key(session: Session, key_id: object, *, actor: Actor, now: datetime) -> ApiKey:
     _admin(actor, "API keys")
-    kid = as_int(FieldErrors(), "id", key_id, lo=1, hi=2**31 - 1)
+    kid = id_or_none(key_id)
     if kid is None:
         raise NotFound(f"API key with ID {key_id} was not found")
     already = session.get(ApiKey, kid)

@@ -24,8 +24,8 @@ from .models import (
     agent_services,
 )
 from .settings import load_settings
-from .timeutil import local_day_bounds, parse_date, zone
-from .validation import as_id, as_int
+from .timeutil import local_day_bounds, zone
+from .validation import as_date, as_id, as_int
 
 T = TypeVar("T")
 MAX_PER_PAGE = 100
@@ -43,8 +43,10 @@ class Page(Generic[T]):
         return max(1, -(-self.total // self.per_page))
 
 
+MAX_PAGE = 1_000_000
+
 def read_paging(errors: FieldErrors, page: object, per_page: object) -> tuple[int, int]:
-    number = as_int(errors, "page", page or 1, lo=1, hi=1_000_000) or 1
+    number = as_int(errors, "page", page or 1, lo=1, hi=MAX_PAGE) or 1
     size = as_int(errors, "per_page", per_page or 20, lo=1, hi=MAX_PER_PAGE) or 20
     return number, size
 
@@ -124,10 +126,8 @@ def filtered_bookings(session: Session, filters: dict[str, Any], *, actor: Actor
     tz = zone(load_settings(session).default_timezone)
     for name in ("from", "to"):
         if filters.get(name) not in (None, ""):
-            try:
-                day = parse_date(filters[name])
-            except ValueError:
-                errors.add(name, "Expected a date as YYYY-MM-DD.")
+            day = as_date(errors, name, filters[name])
+            if day is None:
                 continue
             start, end = local_day_bounds(day, tz)
             query = query.where(Booking.start_at >= start) if name == "from" else query.where(Booking.start_at < end)

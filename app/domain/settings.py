@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .cache import cached, versions
 from .models import Setting
 
 
@@ -36,6 +37,12 @@ class Settings:
 
 
 def load_settings(session: Session) -> Settings:
+    """The settings in force, from the cache while the catalog version matches."""
+    version = versions(session).catalog
+    return cached(session, ("settings", version), lambda: read_settings(session))
+
+
+def read_settings(session: Session) -> Settings:
     """The settings in force: the session's configured defaults, then saved rows."""
     base: Settings = session.info.get("settings_defaults") or Settings()
     rows = {s.key: s.value for s in session.scalars(select(Setting))}

@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import validation
+
 
 def zone(name: str) -> ZoneInfo:
     try:
@@ -34,35 +36,11 @@ def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
-def parse_date(value: object) -> date:
-    if isinstance(value, datetime):
-        raise ValueError("expected a date, got a date-time")
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or len(value) != 10:
-        raise ValueError("expected a date as YYYY-MM-DD")
-    return date.fromisoformat(value)
-
-
-def parse_time(value: object) -> time:
-    if isinstance(value, time):
-        return value
-    if not isinstance(value, str) or len(value) != 5 or value[2] != ":":
-        raise ValueError("expected a time as HH:MM (24-hour)")
-    return time.fromisoformat(value)
-
-
-def parse_instant(value: object) -> datetime:
-    """An ISO 8601 date-time with an offset (a naive one is ambiguous and refused)."""
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str):
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    else:
-        raise ValueError("expected an ISO 8601 date-time with an offset")
-    if parsed.tzinfo is None:
-        raise ValueError("the date-time needs a UTC offset, e.g. 2026-12-01T09:00:00-05:00")
-    return parsed.astimezone(UTC)
+# The strict parsers live with the others in validation.py; their BadValue is a
+# ValueError, so callers that catch ValueError keep working.
+parse_date = validation.parse_date
+parse_time = validation.parse_time
+parse_instant = validation.parse_instant
 
 
 def fmt_hhmm(instant: datetime, tz: ZoneInfo) -> str:

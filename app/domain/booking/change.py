@@ -32,9 +32,9 @@ from ..errors import (
 from ..models import ACTIVE_STATUSES, Agent, Booking, BookingLine, BookingStatus, DiscountCode, Location, Role, Service, User
 from ..settings import load_settings
 from ..status import check_transition
-from ..timeutil import parse_date, parse_instant, parse_time, resolve_local, zone
-from ..validation import as_email, as_id, as_int, as_money, as_text
-from .common import MAX_DURATION, UNAVAILABLE, choose, invalid, line_services, write_transaction
+from ..timeutil import resolve_local, zone
+from ..validation import as_date, as_email, as_id, as_instant, as_int, as_money, as_text, as_time
+from .common import MAX_DURATION, UNAVAILABLE, check_offered, choose, invalid, line_services, write_transaction
 
 
 class _Unset:
@@ -185,7 +185,7 @@ def apply_changes(session: Session, booking: Booking, changes: BookingChanges, a
     errors = FieldErrors()
     where = _read_where(session, booking, changes, errors)
     errors.raise_if_any("The booking could not be changed; check the highlighted fields.")
-    values = _place(session, booking, where, target_status, now)
+    values = _place(session, booking, where, target_status, actor, now)
 
     customer_changes = _read_details(session, booking, changes, values, errors)
     reason_text = as_text(errors, "reason", changes.reason, max_length=255) or ""
@@ -269,21 +269,14 @@ def _read_start(booking: Booking, changes: BookingChanges, tz: ZoneInfo, errors:
     (the part left out keeps the booking's own)."""
     start_at = booking.start_at
     if changes.start_at is not UNSET:
-        try:
-            start_at = parse_instant(changes.start_at)
-        except ValueError as exc:
-            errors.add("start_at", str(exc).capitalize() + ".")
+        start_at = as_instant(errors, "start_at", changes.start_at) or start_at
     elif changes.start_date is not UNSET or changes.start_time is not UNSET:
         local = booking.start_at.astimezone(tz)
         day, at = local.date(), local.time().replace(tzinfo=None)
-        try:
-            day = parse_date(changes.start_date) if changes.start_date is not UNSET else day
-        except (ValueError, TypeError):
-            errors.add("start_date", "Expected a date as YYYY-MM-DD.")
-        try:
-            at = parse_time(changes.start_time) if changes.start_time is not UNSET else at
-        except (ValueError, TypeError):
-            errors.add("start_time", "Expected a time as HH:MM (24-hour).")
+        if changes.start_date is not UNSET:
+            day = as_date(errors, "start_date", changes.start_date) or day
+        if changes.start_time is not UNSET:
+            at = as_time(errors, "start_time", changes.start_time) or at
         if not errors:
             resolved = resolve_local(day, at, tz)
             if resolved is None:
@@ -293,7 +286,7 @@ def _read_start(booking: Booking, changes: BookingChanges, tz: ZoneInfo, errors:
     return start_at
 
 
-def _place(session: Session, booking: Booking, where: _Where, target_status: BookingStatus, now: datetime) -> dict[str, Any]:
+def _place(session: Session, booking: Booking, where: _Where, target_status: BookingStatus, actor: Actor, now: datetime) -> dict[str, Any]:
     """The slot columns after the change. A booking that holds (or gets back) a slot is
     re-placed through the same day plan as a new booking, its own slot counted as free;
     a finished booking's record is only corrected."""
@@ -315,6 +308,8 @@ def _place(session: Session, booking: Booking, where: _Where, target_status: Boo
         )
         # A move must respect notice and the horizon; bringing back a cancelled booking
         # at its old time only needs the agent to be free.
+        if moved:
+            check_offered(session, plan, start_at, actor)
         reason = plan.why_not(start_at, now) if moved else (None if plan.placements(start_at) else "taken")
         if reason == "past":
             raise PastDate("A booking cannot be moved into the past.", {"start_time": "That time has already passed."})
@@ -466,7 +461,7 @@ def _customer_changes(session: Session, changes: BookingChanges, customer_id: in
                 if other is not None and other.id != customer.id:
                     raise EmailTaken("That e-mail address belongs to another customer.", {path: "Already in use."})
         else:
-            clean = as_text(errors, path, value, max_length=100, required=name != "phone")
+            clean = as_text(errors, path, value, max_length=100, required=name != "phone", single_line=True)
         if clean is not None and clean != getattr(customer, name):
             result[path] = (getattr(customer, name), clean)
             setattr(customer, name, clean)

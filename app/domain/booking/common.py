@@ -6,17 +6,19 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..availability import Placement
+from ..actor import Actor
+from ..availability import DayPlan, Placement
 from ..concurrency import is_lock_failure, translate_integrity_error
 from ..errors import Conflict, DomainError, FieldErrors, ValidationFailed
 from ..models import Booking, Service
+from ..settings import load_settings
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 MAX_DURATION = 24 * 60
@@ -79,6 +81,13 @@ def write_transaction(session: Session) -> Iterator[None]:
 
 def new_booking_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+def check_offered(session: Session, plan: DayPlan, start_at: datetime, actor: Actor) -> None:
+    """Customers book the start times the form offers; staff and imports may book any
+    minute that fits the agent's hours. Raises ValidationFailed on start_time."""
+    if actor.is_customer and not plan.offers(start_at, load_settings(session).slot_interval_minutes):
+        raise invalid("start_time", "Pick one of the offered start times.")
 
 
 def invalid(path: str, message: str) -> DomainError:

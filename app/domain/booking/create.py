@@ -40,9 +40,11 @@ from ..models import (
 )
 from ..recurrence import later_dates
 from ..settings import load_settings
-from ..timeutil import parse_date, parse_instant, parse_time, resolve_local, zone
-from ..validation import as_bool, as_id, as_int, as_money, as_text
-from .common import MAX_DURATION, UNAVAILABLE, BookingResult, SkippedOccurrence, choose, invalid, new_booking_code, write_transaction
+from ..timeutil import resolve_local, zone
+from ..validation import as_bool, as_date, as_id, as_instant, as_int, as_money, as_text, as_time
+from .common import (
+    MAX_DURATION, UNAVAILABLE, BookingResult, SkippedOccurrence, check_offered, choose, invalid, new_booking_code, write_transaction,
+)
 
 
 
@@ -139,6 +141,7 @@ def _create(session: Session, request: BookingRequest, actor: Actor, now: dateti
 
     tz = zone(location.timezone)
     plan = plan_day(session, spec, location, start_at.astimezone(tz).date(), candidates)
+    check_offered(session, plan, start_at, actor)
     reason = plan.why_not(start_at, now)
     if reason is not None:
         raise SlotUnavailable(UNAVAILABLE[reason])
@@ -203,20 +206,9 @@ def _resolve_original(session: Session, value: Any, customer: User | None, actor
 
 def _read_start(request: BookingRequest, errors: FieldErrors) -> datetime | tuple[date, Any] | None:
     if request.start_at not in (None, ""):
-        try:
-            return parse_instant(request.start_at)
-        except ValueError as exc:
-            errors.add("start_at", str(exc).capitalize() + ".")
-            return None
-    day = at = None
-    try:
-        day = parse_date(request.start_date)
-    except (ValueError, TypeError):
-        errors.add("start_date", "Expected a date as YYYY-MM-DD.")
-    try:
-        at = parse_time(request.start_time)
-    except (ValueError, TypeError):
-        errors.add("start_time", "Expected a time as HH:MM (24-hour).")
+        return as_instant(errors, "start_at", request.start_at)
+    day = as_date(errors, "start_date", request.start_date)
+    at = as_time(errors, "start_time", request.start_time)
     if day is None or at is None:
         return None
     return (day, at)
@@ -261,7 +253,7 @@ def _read_details(request: BookingRequest, actor: Actor, customer: User | None, 
         if given is None:
             address[name] = getattr(profile, name, "") if profile is not None else ""
         else:
-            address[name] = as_text(errors, name, given, max_length=limit) or ""
+            address[name] = as_text(errors, name, given, max_length=limit, single_line=True) or ""
     sms = as_bool(errors, "sms_notifications", request.sms_notifications, default=bool(profile and profile.sms_notifications))
     requested = None
     if request.agent_id not in (None, "", "any", -1, "-1"):

@@ -41,7 +41,7 @@ from .enums import (
     Role,
 )
 from .outbox import OutboxMessage
-from .settings import Setting
+from .settings import CacheVersion, Setting
 from .users import ApiKey, CustomerToken, User
 from .webhooks import WebhookDelivery, WebhookEndpoint
 

@@ -22,6 +22,9 @@ class Agent(Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Raised in the transaction that changes this agent's bookings, time off or hours
+    # (concurrency.py): cached day plans are keyed by it, so none outlives a change.
+    schedule_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     services: Mapped[list[Service]] = relationship(secondary=agent_services)
     locations: Mapped[list[Location]] = relationship(secondary=agent_locations)

@@ -1,12 +1,12 @@
 """users.role may be 'agent': a login for an agent (agents.user_id links the two).
 
 Revision ID: 0006_agent_role
-Revises: 0010_message_prefs
+Revises: 0007_schedule_version
 """
 from alembic import op
 
 revision = "0006_agent_role"
-down_revision = "0010_message_prefs"
+down_revision = "0007_schedule_version"
 branch_labels = None
 depends_on = None
 

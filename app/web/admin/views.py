@@ -26,8 +26,10 @@ from ...domain.summary import booking_summary
 from ...domain.timeutil import parse_date, zone
 from ..customer.forms import ADDRESS, load_catalog, parse_booking_form
 from ..customer.views import claim_submission, refused_booking, render_booking_form
-from .calendar import DAY_START_HOUR, Filters, day_view, month_view, team_week_view, time_label, week_view
+from ...domain.export import spreadsheet_cell
+from ...domain.validation import MAX_ID, BadValue, id_or_none, parse_int
 from ..formatting import local_datetime
+from .calendar import DAY_START_HOUR, Filters, day_view, month_view, team_week_view, time_label, week_view
 from .history import booking_history
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -65,10 +67,10 @@ def home() -> Any:
 def _filters(session: Any) -> tuple[Filters, list[Agent], list[Service]]:
     agents = list(session.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.name)))
     services = list(session.scalars(select(Service).where(Service.active.is_(True)).order_by(Service.position, Service.id)))
-    agent, service, status = (request.args.get(k, "") for k in ("agent_id", "service_id", "status"))
+    agent, service, status = id_or_none(request.args.get("agent_id")), id_or_none(request.args.get("service_id")), request.args.get("status", "")
     return Filters(
-        agent_id=int(agent) if agent.isdigit() and int(agent) in {a.id for a in agents} else None,
-        service_id=int(service) if service.isdigit() and int(service) in {s.id for s in services} else None,
+        agent_id=agent if agent in {a.id for a in agents} else None,
+        service_id=service if service in {s.id for s in services} else None,
         status=status if status in {s.value for s in BookingStatus} else None,
     ), agents, services
 
@@ -139,8 +141,7 @@ def _move_options(booking: Booking) -> MoveOptions | None:
         day = parse_date(request.args.get("date") or booking.start_at.astimezone(tz).date().isoformat())
     except ValueError:
         day = booking.start_at.astimezone(tz).date()
-    wanted = request.args.get("agent_id", "")
-    agent_id = int(wanted) if wanted.isdigit() and len(wanted) < 10 else booking.agent_id
+    agent_id = id_or_none(request.args.get("agent_id")) or booking.agent_id
     try:
         agents, slots = move_choices(session, booking, day=day, agent_id=agent_id, now=now())
     except DomainError as error:
@@ -202,14 +203,14 @@ def booking_move(booking_id: int) -> Any:
     """Move a booking to another date, time and/or agent. The calendar's drag-and-drop
     asks for JSON; the panel's form gets the panel back (htmx) or a redirect to it."""
     wants_json = request.accept_mimetypes.best == "application/json"
-    version = request.form.get("version", "")
+    version = _version(request.form.get("version"))
     agent = request.form.get("agent_id", "")
     try:
-        if not version.isdigit():
+        if version is None:
             raise PreconditionFailed("This form is out of date; reload the booking.")
         booking = reschedule_booking(
             get_session(), booking_id, start_date=request.form.get("date", ""), start_time=request.form.get("time", ""),
-            agent_id=agent if agent else UNSET, expected_version=int(version), actor=actor(), now=now(),
+            agent_id=agent if agent else UNSET, expected_version=version, actor=actor(), now=now(),
         )
     except DomainError as error:
         if error.code == "booking_not_found":
@@ -224,6 +225,14 @@ def booking_move(booking_id: int) -> Any:
         return jsonify(ok=True, message=message, version=booking.version)
     flash(message, "success")
     return _after_move(booking_id, moved=True)
+
+
+def _version(value: str | None) -> int | None:
+    """The booking version a form was drawn with, or None if it sent none we can read."""
+    try:
+        return parse_int(value, lo=0, hi=MAX_ID)
+    except BadValue:
+        return None
 
 
 def _refusal(error: DomainError) -> str:
@@ -246,15 +255,15 @@ def _after_move(booking_id: int, *, moved: bool) -> Any:
 
 @bp.post("/bookings/<int:booking_id>/status")
 def booking_status(booking_id: int) -> Any:
-    version = request.form.get("version", "")
-    if not version.isdigit():
+    version = _version(request.form.get("version"))
+    if version is None:
         # Every panel sends the version it shows; without one we cannot tell a stale panel.
         flash("This form is out of date; here is the booking as it is now.", "error")
         return redirect(url_for("admin.booking_panel", booking_id=booking_id), code=303)
     try:
         booking = change_status(
             get_session(), booking_id, request.form.get("status", ""), actor=actor(), now=now(),
-            expected_version=int(version), reason=request.form.get("reason", ""),
+            expected_version=version, reason=request.form.get("reason", ""),
         )
     except DomainError as error:
         if error.code == "booking_not_found":
@@ -306,9 +315,11 @@ def bookings_csv() -> Any:
                      "customer", "email", "phone", "total", "payment_method"])
     for b in rows:
         tz = b.location.timezone
-        writer.writerow([b.booking_code, b.status, b.start_at.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M"), tz,
-                         b.duration_minutes, b.service.name, b.agent.name, b.customer.full_name, b.customer.email,
-                         b.customer.phone, f"{b.total:.2f}", b.payment_method])
+        writer.writerow(map(spreadsheet_cell, [
+            b.booking_code, b.status, b.start_at.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M"), tz, b.duration_minutes,
+            b.service.name, b.agent.name, b.customer.full_name, b.customer.email, b.customer.phone, f"{b.total:.2f}",
+            b.payment_method,
+        ]))
     return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="bookings.csv"'})
 
 
@@ -320,9 +331,9 @@ def _customers(values: Any = None) -> list[User]:
     search text. Searching replaces a list of every customer."""
     values = values if values is not None else request.values
     session = get_session()
-    chosen = values.get("customer_id", "")
+    chosen = id_or_none(values.get("customer_id"))
     found = management.find_customers(session, values.get("customer_q", ""))
-    picked = session.get(User, int(chosen)) if chosen.isascii() and chosen.isdigit() and len(chosen) < 10 else None
+    picked = session.get(User, chosen) if chosen is not None else None
     if picked is not None and picked.role == Role.CUSTOMER:
         found = [picked, *(c for c in found if c.id != picked.id)]
     return found
@@ -335,9 +346,8 @@ def customer_search() -> Any:
 
 
 def _staff_form(values: MultiDict[str, str], catalog: Any, errors: dict[str, str] | None = None, status: int = 200) -> Any:
-    chosen = values.get("customer_id", "")
     return render_booking_form(
-        values, catalog, errors, status, customer_id=int(chosen) if chosen.isdigit() else None,
+        values, catalog, errors, status, customer_id=id_or_none(values.get("customer_id")),
         form_action=url_for("admin.new_booking"), layout="admin/base_admin.html", staff=True, customers=_customers(values),
     )
 
@@ -352,8 +362,8 @@ def new_booking() -> Any:
         values: MultiDict[str, str] = MultiDict({"date": (now().date() + timedelta(days=1)).isoformat(), "payment_method": "cash"})
         if catalog.frequencies:
             values["frequency_id"] = str(catalog.frequencies[0].id)
-        wanted = request.args.get("customer_id", "")
-        customer = session.get(User, int(wanted)) if wanted.isdigit() and len(wanted) < 10 else None
+        wanted = id_or_none(request.args.get("customer_id"))
+        customer = session.get(User, wanted) if wanted is not None else None
         if customer is not None and customer.role == Role.CUSTOMER:
             values["customer_id"] = str(customer.id)
             for name in ADDRESS:
@@ -381,8 +391,7 @@ def new_booking() -> Any:
         result = create_booking(session, booking_request, actor=actor(), now=now())
     except DomainError as error:
         idempotency.finish(session, owner=owner, key=nonce, status=500, body="")
-        chosen = values.get("customer_id", "")
-        return refused_booking(error, values, catalog, paths, customer_id=int(chosen) if chosen.isdigit() else None,
+        return refused_booking(error, values, catalog, paths, customer_id=id_or_none(values.get("customer_id")),
                                form_action=url_for("admin.new_booking"), layout="admin/base_admin.html", staff=True,
                                customers=_customers(values))
     target = url_for("admin.booking_panel", booking_id=result.booking.id)

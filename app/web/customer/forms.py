@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.datastructures import MultiDict
 
 from ...domain.inputs import BookingRequest, ExtraInput, FieldAnswer, HourlyInput, OptionAnswer, ParameterInput, ServiceLineInput
+from ...domain.validation import id_or_none
 from ...domain.models import Agent, CustomField, FieldType, Frequency, Location, PaymentMethod, Service
 
 ADDRESS = ("address", "city", "state", "zip", "phone")
@@ -70,8 +71,9 @@ def load_catalog(session: Session, *, staff: bool = False) -> FormCatalog:
 def chosen_service_ids(form: MultiDict[str, str], catalog: FormCatalog) -> list[int]:
     ids = []
     for raw in form.getlist("services"):
-        if raw.isdigit() and catalog.service(int(raw)) is not None and int(raw) not in ids:
-            ids.append(int(raw))
+        sid = id_or_none(raw)
+        if sid is not None and catalog.service(sid) is not None and sid not in ids:
+            ids.append(sid)
     return ids
 
 
@@ -147,7 +149,7 @@ def _answer(f: CustomField, form: MultiDict[str, str]) -> FieldAnswer | None:
         chosen = [v for v in form.getlist(name) if v]
         if not chosen:
             return None
-        return FieldAnswer(f.id, values=[OptionAnswer(int(v) if v.isdigit() else v, form.get(f"{name}-other-{v}") or None) for v in chosen])
+        return FieldAnswer(f.id, values=[OptionAnswer(id_or_none(v) or v, form.get(f"{name}-other-{v}") or None) for v in chosen])
     if kind == FieldType.CHECKBOX:
         return FieldAnswer(f.id, value="true" if form.get(name) else "false")
     value = form.get(name, "").strip()

@@ -29,6 +29,7 @@ from ...domain.settings import load_settings
 from ...domain.status import allowed_transitions
 from ...domain.summary import booking_summary, preview_summary
 from ...domain.timeutil import parse_date, zone
+from ...domain.validation import id_or_none
 from ..auth_loader import LoginUser
 from ..formatting import local_day, local_time
 from .calendar import MonthCalendar, month_calendar, parse_month
@@ -97,11 +98,11 @@ def slot_label(day: date, hhmm: str) -> str:
 def _form_defaults(catalog: FormCatalog) -> MultiDict[str, str]:
     user = current_user.user if current_user.is_authenticated else None
     data: MultiDict[str, str] = MultiDict()
-    wanted = request.args.get("service", "")
-    if wanted.isdigit() and len(wanted) < 10 and catalog.service(int(wanted)):
-        data.add("services", wanted)
+    wanted = id_or_none(request.args.get("service"))
+    if wanted is not None and catalog.service(wanted):
+        data.add("services", str(wanted))
         # A service done only at another office (the workshop in Berlin): open that office.
-        where = next((loc for loc in catalog.locations if any(s.id == int(wanted) for s in catalog.services_at(loc))), None)
+        where = next((loc for loc in catalog.locations if any(s.id == wanted for s in catalog.services_at(loc))), None)
         if where is not None:
             data["location_id"] = str(where.id)
     if catalog.frequencies:
@@ -432,11 +433,22 @@ def refused_booking(error: DomainError, values: MultiDict[str, str], catalog: Fo
 @customer_only
 def book_slots() -> Any:
     catalog = load_catalog(get_session())
-    exclude = request.args.get("booking_id", "")
-    preview = _preview(request.args.copy(), catalog, exclude_booking_id=int(exclude) if exclude.isdigit() and len(exclude) < 10 else None)
+    preview = _preview(request.args.copy(), catalog, exclude_booking_id=_own_booking_id(request.args.get("booking_id")))
     location = catalog.location(request.args.get("location_id"))
     return render_template("customer/book/_slots.html", values=request.args, errors={}, slot_label=slot_label,
                            slot_tz=location.timezone if location else None, **preview)
+
+
+def _own_booking_id(value: str | None) -> int | None:
+    """The id of one of the caller's own bookings, else None: the times listed free
+    while moving a booking include its own slot, and another customer's booking must
+    not be freed in the answer (that would tell when they are booked)."""
+    if not value:
+        return None
+    try:
+        return queries.get_booking(get_session(), value, actor=actor()).id
+    except DomainError:
+        return None
 
 
 @bp.post("/book/price")
@@ -467,7 +479,8 @@ def _change_window(booking: Booking) -> tuple[bool, str]:
 @bp.get("/bookings")
 @customer_only
 def my_bookings() -> Any:
-    page = queries.list_bookings(get_session(), {"per_page": 100, "page": request.args.get("page", 1)}, actor=actor())
+    number = min(id_or_none(request.args.get("page")) or 1, queries.MAX_PAGE)  # a bad page number shows the first page
+    page = queries.list_bookings(get_session(), {"per_page": 100, "page": number}, actor=actor())
     moment = now()
     upcoming = sorted((b for b in page.items if b.end_at >= moment and b.status in ACTIVE_STATUSES), key=lambda b: b.start_at)
     past = [b for b in page.items if b not in upcoming]

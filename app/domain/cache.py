@@ -1,0 +1,187 @@
+"""Read-path caches that cannot serve a stale answer.
+
+What is cached is keyed by generation numbers that the database keeps and that every
+change raises in its own transaction (concurrency.py does the raising, on every flush):
+
+* `cache_versions.catalog`: services, locations, agents, their hours and the settings;
+* `agents.schedule_version`: one agent's bookings, time off and hours.
+
+A request reads them all in one small statement (`versions()`), then looks its answers
+up under keys that include them. A change committed by any process changes the keys,
+so an older answer is simply never asked for again; nothing has to be invalidated.
+
+Two rules keep this sound:
+
+* Data is read after the versions it is filed under, so an entry is never older than
+  its key (it may be newer, which is harmless).
+* A transaction that has written neither reads nor fills the cache: it may see its own
+  uncommitted version numbers, and a rollback would let them be reused for other data.
+
+The entries live in the process (`LocalCache`, bounded) unless CACHE_URL (or else a
+redis:// RATELIMIT_STORAGE_URI) names a Redis server, which several app servers then
+share (`RedisCache`).
+"""
+from __future__ import annotations
+
+import hashlib
+import pickle
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import event, literal, select, union_all
+from sqlalchemy.orm import Session, SessionTransaction
+
+from .models import Agent, CacheVersion
+
+T = TypeVar("T")
+CATALOG = "catalog"
+
+
+class CacheBackend(Protocol):
+    def get(self, key: Hashable) -> Any | None: ...
+
+    def set(self, key: Hashable, value: Any) -> None: ...
+
+
+class LocalCache:
+    """A bounded, thread-safe LRU map in this process. Values are shared, not copied:
+    callers treat them as immutable."""
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any | None:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def set(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+
+class RedisCache:
+    """Entries in Redis, shared by every process and app server using the same URL.
+    Keys expire after a day: an entry for an old version is never read again anyway."""
+
+    def __init__(self, url: str, namespace: str = "", ttl_seconds: int = 86_400) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+        # Versions count per database: two databases sharing one Redis must not meet.
+        self.prefix = f"portal:cache:{namespace}:"
+        self.ttl = ttl_seconds
+        # A small local layer: the same immutable entries, fetched once per process.
+        self.local = LocalCache(1024)
+
+    def _key(self, key: Hashable) -> str:
+        return self.prefix + repr(key)
+
+    def get(self, key: Hashable) -> Any | None:
+        value = self.local.get(key)
+        if value is not None:
+            return value
+        raw = self.client.get(self._key(key))
+        if raw is None:
+            return None
+        value = pickle.loads(raw)  # noqa: S301 - our own entries, written by set() below
+        self.local.set(key, value)
+        return value
+
+    def set(self, key: Hashable, value: Any) -> None:
+        self.local.set(key, value)
+        self.client.set(self._key(key), pickle.dumps(value), ex=self.ttl)
+
+
+def make_backend(url: str | None, namespace: str = "") -> CacheBackend:
+    """Redis for a redis:// or rediss:// URL, else the in-process cache. `namespace`
+    names the database the entries describe."""
+    if url and url.split(":", 1)[0] in ("redis", "rediss"):
+        return RedisCache(url, hashlib.sha256(namespace.encode()).hexdigest()[:12])
+    return LocalCache()
+
+
+@dataclass(frozen=True)
+class Versions:
+    catalog: int
+    agents: dict[int, int]
+
+    def of_agents(self, agent_ids: list[int]) -> tuple[tuple[int, int], ...]:
+        return tuple((i, self.agents.get(i, 0)) for i in agent_ids)
+
+
+def backend(session: Session) -> CacheBackend | None:
+    """The cache this session may use now, or None (no cache configured, or this
+    transaction has written)."""
+    if session.info.get("_wrote"):
+        return None
+    return session.info.get("cache")
+
+
+def versions(session: Session) -> Versions:
+    """The catalog's and every agent's version: one statement, read once per transaction."""
+    memo = session.info.get("_versions")
+    if memo is not None and memo[0] is session.get_transaction():
+        return memo[1]
+    rows = session.execute(
+        union_all(
+            select(literal(0), CacheVersion.version).where(CacheVersion.name == CATALOG),
+            select(Agent.id, Agent.schedule_version),
+        )
+    ).all()
+    found = Versions(
+        catalog=next((v for i, v in rows if i == 0), 0),
+        agents={i: v for i, v in rows if i != 0},
+    )
+    session.info["_versions"] = (session.get_transaction(), found)
+    return found
+
+
+def cached(session: Session, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """`compute()`, or its earlier result under `key` (which must contain the versions
+    the result depends on)."""
+    store = backend(session)
+    if store is None:
+        return compute()
+    value = store.get(key)
+    if value is None:
+        value = compute()
+        store.set(key, value)
+    return value
+
+
+def lookup(session: Session, key: tuple[Any, ...]) -> Any | None:
+    """The entry under `key`, or None (absent, or the cache is not usable now)."""
+    store = backend(session)
+    return store.get(key) if store is not None else None
+
+
+def remember(session: Session, key: tuple[Any, ...], value: T) -> T:
+    """File `value` under `key` when the cache is usable now; returns `value`."""
+    store = backend(session)
+    if store is not None:
+        store.set(key, value)
+    return value
+
+
+def mark_written(session: Session) -> None:
+    """This transaction changes data: stop using the cache until it ends."""
+    session.info["_wrote"] = True
+    session.info.pop("_versions", None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_transaction(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("_wrote", None)
+        session.info.pop("_versions", None)

@@ -1,0 +1,404 @@
+"""`make bench`: the portal against a minimal Flask app, side by side in one run.
+
+For 1 k, 100 k and 1 M seeded bookings (bench/seed.py) it serves the portal with
+`gunicorn -w 2` and a minimal Flask app doing one indexed SQLite SELECT (bench/reference.py)
+the same way, loads both the same way (wrk -t1 -c4 when installed, else a small Python
+load generator), and measures in process: SQL statements per warm request, booking
+create/reschedule/cancel medians, the admin week view and a month of day-level
+availability. With a PostgreSQL server answering at BENCH_PG_URL (default: the test
+server) the portal's figures are taken there too.
+
+The machine may be shared, so absolute figures are noisy: the ratios inside one run
+are what to compare.
+
+    make bench
+    BENCH_SIZES=1000,100000 BENCH_SECONDS=3 .venv/bin/python -m bench.run
+"""
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, time as dtime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+
+from app import create_app
+from app.domain.availability import available_slots
+from app.domain.booking import cancel_booking, create_booking, reschedule_booking
+from app.domain.inputs import BookingRequest, ServiceLineInput
+
+from .seed import PASSWORD, ROOT, TZ, Seeded, seed_postgres, seed_sqlite, working_copy
+
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,100000,1000000").split(",")]
+PG_SIZES = [int(s) for s in os.environ.get("BENCH_PG_SIZES", "1000,100000").split(",") if s]
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/booking_test")
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served(module: str, env: dict[str, str]) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", module],
+        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "gunicorn exited")
+                time.sleep(0.2)
+        yield port, proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def get(port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def load(port: int, path: str, headers: dict[str, str]) -> tuple[float, int]:
+    """Requests per second over SECONDS, and how many answers were not 200."""
+    status, body = get(port, path, headers)  # warm the workers and check the answer
+    if status != 200:
+        raise RuntimeError(f"{path}: {status} {body[:300]!r}")
+    for _ in range(20):
+        get(port, path, headers)
+    if shutil.which("wrk"):
+        args = ["wrk", "-t1", "-c4", f"-d{SECONDS}s"]
+        for name, value in headers.items():
+            args += ["-H", f"{name}: {value}"]
+        out = subprocess.run([*args, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
+        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+        bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+        return rate, int(bad.group(1)) if bad else 0
+    return _python_load(port, path, headers)
+
+
+def _python_load(port: int, path: str, headers: dict[str, str]) -> tuple[float, int]:
+    done, bad = [0], [0]
+    stop = time.monotonic() + SECONDS
+
+    def worker() -> None:
+        while time.monotonic() < stop:
+            status, _ = get(port, path, headers)
+            done[0] += 1
+            bad[0] += status != 200
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return done[0] / (time.monotonic() - start), bad[0]
+
+
+def worker_rss_mb(master: subprocess.Popen[bytes]) -> float:
+    """The largest resident size among the gunicorn workers, in MB."""
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)  # type: ignore[union-attr]
+    return max(sizes)
+
+
+def availability_paths(seeded: Seeded) -> dict[str, str]:
+    day = (seeded.today + timedelta(days=2)).isoformat()
+    return {
+        "day": f"/api/v1/availability?service_id={seeded.service_id}&date={day}",
+        "days14": f"/api/v1/availability?service_id={seeded.service_id}&date={day}&days=14",
+    }
+
+
+@contextlib.contextmanager
+def counting(engine: Any) -> Iterator[list[int]]:
+    count = [0]
+
+    def hook(*_args: Any) -> None:
+        count[0] += 1
+
+    event.listen(engine, "before_cursor_execute", hook)
+    try:
+        yield count
+    finally:
+        event.remove(engine, "before_cursor_execute", hook)
+
+
+def in_process(seeded: Seeded) -> dict[str, Any]:
+    """Statements per warm request, booking writes, week view and month vs day."""
+    app = create_app({"DATABASE_URL": seeded.url, "API_RATE_LIMIT": "100000000 per minute", "SECRET_KEY": "bench",
+                      "WTF_CSRF_ENABLED": False})
+    engine = app.extensions["engine"]
+    client = app.test_client()
+    headers = {"X-API-Key": seeded.api_key}
+    out: dict[str, Any] = {}
+    for name, path in availability_paths(seeded).items():
+        client.get(path, headers=headers)
+        with counting(engine) as count:
+            assert client.get(path, headers=headers).status_code == 200
+        out[f"statements_{name}"] = count[0]
+    out |= writes(app, seeded)
+    out |= week_view(app, client, seeded)
+    out |= month_vs_day(app, seeded)
+    engine.dispose()
+    return out
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def writes(app: Any, seeded: Seeded, runs: int = 30) -> dict[str, float]:
+    from tests.builders import STAFF
+
+    factory = app.extensions["session_factory"]
+    created, moved, cancelled = [], [], []
+    for i in range(runs):
+        day = seeded.today + timedelta(days=20 + i // len(seeded.agent_ids))
+        agent = seeded.agent_ids[i % len(seeded.agent_ids)]
+        start = datetime.combine(day, dtime(9), TZ).astimezone(UTC)
+        request = BookingRequest(services=[ServiceLineInput(id=seeded.service_id)], start_at=start, agent_id=agent,
+                                 customer_id=seeded.customer_ids[i % len(seeded.customer_ids)])
+        with factory() as session:
+            t = time.perf_counter()
+            booking = create_booking(session, request, actor=STAFF, now=datetime.now(UTC)).booking
+            created.append(time.perf_counter() - t)
+            booking_id = booking.id
+        with factory() as session:
+            t = time.perf_counter()
+            reschedule_booking(session, booking_id, actor=STAFF, now=datetime.now(UTC), start_at=start + timedelta(hours=2))
+            moved.append(time.perf_counter() - t)
+        with factory() as session:
+            t = time.perf_counter()
+            cancel_booking(session, booking_id, actor=STAFF, now=datetime.now(UTC))
+            cancelled.append(time.perf_counter() - t)
+    return {"create_ms": median_ms(created), "reschedule_ms": median_ms(moved), "cancel_ms": median_ms(cancelled)}
+
+
+def week_view(app: Any, client: Any, seeded: Seeded, runs: int = 20) -> dict[str, float]:
+    response = client.post("/login", data={"email": "admin@example.com", "password": PASSWORD})
+    if response.status_code not in (200, 302):
+        return {}
+    week = seeded.today.isoformat()
+    path = f"/admin/calendar?view=week&date={week}"
+    client.get(path)
+    timings = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        body = client.get(path).get_data()
+        timings.append(time.perf_counter() - t)
+    with counting(app.extensions["engine"]) as count:
+        client.get(path)
+    timings.sort()
+    return {"week_p95_ms": timings[int(0.95 * (len(timings) - 1))] * 1000, "week_kb": len(body) / 1024,
+            "week_statements": count[0]}
+
+
+def month_vs_day(app: Any, seeded: Seeded, runs: int = 10) -> dict[str, float]:
+    """A month of day-level availability against one day, each warm and cold (no cache)."""
+    factory = app.extensions["session_factory"]
+    first = seeded.today + timedelta(days=1)
+    try:
+        from app.domain.free_days import free_days
+    except ImportError:
+        free_days = None
+    try:
+        from app.domain.availability import available_days
+    except ImportError:
+        available_days = None
+
+    def one_day(cold: bool) -> Callable[[], None]:
+        def run() -> None:
+            with factory() as session:
+                if cold:
+                    session.info["cache"] = None
+                available_slots(session, service_id=seeded.service_id, day=first, now=datetime.now(UTC))
+        return run
+
+    def month(cold: bool) -> Callable[[], None]:
+        def run() -> None:
+            with factory() as session:
+                if cold:
+                    session.info["cache"] = None
+                if free_days is not None:
+                    free_days(session, [ServiceLineInput(id=seeded.service_id)], first=first,
+                              last=first + timedelta(days=29), now=datetime.now(UTC))
+                elif available_days is not None:
+                    available_days(session, service_id=seeded.service_id, first=first, days=30, now=datetime.now(UTC))
+                else:  # before either: a month calendar asks day by day
+                    for offset in range(30):
+                        available_slots(session, service_id=seeded.service_id, day=first + timedelta(days=offset),
+                                        now=datetime.now(UTC))
+        return run
+
+    warm_month, warm_day = timed(month(False), runs), timed(one_day(False), runs)
+    cold_month, cold_day = timed(month(True), runs), timed(one_day(True), runs)
+    return {"month_ms": warm_month, "month_ratio": warm_month / warm_day,
+            "month_cold_ms": cold_month, "month_cold_ratio": cold_month / cold_day}
+
+
+def timed(fn: Callable[[], None], runs: int) -> float:
+    fn()
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t)
+    return median_ms(samples)
+
+
+def measure(seeded: Seeded, reference_rate: float | None) -> dict[str, Any]:
+    headers = {"X-API-Key": seeded.api_key}
+    result: dict[str, Any] = {}
+    with served("bench.serve:app", {"DATABASE_URL": seeded.url}) as (port, proc):
+        for name, path in availability_paths(seeded).items():
+            rate, bad = load(port, path, headers)
+            result[f"rate_{name}"] = rate
+            result[f"bad_{name}"] = bad
+            if reference_rate:
+                result[f"ratio_{name}"] = rate / reference_rate
+        result["rss_mb"] = worker_rss_mb(proc)
+    result |= in_process(seeded)
+    return result
+
+
+def reference(seeded: Seeded) -> dict[str, Any]:
+    with served("bench.reference:app", {"BENCH_DB": seeded.url}) as (port, proc):
+        rate, bad = load(port, "/ref", {})
+        return {"rate": rate, "bad": bad, "rss_mb": worker_rss_mb(proc)}
+
+
+def pg_answers() -> bool:
+    try:
+        import psycopg
+
+        base = PG_URL.replace("postgresql+psycopg://", "postgresql://").rpartition("/")[0]
+        with psycopg.connect(f"{base}/postgres", connect_timeout=3):
+            return True
+    except Exception:  # noqa: BLE001 - any failure means "no server here"
+        return False
+
+
+ROWS = [
+    ("reference (minimal Flask + 1 SELECT) req/s", "ref_rate", "{:.0f}"),
+    ("free times, one day, req/s", "rate_day", "{:.0f}"),
+    ("  ratio to reference", "ratio_day", "{:.0%}"),
+    ("free times, days=14, req/s", "rate_days14", "{:.0f}"),
+    ("  ratio to reference", "ratio_days14", "{:.0%}"),
+    ("non-200 answers under load", "bad", "{}"),
+    ("statements per request, one day (warm)", "statements_day", "{}"),
+    ("statements per request, days=14 (warm)", "statements_days14", "{}"),
+    ("create booking, median ms", "create_ms", "{:.1f}"),
+    ("  ratio to 1 k", "create_x", "{:.2f}x"),
+    ("reschedule, median ms", "reschedule_ms", "{:.1f}"),
+    ("  ratio to 1 k", "reschedule_x", "{:.2f}x"),
+    ("cancel, median ms", "cancel_ms", "{:.1f}"),
+    ("  ratio to 1 k", "cancel_x", "{:.2f}x"),
+    ("admin week view p95 ms", "week_p95_ms", "{:.0f}"),
+    ("admin week view KB", "week_kb", "{:.0f}"),
+    ("admin week view statements", "week_statements", "{}"),
+    ("month of day-level availability, ms (warm)", "month_ms", "{:.1f}"),
+    ("  month / one day (warm)", "month_ratio", "{:.1f}x"),
+    ("month of day-level availability, ms (cold)", "month_cold_ms", "{:.1f}"),
+    ("  month / one day (cold)", "month_cold_ratio", "{:.1f}x"),
+    ("worker RSS after load, MB (reference)", "ref_rss_mb", "{:.0f}"),
+    ("worker RSS after load, MB (portal)", "rss_mb", "{:.0f}"),
+]
+
+
+def table(columns: dict[str, dict[str, Any]]) -> str:
+    names = list(columns)
+    width = max(len(r[0]) for r in ROWS)
+    lines = ["| measure".ljust(width + 2) + " | " + " | ".join(names) + " |",
+             "|" + "-" * (width + 2) + "|" + "|".join("-" * (len(n) + 2) for n in names) + "|"]
+    for label, key, fmt in ROWS:
+        cells = []
+        for name in names:
+            value = columns[name].get(key)
+            cells.append((fmt.format(value) if value is not None else "–").rjust(len(name)))
+        lines.append(f"| {label.ljust(width)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def with_ratios(columns: dict[str, dict[str, Any]], prefix: str) -> None:
+    base = next((c for n, c in columns.items() if n.startswith(prefix)), None)
+    for name, col in columns.items():
+        if base and name.startswith(prefix):
+            for key in ("create", "reschedule", "cancel"):
+                if f"{key}_ms" in col:
+                    col[f"{key}_x"] = col[f"{key}_ms"] / base[f"{key}_ms"]
+        col["bad"] = sum(v for k, v in col.items() if k.startswith("bad_"))
+
+
+def label(size: int) -> str:
+    return f"{size // 1_000_000} M" if size >= 1_000_000 else f"{size // 1000} k"
+
+
+def main() -> None:
+    started = time.monotonic()
+    columns: dict[str, dict[str, Any]] = {}
+    ref_rate = None
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        for size in SIZES:
+            t = time.monotonic()
+            cached = seed_sqlite(size)
+            print(f"seeded {size} bookings in {time.monotonic() - t:.1f}s", file=sys.stderr, flush=True)
+            ref = reference(cached)
+            ref_rate = ref["rate"]
+            copy = working_copy(cached, Path(tmp) / f"bench-{size}.sqlite3")
+            col = {"ref_rate": ref["rate"], "ref_rss_mb": ref["rss_mb"], "bad_ref": ref["bad"]} | measure(copy, ref_rate)
+            columns[f"SQLite {label(size)}"] = col
+            Path(copy.url.removeprefix("sqlite:///")).unlink()
+            print(f"measured SQLite {size} ({time.monotonic() - started:.0f}s so far)", file=sys.stderr, flush=True)
+        if PG_SIZES and pg_answers():
+            for size in PG_SIZES:
+                seeded = seed_postgres(PG_URL, size)
+                columns[f"PG {label(size)}"] = {"ref_rate": ref_rate} | measure(seeded, ref_rate)
+                print(f"measured PostgreSQL {size} ({time.monotonic() - started:.0f}s so far)", file=sys.stderr, flush=True)
+        elif PG_SIZES:
+            print(f"No PostgreSQL answered at {PG_URL}: SQLite figures only.", file=sys.stderr)
+    with_ratios(columns, "SQLite")
+    with_ratios(columns, "PG")
+    loader = "wrk -t1 -c4" if shutil.which("wrk") else "Python load generator, 4 threads"
+    print(f"\nLoad: {loader}, {SECONDS}s per endpoint, gunicorn -w 2, loopback; reference = a minimal Flask app "
+          "doing one indexed SQLite SELECT on the same file, in the same run (PG columns compare to the last SQLite "
+          "reference).\nShared machine: absolute figures are noisy, the ratios within this run are what count.\n")
+    print(table(columns))
+    print(f"\n({time.monotonic() - started:.0f}s in all)")
+
+
+if __name__ == "__main__":
+    main()

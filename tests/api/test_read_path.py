@@ -1,0 +1,71 @@
+"""A warm read costs a few statements and writes nothing but its rate-limit count."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import event, select
+
+from app.domain.models import ApiKey, RateLimitCounter
+from tests.api.conftest import DAY
+
+
+def statements(app, send) -> list[str]:
+    seen: list[str] = []
+
+    def hook(_conn, _cursor, statement, *_args):
+        seen.append(statement.split()[0].upper() + " " + statement)
+
+    engine = app.extensions["engine"]
+    event.listen(engine, "before_cursor_execute", hook)
+    try:
+        send()
+    finally:
+        event.remove(engine, "before_cursor_execute", hook)
+    return seen
+
+
+def test_warm_free_times_cost_at_most_four_statements_for_one_day_or_fourteen(app, read_api, catalog):
+    for days in (1, 14):
+        path = f"/availability?service_id={catalog['service']}&date={DAY}&days={days}"
+        assert read_api.get(path).status_code == 200  # cold: fills the caches
+        seen = statements(app, lambda path=path: read_api.get(path))
+        assert len(seen) <= 4, seen
+        writes = [s for s in seen if not s.startswith("SELECT")]
+        assert len(writes) == 1 and "rate_limits" in writes[0], writes  # the one counting upsert
+
+
+def test_rate_limit_headers_come_from_the_counting_statement(app, read_api, catalog):
+    app.config["API_RATE_LIMIT"] = "50 per minute"
+    first = read_api.get("/services")
+    seen = statements(app, lambda: read_api.get("/services"))
+    assert sum("rate_limits" in s for s in seen) == 1
+    second = read_api.get("/services")
+    assert int(first.headers["X-RateLimit-Remaining"]) == 49 and int(second.headers["X-RateLimit-Remaining"]) == 47
+    assert int(second.headers["X-RateLimit-Reset"]) >= int(first.headers["X-RateLimit-Reset"]) > 0
+
+
+def test_an_api_key_records_its_use_at_most_once_a_minute(app, read_api, catalog, session):
+    read_api.get("/services")
+    first = session.scalar(select(ApiKey.last_used_at))
+    assert first is not None
+    seen = statements(app, lambda: read_api.get("/services"))
+    assert not any("api_keys" in s and not s.startswith("SELECT") for s in seen)
+    session.expire_all()
+    assert session.scalar(select(ApiKey.last_used_at)) == first
+    # A minute on, the next request records it again.
+    key = session.scalars(select(ApiKey)).one()
+    key.last_used_at = first - timedelta(minutes=2)
+    session.commit()
+    read_api.get("/services")
+    session.expire_all()
+    assert session.scalar(select(ApiKey.last_used_at)) > first - timedelta(seconds=1)
+
+
+def test_ended_rate_limit_windows_are_purged(read_api, catalog, session):
+    ended = datetime.now(UTC).timestamp() - 10
+    session.add_all([RateLimitCounter(key=f"old-{i}", count=3, expires_at=ended) for i in range(5)])
+    session.commit()
+    read_api.get("/services")  # this process's first count: it purges (then at most once a minute)
+    session.expire_all()
+    keys = set(session.scalars(select(RateLimitCounter.key)))
+    assert keys and not any(k.startswith("old-") for k in keys), keys

@@ -1,0 +1,133 @@
+"""The read-path caches: every change raises the version its cached answers are filed
+under, in its own transaction, so a second app (its own cache, like another process)
+on the same database answers from the new state at once."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app import create_app
+from app.domain import management
+from app.domain.availability import available_slots
+from app.domain.booking import cancel_booking, create_booking, reschedule_booking
+from app.domain.models import Agent, CacheVersion
+from app.domain.settings import load_settings
+from tests import builders as b
+
+TUESDAY = "2026-11-24"
+
+
+def schedule_versions(session) -> dict[int, int]:
+    session.rollback()
+    return {i: v for i, v in session.execute(select(Agent.id, Agent.schedule_version))}
+
+
+def catalog_version(session) -> int:
+    session.rollback()
+    return session.scalar(select(CacheVersion.version).where(CacheVersion.name == "catalog"))
+
+
+@pytest.fixture
+def other(config):
+    """A second app on the same database: its own in-process cache, as another worker has."""
+    application = create_app(config)
+    yield application.extensions["session_factory"]
+    application.extensions["engine"].dispose()
+
+
+def free(factory_or_session, svc, now, **kw):
+    if hasattr(factory_or_session, "execute"):
+        factory_or_session.rollback()
+        return available_slots(factory_or_session, service_id=svc.id, day=TUESDAY, now=now, **kw).available_slots
+    with factory_or_session() as s:
+        return available_slots(s, service_id=svc.id, day=TUESDAY, now=now, **kw).available_slots
+
+
+def test_each_write_to_an_agents_schedule_raises_that_agents_version_only(session, now):
+    loc, svc, alex = b.basic_setup(session)
+    bo = b.agent(session, [svc], loc, name="Bo", email="bo@example.com")
+    session.commit()
+    seen = [schedule_versions(session)]
+
+    def changed() -> set[int]:
+        seen.append(schedule_versions(session))
+        return {i for i in seen[-1] if seen[-1][i] != seen[-2][i]}
+
+    booking = create_booking(session, b.request(svc.id, day=TUESDAY, at="10:00", agent_id=alex.id), actor=b.STAFF, now=now).booking
+    assert changed() == {alex.id}
+    reschedule_booking(session, booking.id, actor=b.STAFF, now=now, start_time="12:00")
+    assert changed() == {alex.id}
+    reschedule_booking(session, booking.id, actor=b.STAFF, now=now, agent_id=bo.id)
+    assert changed() == {alex.id, bo.id}  # the agent it left and the one it joined
+    cancel_booking(session, booking.id, actor=b.STAFF, now=now)
+    assert changed() == {bo.id}
+    off = management.add_time_off(session, alex.id, {"start": "2026-11-24T09:00", "end": "2026-11-24T12:00"}, actor=b.ADMIN, now=now)
+    assert changed() == {alex.id}
+    management.remove_time_off(session, alex.id, off.id, actor=b.ADMIN, now=now)
+    assert changed() == {alex.id}
+    management.set_working_hours(session, bo.id, {1: "10:00-14:00"}, actor=b.ADMIN, now=now)
+    assert changed() == {bo.id}
+
+
+def test_catalog_and_settings_changes_raise_the_catalog_version(session, now):
+    _, svc, alex = b.basic_setup(session)
+    before = catalog_version(session)
+    management.set_active(session, management.KINDS["services"], svc.id, False, actor=b.ADMIN, now=now)
+    assert catalog_version(session) > before
+    before = catalog_version(session)
+    management.set_working_hours(session, alex.id, {1: "10:00-14:00"}, actor=b.ADMIN, now=now)
+    assert catalog_version(session) > before
+    before = catalog_version(session)
+    management.save_settings(session, management.settings_values(session) | {"slot_interval_minutes": "15"},
+                             actor=b.ADMIN, now=now)
+    assert catalog_version(session) > before
+    # Booking does not touch the catalog.
+    before = catalog_version(session)
+    create_booking(session, b.request(svc.id, day=TUESDAY, at="10:00"), actor=b.STAFF, now=now)
+    assert catalog_version(session) == before
+
+
+def test_another_app_sees_bookings_time_off_hours_and_settings_at_once(session, other, now):
+    _, svc, alex = b.basic_setup(session)
+    assert "10:00" in free(other, svc, now) and "10:00" in free(session, svc, now)  # both caches warm
+
+    create_booking(session, b.request(svc.id, day=TUESDAY, at="10:00"), actor=b.STAFF, now=now)
+    assert "10:00" not in free(other, svc, now)
+
+    management.add_time_off(session, alex.id, {"start": "2026-11-24T13:00", "end": "2026-11-24T15:00"}, actor=b.ADMIN, now=now)
+    assert "13:00" not in free(other, svc, now) and "15:00" in free(other, svc, now)
+
+    management.set_working_hours(session, alex.id, {1: "09:00-12:00"}, actor=b.ADMIN, now=now)
+    assert free(other, svc, now) == ["09:00", "11:00"]
+
+    management.save_settings(session, management.settings_values(session) | {"slot_interval_minutes": "15"},
+                             actor=b.ADMIN, now=now)
+    assert free(other, svc, now) == ["09:00", "11:00"]  # 10:xx is booked, 11:15 would end past 12:00
+    with other() as s:
+        assert load_settings(s).slot_interval_minutes == 15
+
+    management.set_active(session, management.KINDS["services"], svc.id, False, actor=b.ADMIN, now=now)
+    with pytest.raises(Exception, match="not found"):
+        free(other, svc, now)
+
+
+def test_the_clock_rules_apply_to_cached_plans(session, now):
+    _, svc, _ = b.basic_setup(session)
+    early = free(session, svc, now)
+    # The same cached plan, asked later that day: the times now past are gone.
+    later = free(session, svc, now + timedelta(days=1, hours=-2, minutes=1))  # Tuesday 10:01 in New York
+    assert early[0] == "09:00" and later[0] == "10:30"
+
+
+def test_a_transaction_that_has_written_neither_reads_nor_fills_the_cache(session, now):
+    _, svc, _ = b.basic_setup(session)
+    store = session.info["cache"]
+    session.add(b.customer(session, email="x@example.com"))
+    session.flush()
+    available_slots(session, service_id=svc.id, day=TUESDAY, now=now)
+    assert not any(getattr(store, "_entries", {}))
+    session.rollback()
+    available_slots(session, service_id=svc.id, day=TUESDAY, now=now)
+    assert len(store._entries) > 0
