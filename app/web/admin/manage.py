@@ -131,6 +131,11 @@ def agent_hours(object_id: int) -> Any:
     return _hours_page(agent, days, errors, {}, {}, status)
 
 
+def _small(text: str) -> bool:
+    """ASCII digits only ("²".isdigit() is true), short enough to be an index."""
+    return text.isascii() and text.isdigit() and len(text) < 4
+
+
 def hours_from_form(form: Any) -> dict[int, str]:
     """Each day's hours as the domain reads them ("09:00-12:00, 13:00-17:00"), from the
     time inputs (day-N-start / day-N-end, one pair per interval; empty pairs dropped)
@@ -160,10 +165,10 @@ def _hours_page(agent: Any, days: dict[int, str], errors: dict[str, str], off_va
     session = get_session()
     rows = {d: intervals(days[d]) for d in range(7)}
     if edit is not None:
-        if edit.get("add", "").isdigit() and int(edit["add"]) in rows:
+        if _small(edit.get("add", "")) and int(edit["add"]) in rows:
             rows[int(edit["add"])].append(("", ""))
         day, _, index = edit.get("remove", "").partition(":")
-        if day.isdigit() and index.isdigit() and int(day) in rows and int(index) < len(rows[int(day)]):
+        if _small(day) and _small(index) and int(day) in rows and int(index) < len(rows[int(day)]):
             del rows[int(day)][int(index)]
     return render_template(
         "admin/manage/hours.html", kind=management.KINDS["agents"], agent=agent, days=days, rows=rows, weekdays=management.WEEKDAYS,

@@ -57,7 +57,7 @@ def _back(booking_id: int) -> Any:
 def my_status(booking_id: int) -> Any:
     version = request.form.get("version", "")
     try:
-        if not version.isdigit() or len(version) > 9:
+        if not (version.isascii() and version.isdigit()) or len(version) > 9:
             flash("This page is out of date; here is your day as it is now.", "error")
             return _back(booking_id)
         booking = agent_day.record_outcome(get_session(), actor(), booking_id, request.form.get("status", ""),
@@ -75,7 +75,7 @@ def my_status(booking_id: int) -> Any:
 def my_notes(booking_id: int) -> Any:
     version = request.form.get("version", "")
     try:
-        if not version.isdigit() or len(version) > 9:
+        if not (version.isascii() and version.isdigit()) or len(version) > 9:
             flash("This page is out of date; here is your day as it is now.", "error")
             return _back(booking_id)
         booking = agent_day.save_notes(get_session(), actor(), booking_id, request.form.get("staff_notes", ""),
