@@ -37,5 +37,9 @@ class Actor:
         return self.role in (Role.STAFF, Role.ADMIN)
 
     @property
+    def is_agent(self) -> bool:
+        return self.role == Role.AGENT
+
+    @property
     def is_customer(self) -> bool:
         return self.role == Role.CUSTOMER

@@ -97,6 +97,8 @@ class Field:
             return bool(as_bool(errors, self.name, raw or "", default=False))
         if self.kind == "multi":
             return self._read_multi(session, raw, errors)
+        if self.kind == "agent_login":
+            return _read_agent_login(session, self.name, raw, errors)
         text = as_text(errors, self.name, raw, max_length=self.max_length if self.kind != "textarea" else 10_000,
                        single_line=self.kind not in ("textarea", "password"),
                        required=self.required)
@@ -167,6 +169,18 @@ class Field:
         if isinstance(value, Decimal):
             return f"{value:.2f}"
         return str(value)
+
+
+def _read_agent_login(session: Session, path: str, raw: Any, errors: FieldErrors) -> int | None:
+    """An account with the agent role, by id; empty: no login."""
+    if raw in (None, ""):
+        return None
+    text = str(raw)
+    user = session.get(User, int(text)) if text.isascii() and text.isdigit() and len(text) < 10 else None
+    if user is None or user.role != Role.AGENT:
+        errors.add(path, "Choose an account with the role Agent.")
+        return None
+    return user.id
 
 
 def _local_instant(errors: FieldErrors, path: str, text: str, tz: str) -> datetime | None:
@@ -311,7 +325,7 @@ KINDS: dict[str, Kind] = {
             (
                 Field("name", "Name", required=True),
                 Field("address", "Address", max_length=255),
-                Field("timezone", "Time zone", "timezone", required=True, help="For example America/New_York."),
+                Field("timezone", "Time zone", "timezone", required=True, help="Where the office is: its times are shown in this zone."),
                 Field("currency", "Currency", "choice", choices=(("", "The business's currency"), *CURRENCIES),
                       help="Prices at this office are charged in this currency."),
                 Field("is_default", "Default location", "bool"),
@@ -426,6 +440,8 @@ KINDS: dict[str, Kind] = {
                 Field("phone", "Phone", max_length=40),
                 Field("services", "Services they do", "multi", related=Service),
                 Field("locations", "Locations they work at", "multi", related=Location),
+                Field("user_id", "Logs in as", "agent_login",
+                      help="A staff account with the role Agent: it sees this agent's own day and nothing else."),
             ),
             (("name", "Name"), ("email", "E-mail"), ("phone", "Phone")),
             search=("name", "email"),
@@ -455,13 +471,14 @@ KINDS: dict[str, Kind] = {
                 Field("first_name", "First name", required=True, max_length=100),
                 Field("last_name", "Last name", max_length=100),
                 Field("email", "E-mail", "email", required=True, max_length=255),
-                Field("role", "Role", "choice", required=True, choices=(("staff", "Staff"), ("admin", "Admin"))),
+                Field("role", "Role", "choice", required=True,
+                      choices=(("staff", "Staff"), ("admin", "Admin"), ("agent", "Agent (sees only their own day)"))),
                 Field("password", "Password", "password", max_length=200,
                       help="At least 8 characters. Leave empty to keep the current one."),
             ),
             (("full_name", "Name"), ("email", "E-mail"), ("role", "Role")),
             admin_only=True, search=("first_name", "last_name", "email"),
-            base_filter=lambda: User.role.in_((Role.STAFF, Role.ADMIN)),
+            base_filter=lambda: User.role.in_((Role.STAFF, Role.ADMIN, Role.AGENT)),
             check=_unique("email", "Another account already uses this e-mail address."),
             defaults={"role": Role.STAFF},
         ),
@@ -784,10 +801,30 @@ def save_settings(session: Session, values: Values, *, actor: Actor, now: dateti
 
 def choices_for(session: Session, f: Field) -> list[tuple[str, str]]:
     """What a choice or list field offers: (value, label); inactive objects say so."""
+    if f.kind == "timezone":
+        # The IANA list, so a zone is picked rather than typed.
+        return [(name, name.replace("_", " ")) for name in sorted(TIMEZONES) if "/" in name or name == "UTC"]
+    if f.kind == "agent_login":
+        users = session.scalars(select(User).where(User.role == Role.AGENT).order_by(User.last_name, User.first_name, User.id))
+        return [("", "No login"), *((str(u.id), f"{u.full_name} · {u.email}") for u in users)]
     if f.kind != "multi":
         return list(f.choices)
     rows = session.scalars(select(f.related).order_by(f.related.id))
     return [(str(o.id), (getattr(o, "name", None) or str(o.id)) + ("" if o.active else " (inactive)")) for o in rows]
+
+
+def find_customers(session: Session, text: str, *, limit: int = 15) -> list[User]:
+    """Active customers whose name, e-mail or phone contains `text` (any case; every
+    word must match somewhere), by name. Empty text finds nobody."""
+    words = [w for w in (text or "").replace("\x00", "").strip().lower().split()[:5] if w]
+    if not words:
+        return []
+    query = select(User).where(User.role == Role.CUSTOMER, User.active.is_(True))
+    for word in words:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")[:100] + "%"
+        query = query.where(or_(*(func.lower(column).like(pattern, escape="\\")
+                                  for column in (User.first_name, User.last_name, User.email, User.phone))))
+    return list(session.scalars(query.order_by(User.last_name, User.first_name, User.id).limit(limit)))
 
 
 def list_api_keys(session: Session, actor: Actor) -> list[ApiKey]:

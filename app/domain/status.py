@@ -1,6 +1,8 @@
 """The booking status transition table (api.md), as data, and the one check on it."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from .actor import Actor
 from .errors import InvalidStatusTransition
 from .models import BookingStatus as S
@@ -16,8 +18,17 @@ TRANSITIONS: dict[S, frozenset[S]] = {
 # Transitions only an admin may make.
 ADMIN_ONLY: frozenset[tuple[S, S]] = frozenset({(S.COMPLETED, S.CANCELLED)})
 
+# Outcomes that only make sense once the booking has started: nobody can have finished
+# the job, or failed to turn up, before its start time.
+AFTER_START: frozenset[S] = frozenset({S.COMPLETED, S.NO_SHOW})
+
 # What a customer may do to their own booking.
 CUSTOMER_ALLOWED: frozenset[tuple[S, S]] = frozenset({(S.PENDING, S.CANCELLED), (S.APPROVED, S.CANCELLED)})
+
+
+# What an agent may record about their own booking: how the visit went, and undo a
+# no-show that was a mistake. Approving and cancelling stay with the office.
+AGENT_ALLOWED: frozenset[tuple[S, S]] = frozenset({(S.APPROVED, S.COMPLETED), (S.APPROVED, S.NO_SHOW), (S.NO_SHOW, S.APPROVED)})
 
 
 def allowed_transitions(current: str, actor: Actor) -> list[S]:
@@ -29,9 +40,18 @@ def allowed_transitions(current: str, actor: Actor) -> list[S]:
             continue
         if actor.is_customer and (now, target) not in CUSTOMER_ALLOWED:
             continue
+        if actor.is_agent and (now, target) not in AGENT_ALLOWED:
+            continue
         result.append(target)
     order = list(S)
     return sorted(result, key=order.index)
+
+
+def offered_transitions(current: str, start_at: datetime, actor: Actor, now: datetime) -> list[S]:
+    """The status changes to offer on a booking: those `actor` may make, without the
+    outcomes (AFTER_START) of a booking that has not started yet."""
+    started = start_at <= now
+    return [t for t in allowed_transitions(current, actor) if started or t not in AFTER_START]
 
 
 def check_transition(current: str, target: str, actor: Actor) -> S:

@@ -1,10 +1,12 @@
 // The calendar: drag a booking block to another time, day or agent column. The server
 // re-checks everything; a refusal puts the block back where it was and says why.
+// On the time grid the block sits in a positioned box (.pos) and the drop height picks the
+// time; in the team's week a block is dropped on an agent's day and keeps its time.
 (function () {
-  var grid = document.querySelector(".calendar");
+  var grid = document.querySelector("[data-move-url]");
   if (!grid) { return; }
   var status = document.getElementById("calendar-status");
-  var startHour = parseInt(grid.dataset.startHour, 10);
+  var startHour = parseInt(grid.dataset.startHour, 10) || 0;
   var interval = parseInt(grid.dataset.interval, 10) || 30;
   var dragged = null;
   var grabOffset = 0;
@@ -26,48 +28,75 @@
     return headers["X-CSRFToken"] || "";
   }
 
-  grid.addEventListener("dragstart", function (event) {
+  // Blocks that can move carry their version (data-v); make them draggable, now and
+  // whenever htmx brings new ones (a redrawn grid, a block swapped out of band).
+  function makeDraggable(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll(".block[data-v]").forEach(function (block) { block.draggable = true; });
+    if (root.matches && root.matches(".block[data-v]")) { root.draggable = true; }
+  }
+  makeDraggable(document);
+  document.addEventListener("htmx:load", function (event) { makeDraggable(event.detail.elt); });
+
+  function dropTarget(event) {
+    return event.target.closest(".agent-day") || event.target.closest("td[data-date]");
+  }
+
+  document.addEventListener("dragstart", function (event) {
     var block = event.target.closest(".block");
     if (!block) { return; }
     dragged = block;
     grabOffset = event.clientY - block.getBoundingClientRect().top;
     event.dataTransfer.effectAllowed = "move";
-    event.dataTransfer.setData("text/plain", block.dataset.bookingId);
+    event.dataTransfer.setData("text/plain", block.id);
     block.classList.add("dragging");
   });
 
-  grid.addEventListener("dragend", function () {
+  document.addEventListener("dragend", function () {
     if (dragged) { dragged.classList.remove("dragging"); }
   });
 
-  grid.addEventListener("dragover", function (event) {
-    if (dragged && event.target.closest(".agent-day")) {
+  document.addEventListener("dragover", function (event) {
+    if (dragged && dropTarget(event)) {
       event.preventDefault();
       event.dataTransfer.dropEffect = "move";
     }
   });
 
-  grid.addEventListener("drop", function (event) {
-    var column = event.target.closest(".agent-day");
+  document.addEventListener("drop", function (event) {
+    var column = dropTarget(event);
     if (!dragged || !column) { return; }
     event.preventDefault();
     var block = dragged;
     dragged = null;
     block.classList.remove("dragging");
-    var raw = event.clientY - column.getBoundingClientRect().top - grabOffset;
-    var minutes = Math.max(0, Math.round(raw / interval) * interval);
-    var from = { parent: block.parentNode, next: block.nextSibling, top: block.style.top };
+    var label = block.querySelector("b");
+    var box = block.parentNode.classList.contains("pos") ? block.parentNode : block;
+    var onGrid = column.classList.contains("agent-day");
+    var time, minutes = 0;
+    if (onGrid) {
+      var raw = event.clientY - column.getBoundingClientRect().top - grabOffset;
+      minutes = Math.max(0, Math.round(raw / interval) * interval);
+      time = hhmm(minutes);
+    } else {
+      time = block.dataset.t;
+    }
+    var from = { parent: box.parentNode, next: box.nextSibling, top: box.style.top, label: label.textContent };
     // Show the move at once; undo it if the server refuses.
-    column.appendChild(block);
-    block.style.top = minutes + "px";
+    column.appendChild(box);
+    if (onGrid) { box.style.top = minutes + "px"; }
     block.setAttribute("aria-busy", "true");
     var body = new FormData();
     body.append("csrf_token", csrfToken());
-    body.append("version", block.dataset.version);
+    body.append("version", block.dataset.v);
     body.append("date", column.dataset.date);
-    body.append("time", hhmm(minutes));
+    body.append("time", time);
     if (column.dataset.agentId) { body.append("agent_id", column.dataset.agentId); }
-    var url = grid.dataset.moveUrl.replace(/\/0\/move$/, "/" + block.dataset.bookingId + "/move");
+    var url = document.querySelector("[data-move-url]").dataset.moveUrl.replace(/\/0\/move$/, "/" + block.id.replace("booking-", "") + "/move");
+    function undo(message) {
+      from.parent.insertBefore(box, from.next);
+      box.style.top = from.top;
+      say(message, true);
+    }
     fetch(url, { method: "POST", body: body, headers: { "Accept": "application/json" }, credentials: "same-origin" })
       .then(function (response) {
         return response.json().catch(function () { return { ok: false, message: "The server did not answer; nothing was moved." }; });
@@ -75,22 +104,26 @@
       .then(function (answer) {
         block.removeAttribute("aria-busy");
         if (answer.ok) {
-          block.dataset.version = answer.version;
-          if (column.dataset.agentId) { block.dataset.agentId = column.dataset.agentId; }
-          block.querySelector("strong").textContent = hhmm(minutes) + " (moved)";
+          block.dataset.v = answer.version;
+          block.dataset.t = time;
+          label.textContent = time + " (moved)";
           say(answer.message, false);
         } else {
-          from.parent.insertBefore(block, from.next);
-          block.style.top = from.top;
-          say(answer.message, true);
+          undo(answer.message);
         }
       })
       .catch(function () {
         block.removeAttribute("aria-busy");
-        from.parent.insertBefore(block, from.next);
-        block.style.top = from.top;
-        say("The server could not be reached; nothing was moved.", true);
+        undo("The server could not be reached; nothing was moved.");
       });
+  });
+
+  // A block opens its booking in the panel (a plain link without JavaScript).
+  document.addEventListener("click", function (event) {
+    var block = event.target.closest("[data-move-url] .block");
+    if (!block || !window.htmx || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) { return; }
+    event.preventDefault();
+    window.htmx.ajax("GET", block.getAttribute("href"), { target: "#panel", swap: "innerHTML" });
   });
 
   // A move made in the panel redraws the grid.

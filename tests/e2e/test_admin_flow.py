@@ -40,7 +40,7 @@ def login(page, base):
     page.get_by_label("E-mail").fill(demo.ADMIN_EMAIL)
     page.get_by_label("Password").fill(demo.LOGINS[0][2])
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(f"{base}/admin/dashboard")
 
 
 def minutes(hhmm: str) -> int:
@@ -63,9 +63,9 @@ def test_staff_run_the_day_from_the_calendar(browser, live_server, office, sessi
     no_violations(page)
 
     page.locator(f"#booking-{booking.id}").click()
-    page.get_by_role("button", name="Mark approved").wait_for()
+    page.get_by_role("button", name="Approve").wait_for()
     no_violations(page)
-    page.get_by_role("button", name="Mark approved").click()
+    page.get_by_role("button", name="Approve").click()
     page.get_by_text(f"Booking {booking.booking_code} is now approved.").wait_for()
     session.expire_all()
     assert session.get(Booking, booking.id).status == "approved"
@@ -75,10 +75,11 @@ def test_staff_run_the_day_from_the_calendar(browser, live_server, office, sessi
     own = booking.start_at.astimezone(zone(booking.location.timezone)).strftime("%H:%M")
     target = next(s.time for s in slots if abs(minutes(s.time) - minutes(own)) >= 120 or s is slots[-1])
     drag(page, booking.id, booking.agent_id, minutes(target))
-    page.get_by_text(f"moved to {day:%a %d %b} {target}").wait_for()
+    page.locator(".calendar-status.flash-success").wait_for()
+    assert f"{booking.booking_code} moved to" in page.locator("#calendar-status").inner_text()
     page.reload()
     block = page.locator(f'.agent-day[data-agent-id="{booking.agent_id}"] #booking-{booking.id}')
-    assert block.get_attribute("style").startswith(f"top: {minutes(target)}px")
+    assert block.locator("xpath=..").get_attribute("style").startswith(f"top: {minutes(target)}px")
     session.expire_all()
     assert session.get(Booking, booking.id).start_at.astimezone(zone(booking.location.timezone)).strftime("%H:%M") == target
 
@@ -93,7 +94,7 @@ def test_staff_run_the_day_from_the_calendar(browser, live_server, office, sessi
     page.locator(".calendar-status.flash-error").wait_for()
     assert "Not moved" in page.locator("#calendar-status").inner_text()
     block = page.locator(f'.agent-day[data-agent-id="{booking.agent_id}"] #booking-{booking.id}')
-    assert block.get_attribute("style").startswith(f"top: {minutes(target)}px")
+    assert block.locator("xpath=..").get_attribute("style").startswith(f"top: {minutes(target)}px")
     session.expire_all()
     assert session.get(Booking, booking.id).start_at.astimezone(zone(booking.location.timezone)).strftime("%H:%M") == target
     context.close()

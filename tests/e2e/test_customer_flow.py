@@ -445,12 +445,13 @@ def test_the_agent_hours_form_shows_its_errors_too(browser, live_server, shop, s
     page.get_by_label("Password").fill("correct-horse")
     page.get_by_role("button", name="Log in").click()
     page.goto(f"{live_server}/admin/manage/agents/{agent.id}/hours")
-    monday = page.get_by_label("Monday")
-    normal = monday.evaluate("e => [getComputedStyle(e).borderTopColor, getComputedStyle(e).borderTopWidth]")
+    border = "e => [getComputedStyle(e).borderLeftColor, getComputedStyle(e).borderLeftWidth]"
+    normal = page.locator("fieldset.day-hours").first.evaluate(border)
     normal_hint = page.locator("#hours-hint").evaluate("e => getComputedStyle(e).color")
-    monday.fill("9 till late")
-    page.get_by_role("button", name="Save hours").click()
+    page.get_by_text("Type the hours as text instead").click()  # the typed form (the time inputs are the default)
+    page.get_by_role("textbox", name="Monday", exact=True).fill("9 till late")
+    page.get_by_role("button", name="Save hours as typed").click()
     page.locator("#day-0-error").wait_for()
-    assert page.get_by_label("Monday").evaluate("e => [getComputedStyle(e).borderTopColor, getComputedStyle(e).borderTopWidth]") != normal
+    assert page.locator("fieldset.day-hours").first.evaluate(border) != normal
     assert page.locator("#day-0-error").evaluate("e => getComputedStyle(e).color") not in (normal_hint, "rgb(82, 96, 109)")
     context.close()

@@ -21,7 +21,7 @@ def test_an_admin_adds_an_endpoint_and_follows_its_deliveries(browser, live_serv
     page.get_by_label("E-mail").fill("admin@example.com")
     page.get_by_label("Password").fill("correct-horse")
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server}/")
+    page.wait_for_url(f"{live_server}/admin/dashboard")  # staff land on the dashboard
 
     page.goto(f"{live_server}/admin/webhooks")
     no_violations(page)

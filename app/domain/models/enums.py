@@ -8,6 +8,8 @@ class Role(StrEnum):
     CUSTOMER = "customer"
     STAFF = "staff"
     ADMIN = "admin"
+    # Does the work: logs in to see their own day and record its outcome, nothing else.
+    AGENT = "agent"
 
 
 class PricingMode(StrEnum):

@@ -1,13 +1,13 @@
 """login_sessions: a browser login as a server-side row, so logging out ends it.
 
 Revision ID: 0011_auth_hardening
-Revises: 0007_schedule_version
+Revises: 0009_calendar_feeds
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_auth_hardening"
-down_revision = "0007_schedule_version"
+down_revision = "0009_calendar_feeds"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-from . import manage  # noqa: F401  (registers the management pages on bp)
+from . import dashboard, manage, my_day  # noqa: F401  (register their pages on bp)
 from . import webhooks  # noqa: F401  (the webhook pages)
 from .views import bp
 

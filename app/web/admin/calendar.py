@@ -1,5 +1,8 @@
-"""The calendar's models: the day view (a column per agent), the week view (a column per
-day) and the month overview (bookings counted per day). Bookings are placed by local
+"""The calendar's models: the day view (a column per agent), one agent's week (a column
+per day), the team's week (a row per agent, a cell per day listing that agent's
+bookings in time order, so six agents on a full day stay readable) and the month
+overview (bookings counted per day). Cancelled bookings are left out unless the status
+filter asks for them. Bookings are placed by local
 wall-clock time in the location's zone, so a daylight-saving day draws 09:00 at 09:00.
 
 Each view costs a fixed number of queries whatever the number of bookings: agents (with
@@ -12,11 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask import g, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ...domain.models import Agent, Booking, Location, TimeOff
+from ...domain.models import Agent, Booking, BookingStatus, Location, TimeOff
 from ...domain.timeutil import local_day_bounds, zone
+from ..formatting import local_date, local_time
 
 DAY_START_HOUR = 6
 DAY_END_HOUR = 22
@@ -34,6 +39,20 @@ def grid_minute(local: datetime | time, day: date | None = None) -> int:
     return max(0, min(GRID_MINUTES, minutes))
 
 
+def time_label(start: datetime, end: datetime) -> str:
+    """'9:00 AM–10:00 AM' (en_US), '09:00–10:00' (de_DE): local wall-clock times, as
+    the calendar and the panel write them on a booking."""
+    return f"{_clock(start.time())}–{_clock(end.time())}"
+
+
+def _clock(moment: time) -> str:
+    # Hundreds of blocks share a few dozen times: format each once per request.
+    cache = g.setdefault("clock_labels", {}) if has_app_context() else {}
+    if moment not in cache:
+        cache[moment] = local_time(moment)
+    return cache[moment]
+
+
 @dataclass
 class Block:
     booking: Booking
@@ -43,6 +62,15 @@ class Block:
     height: int  # minutes
     lane: int = 0
     lanes: int = 1
+
+    @property
+    def label(self) -> str:
+        return time_label(self.start, self.end)
+
+    @property
+    def hhmm(self) -> str:
+        """The local start as a move request names it (not for people: see `label`)."""
+        return f"{self.start:%H:%M}"
 
 
 @dataclass
@@ -108,11 +136,18 @@ def _bookings(session: Session, location: Location, start: datetime, end: dateti
         .options(selectinload(Booking.customer), selectinload(Booking.service), selectinload(Booking.agent))
         .order_by(Booking.start_at, Booking.id)
     )
-    if filters.status:
-        query = query.where(Booking.status == filters.status)
+    query = _status_filter(query, filters)
     if filters.service_id:
         query = query.where(Booking.service_id == filters.service_id)
     return list(session.scalars(query))
+
+
+def _status_filter(query: Any, filters: Filters) -> Any:
+    """The status asked for, or every status but cancelled: a cancelled booking frees
+    its time and would only crowd the calendar."""
+    if filters.status:
+        return query.where(Booking.status == filters.status)
+    return query.where(Booking.status != BookingStatus.CANCELLED)
 
 
 def _time_off(session: Session, agent_ids: list[int], start: datetime, end: datetime) -> list[TimeOff]:
@@ -198,7 +233,24 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def week_view(session: Session, location: Location, day: date, filters: Filters | None = None) -> GridView:
+@dataclass
+class AgentRow:
+    agent: Agent
+    cells: list[list[Block]]  # one per day of the week, in time order
+    off_days: set[date]  # days the agent does not work (no hours) or is off all day
+
+
+@dataclass
+class TeamWeek:
+    mode = "team"
+    days: list[date]
+    location: Location
+    rows: list[AgentRow]
+
+
+def team_week_view(session: Session, location: Location, day: date, filters: Filters | None = None) -> TeamWeek:
+    """The whole team's week: a row per agent, a cell per day. Same three queries as
+    the other views, whatever the number of bookings."""
     filters = filters or Filters()
     tz = zone(location.timezone)
     days = [week_start(day) + timedelta(days=i) for i in range(7)]
@@ -206,7 +258,33 @@ def week_view(session: Session, location: Location, day: date, filters: Filters 
     agents = _agents(session, location, filters)
     ids = [a.id for a in agents]
     offs = _time_off(session, ids, start, end)
-    columns = {d: Column(d.strftime("%a %d %b"), d, agents[0] if len(agents) == 1 else None, bands=_bands(agents, d, offs, tz)) for d in days}
+    index = {d: i for i, d in enumerate(days)}
+    rows = {a.id: AgentRow(a, [[] for _ in days], set()) for a in agents}
+    for a in agents:
+        worked = {wh.weekday for wh in a.working_hours}
+        rows[a.id].off_days = {d for d in days if d.weekday() not in worked}
+    for off in offs:
+        for d in days:
+            day_start, day_end = local_day_bounds(d, tz)
+            if off.start_at <= day_start and off.end_at >= day_end:
+                rows[off.agent_id].off_days.add(d)
+    for booking in _bookings(session, location, start, end, filters, ids):
+        local_start = booking.start_at.astimezone(tz)
+        rows[booking.agent_id].cells[index[local_start.date()]].append(
+            Block(booking, local_start, booking.end_at.astimezone(tz), 0, 0))
+    return TeamWeek(days, location, list(rows.values()))
+
+
+def week_view(session: Session, location: Location, day: date, filters: Filters | None = None) -> GridView:
+    """One agent's week on the time grid (the team's week is `team_week_view`)."""
+    filters = filters or Filters()
+    tz = zone(location.timezone)
+    days = [week_start(day) + timedelta(days=i) for i in range(7)]
+    start, end = local_day_bounds(days[0], tz)[0], local_day_bounds(days[-1], tz)[1]
+    agents = _agents(session, location, filters)
+    ids = [a.id for a in agents]
+    offs = _time_off(session, ids, start, end)
+    columns = {d: Column(local_date(d, skeleton="MMMEd"), d, agents[0] if len(agents) == 1 else None, bands=_bands(agents, d, offs, tz)) for d in days}
     for booking in _bookings(session, location, start, end, filters, ids):
         local_day = booking.start_at.astimezone(tz).date()
         if local_day in columns:
@@ -241,8 +319,7 @@ def month_view(session: Session, location: Location, day: date, filters: Filters
         query = query.where(Booking.agent_id == filters.agent_id)
     if filters.service_id:
         query = query.where(Booking.service_id == filters.service_id)
-    if filters.status:
-        query = query.where(Booking.status == filters.status)
+    query = _status_filter(query, filters)
     counts: dict[date, Counter[str]] = {}
     for start_at, status in session.execute(query):
         counts.setdefault(start_at.astimezone(tz).date(), Counter())[status] += 1

@@ -75,7 +75,18 @@ def _edit(kind: management.Kind, obj: Any | None) -> Any:
 
 
 def _options(kind: management.Kind) -> dict[str, list[tuple[str, str]]]:
-    return {f.name: management.choices_for(get_session(), f) for f in kind.fields if f.kind in ("multi", "choice")}
+    return {f.name: management.choices_for(get_session(), f) for f in kind.fields if f.kind in ("multi", "choice", "agent_login", "timezone")}
+
+
+@bp.get("/manage/<key>/<int:object_id>/deactivate")
+def manage_confirm_deactivate(key: str, object_id: int) -> Any:
+    """Deactivating asks first; the answer posts to the active switch."""
+    kind = _kind(key)
+    obj = _object(kind, object_id)
+    return render_template("admin/manage/confirm.html", title=f"Deactivate {kind.singular} “{kind.title(obj)}”?",
+                           text="It disappears from new bookings and lists; bookings that use it keep it, and you can reactivate it later.",
+                           action=url_for("admin.manage_active", key=kind.key, object_id=obj.id), fields={"active": "0"},
+                           confirm="Yes, deactivate", back=url_for("admin.manage_edit", key=kind.key, object_id=obj.id))
 
 
 @bp.post("/manage/<key>/<int:object_id>/active")
@@ -105,7 +116,10 @@ def agent_hours(object_id: int) -> Any:
     status = 200
     days = management.hours_as_text(agent)
     if request.method == "POST":
-        days = {d: request.form.get(f"day-{d}", "") for d in range(7)}
+        days = hours_from_form(request.form)
+        if request.form.get("add") or request.form.get("remove"):
+            # Without JavaScript, adding or removing an interval redraws the form unsaved.
+            return _hours_page(agent, days, {}, {}, {}, 200, edit=request.form)
         try:
             management.set_working_hours(session, agent.id, days, actor=actor(), now=now())
         except DomainError as error:
@@ -117,10 +131,48 @@ def agent_hours(object_id: int) -> Any:
     return _hours_page(agent, days, errors, {}, {}, status)
 
 
-def _hours_page(agent: Any, days: dict[int, str], errors: dict[str, str], off_values: Any, off_errors: dict[str, str], status: int) -> Any:
+def _small(text: str) -> bool:
+    """ASCII digits only ("²".isdigit() is true), short enough to be an index."""
+    return text.isascii() and text.isdigit() and len(text) < 4
+
+
+def hours_from_form(form: Any) -> dict[int, str]:
+    """Each day's hours as the domain reads them ("09:00-12:00, 13:00-17:00"), from the
+    time inputs (day-N-start / day-N-end, one pair per interval; empty pairs dropped)
+    or, from the text form, as typed."""
+    if form.get("mode") == "text" or not any(key.endswith(("-start", "-end")) for key in form):
+        return {d: form.get(f"day-{d}", "") for d in range(7)}
+    days = {}
+    for d in range(7):
+        pairs = zip(form.getlist(f"day-{d}-start"), form.getlist(f"day-{d}-end"), strict=False)
+        # A half-filled pair ("09:00-") reaches the domain, which says what is missing.
+        days[d] = ", ".join(f"{s.strip()}-{e.strip()}" for s, e in pairs if s.strip() or e.strip())
+    return days
+
+
+def intervals(text: str) -> list[tuple[str, str]]:
+    """The pairs of a day's hours text, for the time inputs (unreadable parts kept as typed)."""
+    pairs = []
+    for part in [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]:
+        start, _, end = part.partition("-")
+        pairs.append((start.strip(), end.strip()))
+    return pairs
+
+
+def _hours_page(agent: Any, days: dict[int, str], errors: dict[str, str], off_values: Any, off_errors: dict[str, str], status: int,
+                edit: Any = None) -> Any:
+    text_mode = request.form.get("mode") == "text"  # a refused typed form opens again as typed
     session = get_session()
+    rows = {d: intervals(days[d]) for d in range(7)}
+    if edit is not None:
+        if _small(edit.get("add", "")) and int(edit["add"]) in rows:
+            rows[int(edit["add"])].append(("", ""))
+        day, _, index = edit.get("remove", "").partition(":")
+        if _small(day) and _small(index) and int(day) in rows and int(index) < len(rows[int(day)]):
+            del rows[int(day)][int(index)]
     return render_template(
-        "admin/manage/hours.html", kind=management.KINDS["agents"], agent=agent, days=days, weekdays=management.WEEKDAYS,
+        "admin/manage/hours.html", kind=management.KINDS["agents"], agent=agent, days=days, rows=rows, weekdays=management.WEEKDAYS,
+        text_mode=text_mode,
         errors=errors, time_off=management.time_off_for(session, agent, now()), tz=management.agent_timezone(session, agent), zone=zone,
         off_values=off_values, off_errors=off_errors, changes=management.recent_changes(session, "agents", agent.id),
     ), status
@@ -176,8 +228,9 @@ def settings() -> Any:
             flash("Settings saved.", "success")
             return redirect(url_for("admin.settings"), code=303)
     changes = management.recent_changes(session, "settings", None)
+    options = {f.name: management.choices_for(session, f) for f in management.SETTING_FIELDS if f.kind in ("choice", "timezone")}
     return render_template("admin/manage/settings.html", fields=management.SETTING_FIELDS, values=values, errors=errors,
-                           changes=changes), status
+                           changes=changes, options=options), status
 
 
 @bp.route("/api-keys", methods=["GET", "POST"])
@@ -194,6 +247,19 @@ def api_keys() -> Any:
     # The new key is shown in this answer only; reloading the page does not show it again.
     return render_template("admin/manage/api_keys.html", keys=management.list_api_keys(session, actor()), created=created,
                            errors=errors, values=request.form), status
+
+
+@bp.get("/api-keys/<int:key_id>/revoke")
+def api_key_confirm_revoke(key_id: int) -> Any:
+    """Revoking asks first: integrations using the key stop working at once."""
+    _admin_only()
+    key = next((k for k in management.list_api_keys(get_session(), actor()) if k.id == key_id and k.revoked_at is None), None)
+    if key is None:
+        abort(404)
+    return render_template("admin/manage/confirm.html", title=f"Revoke API key “{key.name}”?",
+                           text=f"Every request made with the key starting {key.prefix}… is refused from now on. This cannot be undone.",
+                           action=url_for("admin.api_key_revoke", key_id=key.id), fields={}, confirm="Yes, revoke the key",
+                           back=url_for("admin.api_keys"))
 
 
 @bp.post("/api-keys/<int:key_id>/revoke")

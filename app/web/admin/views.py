@@ -8,34 +8,43 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, Response, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from ...db import get_session
-from ...domain import idempotency, queries
+from ...domain import idempotency, management, queries
 from ...domain.actor import Actor
 from ...domain.booking import UNSET, change_status, create_booking, move_choices, reschedule_booking
 from ...domain.errors import DomainError, PreconditionFailed
 from ...domain.inputs import CustomerInput
 from ...domain.models import ACTIVE_STATUSES, Agent, Booking, BookingEvent, BookingStatus, Location, Role, Service, User
 from ...domain.settings import load_settings
-from ...domain.status import allowed_transitions
+from ...domain.status import allowed_transitions, offered_transitions
+from ...domain.summary import booking_summary
 from ...domain.timeutil import parse_date, zone
 from ..customer.forms import ADDRESS, load_catalog, parse_booking_form
 from ..customer.views import claim_submission, refused_booking, render_booking_form
 from ...domain.export import spreadsheet_cell
 from ...domain.validation import MAX_ID, BadValue, id_or_none, parse_int
-from .calendar import DAY_START_HOUR, Filters, day_view, month_view, week_view
+from ..formatting import local_datetime
+from .calendar import DAY_START_HOUR, Filters, day_view, month_view, team_week_view, time_label, week_view
+from .history import booking_history
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+# The only pages of the office an agent's login may open (see domain/agent_day.py).
+AGENT_PAGES = frozenset({"admin.home", "admin.my_day", "admin.my_status", "admin.my_notes"})
 
 
 @bp.before_request
 def staff_only() -> Any:
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if current_user.user.role == Role.AGENT and request.endpoint in AGENT_PAGES:
+        return None
     if not current_user.user.is_staff:
         abort(403)
     return None
@@ -46,12 +55,13 @@ def actor() -> Actor:
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    # Tests pin the clock with NOW in the app's config.
+    return current_app.config.get("NOW") or datetime.now(UTC)
 
 
 @bp.get("/")
 def home() -> Any:
-    return redirect(url_for("admin.calendar"))
+    return redirect(url_for("admin.my_day" if current_user.user.role == Role.AGENT else "admin.dashboard_page"))
 
 
 def _filters(session: Any) -> tuple[Filters, list[Agent], list[Service]]:
@@ -96,10 +106,14 @@ def calendar() -> Any:
         previous, following = (month.first - timedelta(days=1)).replace(day=1), (month.first + timedelta(days=32)).replace(day=1)
         return render_template("admin/calendar/month.html", month=month, previous=previous, next=following, **common)
     step = timedelta(days=7 if mode == "week" else 1)
-    view = (week_view if mode == "week" else day_view)(session, location, day, filters)
+    if mode == "week":
+        # A whole team's week reads best as a row per agent; one agent's on the time grid.
+        view: Any = (week_view if filters.agent_id else team_week_view)(session, location, day, filters)
+    else:
+        view = day_view(session, location, day, filters)
     return render_template(
         "admin/calendar/grid.html", view=view, previous=day - step, next=day + step, start_hour=DAY_START_HOUR,
-        interval=load_settings(session).slot_interval_minutes, **common,
+        interval=load_settings(session).slot_interval_minutes, panel_base=url_for("admin.booking_panel", booking_id=0)[:-1], **common,
     )
 
 
@@ -135,19 +149,48 @@ def _move_options(booking: Booking) -> MoveOptions | None:
     if agent_id not in {a.id for a in agents}:
         agent_id = booking.agent_id
         agents, slots = move_choices(session, booking, day=day, agent_id=agent_id, now=now())
+    here = booking.start_at.astimezone(tz)
+    if day == here.date() and agent_id == booking.agent_id:
+        slots = [s for s in slots if s.time != f"{here:%H:%M}"]  # where it is already is no move
     return MoveOptions(day, agent_id, agents, slots)
 
 
-def _render_panel(booking_id: int, status: int = 200) -> Any:
-    session = get_session()
+STATUS_ACTIONS = {"approved": "Approve", "pending": "Back to pending", "completed": "Mark completed", "no_show": "Mark no show",
+                  "cancelled": "Cancel booking"}
+
+
+def _load(booking_id: int) -> Booking:
     try:
-        booking = queries.get_booking(session, booking_id, actor=actor())
+        return queries.get_booking(get_session(), booking_id, actor=actor())
     except DomainError:
         abort(404)
-    events = list(session.scalars(select(BookingEvent).where(BookingEvent.booking_id == booking.id).order_by(BookingEvent.id)))
+
+
+def _render_panel(booking_id: int, status: int = 200, *, oob: bool = False) -> Any:
+    """The booking's panel; with `oob` (after a status change made from the calendar) it
+    also carries the booking's calendar block, which htmx swaps in out of band."""
+    session = get_session()
+    booking = _load(booking_id)
+    tz = zone(booking.location.timezone)
     template = "admin/bookings/_panel.html" if request.headers.get("HX-Request") else "admin/bookings/panel_page.html"
-    return render_template(template, booking=booking, events=events, transitions=allowed_transitions(booking.status, actor()),
-                           local=booking.start_at.astimezone(zone(booking.location.timezone)), move=_move_options(booking)), status
+    return render_template(
+        template, booking=booking, summary=booking_summary(booking), history=booking_history(session, booking),
+        transitions=offered_transitions(booking.status, booking.start_at, actor(), now()), STATUS_ACTIONS=STATUS_ACTIONS,
+        local=booking.start_at.astimezone(tz), move=_move_options(booking), oob=oob,
+        chip_label=time_label(booking.start_at.astimezone(tz), booking.end_at.astimezone(tz)),
+        chip_time=f"{booking.start_at.astimezone(tz):%H:%M}",
+        panel_base=url_for("admin.booking_panel", booking_id=0)[:-1],
+    ), status
+
+
+@bp.get("/bookings/<int:booking_id>/cancel")
+def confirm_cancel(booking_id: int) -> Any:
+    """Cancelling asks first; the answer posts to the status change."""
+    booking = _load(booking_id)
+    if BookingStatus.CANCELLED not in allowed_transitions(booking.status, actor()):
+        flash(f"A {booking.status.replace('_', ' ')} booking cannot be cancelled by you.", "error")
+        return redirect(url_for("admin.booking_panel", booking_id=booking_id), code=303)
+    return render_template("admin/bookings/confirm_cancel.html", booking=booking)
 
 
 @bp.get("/bookings/<int:booking_id>")
@@ -177,8 +220,7 @@ def booking_move(booking_id: int) -> Any:
             return jsonify(ok=False, code=error.code, message=message), 409 if error.code in ("precondition_failed", "conflict", "slot_unavailable") else 422
         flash(message, "error")
         return _after_move(booking_id, moved=False)
-    tz = zone(booking.location.timezone)
-    message = f"Booking {booking.booking_code} moved to {booking.start_at.astimezone(tz):%a %d %b %H:%M} with {booking.agent.name}."
+    message = f"Booking {booking.booking_code} moved to {local_datetime(booking.start_at, booking.location)} with {booking.agent.name}."
     if wants_json:
         return jsonify(ok=True, message=message, version=booking.version)
     flash(message, "success")
@@ -221,7 +263,7 @@ def booking_status(booking_id: int) -> Any:
     try:
         booking = change_status(
             get_session(), booking_id, request.form.get("status", ""), actor=actor(), now=now(),
-            expected_version=version,
+            expected_version=version, reason=request.form.get("reason", ""),
         )
     except DomainError as error:
         if error.code == "booking_not_found":
@@ -231,6 +273,12 @@ def booking_status(booking_id: int) -> Any:
         flash(message, "error")
     else:
         flash(f"Booking {booking.booking_code} is now {booking.status.replace('_', ' ')}.", "success")
+    if request.form.get("next") == "dashboard":
+        return redirect(url_for("admin.dashboard_page", location_id=request.form.get("location_id") or None), code=303)
+    if request.headers.get("HX-Request"):
+        # The panel answers in place; opened from the calendar it also recolours the block.
+        from_calendar = "/admin/calendar" in request.headers.get("HX-Current-URL", "")
+        return _render_panel(booking_id, oob=from_calendar)
     return redirect(url_for("admin.booking_panel", booking_id=booking_id), code=303)
 
 
@@ -250,7 +298,7 @@ def bookings_table() -> Any:
     services = list(session.scalars(select(Service).order_by(Service.name)))
     return render_template(
         "admin/bookings/table.html", page=page, problem=problem, filters=filters, agents=agents, services=services,
-        statuses=list(BookingStatus), zone=zone, export_args={k: v for k, v in filters.items() if k in FILTERS and v},
+        statuses=list(BookingStatus), locations_shown=len({b.location_id for b in page.items}) if page else 0, export_args={k: v for k, v in filters.items() if k in FILTERS and v},
     ), (422 if problem else 200)
 
 
@@ -278,16 +326,29 @@ def bookings_csv() -> Any:
 # --- staff book for a customer -----------------------------------------------------------
 
 
-def _customers() -> list[User]:
-    return list(get_session().scalars(
-        select(User).where(User.role == Role.CUSTOMER, User.active.is_(True)).order_by(User.last_name, User.first_name, User.id).limit(2000)
-    ))
+def _customers(values: Any = None) -> list[User]:
+    """The customer step's choices: the one chosen (if any), then those matching the
+    search text. Searching replaces a list of every customer."""
+    values = values if values is not None else request.values
+    session = get_session()
+    chosen = id_or_none(values.get("customer_id"))
+    found = management.find_customers(session, values.get("customer_q", ""))
+    picked = session.get(User, chosen) if chosen is not None else None
+    if picked is not None and picked.role == Role.CUSTOMER:
+        found = [picked, *(c for c in found if c.id != picked.id)]
+    return found
+
+
+@bp.get("/customers/search")
+def customer_search() -> Any:
+    """The customer step's results as the staff member types (htmx), by name, e-mail or phone."""
+    return render_template("admin/bookings/_customer_results.html", customers=_customers(), values=request.args, errors={})
 
 
 def _staff_form(values: MultiDict[str, str], catalog: Any, errors: dict[str, str] | None = None, status: int = 200) -> Any:
     return render_booking_form(
         values, catalog, errors, status, customer_id=id_or_none(values.get("customer_id")),
-        form_action=url_for("admin.new_booking"), layout="admin/base_admin.html", staff=True, customers=_customers(),
+        form_action=url_for("admin.new_booking"), layout="admin/base_admin.html", staff=True, customers=_customers(values),
     )
 
 
@@ -332,7 +393,7 @@ def new_booking() -> Any:
         idempotency.finish(session, owner=owner, key=nonce, status=500, body="")
         return refused_booking(error, values, catalog, paths, customer_id=id_or_none(values.get("customer_id")),
                                form_action=url_for("admin.new_booking"), layout="admin/base_admin.html", staff=True,
-                               customers=_customers())
+                               customers=_customers(values))
     target = url_for("admin.booking_panel", booking_id=result.booking.id)
     idempotency.finish(session, owner=owner, key=nonce, status=303, body=target)
     extra = f" and {len(result.occurrences)} repeat visits" if result.occurrences else ""

@@ -81,7 +81,8 @@ def login() -> str | Response:
         user = accounts.authenticate_login(get_session(), email, form.password.data)
         if user is not None:
             log_in(user, remember=form.remember.data)
-            return redirect(safe_next(url_for("main.home")))
+            # Staff land on the office's dashboard (agents on their day), customers at home.
+            return redirect(safe_next(url_for("admin.home") if user.role != "customer" else url_for("main.home")))
         throttle.LOGIN_BY_ADDRESS.hit(address)
         throttle.LOGIN_BY_ACCOUNT.hit(email)
         form.password.errors = ["The e-mail or password is not correct."]

@@ -17,12 +17,16 @@ DAY = "2030-01-08"  # a Tuesday
 def booked(session):
     loc = b.location(session)
     svc = b.service(session, loc, max_days_ahead=5000)
-    b.agent(session, [svc], loc, name="Alex Agent")
+    alex = b.agent(session, [svc], loc, name="Alex Agent")
     b.agent(session, [svc], loc, name="Bo Agent", email="bo@example.com")
     session.commit()
     booking = create_booking(session, b.request(svc.id, day=DAY, at="10:00", status="pending"), actor=b.STAFF, now=datetime.now(UTC)).booking
-    for role in ("customer", "staff", "admin"):
-        accounts.create_user(session, email=f"{role}@example.com", password="correct-horse", role=role, first_name=role.title(), now=datetime.now(UTC))
+    for role in ("customer", "staff", "admin", "agent"):
+        user = accounts.create_user(session, email=f"{role}@example.com", password="correct-horse", role=role, first_name=role.title(),
+                                    now=datetime.now(UTC))
+        if role == "agent":
+            alex.user_id = user.id  # Alex Agent logs in as agent@example.com
+    session.commit()
     return booking
 
 

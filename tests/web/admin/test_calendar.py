@@ -32,15 +32,15 @@ def test_the_day_view_draws_blocks_by_time_in_agent_columns(client, booked):
     html = client.get(f"/admin/calendar?date={DAY}").get_data(as_text=True)
     assert "Alex Agent" in html and "Bo Agent" in html
     # 10:00 local is 240 minutes after the 06:00 top of the grid; 60 minutes tall.
-    assert "top: 240px; height: 60px" in html and "status-pending" in html
-    assert "10:00–11:00" in html and "Casey Customer" in html
+    assert "top: 240px; height: 60px" in html and "s-pending" in html
+    assert "10:00\u202fAM–11:00\u202fAM" in html and "Casey Customer" in html
     assert "Casey Customer" not in client.get(f"/admin/calendar?date={DAY}&status=approved").get_data(as_text=True)
 
 
 def test_status_buttons_follow_the_table_and_the_role(client, booked, session):
     login_as(client, "staff")
     panel = client.get(f"/admin/bookings/{booked.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "Mark approved" in panel and "Mark cancelled" in panel and "Mark completed" not in panel
+    assert "Approve" in panel and "Cancel booking" in panel and "Mark completed" not in panel
     token = csrf_from(client.get("/").get_data(as_text=True))
     done = client.post(f"/admin/bookings/{booked.id}/status", data={"csrf_token": token, "status": "approved", "version": "1"}, follow_redirects=True)
     assert "is now approved" in done.get_data(as_text=True)
@@ -48,11 +48,11 @@ def test_status_buttons_follow_the_table_and_the_role(client, booked, session):
     assert "cannot be changed to pending" in bad.get_data(as_text=True)
     change_status(session, booked.id, "completed", actor=b.STAFF, now=datetime.now(UTC))
     staff_panel = client.get(f"/admin/bookings/{booked.id}").get_data(as_text=True)
-    assert "Mark cancelled" not in staff_panel  # completed -> cancelled is for admins
+    assert "Cancel booking" not in staff_panel  # completed -> cancelled is for admins
     admin = login_as(client.application.test_client(), "admin")
-    assert "Mark cancelled" in admin.get(f"/admin/bookings/{booked.id}").get_data(as_text=True)
+    assert "Cancel booking" in admin.get(f"/admin/bookings/{booked.id}").get_data(as_text=True)
     history = admin.get(f"/admin/bookings/{booked.id}").get_data(as_text=True)
-    assert "Staff" in history and "pending → approved" in history
+    assert "by Staff," in history and "Status: Pending → Approved" in history
 
 
 def test_a_stale_panel_is_told_instead_of_overwriting(client, booked, session):

@@ -1,0 +1,72 @@
+"""The office dashboard: the day ahead, what waits for approval, how the week and month
+compare with the ones before, how busy each agent is, and what cannot be booked. Every
+figure comes from one query in `domain.dashboard`; this module only picks the location
+and the periods and lays the charts out (server-rendered SVG, no script)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import render_template, request
+from sqlalchemy import select
+
+from ...db import get_session
+from ...domain import dashboard
+from ...domain.models import Location
+from ...domain.timeutil import zone
+from ..formatting import money
+from .views import bp, now
+
+CHART_HEIGHT = 120
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: int
+    y: int
+    width: int
+    height: int
+    label: str  # for the reader: "Mon: $120.00"
+
+
+def day_bars(rows: list[tuple[Any, Decimal, Decimal]], money: Any) -> tuple[list[tuple[str, Bar, Bar]], int]:
+    """Two bars a day (this period, the one before), scaled to the tallest."""
+    top = max([max(a, b) for _, a, b in rows] + [Decimal(1)])
+    groups = []
+    for i, (day, amount, before) in enumerate(rows):
+        x = 10 + i * 60
+        h_now, h_before = (int(CHART_HEIGHT * v / top) for v in (amount, before))
+        groups.append((day, Bar(x + 22, CHART_HEIGHT - h_now, 20, h_now, money(amount)),
+                       Bar(x, CHART_HEIGHT - h_before, 20, h_before, money(before))))
+    return groups, 20 + len(rows) * 60
+
+
+@bp.get("/dashboard")
+def dashboard_page() -> Any:
+    session = get_session()
+    locations = list(session.scalars(select(Location).where(Location.active.is_(True)).order_by(Location.is_default.desc(), Location.id)))
+    if not locations:
+        return render_template("admin/calendar/empty.html")
+    wanted = request.args.get("location_id", "")
+    location = next((loc for loc in locations if str(loc.id) == wanted), locations[0])
+    tz = zone(location.timezone)
+    moment = now()
+    today = moment.astimezone(tz).date()
+    week, month = dashboard.Period.week_of(today), dashboard.Period.month_of(today)
+    by_day = dashboard.revenue_by_day(session, location, week, tz)
+    bars, chart_width = day_bars(by_day, lambda v: money(v, location))
+    return render_template(
+        "admin/dashboard.html", locations=locations, location=location, today=today, tomorrow=today + timedelta(days=1),
+        today_bookings=dashboard.bookings_by_agent(session, location, today, tz),
+        tomorrow_bookings=dashboard.bookings_by_agent(session, location, today + timedelta(days=1), tz),
+        waiting=dashboard.waiting_for_approval(session, location, moment, limit=7),  # six shown; a seventh means "more"
+        week=week, month=month,
+        week_revenue=dashboard.booked_revenue(session, location, week, tz),
+        month_revenue=dashboard.booked_revenue(session, location, month, tz),
+        losses=dashboard.cancellations_and_no_shows(session, location, month, tz),
+        utilisation=dashboard.utilisation(session, location, week, tz),
+        undeliverable=dashboard.undeliverable_services(session),
+        bars=bars, chart_width=chart_width, chart_height=CHART_HEIGHT,
+    )
