@@ -92,6 +92,22 @@ def test_a_visitor_with_an_account_signs_in_inline(client, session, shop):
     assert right.status_code == 200 and "Booking as Casey C (casey@example.com)" in right.get_data(as_text=True)
 
 
+def test_the_inline_sign_in_is_under_the_login_throttle(app, client, session, shop):
+    app.config["LOGIN_ACCOUNT_RATE_LIMIT"] = "2 per hour"
+    accounts.register_customer(session, email="casey@example.com", password="correct-horse", first_name="Casey", last_name="C", now=NOW)
+    session.commit()
+    _, token, nonce = page_of(client, f"/book?service={shop['clean']}")
+
+    def sign_in(password):
+        return client.post("/book", data={"csrf_token": token, "nonce": nonce, "action": "review", **choices(shop), "account": "existing",
+                                          "account_email": "casey@example.com", "account_password": password})
+
+    assert [sign_in(f"guess-{i}").status_code for i in range(2)] == [422, 422]
+    refused = sign_in("correct-horse")  # the guesser is stopped even with the right password
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "Booking as" not in refused.get_data(as_text=True)
+
+
 def test_a_taken_e_mail_says_to_sign_in_instead(client, session, shop):
     accounts.register_customer(session, email="robin@example.com", password="correct-horse", first_name="R", last_name="R", now=NOW)
     session.commit()

@@ -73,18 +73,11 @@ def register() -> str | Response:
 def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
-        # Failed attempts are counted per address and per account: a guesser is stopped
-        # (even with the right password next) while other people log in as usual.
-        address, email = throttle.client_address(), form.email.data
-        throttle.LOGIN_BY_ADDRESS.check(address)
-        throttle.LOGIN_BY_ACCOUNT.check(email)
-        user = accounts.authenticate_login(get_session(), email, form.password.data)
+        user = throttle.authenticate(get_session(), form.email.data, form.password.data)
         if user is not None:
             log_in(user, remember=form.remember.data)
             # Staff land on the office's dashboard (agents on their day), customers at home.
             return redirect(safe_next(url_for("admin.home") if user.role != "customer" else url_for("main.home")))
-        throttle.LOGIN_BY_ADDRESS.hit(address)
-        throttle.LOGIN_BY_ACCOUNT.hit(email)
         form.password.errors = ["The e-mail or password is not correct."]
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 

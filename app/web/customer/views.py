@@ -342,7 +342,7 @@ def inline_account(values: MultiDict[str, str], errors: dict[str, str]) -> User 
         if not email or not password:
             errors["account_email" if not email else "account_password"] = "Enter your e-mail and password to sign in."
             return None
-        user = accounts.authenticate_login(session, email, password)
+        user = throttle.authenticate(session, email, password)
         if user is None:
             errors["account_password"] = "The e-mail or password is not correct."
         elif user.role != "customer":
