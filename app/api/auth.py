@@ -6,11 +6,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import g, request
 
+from ..clock import now
 from .. import throttle
 from ..db import get_session
 from ..domain import accounts
@@ -33,9 +33,6 @@ class Client:
     def is_admin(self) -> bool:
         return self.api_key is not None and self.api_key.scope == ApiScope.ADMIN
 
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def bearer_token() -> str | None:

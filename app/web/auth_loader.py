@@ -1,11 +1,11 @@
 """Flask-Login's user loader over the domain's users table and its login sessions."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
 
 from flask import Flask
 from flask_login import current_user, login_user, logout_user
 
+from ..clock import now
 from ..db import get_session
 from ..domain import accounts
 from ..domain.models import User
@@ -31,14 +31,14 @@ class LoginUser:
 
 def log_in(user: User, *, remember: bool = False) -> None:
     """Start a server-side login for the user and give this browser its cookies."""
-    login_id = accounts.start_login_session(get_session(), user, now=datetime.now(UTC))
+    login_id = accounts.start_login_session(get_session(), user, now=now())
     login_user(LoginUser(user, login_id), remember=remember)
 
 
 def log_out() -> None:
     """End this browser's login on the server, then drop its cookies."""
     if current_user.is_authenticated:
-        accounts.end_login_session(get_session(), current_user.login_id, now=datetime.now(UTC))
+        accounts.end_login_session(get_session(), current_user.login_id, now=now())
     logout_user()
 
 

@@ -3,12 +3,12 @@ credential), and the buttons that create, replace or end a link, on the customer
 profile and on the back office's agent page."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from ..clock import now
 from ..db import get_session
 from ..domain import feeds
 from ..domain.errors import DomainError, NotFound
@@ -37,7 +37,7 @@ def calendar_feed_url(kind: str, owner_id: int) -> str | None:
 @bp.get("/calendar/<token>.ics")
 def calendar(token: str) -> Response:
     try:
-        body = feeds.feed_ics(get_session(), token, now=datetime.now(UTC))
+        body = feeds.feed_ics(get_session(), token, now=now())
     except NotFound:
         abort(404)
     response = Response(body, mimetype="text/calendar")
@@ -55,7 +55,7 @@ def _change(kind: str, owner_id: int) -> None:
             feeds.revoke_feed(session, kind, owner_id)
             flash("The calendar link is switched off; calendars subscribed to it stop updating.", "success")
         else:
-            feeds.regenerate_feed(session, kind, owner_id, secret=_secret(), now=datetime.now(UTC))
+            feeds.regenerate_feed(session, kind, owner_id, secret=_secret(), now=now())
             flash("A new calendar link is ready; the previous one no longer works.", "success")
     except NotFound:
         abort(404)

@@ -30,19 +30,19 @@ from app import create_app
 from app.api.openapi import DOCUMENT
 from app.domain import accounts
 from app.domain.booking import create_booking
-from app.domain.inputs import BookingRequest, CustomerInput, ServiceLineInput
+from app.domain.inputs import BookingRequest, ServiceLineInput
 from app.domain.management import KINDS
-from app.domain.models import Role, User
+from app.domain.models import User
 from app.db import make_engine
 from tests import builders as b
-from tests.conftest import ON_POSTGRES, _empty_tables
+from tests.conftest import NOW, ON_POSTGRES, _empty_tables
 
 from .corpus import CORPUS, DEEP_JSON, JSON_SHARP, PATH, SHARP, SHARP_FORM
 
 PASSWORD = "correct-horse"
 # Argon2 is slow on purpose; thousands of logins here only need it to be right.
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-DAY = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+DAY = (NOW + timedelta(days=30)).date().isoformat()
 
 
 def _rules() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -130,11 +130,11 @@ def world(template_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         url = f"sqlite:///{path}"
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", "SERVER_NAME": "portal.test",
                       "MAIL_DIR": str(tmp_path_factory.mktemp("mail")), "WTF_CSRF_ENABLED": False,
-                      "API_RATE_LIMIT": "1000000 per minute", "LOGIN_RATE_LIMIT": "1000000 per minute"})
+                      "API_RATE_LIMIT": "1000000 per minute", "LOGIN_RATE_LIMIT": "1000000 per minute", "NOW": NOW})
     _record_reads(app)
     patch = pytest.MonkeyPatch()
     patch.setattr(accounts, "_hasher", FAST_HASHER, raising=False)
-    now = datetime.now(UTC)
+    now = NOW
     session = app.extensions["session_factory"]()
     loc = b.location(session)
     svc = b.service(session, loc, max_days_ahead=5000)

@@ -5,21 +5,22 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, Response, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from ...clock import now
 from ...db import get_session
 from ...domain import idempotency, management, queries
 from ...domain.actor import Actor
 from ...domain.booking import UNSET, change_status, create_booking, move_choices, reschedule_booking
 from ...domain.errors import DomainError, PreconditionFailed
 from ...domain.inputs import CustomerInput
-from ...domain.models import ACTIVE_STATUSES, Agent, Booking, BookingEvent, BookingStatus, Location, Role, Service, User
+from ...domain.models import ACTIVE_STATUSES, Agent, Booking, BookingStatus, Location, Role, Service, User
 from ...domain.settings import load_settings
 from ...domain.status import allowed_transitions, offered_transitions
 from ...domain.summary import booking_summary
@@ -53,10 +54,6 @@ def staff_only() -> Any:
 def actor() -> Actor:
     return Actor.for_user(current_user.user)
 
-
-def now() -> datetime:
-    # Tests pin the clock with NOW in the app's config.
-    return current_app.config.get("NOW") or datetime.now(UTC)
 
 
 @bp.get("/")

@@ -1,7 +1,6 @@
 """Register, log in and out, reset a forgotten password, and the profile page."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -9,6 +8,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from ...clock import now
 from ...db import get_session
 from ...domain import accounts
 from ...domain.errors import DomainError
@@ -19,9 +19,6 @@ from .forms import ForgotForm, LoginForm, PasswordForm, ProfileForm, RegisterFor
 
 bp = Blueprint("auth", __name__)
 
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def show_errors(form: FlaskForm, error: DomainError) -> None:

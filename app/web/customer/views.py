@@ -7,7 +7,7 @@ import functools
 import time as clock
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -15,6 +15,7 @@ from flask import session as web_session
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from ...clock import now
 from ... import throttle
 from ...db import get_session
 from ...domain import accounts, idempotency, pricing, queries
@@ -47,9 +48,6 @@ from .forms import (
 
 bp = Blueprint("customer", __name__)
 
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def customer_only(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -2,7 +2,6 @@
 page) and the customer's message preferences."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
@@ -10,15 +9,13 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
+from ...clock import now
 from ...db import get_session
 from ...domain import notifications
 from ...domain.links import LinkExpired, LinkInvalid, read_booking_link
 
 bp = Blueprint("messages", __name__)
 
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 class PreferencesForm(FlaskForm):
