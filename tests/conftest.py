@@ -6,6 +6,7 @@ each test starts from empty tables.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import create_app
 from app.cli import upgrade_database
 from app.db import make_engine, make_session_factory
-from app.domain import accounts
+from app.domain import accounts, demo
 from app.domain.concurrency import drop_backstops, install_backstops
 from app.domain.models import Base
 
@@ -68,22 +69,38 @@ def _pg_admin_dsn(url: str, dbname: str = "postgres") -> str:
     return f"{base}/{dbname}"
 
 
+def _pg_url(name: str) -> str:
+    return _pg_admin_dsn(PG_URL, name).replace("postgresql://", "postgresql+psycopg://")
+
+
+def _create_pg_database(name: str, template: str | None = None) -> str:
+    with psycopg.connect(_pg_admin_dsn(PG_URL), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        # A commit need not wait for its WAL to reach the disk: that changes only what a
+        # crash of the server would keep, not what any session sees (thousands of commits a run).
+        conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+    return _pg_url(name)
+
+
+def _drop_pg_database(name: str) -> None:
+    with psycopg.connect(_pg_admin_dsn(PG_URL), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# The run's databases are named after the one in TEST_DATABASE_URL and this process, so
+# runs with different names (or at once) never share one.
+PG_PREFIX = f"{PG_URL.rpartition('/')[2].partition('?')[0] or 'booking_test'}_{os.getpid()}"
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database: a SQLite file to copy, or a PostgreSQL database to reuse."""
     if ON_POSTGRES:
-        name = f"booking_test_{os.getpid()}"
-        with psycopg.connect(_pg_admin_dsn(PG_URL), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-            # A commit need not wait for its WAL to reach the disk: only what a crash of the
-            # server would keep changes, not what any session sees (thousands of commits a run).
-            conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
-        url = _pg_admin_dsn(PG_URL, name).replace("postgresql://", "postgresql+psycopg://")
+        url = _create_pg_database(PG_PREFIX)
         upgrade_database(url)
         yield url
-        with psycopg.connect(_pg_admin_dsn(PG_URL), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_pg_database(PG_PREFIX)
     else:
         path = tmp_path_factory.mktemp("template") / "template.sqlite3"
         upgrade_database(f"sqlite:///{path}")
@@ -112,6 +129,44 @@ BEGIN
     EXECUTE format('ALTER SEQUENCE %I.%I RESTART', s.schemaname, s.sequencename);
   END LOOP;
 END $$"""
+
+
+@pytest.fixture(scope="session")
+def demo_template(template_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo business (app.domain.demo) seeded at NOW once for the run, for the tests
+    that work on it: seeding takes seconds, a copy of it milliseconds."""
+    if ON_POSTGRES:
+        name = f"{PG_PREFIX}_demo"
+        url = _create_pg_database(name)
+        upgrade_database(url)
+    else:
+        name = str(tmp_path_factory.mktemp("demo") / "demo.sqlite3")
+        shutil.copyfile(template_db, name)
+        url = f"sqlite:///{name}"
+    seeder = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", "SERVER_NAME": "portal.test",
+                         "MAIL_DIR": str(tmp_path_factory.mktemp("demo-mail"))})
+    with seeder.extensions["session_factory"]() as session:
+        assert demo.seed(session, now=NOW)
+    seeder.extensions["engine"].dispose()
+    yield name
+    if ON_POSTGRES:
+        _drop_pg_database(name)
+
+
+_copies = itertools.count()
+
+
+@pytest.fixture
+def demo_db_url(demo_template: str, tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own holding the demo business (override db_url with it)."""
+    if ON_POSTGRES:
+        name = f"{demo_template}_{next(_copies)}"
+        yield _create_pg_database(name, template=demo_template)
+        _drop_pg_database(name)
+    else:
+        target = tmp_path / "test.sqlite3"
+        shutil.copyfile(demo_template, target)
+        yield f"sqlite:///{target}"
 
 
 def _empty_tables(conn) -> None:

@@ -1,9 +1,10 @@
 """The office in a real browser on the demo business: the week view, a booking's panel,
 approve, drag to a free time (it stays after a reload), drag onto a clash (refused, back
-in place); axe-core on the calendar and every kind of management page."""
+in place); axe-core on the calendar and every kind of management page. The clock is
+pinned to NOW, when the demo was seeded."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,13 +16,19 @@ from app.domain.models import Booking, Location
 from app.domain.timeutil import zone
 from app.web.admin.calendar import DAY_START_HOUR
 from tests import builders as b
+from tests.conftest import NOW
 from tests.e2e.test_customer_flow import no_violations, open_page
 
 
 @pytest.fixture
-def office(session):
-    moment = datetime.now(UTC)
-    demo.seed(session, now=moment)
+def db_url(demo_db_url):
+    """The demo business, seeded once for the run (tests/conftest.py)."""
+    return demo_db_url
+
+
+@pytest.fixture
+def office(app, session):
+    app.config["NOW"] = moment = NOW  # the demo was seeded at NOW: the pages' clock too
     location = session.scalars(select(Location).where(Location.is_default.is_(True))).one()
     # A pending booking two to nine days ahead at the default location, whose agent has another free time that day.
     for booking in session.scalars(
@@ -85,10 +92,10 @@ def test_staff_run_the_day_from_the_calendar(browser, live_server, office, sessi
 
     # Someone takes another free time of the same agent; dragging onto it is refused and the block goes back.
     taken = next(s.time for s in move_choices(session, session.get(Booking, booking.id), day=day, agent_id=booking.agent_id,
-                                              now=datetime.now(UTC))[1] if abs(minutes(s.time) - minutes(target)) >= 120)
+                                              now=NOW)[1] if abs(minutes(s.time) - minutes(target)) >= 120)
     create_booking(session, BookingRequest(services=[ServiceLineInput(booking.service_id)], start_date=day.isoformat(), start_time=taken,
                                            agent_id=booking.agent_id, location_id=booking.location_id,
-                                           customer=CustomerInput("Walk", "In", "walkin@example.com")), actor=b.STAFF, now=datetime.now(UTC))
+                                           customer=CustomerInput("Walk", "In", "walkin@example.com")), actor=b.STAFF, now=NOW)
     page.reload()
     drag(page, booking.id, booking.agent_id, minutes(taken))
     page.locator(".calendar-status.flash-error").wait_for()

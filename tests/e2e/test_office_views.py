@@ -29,9 +29,14 @@ def shot(page, name: str) -> None:
 
 
 @pytest.fixture
+def db_url(demo_db_url):
+    """The demo business, seeded at NOW once for the run (tests/conftest.py)."""
+    return demo_db_url
+
+
+@pytest.fixture
 def demo_office(app, session):
     app.config["NOW"] = NOW
-    demo.seed(session, now=NOW)
     location = session.scalars(select(Location).where(Location.is_default.is_(True))).one()
     tz = zone(location.timezone)
     week = [NOW.astimezone(tz).date() + timedelta(days=i) for i in range(-NOW.astimezone(tz).weekday(), 7 - NOW.astimezone(tz).weekday())]
