@@ -15,6 +15,19 @@ from .responses import success
 
 
 def _day(result: Any, tz: Any) -> dict[str, Any]:
+    """One day as the API answers it. When every cached start of the day is still
+    bookable the answer depends on the cached day alone, so it is built once and kept
+    with it (its `views`); otherwise (today, the notice or the horizon cutting in) it is
+    built for this request."""
+    if result.whole is not None:
+        found = result.whole.views.get("api")
+        if found is None:
+            found = result.whole.views["api"] = _render(result, tz)
+        return found
+    return _render(result, tz)
+
+
+def _render(result: Any, tz: Any) -> dict[str, Any]:
     by_agent: dict[str, list[str]] = {}
     for slot in result.slots:
         for agent_id in slot.agent_ids:

@@ -4,6 +4,8 @@ What is cached is keyed by generation numbers that the database keeps and that e
 change raises in its own transaction (concurrency.py does the raising, on every flush):
 
 * `cache_versions.catalog`: services, locations, agents, their hours and the settings;
+* `cache_versions.api_keys`: the API keys (created, revoked, renamed; not their
+  `last_used_at`, which accounts.py writes with a plain UPDATE);
 * `agents.schedule_version`: one agent's bookings, time off and hours.
 
 A request reads them all in one small statement (`versions()`), then looks its answers
@@ -31,13 +33,18 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import event, literal, select, union_all
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session, SessionTransaction
-
-from .models import Agent, CacheVersion
 
 T = TypeVar("T")
 CATALOG = "catalog"
+API_KEYS = "api_keys"
+# Every generation in one statement: the named ones, then one row per agent. Plain SQL
+# that both databases take as it is, so a warm request spends nothing on building it.
+_VERSIONS = text(
+    "SELECT name, 0, version FROM cache_versions"
+    " UNION ALL SELECT '', id, schedule_version FROM agents"
+)
 
 
 class CacheBackend(Protocol):
@@ -115,6 +122,7 @@ def make_backend(url: str | None, namespace: str = "") -> CacheBackend:
 class Versions:
     catalog: int
     agents: dict[int, int]
+    api_keys: int = 0
 
     def of_agents(self, agent_ids: list[int]) -> tuple[tuple[int, int], ...]:
         return tuple((i, self.agents.get(i, 0)) for i in agent_ids)
@@ -129,20 +137,19 @@ def backend(session: Session) -> CacheBackend | None:
 
 
 def versions(session: Session) -> Versions:
-    """The catalog's and every agent's version: one statement, read once per transaction."""
+    """The catalog's, the API keys' and every agent's version: one statement, read once
+    per transaction."""
     memo = session.info.get("_versions")
     if memo is not None and memo[0] is session.get_transaction():
         return memo[1]
-    rows = session.execute(
-        union_all(
-            select(literal(0), CacheVersion.version).where(CacheVersion.name == CATALOG),
-            select(Agent.id, Agent.schedule_version),
-        )
-    ).all()
-    found = Versions(
-        catalog=next((v for i, v in rows if i == 0), 0),
-        agents={i: v for i, v in rows if i != 0},
-    )
+    named: dict[str, int] = {}
+    agents: dict[int, int] = {}
+    for name, agent_id, version in session.execute(_VERSIONS):
+        if name:
+            named[name] = version
+        else:
+            agents[agent_id] = version
+    found = Versions(catalog=named.get(CATALOG, 0), agents=agents, api_keys=named.get(API_KEYS, 0))
     session.info["_versions"] = (session.get_transaction(), found)
     return found
 

@@ -109,7 +109,7 @@ def test_a_booking_made_through_one_server_is_gone_from_the_other_at_once(db_url
     alex = b.agent(session, [svc], loc, name="Alex")
     customer = b.customer(session)
     session.commit()
-    _, key = accounts.create_api_key(session, name="cache", scope="write", now=datetime.now(UTC))
+    api_key, key = accounts.create_api_key(session, name="cache", scope="write", now=datetime.now(UTC))
     env = {"DATABASE_URL": db_url, "SECRET_KEY": "cache-test", "API_RATE_LIMIT": "10000 per minute", **cache_env}
     with gunicorn(env, tmp_path / "writer.log") as writer, gunicorn(env, tmp_path / "reader.log") as reader:
         # Warm every worker's cache on both servers (each answer comes from one of two workers).
@@ -135,3 +135,10 @@ def test_a_booking_made_through_one_server_is_gone_from_the_other_at_once(db_url
         assert status == 200, body
         for _ in range(4):
             assert "15:00" in free_times(reader, key, svc.id, alex.id)
+
+        # The key is cached by every worker too; revoked here (a third process), it is
+        # refused by every worker of both servers at once.
+        accounts.revoke_api_key(session, api_key.id, now=datetime.now(UTC))
+        for base in (reader, writer, reader, writer, reader, writer):
+            status, body = call(base, "GET", f"/availability?service_id={svc.id}&date={DAY}", key)
+            assert status == 401, body

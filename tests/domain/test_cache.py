@@ -3,7 +3,7 @@ under, in its own transaction, so a second app (its own cache, like another proc
 on the same database answers from the new state at once."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -131,3 +131,33 @@ def test_a_transaction_that_has_written_neither_reads_nor_fills_the_cache(sessio
     session.rollback()
     available_slots(session, service_id=svc.id, day=TUESDAY, now=now)
     assert len(store._entries) > 0
+
+
+def month(factory_or_session, svc, now):
+    from app.domain.free_days import free_days
+    from app.domain.inputs import ServiceLineInput
+
+    def ask(s):
+        return free_days(s, [ServiceLineInput(svc.id)], first=date(2026, 11, 23), last=date(2026, 11, 30), now=now).earliest
+
+    if hasattr(factory_or_session, "execute"):
+        factory_or_session.rollback()
+        return ask(factory_or_session)
+    with factory_or_session() as s:
+        return ask(s)
+
+
+def test_another_app_sees_a_booking_in_its_cached_month_at_once(session, other, now):
+    _, svc, alex = b.basic_setup(session)
+    management.set_working_hours(session, alex.id, {1: "09:00-10:00"}, actor=b.ADMIN, now=now)  # one time a week
+    warm = month(other, svc, now)
+    assert warm.get(date(2026, 11, 24)) == "09:00" and month(other, svc, now) == warm  # cached in `other`
+    create_booking(session, b.request(svc.id, day=TUESDAY, at="09:00"), actor=b.STAFF, now=now)
+    assert date(2026, 11, 24) not in month(other, svc, now)
+
+
+def test_the_clock_rules_apply_to_a_cached_month(session, now):
+    _, svc, _ = b.basic_setup(session)
+    assert month(session, svc, now)[date(2026, 11, 24)] == "09:00"
+    # Tuesday 10:01 in New York: the day is now cut by the clock, so it is decided afresh.
+    assert month(session, svc, now + timedelta(days=1, hours=-2, minutes=1))[date(2026, 11, 24)] == "10:30"
