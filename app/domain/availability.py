@@ -351,9 +351,9 @@ def free_days_of(
     if not days:
         return {}
     seen = versions(session)
+    agent_versions = seen.of_agents([a.id for a in agents])  # the same for every day asked
     keys = {
-        day: ("slots", seen.catalog, location.id, location.timezone, day.isoformat(), spec, interval,
-              seen.of_agents([a.id for a in agents]))
+        day: ("slots", seen.catalog, location.id, location.timezone, day.isoformat(), spec, interval, agent_versions)
         for day in days
     }
     free: dict[date, Any] = {}

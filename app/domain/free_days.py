@@ -4,7 +4,7 @@ Built on the day plans of `availability`: the same `DayPlan` decides every day, 
 day marked free has exactly the times the one-day answer lists. What differs is the
 loading: `plan_days` reads time off and bookings once for the whole range, and each
 day gets its share of them, so a month costs a fixed handful of queries instead of two per
-day (bench/free_days.py measures it against one day).
+day (`make bench` measures it against one day).
 """
 from __future__ import annotations
 
