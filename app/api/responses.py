@@ -17,8 +17,13 @@ _JSON_OPTIONS = (orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PAS
                  | orjson.OPT_PASSTHROUGH_DATACLASS)
 
 
+def encode(value: Any) -> bytes:
+    """`value` as the API encodes it (parts may be encoded ahead as orjson.Fragment)."""
+    return orjson.dumps(value, default=current_app.json.default, option=_JSON_OPTIONS)  # type: ignore[attr-defined]
+
+
 def respond(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    body = orjson.dumps(payload, default=current_app.json.default, option=_JSON_OPTIONS)  # type: ignore[attr-defined]
+    body = encode(payload)
     return current_app.response_class(body, status=status, mimetype="application/json", headers=headers)
 
 

@@ -99,12 +99,21 @@ class FreeDay:
     """One local day's free starts before the rules that depend on the clock (past,
     notice, horizon): what the read-path cache keeps for a day.
 
-    `views` holds what readers derive from the whole day (the API's JSON of it), filled
-    lazily on first use. An entry never changes once made (it is filed under the
-    versions it was computed from), so what is derived from it never goes stale."""
+    `views` holds what readers derive from the whole day (the API's encoded JSON of
+    it), filled lazily on first use. An entry never changes once made (it is filed
+    under the versions it was computed from), so what is derived from it never goes
+    stale. Views are kept as bytes (small next to the slots) and are never pickled:
+    another process builds its own."""
 
     slots: tuple[Slot, ...]
     views: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"slots": self.slots}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        object.__setattr__(self, "slots", state["slots"])
+        object.__setattr__(self, "views", {})
 
     def at(self, spec: SlotSpec, tz: ZoneInfo, now: datetime) -> tuple[Slot, ...]:
         """The starts still bookable at `now`: this very tuple when every one of them is

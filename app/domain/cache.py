@@ -21,13 +21,23 @@ Two rules keep this sound:
 
 The entries live in the process (`LocalCache`, bounded) unless CACHE_URL (or else a
 redis:// RATELIMIT_STORAGE_URI) names a Redis server, which several app servers then
-share (`RedisCache`).
+share (`RedisCache`); their keys are namespaced by the database and the SECRET_KEY
+(db.cache_namespace). A Redis that does not answer is a cache that misses: requests
+go on from the database.
+
+Generations are raised to max(old + 1, now in microseconds) (concurrency.py), so none
+is ever used twice, not after a deleted row nor after a restored backup. Tables with
+generations must be changed through the ORM (whose flushes raise them), never by
+plain SQL UPDATE/DELETE; the one exception is `api_keys.last_used_at`, which no cached
+entry depends on.
 """
 from __future__ import annotations
 
 import hashlib
+import logging
 import pickle
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -36,6 +46,8 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session, SessionTransaction
 
+log = logging.getLogger(__name__)
+QUIET_SECONDS = 5.0
 T = TypeVar("T")
 CATALOG = "catalog"
 API_KEYS = "api_keys"
@@ -57,7 +69,7 @@ class LocalCache:
     """A bounded, thread-safe LRU map in this process. Values are shared, not copied:
     callers treat them as immutable."""
 
-    def __init__(self, max_entries: int = 4096) -> None:
+    def __init__(self, max_entries: int = 2048) -> None:
         self.max_entries = max_entries
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
@@ -84,7 +96,9 @@ class RedisCache:
     def __init__(self, url: str, namespace: str = "", ttl_seconds: int = 86_400) -> None:
         import redis
 
-        self.client = redis.Redis.from_url(url)
+        self.client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        self._errors = (redis.RedisError, OSError)
+        self._quiet_until = 0.0  # after a failure, leave Redis alone for a few seconds
         # Versions count per database: two databases sharing one Redis must not meet.
         self.prefix = f"portal:cache:{namespace}:"
         self.ttl = ttl_seconds
@@ -98,7 +112,13 @@ class RedisCache:
         value = self.local.get(key)
         if value is not None:
             return value
-        raw = self.client.get(self._key(key))
+        if time.monotonic() < self._quiet_until:
+            return None
+        try:
+            raw = self.client.get(self._key(key))
+        except self._errors as exc:
+            self._failed(exc)
+            return None
         if raw is None:
             return None
         value = pickle.loads(raw)  # noqa: S301 - our own entries, written by set() below
@@ -106,8 +126,18 @@ class RedisCache:
         return value
 
     def set(self, key: Hashable, value: Any) -> None:
+        raw = pickle.dumps(value)  # before other threads can see (and add views to) it
         self.local.set(key, value)
-        self.client.set(self._key(key), pickle.dumps(value), ex=self.ttl)
+        if time.monotonic() < self._quiet_until:
+            return
+        try:
+            self.client.set(self._key(key), raw, ex=self.ttl)
+        except self._errors as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: Exception) -> None:
+        log.warning("cache: Redis did not answer (%s); using this process's entries and the database", exc)
+        self._quiet_until = time.monotonic() + QUIET_SECONDS
 
 
 def make_backend(url: str | None, namespace: str = "") -> CacheBackend:

@@ -53,6 +53,7 @@ def free_days(
     now: datetime,
     agent_id: object = "any",
     location_id: object = None,
+    fill_cache: bool = True,
 ) -> FreeDays:
     """Which local days from `first` to `last` have a free start time for the services
     as chosen (extras and parameters lengthen the booking), and the earliest one.
@@ -61,7 +62,12 @@ def free_days(
     the horizon) has an earliest time that depends on its bookings alone: it is kept in
     the read-path cache under the catalog's and the agents' versions (cache.py), like
     the one-day answer, so a warm month reads no table. The other days, and the days
-    missing from the cache, are decided by `DayPlan`s loaded together.
+    missing from the cache, are decided by `DayPlan`s loaded together. `fill_cache=False`
+    reads the cache without adding to it (a search over many months must not crowd it).
+
+    The days the clock does not cut into are the ones that start after the notice and
+    lie within the horizon, which `time_refusal` counts in whole local days; if the
+    horizon ever becomes an instant, `clock_free` below must test it too.
 
     Raises ValidationFailed for bad choices and NotFound for unknown ids.
     """
@@ -100,7 +106,7 @@ def free_days(
             result.earliest[day] = found
     for day, plan in plan_days(session, spec, location, missing, agents).items():
         earliest = _earliest(plan, now, interval)
-        if keys[day] is not None:
+        if keys[day] is not None and fill_cache:
             remember(session, keys[day], earliest or _NONE)
         if earliest is not None:
             result.earliest[day] = earliest
@@ -131,7 +137,7 @@ def first_free_day(
     for offset in range(0, SEARCH_DAYS, chunk):
         first = after + timedelta(days=offset)
         found = free_days(session, services, first=first, last=first + timedelta(days=chunk - 1), now=now,
-                          agent_id=agent_id, location_id=location_id).days
+                          agent_id=agent_id, location_id=location_id, fill_cache=False).days
         if found:
             return found[0]
     return None

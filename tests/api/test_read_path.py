@@ -83,3 +83,25 @@ def test_days_answered_from_the_cache_still_follow_the_clock(app, read_api, cata
     assert later["available_slots"] == [t for t in before["available_slots"] if t > "10:00"]
     assert later["days"][0]["slots"] == [s for s in before["days"][0]["slots"] if s["time"] > "10:00"]
     assert later["days"][1] == before["days"][1]  # the next day is not cut by the clock
+
+
+def test_the_counting_statement_relaxes_nothing_beyond_its_own_transaction(db_url):
+    """On PostgreSQL the count is committed without waiting for the disk; the next
+    transaction on the same pooled connection (a booking, say) waits as usual."""
+    from sqlalchemy.pool import QueuePool
+
+    from app.db import make_engine
+    from app.ratelimit import DatabaseStorage
+
+    engine = make_engine(db_url, poolclass=QueuePool, pool_size=1, max_overflow=0)
+    storage = DatabaseStorage(engine=engine)
+    try:
+        assert [storage.incr("k", 60) for _ in range(3)] == [1, 2, 3] and storage.get("k") == 3
+        if engine.dialect.name == "postgresql":
+            for _ in range(2):
+                with engine.connect() as conn:  # the one connection of the pool, again
+                    assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+                    conn.commit()
+                storage.incr("k", 60)
+    finally:
+        engine.dispose()

@@ -53,6 +53,10 @@ class User(Base):
 
 
 class ApiKey(Base):
+    """Requests find keys in the read-path cache (cache.py) under the api_keys
+    generation, which ORM flushes raise: create, revoke or change keys through the ORM,
+    never with plain SQL (only `last_used_at`, which nothing cached depends on, is)."""
+
     __tablename__ = "api_keys"
     __table_args__ = (CheckConstraint(f"scope IN {sql_in(list(ApiScope))}", name="scope_known"),)
 
