@@ -238,6 +238,28 @@ def test_review_booking_pressed_as_the_last_answer_refreshes_goes_to_the_review(
 
 
 @pytest.mark.parametrize("width", [375, 1280])
+def test_review_booking_held_down_as_the_refresh_lands_stays_put_and_goes_to_the_review(browser, live_server, shop, session, pinned, width):
+    """The tip's refresh is swapped in while the button is down, pressed near its top edge:
+    the price gains a Tip line, and the button must not move from under the pointer (below
+    the price it moved 30 px down at 1280, the press ended outside it, and no click came)."""
+    clean = session.scalars(select(Service).where(Service.name == "Standard clean")).one()
+    context, page = open_page(browser, True, width)
+    page.goto(f"{live_server}/book?service={clean.id}")
+    answer_everything_but_the_tip(page, width)
+    page.get_by_label("Tip (optional)").fill("5")
+    button = page.get_by_role("button", name="Review booking")
+    box = button.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 4)
+    settled_after(page, lambda: page.mouse.down())  # the tip is left: its refresh goes out and is swapped in
+    assert "Tip" in page.locator("#price-summary").inner_text()
+    assert abs(button.bounding_box()["y"] - box["y"]) < 1, "the button moved while it was pressed"
+    page.mouse.up()
+    page.get_by_role("heading", name="Review your booking").wait_for()
+    assert_listed(summary_text(page), "Driveway", "Tip", "$5.00", "$120.00")
+    context.close()
+
+
+@pytest.mark.parametrize("width", [375, 1280])
 def test_review_booking_clicked_while_a_refresh_is_under_way_goes_to_the_review(browser, gated_server, shop, session, pinned, width):
     """The click lands while the refresh of one answer (two bedrooms) is still under way, and
     the last answer (the tip, left by the click) is due to refresh after it; the server
