@@ -151,7 +151,20 @@ def test_made_up_bearer_tokens_are_throttled_per_address(app, client):
     assert statuses == [401, 401, 429]
 
 
-def test_an_unknown_address_costs_the_same_argon2_verification(client, session, monkeypatch):
+# What argon2-cffi's PasswordHasher() uses (RFC 9106's low-memory profile): 64 MiB, 3 passes, 4 lanes.
+REAL_COST = "$argon2id$v=19$m=65536,t=3,p=4$"
+
+
+def test_passwords_are_hashed_with_the_real_argon2_cost(client, session, real_password_hashing):
+    """The rest of the suite hashes cheaply (tests/conftest.py): here the app's own settings."""
+    user = make_user(session)
+    assert user.password_hash.startswith(REAL_COST)
+    assert accounts._hash_for_nobody().startswith(REAL_COST)  # an unknown address costs the same
+    assert accounts.verify_password(user, PASSWORD) and not accounts.verify_password(user, PASSWORD + "!")
+    assert web_login(client, "casey@example.com", PASSWORD).status_code == 302
+
+
+def test_an_unknown_address_costs_the_same_argon2_verification(client, session, monkeypatch, real_password_hashing):
     make_user(session)
     calls = []
     real = accounts._hasher
@@ -168,7 +181,7 @@ def test_an_unknown_address_costs_the_same_argon2_verification(client, session, 
     client.post("/api/v1/login", json={"email": "nobody@example.com", "password": "whatever-1"})
     client.post("/api/v1/login", json={"email": "casey@example.com", "password": "whatever-1"})
     submit(client, "/login", {"email": "nobody@example.com", "password": "whatever-1"})
-    assert len(calls) == 3 and all(h.startswith("$argon2id$") for h in calls)
+    assert len(calls) == 3 and all(h.startswith(REAL_COST) for h in calls)
 
 
 def test_admins_get_long_generated_gift_card_codes(client, session):

@@ -18,7 +18,13 @@ SHARP: list[str] = ["²", "--1", str(2**63), "9999-12-31", "0001-01-01", "\x00",
 # Form fields: a lone surrogate cannot arrive in one (it is decoded as U+FFFD).
 SHARP_FORM: list[str] = ["²", "--1", str(2**63), "9999-12-31", "\x00", LONG]
 # What can stand in for an id in a path.
-PATH: list[str] = ["²", "①", "٣", "--1", "-0", " 1", "1e3", "0x10", str(2**31), str(2**63), "9" * 40, "\x00", "\ud800", LONG]
+PATH: list[str] = ["²", "①", "٣", "--1", "-0", " 1", "1e3", "0x10", str(2**31), str(2**63), "9" * 40, "9999-12-31", "0001-01-01",
+                   "\x00", "\ud800", LONG]
+# For the callers after the first on a route (the first gets everything above): one value
+# of each kind that reaches different code once the value is parsed the same way (refused
+# by the converter, taken but naming nothing, NUL, a date, overlong). Measured with branch
+# coverage: the other SHARP values ran no line or branch these did not, for any caller.
+OTHER_CALLERS: list[str] = ["²", "--1", str(2**63), "9999-12-31", "\x00", LONG]
 # What JSON can carry besides strings: wrong types, huge and odd numbers.
 JSON_EXTRA: list[object] = [None, True, False, 0, -1, 2**31, 2**64, -(2**63) - 1, 1.5, 1e308, [], {}, [[[]]], {"a": {}}, ["\x00"]]
 JSON_CORPUS: list[object] = [*CORPUS, *JSON_EXTRA]
