@@ -47,8 +47,15 @@ def make_session_factory(engine: Engine, config: dict[str, Any]) -> sessionmaker
         bind=engine,
         expire_on_commit=False,
         info={"settings_defaults": defaults, "locks_enabled": bool(config.get("BOOKING_LOCKS", True)),
-              "cache": make_backend(cache_url(config), engine.url.render_as_string(hide_password=True))},
+              "cache": make_backend(cache_url(config), cache_namespace(engine, config))},
     )
+
+
+def cache_namespace(engine: Engine, config: dict[str, Any]) -> str:
+    """What names this deployment's entries in a shared cache: the database URL (without
+    its password) and the SECRET_KEY, so two deployments whose URLs read alike (the same
+    relative SQLite path, the same host name on two networks) never share entries."""
+    return engine.url.render_as_string(hide_password=True) + "\0" + str(config.get("SECRET_KEY") or "")
 
 
 def cache_url(config: dict[str, Any]) -> str | None:

@@ -5,7 +5,12 @@ redis://...) to use one of the library's own backends instead.
 
 A request costs one statement: the upsert that counts the hit also returns the window
 (count and end), which answers the rate-limit headers Flask-Limiter asks for next.
-Windows that have ended are deleted at most once a minute per process."""
+Windows that have ended are deleted at most once a minute per process.
+
+On PostgreSQL the same statement also sets `synchronous_commit` off for its own
+transaction, so a request does not wait for its count to be flushed to disk (about
+5 ms per request on a plain disk). A crash can forget the last fraction of a second of
+counts; it cannot corrupt them, and every other transaction commits as usual."""
 from __future__ import annotations
 
 import threading
@@ -13,7 +18,7 @@ import time
 from typing import Any
 
 from limits.storage import Storage
-from sqlalchemy import Engine, bindparam, case, delete, select, text
+from sqlalchemy import Engine, Float, Integer, String, bindparam, case, delete, func, select, text, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -45,10 +50,16 @@ class DatabaseStorage(Storage):
         """The counting statement, built once with bound parameters (so SQLAlchemy
         compiles it once too): an expired window starts again."""
         if self._statement is None:
-            insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
             expired = _table.c.expires_at <= bindparam("now")
-            stmt = insert(_table).values(key=bindparam("key"), count=bindparam("amount"), expires_at=bindparam("ends"))
-            self._statement = stmt.on_conflict_do_update(
+            if self.engine.dialect.name == "postgresql":
+                relaxed = select(func.set_config("synchronous_commit", "off", true())).subquery("relaxed")
+                row = select(bindparam("key", type_=String), bindparam("amount", type_=Integer),
+                             bindparam("ends", type_=Float)).select_from(relaxed).where(true())
+                stmt = pg_insert(_table).from_select(["key", "count", "expires_at"], row)
+            else:
+                stmt = sqlite_insert(_table).values(key=bindparam("key"), count=bindparam("amount"),
+                                                    expires_at=bindparam("ends"))
+            self._statement = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
                 index_elements=[_table.c.key],
                 set_={
                     "count": case((expired, bindparam("amount")), else_=_table.c.count + bindparam("amount")),

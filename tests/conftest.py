@@ -108,7 +108,11 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def db_url(template_db: str, tmp_path: Path) -> str:
+def db_url(request: pytest.FixtureRequest, template_db: str, tmp_path: Path) -> str:
+    """An empty migrated database of the test's own; with the demo_business mark, one
+    holding the demo business instead."""
+    if request.node.get_closest_marker("demo_business"):
+        return request.getfixturevalue("demo_db_url")
     if ON_POSTGRES:
         engine = make_engine(template_db)
         with engine.begin() as conn:
@@ -158,7 +162,7 @@ _copies = itertools.count()
 
 @pytest.fixture
 def demo_db_url(demo_template: str, tmp_path: Path) -> Iterator[str]:
-    """A database of the test's own holding the demo business (override db_url with it)."""
+    """A database of the test's own holding the demo business (db_url's, for tests marked demo_business)."""
     if ON_POSTGRES:
         name = f"{demo_template}_{next(_copies)}"
         yield _create_pg_database(name, template=demo_template)

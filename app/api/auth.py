@@ -15,7 +15,8 @@ from .. import throttle
 from ..db import get_session
 from ..domain import accounts
 from ..domain.actor import Actor
-from ..domain.models import ApiKey, ApiScope, Role
+from ..domain.accounts import KeyInfo
+from ..domain.models import ApiScope, Role
 from .responses import error
 
 
@@ -23,7 +24,7 @@ from .responses import error
 class Client:
     actor: Actor
     owner: str  # idempotency and rate-limit key: "key:<id>" or "user:<id>"
-    api_key: ApiKey | None = None
+    api_key: KeyInfo | None = None
 
     @property
     def can_write(self) -> bool:

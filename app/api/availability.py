@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from ..db import get_session
 from ..domain.availability import available_days
 from ..domain.errors import FieldErrors
@@ -11,10 +13,31 @@ from ..domain.validation import as_int
 from . import bp
 from .auth import anyone, now
 from .query import query_args
-from .responses import success
+from .responses import encode, success
 
 
 def _day(result: Any, tz: Any) -> dict[str, Any]:
+    """One day as the API answers it, each part already encoded. When every cached start
+    of the day is still bookable the answer depends on the cached day alone, so it is
+    encoded once and kept with it (its `views`, a few KB); otherwise (today, the notice
+    or the horizon cutting in) it is encoded for this request."""
+    if result.whole is not None:
+        found = result.whole.views.get("api")
+        if found is None:
+            found = result.whole.views["api"] = _encoded(_render(result, tz))
+        return found
+    return _encoded(_render(result, tz))
+
+
+def _encoded(day: dict[str, Any]) -> dict[str, Any]:
+    """The day as JSON fragments: its parts (the head of the answer spreads them) and
+    the whole (an item of `days`)."""
+    parts: dict[str, Any] = {k: orjson.Fragment(encode(v)) for k, v in day.items()}
+    parts["whole"] = orjson.Fragment(encode(day))
+    return parts
+
+
+def _render(result: Any, tz: Any) -> dict[str, Any]:
     by_agent: dict[str, list[str]] = {}
     for slot in result.slots:
         for agent_id in slot.agent_ids:
@@ -58,8 +81,8 @@ def availability() -> Any:
         "agent_id": head.agent_id,
         "location_id": head.location_id,
         "duration": head.duration,
-        **{k: v for k, v in _day(head, tz).items() if k != "date"},
+        **{k: v for k, v in _day(head, tz).items() if k not in ("date", "whole")},
     }
     if days > 1:
-        data["days"] = [_day(r, tz) for r in results]
+        data["days"] = [_day(r, tz)["whole"] for r in results]
     return success(data)

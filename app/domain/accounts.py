@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -17,6 +18,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .cache import lookup, remember, versions
 from .concurrency import begin_write
 from .errors import EmailTaken, FieldErrors, NotFound
 from .inputs import CustomerInput
@@ -153,16 +155,38 @@ def create_api_key(session: Session, *, name: object, scope: object, now: dateti
     return key, secret
 
 
-def authenticate_api_key(session: Session, secret: str, *, now: datetime) -> ApiKey | None:
-    """The live key with this secret, or None. `last_used_at` is written at most once a
-    minute per key, so a read request does not become a write."""
-    key = session.scalars(select(ApiKey).where(ApiKey.key_hash == _digest(secret))).first()
-    if key is None or key.revoked_at is not None:
-        return None
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_GRANULARITY:
-        key.last_used_at = now
+@dataclass(frozen=True)
+class KeyInfo:
+    """What a request needs of a live API key; kept in the read-path cache under the
+    API keys' version (cache.py), so creating, revoking or changing any key is seen by
+    the very next request of every process."""
+
+    id: int
+    name: str
+    prefix: str
+    scope: str
+    last_used_at: datetime | None
+
+
+def authenticate_api_key(session: Session, secret: str, *, now: datetime) -> KeyInfo | None:
+    """The live key with this secret, or None. Warm, this reads only the versions every
+    read request reads anyway. `last_used_at` is written at most once a minute per key,
+    with a plain UPDATE (not a change of the key as the cache sees it), so a read
+    request does not become a write."""
+    digest = _digest(secret)
+    key = ("api_key", versions(session).api_keys, digest)
+    info: KeyInfo | None = lookup(session, key)
+    if info is None:
+        row = session.scalars(select(ApiKey).where(ApiKey.key_hash == digest)).first()
+        if row is None or row.revoked_at is not None:
+            return None  # unknown keys are not cached: made-up ones would crowd out real ones
+        info = remember(session, key, KeyInfo(row.id, row.name, row.prefix, row.scope, row.last_used_at))
+    if info.last_used_at is None or now - info.last_used_at >= LAST_USED_GRANULARITY:
+        session.execute(update(ApiKey).where(ApiKey.id == info.id).values(last_used_at=now))
         session.commit()
-    return key
+        info = replace(info, last_used_at=now)
+        remember(session, key, info)
+    return info
 
 
 def revoke_api_key(session: Session, key_id: int, *, now: datetime) -> ApiKey:

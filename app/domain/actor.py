@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .models import ApiKey, ApiScope, Role, User
+
+if TYPE_CHECKING:
+    from .accounts import KeyInfo
 
 
 @dataclass(frozen=True)
@@ -18,7 +22,7 @@ class Actor:
         return cls("user", user.id, f"{user.full_name} <{user.email}>", user.role)
 
     @classmethod
-    def for_api_key(cls, key: ApiKey) -> Actor:
+    def for_api_key(cls, key: ApiKey | KeyInfo) -> Actor:
         # Integrations act as staff; a key with the admin scope acts as an admin
         # (webhooks, admin-only status moves; see README, "Permissions").
         role = Role.ADMIN if key.scope == ApiScope.ADMIN else Role.STAFF

@@ -18,6 +18,7 @@ the day asked, not the size of the tables.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -86,11 +87,44 @@ class Placement:
     seat: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class Slot:
     time: str  # local HH:MM
     start_at: datetime
-    agent_ids: list[int]
+    agent_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class FreeDay:
+    """One local day's free starts before the rules that depend on the clock (past,
+    notice, horizon): what the read-path cache keeps for a day.
+
+    `views` holds what readers derive from the whole day (the API's encoded JSON of
+    it), filled lazily on first use. An entry never changes once made (it is filed
+    under the versions it was computed from), so what is derived from it never goes
+    stale. Views are kept as bytes (small next to the slots) and are never pickled:
+    another process builds its own."""
+
+    slots: tuple[Slot, ...]
+    views: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"slots": self.slots}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        object.__setattr__(self, "slots", state["slots"])
+        object.__setattr__(self, "views", {})
+
+    def at(self, spec: SlotSpec, tz: ZoneInfo, now: datetime) -> tuple[Slot, ...]:
+        """The starts still bookable at `now`: this very tuple when every one of them is
+        (the refusals are monotonic in time: past and notice refuse the earliest starts,
+        the horizon the latest, so the first and the last decide)."""
+        if not self.slots or (
+            time_refusal(spec, tz, self.slots[0].start_at, now) is None
+            and time_refusal(spec, tz, self.slots[-1].start_at, now) is None
+        ):
+            return self.slots
+        return tuple(s for s in self.slots if time_refusal(spec, tz, s.start_at, now) is None)
 
 
 @dataclass
@@ -171,24 +205,33 @@ class DayPlan:
                 found.append(Placement(day.agent, free_seats[0]))
         return found
 
-    def slots(self, now: datetime, interval: int) -> list[Slot]:
-        return _at(self.free_slots(interval), self.spec, self.tz, now)
+    def slots(self, now: datetime, interval: int) -> tuple[Slot, ...]:
+        return self.free_day(interval).at(self.spec, self.tz, now)
 
-    def free_slots(self, interval: int) -> tuple[tuple[str, datetime, tuple[int, ...]], ...]:
-        """(local time, instant, agent ids) of every start on the grid some agent can
-        take, before the rules that depend on the clock (past, notice, horizon)."""
+    def free_day(self, interval: int) -> FreeDay:
+        """Every start on the grid some agent can take, before the rules that depend on
+        the clock (past, notice, horizon)."""
         result = []
-        minute = 0
-        while minute < 24 * 60:
-            local = (datetime.min + timedelta(minutes=minute)).time()
-            minute += interval
+        for local in self.grid(interval):
             start = resolve_local(self.day, local, self.tz)
             if start is None:
                 continue
             agents = tuple(p.agent.id for p in self.placements(start))
             if agents:
-                result.append((local.strftime("%H:%M"), start, agents))
-        return tuple(result)
+                result.append(Slot(local.strftime("%H:%M"), start, agents))
+        return FreeDay(tuple(result))
+
+    def grid(self, interval: int) -> list[time]:
+        """The local times of the grid from midnight on which a start could fit: from the
+        first working-hours edge of any agent (the ones before it cannot be free)."""
+        opens = min((ws for day in self.agents for ws, _ in day.intervals), default=None)
+        if opens is None:
+            return []
+        first = 0
+        local_open = opens.astimezone(self.tz)
+        if local_open.date() == self.day:
+            first = (local_open.hour * 60 + local_open.minute) // interval * interval
+        return [(datetime.min + timedelta(minutes=m)).time() for m in range(first, 24 * 60, interval)]
 
     def offers(self, start: datetime, interval: int) -> bool:
         """Whether `start` is on the grid of offered start times (free or not)."""
@@ -275,7 +318,8 @@ def plan_days(
         )
         if exclude_booking_ids:
             query = query.where(Booking.id.not_in(exclude_booking_ids))
-        bookings = list(session.execute(query))
+        bookings = sorted(session.execute(query), key=lambda row: row.occupied_start)
+    starts = [row.occupied_start for row in bookings]
     plans = {}
     for day, (day_start, day_end, (window_start, window_end)) in bounds.items():
         by_agent = {a.id: _AgentDay(agent=a) for a in agents}
@@ -289,7 +333,9 @@ def plan_days(
         for off in time_off:
             if off.start_at < window_end and off.end_at > window_start:
                 by_agent[off.agent_id].time_off.append((off.start_at, off.end_at))
-        for booking in bookings:
+        # Only the bookings starting in [window_start - MAX_OCCUPANCY, window_end) can
+        # touch the day: a month's plans take their share without each scanning all.
+        for booking in bookings[bisect_left(starts, window_start - MAX_OCCUPANCY):bisect_left(starts, window_end)]:
             if booking.occupied_start < window_end and booking.occupied_end > window_start:
                 agent_day = by_agent[booking.agent_id]
                 agent_day.bookings.append(booking)
@@ -300,7 +346,7 @@ def plan_days(
     return plans
 
 
-def day_slots(
+def free_days_of(
     session: Session,
     spec: SlotSpec,
     location: Any,
@@ -308,17 +354,15 @@ def day_slots(
     agents: list[Any],
     *,
     interval: int,
-    now: datetime,
-) -> dict[date, list[Slot]]:
-    """The free start times of each day, from cached plans where the catalog's and the
-    agents' versions still match; the days missing are loaded together."""
+) -> dict[date, FreeDay]:
+    """The free start times of each day before the clock rules, from the cache where the
+    catalog's and the agents' versions still match; the days missing are loaded together."""
     if not days:
         return {}
-    tz = zone(location.timezone)
     seen = versions(session)
+    agent_versions = seen.of_agents([a.id for a in agents])  # the same for every day asked
     keys = {
-        day: ("slots", seen.catalog, location.id, location.timezone, day.isoformat(), spec, interval,
-              seen.of_agents([a.id for a in agents]))
+        day: ("slots", seen.catalog, location.id, location.timezone, day.isoformat(), spec, interval, agent_versions)
         for day in days
     }
     free: dict[date, Any] = {}
@@ -331,13 +375,8 @@ def day_slots(
             free[day] = found
     if missing:
         for day, plan in plan_days(session, spec, location, missing, agents).items():
-            free[day] = remember(session, keys[day], plan.free_slots(interval))
-    return {day: _at(free[day], spec, tz, now) for day in days}
-
-
-def _at(free: tuple[tuple[str, datetime, tuple[int, ...]], ...], spec: SlotSpec, tz: ZoneInfo, now: datetime) -> list[Slot]:
-    """The free starts still bookable at `now`."""
-    return [Slot(t, start, list(agent_ids)) for t, start, agent_ids in free if time_refusal(spec, tz, start, now) is None]
+            free[day] = remember(session, keys[day], plan.free_day(interval))
+    return free
 
 
 def resolve_local_edge(day: date, at: time, tz: ZoneInfo) -> datetime:
@@ -365,8 +404,11 @@ class Availability:
     agent_id: int | str
     location_id: int
     duration: int
-    slots: list[Slot]
+    slots: tuple[Slot, ...]
     timezone: str = "UTC"  # the location's zone: slot times are its wall-clock times
+    # The cached day when every one of its starts is still bookable (then `slots` is
+    # its `slots`): readers may keep what they derive from it in its `views`.
+    whole: FreeDay | None = None
 
     @property
     def available_slots(self) -> list[str]:
@@ -431,16 +473,19 @@ def available_days(
     wanted = [the_day + timedelta(days=offset) for offset in range(days)]
     if exclude_booking_id:
         plans = plan_days(session, spec, location, wanted, agents, exclude_booking_ids=(exclude_booking_id,))
-        by_day = {d: plan.slots(now, interval) for d, plan in plans.items()}
+        by_day = {d: plan.free_day(interval) for d, plan in plans.items()}
     else:
-        by_day = day_slots(session, spec, location, wanted, agents, interval=interval, now=now)
-    return [
-        Availability(
+        by_day = free_days_of(session, spec, location, wanted, agents, interval=interval)
+    tz = zone(location.timezone)
+    results = []
+    for d in wanted:
+        slots = by_day[d].at(spec, tz, now)
+        results.append(Availability(
             date=d, service_id=service.id, agent_id=agent if agent is not None else "any", location_id=location.id,
-            duration=spec.duration, slots=by_day[d], timezone=location.timezone,
-        )
-        for d in wanted
-    ]
+            duration=spec.duration, slots=slots, timezone=location.timezone,
+            whole=by_day[d] if slots is by_day[d].slots else None,
+        ))
+    return results
 
 
 def parse_agent_choice(errors: FieldErrors, path: str, value: object) -> int | None:
@@ -479,8 +524,9 @@ def slots_for_services(
     interval = load_settings(session).slot_interval_minutes
     if exclude_booking_id:
         plan = plan_day(session, spec, where, day, agents, exclude_booking_ids=(exclude_booking_id,))
-        return plan.slots(now, interval)
-    return day_slots(session, spec, where, [day], agents, interval=interval, now=now)[day]
+        return list(plan.slots(now, interval))
+    free = free_days_of(session, spec, where, [day], agents, interval=interval)[day]
+    return list(free.at(spec, zone(where.timezone), now))
 
 
 def slots_for_request(

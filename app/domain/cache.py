@@ -4,6 +4,8 @@ What is cached is keyed by generation numbers that the database keeps and that e
 change raises in its own transaction (concurrency.py does the raising, on every flush):
 
 * `cache_versions.catalog`: services, locations, agents, their hours and the settings;
+* `cache_versions.api_keys`: the API keys (created, revoked, renamed; not their
+  `last_used_at`, which accounts.py writes with a plain UPDATE);
 * `agents.schedule_version`: one agent's bookings, time off and hours.
 
 A request reads them all in one small statement (`versions()`), then looks its answers
@@ -19,25 +21,42 @@ Two rules keep this sound:
 
 The entries live in the process (`LocalCache`, bounded) unless CACHE_URL (or else a
 redis:// RATELIMIT_STORAGE_URI) names a Redis server, which several app servers then
-share (`RedisCache`).
+share (`RedisCache`); their keys are namespaced by the database and the SECRET_KEY
+(db.cache_namespace). A Redis that does not answer is a cache that misses: requests
+go on from the database.
+
+Generations are raised to max(old + 1, now in microseconds) (concurrency.py), so none
+is ever used twice, not after a deleted row nor after a restored backup. Tables with
+generations must be changed through the ORM (whose flushes raise them), never by
+plain SQL UPDATE/DELETE; the one exception is `api_keys.last_used_at`, which no cached
+entry depends on.
 """
 from __future__ import annotations
 
 import hashlib
+import logging
 import pickle
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import event, literal, select, union_all
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session, SessionTransaction
 
-from .models import Agent, CacheVersion
-
+log = logging.getLogger(__name__)
+QUIET_SECONDS = 5.0
 T = TypeVar("T")
 CATALOG = "catalog"
+API_KEYS = "api_keys"
+# Every generation in one statement: the named ones, then one row per agent. Plain SQL
+# that both databases take as it is, so a warm request spends nothing on building it.
+_VERSIONS = text(
+    "SELECT name, 0, version FROM cache_versions"
+    " UNION ALL SELECT '', id, schedule_version FROM agents"
+)
 
 
 class CacheBackend(Protocol):
@@ -50,7 +69,7 @@ class LocalCache:
     """A bounded, thread-safe LRU map in this process. Values are shared, not copied:
     callers treat them as immutable."""
 
-    def __init__(self, max_entries: int = 4096) -> None:
+    def __init__(self, max_entries: int = 2048) -> None:
         self.max_entries = max_entries
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
@@ -77,7 +96,9 @@ class RedisCache:
     def __init__(self, url: str, namespace: str = "", ttl_seconds: int = 86_400) -> None:
         import redis
 
-        self.client = redis.Redis.from_url(url)
+        self.client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        self._errors = (redis.RedisError, OSError)
+        self._quiet_until = 0.0  # after a failure, leave Redis alone for a few seconds
         # Versions count per database: two databases sharing one Redis must not meet.
         self.prefix = f"portal:cache:{namespace}:"
         self.ttl = ttl_seconds
@@ -91,7 +112,13 @@ class RedisCache:
         value = self.local.get(key)
         if value is not None:
             return value
-        raw = self.client.get(self._key(key))
+        if time.monotonic() < self._quiet_until:
+            return None
+        try:
+            raw = self.client.get(self._key(key))
+        except self._errors as exc:
+            self._failed(exc)
+            return None
         if raw is None:
             return None
         value = pickle.loads(raw)  # noqa: S301 - our own entries, written by set() below
@@ -99,8 +126,18 @@ class RedisCache:
         return value
 
     def set(self, key: Hashable, value: Any) -> None:
+        raw = pickle.dumps(value)  # before other threads can see (and add views to) it
         self.local.set(key, value)
-        self.client.set(self._key(key), pickle.dumps(value), ex=self.ttl)
+        if time.monotonic() < self._quiet_until:
+            return
+        try:
+            self.client.set(self._key(key), raw, ex=self.ttl)
+        except self._errors as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: Exception) -> None:
+        log.warning("cache: Redis did not answer (%s); using this process's entries and the database", exc)
+        self._quiet_until = time.monotonic() + QUIET_SECONDS
 
 
 def make_backend(url: str | None, namespace: str = "") -> CacheBackend:
@@ -115,6 +152,7 @@ def make_backend(url: str | None, namespace: str = "") -> CacheBackend:
 class Versions:
     catalog: int
     agents: dict[int, int]
+    api_keys: int = 0
 
     def of_agents(self, agent_ids: list[int]) -> tuple[tuple[int, int], ...]:
         return tuple((i, self.agents.get(i, 0)) for i in agent_ids)
@@ -129,20 +167,19 @@ def backend(session: Session) -> CacheBackend | None:
 
 
 def versions(session: Session) -> Versions:
-    """The catalog's and every agent's version: one statement, read once per transaction."""
+    """The catalog's, the API keys' and every agent's version: one statement, read once
+    per transaction."""
     memo = session.info.get("_versions")
     if memo is not None and memo[0] is session.get_transaction():
         return memo[1]
-    rows = session.execute(
-        union_all(
-            select(literal(0), CacheVersion.version).where(CacheVersion.name == CATALOG),
-            select(Agent.id, Agent.schedule_version),
-        )
-    ).all()
-    found = Versions(
-        catalog=next((v for i, v in rows if i == 0), 0),
-        agents={i: v for i, v in rows if i != 0},
-    )
+    named: dict[str, int] = {}
+    agents: dict[int, int] = {}
+    for name, agent_id, version in session.execute(_VERSIONS):
+        if name:
+            named[name] = version
+        else:
+            agents[agent_id] = version
+    found = Versions(catalog=named.get(CATALOG, 0), agents=agents, api_keys=named.get(API_KEYS, 0))
     session.info["_versions"] = (session.get_transaction(), found)
     return found
 

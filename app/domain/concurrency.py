@@ -30,15 +30,16 @@ from dataclasses import dataclass
 
 from typing import Any
 
-from sqlalchemy import Connection, event, inspect, select, text, update
+from sqlalchemy import Connection, event, func, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from .cache import CATALOG, mark_written
+from .cache import API_KEYS, CATALOG, mark_written
 from .errors import DiscountCodeExhausted, DomainError, EmailTaken, SlotUnavailable
-from .models import Agent, Booking, CacheVersion, DiscountCode, Location, Service, Setting, TimeOff, WorkingHours
+from .models.settings import new_generation
+from .models import Agent, ApiKey, Booking, CacheVersion, DiscountCode, Location, Service, Setting, TimeOff, WorkingHours
 from .models.enums import ACTIVE_STATUSES, sql_in
 
 _ACTIVE = sql_in(list(ACTIVE_STATUSES))
@@ -226,13 +227,15 @@ def _agent_ids(obj: Any) -> set[int]:
 def _raise_versions(session: Session, _context: Any, _instances: Any) -> None:
     """Raise the cache generations of what this flush changes, in its transaction."""
     agents: set[int] = set()
-    catalog = False
+    catalog = keys = False
     changed = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
     if not changed:
         return
     for obj in changed:
         if isinstance(obj, _CATALOG_KINDS):
             catalog = True
+        elif isinstance(obj, ApiKey):
+            keys = True
         if isinstance(obj, _SCHEDULE_KINDS):
             agents |= _agent_ids(obj)
         elif isinstance(obj, Agent) and obj.id is not None:
@@ -240,18 +243,24 @@ def _raise_versions(session: Session, _context: Any, _instances: Any) -> None:
     mark_written(session)
     # Core statements on the flush's own connection: no autoflush, same transaction.
     # Ids sorted, as the locks are, so two writers never wait on each other in turn.
+    # A generation goes to max(old + 1, now in microseconds): it always rises, and no
+    # value is ever used twice, not after a deleted row (the upsert starts it again) nor
+    # after a restored backup, so no cached entry can answer for other data.
     connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    later = func.greatest if postgres else func.max  # SQLite's max() of two is scalar
+    now = new_generation()
     if agents:
+        column = Agent.__table__.c.schedule_version
         connection.execute(
             update(Agent.__table__)
             .where(Agent.__table__.c.id.in_(sorted(agents)))
-            .values(schedule_version=Agent.__table__.c.schedule_version + 1)
+            .values(schedule_version=later(column + 1, now))
         )
-    if catalog:
-        # An upsert, so a missing row (a truncated table) starts counting again.
-        table = CacheVersion.__table__
-        insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    table = CacheVersion.__table__
+    insert = pg_insert if postgres else sqlite_insert
+    for name in [CATALOG] * catalog + [API_KEYS] * keys:
         connection.execute(
-            insert(table).values(name=CATALOG, version=1)
-            .on_conflict_do_update(index_elements=[table.c.name], set_={"version": table.c.version + 1})
+            insert(table).values(name=name, version=now)
+            .on_conflict_do_update(index_elements=[table.c.name], set_={"version": later(table.c.version + 1, now)})
         )

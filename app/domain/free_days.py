@@ -4,7 +4,7 @@ Built on the day plans of `availability`: the same `DayPlan` decides every day, 
 day marked free has exactly the times the one-day answer lists. What differs is the
 loading: `plan_days` reads time off and bookings once for the whole range, and each
 day gets its share of them, so a month costs a fixed handful of queries instead of two per
-day (bench/free_days.py measures it against one day).
+day (`make bench` measures it against one day).
 """
 from __future__ import annotations
 
@@ -14,17 +14,19 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from . import pricing
-from .availability import DayPlan, SlotSpec, candidate_agents, parse_agent_choice, plan_days, resolve_location
+from .availability import DayPlan, SlotSpec, parse_agent_choice, plan_days
+from .cache import lookup, remember, versions
 from .errors import FieldErrors
 from .inputs import ServiceLineInput
-from .models import Location
 from .settings import load_settings
-from .timeutil import resolve_local, zone
+from .snapshot import LocationInfo, catalog
+from .timeutil import local_day_bounds, resolve_local, zone
 from .validation import as_id
 
 
 # How far "next available" looks before saying there is nothing.
 SEARCH_DAYS = 366
+_NONE = ()  # a day with no free start, as the cache keeps it (None means "not cached")
 
 
 @dataclass
@@ -33,7 +35,7 @@ class FreeDays:
 
     first: date
     last: date
-    location: Location
+    location: LocationInfo
     earliest: dict[date, str] = field(default_factory=dict)
 
     @property
@@ -51,9 +53,21 @@ def free_days(
     now: datetime,
     agent_id: object = "any",
     location_id: object = None,
+    fill_cache: bool = True,
 ) -> FreeDays:
     """Which local days from `first` to `last` have a free start time for the services
     as chosen (extras and parameters lengthen the booking), and the earliest one.
+
+    A day that the clock does not cut into (it starts after the notice and lies within
+    the horizon) has an earliest time that depends on its bookings alone: it is kept in
+    the read-path cache under the catalog's and the agents' versions (cache.py), like
+    the one-day answer, so a warm month reads no table. The other days, and the days
+    missing from the cache, are decided by `DayPlan`s loaded together. `fill_cache=False`
+    reads the cache without adding to it (a search over many months must not crowd it).
+
+    The days the clock does not cut into are the ones that start after the notice and
+    lie within the horizon, which `time_refusal` counts in whole local days; if the
+    horizon ever becomes an instant, `clock_free` below must test it too.
 
     Raises ValidationFailed for bad choices and NotFound for unknown ids.
     """
@@ -62,7 +76,8 @@ def free_days(
     agent = parse_agent_choice(errors, "agent_id", agent_id)
     loc_id = None if location_id in (None, "") else as_id(errors, "location_id", location_id)
     errors.raise_if_any("Choose the services first.")
-    location = resolve_location(session, loc_id)
+    known = catalog(session)
+    location = known.location(loc_id)
     spec = SlotSpec.for_services([line.service for line in lines], sum(line.duration for line in lines))
     result = FreeDays(first, last, location)
     tz = zone(location.timezone)
@@ -71,25 +86,37 @@ def free_days(
     start, end = max(first, today), min(last, today + timedelta(days=spec.max_days_ahead))
     if start > end:
         return result
-    agents = candidate_agents(session, spec.service_ids, location.id, agent)
+    agents = known.candidates(spec.service_ids, location.id, agent)
     if not agents:
         return result
     interval = load_settings(session).slot_interval_minutes
-    for day, plan in plan_days(session, spec, location, _each_day(start, end), agents).items():
-        if not any(agent_day.intervals for agent_day in plan.agents):
-            continue  # nobody works that day
+    seen = versions(session)
+    agent_versions = seen.of_agents([a.id for a in agents])
+    notice_ends = now + timedelta(minutes=spec.min_notice)
+    keys: dict[date, tuple[object, ...] | None] = {}
+    missing = []
+    for day in _each_day(start, end):
+        clock_free = local_day_bounds(day, tz)[0] >= notice_ends  # `end` already honours the horizon
+        keys[day] = ("earliest", seen.catalog, location.id, location.timezone, day.isoformat(), spec, interval,
+                     agent_versions) if clock_free else None
+        found = lookup(session, keys[day]) if clock_free else None
+        if found is None:
+            missing.append(day)
+        elif found:
+            result.earliest[day] = found
+    for day, plan in plan_days(session, spec, location, missing, agents).items():
         earliest = _earliest(plan, now, interval)
+        if keys[day] is not None and fill_cache:
+            remember(session, keys[day], earliest or _NONE)
         if earliest is not None:
             result.earliest[day] = earliest
     return result
 
 
-
 def _earliest(plan: DayPlan, now: datetime, interval: int) -> str | None:
     """The day's first free time on the grid of DayPlan.slots(), stopping at the first:
     a calendar needs to know that a day has a time, not all of them."""
-    for minute in range(0, 24 * 60, interval):
-        local = (datetime.min + timedelta(minutes=minute)).time()
+    for local in plan.grid(interval):
         start = resolve_local(plan.day, local, plan.tz)
         if start is not None and plan.why_not(start, now) is None:
             return local.strftime("%H:%M")
@@ -110,7 +137,7 @@ def first_free_day(
     for offset in range(0, SEARCH_DAYS, chunk):
         first = after + timedelta(days=offset)
         found = free_days(session, services, first=first, last=first + timedelta(days=chunk - 1), now=now,
-                          agent_id=agent_id, location_id=location_id).days
+                          agent_id=agent_id, location_id=location_id, fill_cache=False).days
         if found:
             return found[0]
     return None

@@ -25,6 +25,22 @@ document.addEventListener("change", function (event) {
   if (event.target.closest && event.target.closest("[data-keep]")) { event.stopPropagation(); }
 }, true);
 
+// A refresh is not a submit. htmx sends the name and value of the submit button last
+// clicked or focused in a form with every request the form makes, also with the refresh
+// an answer starts 150 ms later. So a press on "Review booking" (or Tab onto it) right
+// after an answer made that refresh a review: it created the visitor's account behind
+// their back (and the submit was then refused: "An account with this e-mail already
+// exists") and swapped in the review page, which has no form, so the form vanished; on
+// the staff form it made the booking. As in plain HTML, only a submit carries a button.
+document.addEventListener("htmx:configRequest", function (event) {
+  var form = event.detail.elt;
+  var cause = event.detail.triggeringEvent;
+  if (!(form instanceof HTMLFormElement) || (cause && cause.type === "submit")) { return; }
+  Array.prototype.forEach.call(form.elements, function (control) {
+    if (control.type === "submit" && control.name) { delete event.detail.parameters[control.name]; }
+  });
+});
+
 // The visitor's own clock beside each time, when their zone's time differs.
 function visitorZone() {
   try { return Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return null; }

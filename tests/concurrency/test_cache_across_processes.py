@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,15 +20,10 @@ import pytest
 
 from app.domain import accounts
 from tests import builders as b
+from tests.redis_server import answers, free_port, redis_server
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = "2030-01-08"  # a Tuesday; the API runs on the real clock, so far ahead
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(check, what: str, seconds: float = 60) -> None:
@@ -39,14 +32,6 @@ def wait_for(check, what: str, seconds: float = 60) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"gave up waiting for {what}")
         time.sleep(0.1)
-
-
-def answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @contextmanager
@@ -72,18 +57,10 @@ def cache_env(request, tmp_path) -> Iterator[dict[str, str]]:
     if request.param == "in-process":
         yield {}
         return
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("redis-server is not installed")
-    port = free_port()
-    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
-    try:
-        wait_for(lambda: answers(port), "redis-server")
-        yield {"CACHE_URL": f"redis://127.0.0.1:{port}/0"}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with redis_server(tmp_path) as url:
+        if url is None:
+            pytest.skip("redis-server is not installed")
+        yield {"CACHE_URL": url}
 
 
 def call(base: str, method: str, path: str, key: str, body: dict | None = None) -> tuple[int, dict]:
@@ -109,7 +86,7 @@ def test_a_booking_made_through_one_server_is_gone_from_the_other_at_once(db_url
     alex = b.agent(session, [svc], loc, name="Alex")
     customer = b.customer(session)
     session.commit()
-    _, key = accounts.create_api_key(session, name="cache", scope="write", now=datetime.now(UTC))
+    api_key, key = accounts.create_api_key(session, name="cache", scope="write", now=datetime.now(UTC))
     env = {"DATABASE_URL": db_url, "SECRET_KEY": "cache-test", "API_RATE_LIMIT": "10000 per minute", **cache_env}
     with gunicorn(env, tmp_path / "writer.log") as writer, gunicorn(env, tmp_path / "reader.log") as reader:
         # Warm every worker's cache on both servers (each answer comes from one of two workers).
@@ -135,3 +112,10 @@ def test_a_booking_made_through_one_server_is_gone_from_the_other_at_once(db_url
         assert status == 200, body
         for _ in range(4):
             assert "15:00" in free_times(reader, key, svc.id, alex.id)
+
+        # The key is cached by every worker too; revoked here (a third process), it is
+        # refused by every worker of both servers at once.
+        accounts.revoke_api_key(session, api_key.id, now=datetime.now(UTC))
+        for base in (reader, writer, reader, writer, reader, writer):
+            status, body = call(base, "GET", f"/availability?service_id={svc.id}&date={DAY}", key)
+            assert status == 401, body

@@ -139,7 +139,7 @@ def test_any_agent_lists_a_slot_when_one_agent_is_free_and_picks_the_least_busy(
     second = book(session, svc, now, at="14:00", customer=b.CustomerInput("Sam", "Two", "sam@example.com"))
     assert second.agent_id == idle.id
     result = available_slots(session, service_id=svc.id, day=TUESDAY, now=now)
-    by_time = {s.time: s.agent_ids for s in result.slots}
+    by_time = {s.time: list(s.agent_ids) for s in result.slots}
     assert by_time["09:00"] == [idle.id]
     assert by_time["14:00"] == [busy.id]
     assert by_time["11:00"] == [busy.id, idle.id]  # one booking each: a tie goes to the lowest id

@@ -43,6 +43,55 @@ def live_server(app):
     server.shutdown()
 
 
+class Gate:
+    """Decides when the server answers the booking form's posts, so a test can play the
+    worst order: `refreshes` holds its htmx requests (a slow refresh), `submits` its plain
+    posts (the page the customer asked for). Both are open until a test closes them."""
+
+    def __init__(self) -> None:
+        self.refreshes, self.submits = threading.Event(), threading.Event()
+        self.refreshes.set()
+        self.submits.set()
+        self._answered = threading.Condition()
+        self.refreshes_answered = 0
+
+    def wait_refreshes_answered(self, count: int, timeout: float = 10) -> None:
+        with self._answered:
+            assert self._answered.wait_for(lambda: self.refreshes_answered >= count, timeout), \
+                f"the server answered {self.refreshes_answered} refreshes, not {count}"
+
+    def wsgi(self, app):
+        def gated(environ, start_response):
+            if environ["REQUEST_METHOD"] != "POST" or environ["PATH_INFO"] != "/book":
+                return app(environ, start_response)
+            refresh = bool(environ.get("HTTP_HX_REQUEST"))
+            (self.refreshes if refresh else self.submits).wait(30)  # a failing test never leaves a thread waiting for ever
+            result = app(environ, start_response)
+            try:
+                body = list(result)
+            finally:
+                getattr(result, "close", lambda: None)()
+            if refresh:
+                with self._answered:
+                    self.refreshes_answered += 1
+                    self._answered.notify_all()
+            return body
+        return gated
+
+
+@pytest.fixture
+def gated_server(app):
+    """The app served like live_server, behind a Gate: yields (base URL, gate)."""
+    gate = Gate()
+    server = make_server("127.0.0.1", 0, gate.wsgi(app), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", gate
+    gate.refreshes.set()
+    gate.submits.set()
+    server.shutdown()
+
+
 @pytest.fixture
 def shop(session):
     loc = b.location(session)

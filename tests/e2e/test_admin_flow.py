@@ -4,12 +4,14 @@ in place); axe-core on the calendar and every kind of management page. The clock
 pinned to NOW, when the demo was seeded."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from playwright.sync_api import expect
+from sqlalchemy import func, select
 
-from app.domain import demo
+from app.domain import accounts, demo
 from app.domain.booking import create_booking, move_choices
 from app.domain.inputs import BookingRequest, CustomerInput, ServiceLineInput
 from app.domain.models import Booking, Location
@@ -17,18 +19,13 @@ from app.domain.timeutil import zone
 from app.web.admin.calendar import DAY_START_HOUR
 from tests import builders as b
 from tests.conftest import NOW
-from tests.e2e.test_customer_flow import no_violations, open_page
-
-
-@pytest.fixture
-def db_url(demo_db_url):
-    """The demo business, seeded once for the run (tests/conftest.py)."""
-    return demo_db_url
+from tests.e2e.test_customer_flow import no_violations, open_page, settled_after, watch_settles
 
 
 @pytest.fixture
 def office(app, session):
-    app.config["NOW"] = moment = NOW  # the demo was seeded at NOW: the pages' clock too
+    """For tests marked demo_business: their database holds the demo, seeded at NOW."""
+    app.config["NOW"] = moment = NOW
     location = session.scalars(select(Location).where(Location.is_default.is_(True))).one()
     # A pending booking two to nine days ahead at the default location, whose agent has another free time that day.
     for booking in session.scalars(
@@ -61,6 +58,7 @@ def drag(page, booking_id: int, agent_id: int, to_minute: int) -> None:
     block.drag_to(column, source_position={"x": 8, "y": 4}, target_position={"x": 30, "y": to_minute + 4})
 
 
+@pytest.mark.demo_business
 def test_staff_run_the_day_from_the_calendar(browser, live_server, office, session):
     booking, day, slots = office
     context, page = open_page(browser, viewport={"width": 1400, "height": 1400})
@@ -107,6 +105,7 @@ def test_staff_run_the_day_from_the_calendar(browser, live_server, office, sessi
     context.close()
 
 
+@pytest.mark.demo_business
 def test_management_pages_pass_axe(browser, live_server, office, session):
     booking, day, _ = office
     context, page = open_page(browser, viewport={"width": 1280, "height": 900})
@@ -126,4 +125,34 @@ def test_management_pages_pass_axe(browser, live_server, office, session):
     page.get_by_role("button", name="Create service").click()
     page.get_by_text("Must be at least 0.").wait_for()
     no_violations(page)
+    context.close()
+
+
+def test_tabbing_to_create_booking_right_after_an_answer_books_nothing(browser, live_server, app, shop, session):
+    """htmx sent the submit button with the focus along with the form's refresh: Tab onto
+    Create booking right after an answer made that answer's refresh book (and swap the form
+    for the booking's page without a form). Only pressing the button books."""
+    app.config["NOW"] = NOW
+    accounts.create_user(session, email="staff@example.com", password="correct-horse", role="staff", first_name="Sam", now=NOW)
+    customer = b.customer(session)
+    session.commit()
+    context, page = open_page(browser, viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill("staff@example.com")
+    page.get_by_label("Password").fill("correct-horse")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server}/admin/dashboard")
+    page.goto(f"{live_server}/admin/bookings/new?customer_id={customer.id}")
+    watch_settles(page)
+    settled_after(page, lambda: page.get_by_label("Standard clean").check())
+    settled_after(page, lambda: page.locator(".slot-radio").first.check())
+    page.get_by_label("How do we get in? (required)").fill("Code 4417")
+    # The answer is left for the button (focus() moves it as Tab does): its refresh goes out.
+    settled_after(page, lambda: page.get_by_role("button", name="Create booking").focus())
+    expect(page.get_by_role("button", name="Create booking")).to_be_focused()
+    assert session.scalar(select(func.count()).select_from(Booking)) == 0
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/admin/bookings/\d+$"))
+    booking = session.scalars(select(Booking)).one()
+    assert booking.customer_id == customer.id
     context.close()

@@ -147,10 +147,7 @@ def test_a_visitor_books_from_the_home_page_creating_the_account_on_the_way(brow
         page.locator(".slot-radio").first.check()
     start = page.locator(".slot-radio:checked").get_attribute("value")
     page.get_by_label("How do we get in? (required)").fill("Code 4417")
-    if js:  # the answers refresh the form (one debounced request): wait for it before going on
-        settled_after(page, lambda: page.get_by_label("Driveway").check())
-    else:
-        page.get_by_label("Driveway").check()
+    page.get_by_label("Driveway").check()  # with JavaScript its refresh may still be due or under way at the click below
     page.get_by_label("First name").fill("Robin")
     page.get_by_label("Last name").fill("Reyes")
     page.get_by_label("E-mail").fill(f"robin{width}@example.com")
@@ -185,6 +182,125 @@ def test_a_visitor_books_from_the_home_page_creating_the_account_on_the_way(brow
     shot(page, "6-detail", js)
     assert page.evaluate("document.documentElement.scrollWidth") <= width, "the page scrolls sideways"
     assert start is not None
+    context.close()
+
+
+# --- a press on a submit button while the form refreshes ----------------------------------------
+# htmx sends the name and value of the submit button last clicked or focused in a form with
+# every request the form makes, the change refreshes too. A refresh that started once the
+# button was pressed (or focused) went as action=review: the refresh made the visitor's
+# account and answered with the review page, which left no form, and the submit itself was
+# then refused with "An account with this e-mail already exists". The Gate lets each test
+# play the order that showed it: the server answers the refreshes first, the submit last.
+
+
+def answer_everything_but_the_tip(page, width: int) -> None:
+    """A visitor's whole form for Standard clean, every refresh swapped in: the first free
+    time, the questions and a new account."""
+    watch_settles(page)
+    settled_after(page, lambda: page.locator(".slot-radio").first.check())
+    page.get_by_label("How do we get in? (required)").fill("Code 4417")
+    settled_after(page, lambda: page.get_by_label("Driveway").check())
+    page.get_by_label("First name").fill("Robin")
+    page.get_by_label("Last name").fill("Reyes")
+    page.get_by_label("E-mail").fill(f"robin{width}@example.com")
+    page.locator("#account_password").fill("correct-horse")
+
+
+def assert_listed(text: str, *lines: str) -> None:
+    for line in lines:
+        assert line in text, f"{line!r} is missing from the summary"
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_review_booking_pressed_as_the_last_answer_refreshes_goes_to_the_review(browser, gated_server, shop, session, pinned, width):
+    """A press held a moment: the button goes down as the tip field is left, so the tip's
+    refresh goes out while the button is down, and the server answers it before the submit."""
+    base, gate = gated_server
+    clean = session.scalars(select(Service).where(Service.name == "Standard clean")).one()
+    context, page = open_page(browser, True, width)
+    page.goto(f"{base}/book?service={clean.id}")
+    answer_everything_but_the_tip(page, width)
+    page.get_by_label("Tip (optional)").fill("5")
+    answered = gate.refreshes_answered
+    gate.refreshes.clear()
+    box = page.get_by_role("button", name="Review booking").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()  # the tip field is left (its change starts a refresh), the button takes the focus
+    expect(page.locator("#booking-form.htmx-request")).to_have_count(1)  # the refresh is out, held by the server
+    gate.submits.clear()
+    page.mouse.up()  # the click: the form is submitted
+    gate.refreshes.set()
+    gate.wait_refreshes_answered(answered + 1)
+    gate.submits.set()
+    page.get_by_role("heading", name="Review your booking").wait_for()
+    assert_listed(summary_text(page), "Driveway", "Tip", "$5.00", "$120.00")
+    context.close()
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_review_booking_held_down_as_the_refresh_lands_stays_put_and_goes_to_the_review(browser, live_server, shop, session, pinned, width):
+    """The tip's refresh is swapped in while the button is down, pressed near its top edge:
+    the price gains a Tip line, and the button must not move from under the pointer (below
+    the price it moved 30 px down at 1280, the press ended outside it, and no click came)."""
+    clean = session.scalars(select(Service).where(Service.name == "Standard clean")).one()
+    context, page = open_page(browser, True, width)
+    page.goto(f"{live_server}/book?service={clean.id}")
+    answer_everything_but_the_tip(page, width)
+    page.get_by_label("Tip (optional)").fill("5")
+    button = page.get_by_role("button", name="Review booking")
+    box = button.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 4)
+    settled_after(page, lambda: page.mouse.down())  # the tip is left: its refresh goes out and is swapped in
+    assert "Tip" in page.locator("#price-summary").inner_text()
+    assert abs(button.bounding_box()["y"] - box["y"]) < 1, "the button moved while it was pressed"
+    page.mouse.up()
+    page.get_by_role("heading", name="Review your booking").wait_for()
+    assert_listed(summary_text(page), "Driveway", "Tip", "$5.00", "$120.00")
+    context.close()
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_review_booking_clicked_while_a_refresh_is_under_way_goes_to_the_review(browser, gated_server, shop, session, pinned, width):
+    """The click lands while the refresh of one answer (two bedrooms) is still under way, and
+    the last answer (the tip, left by the click) is due to refresh after it; the server
+    answers the refresh before the submit. (The refresh under way never lost the click by
+    itself: the submit is a plain page load, which htmx does not queue behind it.)"""
+    base, gate = gated_server
+    clean = session.scalars(select(Service).where(Service.name == "Standard clean")).one()
+    context, page = open_page(browser, True, width)
+    page.goto(f"{base}/book?service={clean.id}")
+    answer_everything_but_the_tip(page, width)
+    answered = gate.refreshes_answered
+    gate.refreshes.clear()
+    page.get_by_label("Bedrooms").fill("2")
+    page.get_by_label("Tip (optional)").fill("5")  # the bedrooms field is left: its refresh goes out
+    expect(page.locator("#booking-form.htmx-request")).to_have_count(1)  # and is held by the server
+    gate.submits.clear()
+    page.get_by_role("button", name="Review booking").click(no_wait_after=True)
+    gate.refreshes.set()
+    gate.wait_refreshes_answered(answered + 1)
+    gate.submits.set()
+    page.get_by_role("heading", name="Review your booking").wait_for()
+    assert_listed(summary_text(page), "Bedrooms × 2", "$30.00", "Driveway", "Tip", "$5.00", "$135.00")
+    context.close()
+
+
+def test_tabbing_to_review_booking_after_an_answer_keeps_the_form_and_makes_no_account(browser, live_server, shop, session, pinned):
+    """The keyboard way to the same: the tip is left for the button (focus() moves it as Tab
+    does), the tip's refresh is swapped in as a refresh, and Enter then goes to the review."""
+    clean = session.scalars(select(Service).where(Service.name == "Standard clean")).one()
+    context, page = open_page(browser, True, 1280)
+    page.goto(f"{live_server}/book?service={clean.id}")
+    answer_everything_but_the_tip(page, 1280)
+    page.get_by_label("Tip (optional)").fill("5")
+    settled_after(page, lambda: page.get_by_role("button", name="Review booking").focus())
+    expect(page.locator("#price-summary .total dd")).to_have_text("$120.00")
+    assert page.evaluate("document.activeElement.textContent") == "Review booking"
+    assert session.scalars(select(User).where(User.email == "robin1280@example.com")).first() is None
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Review your booking").wait_for()
+    assert_listed(summary_text(page), "Driveway", "Tip", "$5.00", "$120.00")
     context.close()
 
 

@@ -20,18 +20,13 @@ from tests.conftest import NOW
 from tests.e2e.test_customer_flow import no_violations, open_page
 
 SHOTS = os.environ.get("SCREENSHOT_DIR", "")
+pytestmark = pytest.mark.demo_business  # each test's database holds the demo, seeded at NOW
 
 
 def shot(page, name: str) -> None:
     if SHOTS:
         os.makedirs(SHOTS, exist_ok=True)
         page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
-
-
-@pytest.fixture
-def db_url(demo_db_url):
-    """The demo business, seeded at NOW once for the run (tests/conftest.py)."""
-    return demo_db_url
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime
 from .catalog import Location, Service, link_table
+from .settings import GENERATION, new_generation
 
 agent_services = link_table("agent_services", ("agent_id", "agents"), ("service_id", "services"))
 agent_locations = link_table("agent_locations", ("agent_id", "agents"), ("location_id", "locations"))
@@ -24,7 +25,7 @@ class Agent(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Raised in the transaction that changes this agent's bookings, time off or hours
     # (concurrency.py): cached day plans are keyed by it, so none outlives a change.
-    schedule_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    schedule_version: Mapped[int] = mapped_column(GENERATION, default=new_generation, server_default="1")
 
     services: Mapped[list[Service]] = relationship(secondary=agent_services)
     locations: Mapped[list[Location]] = relationship(secondary=agent_locations)

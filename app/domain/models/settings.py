@@ -1,7 +1,9 @@
 """Business settings an admin can change at run time."""
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, Text
+import time
+
+from sqlalchemy import BigInteger, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -14,11 +16,23 @@ class Setting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+# Generation numbers are raised to max(old + 1, microseconds since the epoch), so a value
+# is never used twice: not after the row is deleted, nor after a backup is restored
+# (concurrency.py). That needs 64 bits; SQLite's INTEGER has them already.
+GENERATION = Integer().with_variant(BigInteger(), "postgresql")
+
+
+def new_generation() -> int:
+    """A generation no earlier value can equal: microseconds since the epoch."""
+    return time.time_ns() // 1000
+
+
 class CacheVersion(Base):
     """A generation number per cached kind of data ("catalog": services, locations,
-    agents, hours and settings), raised in the transaction that changes that data."""
+    agents, hours and settings; "api_keys"), raised in the transaction that changes that
+    data."""
 
     __tablename__ = "cache_versions"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    version: Mapped[int] = mapped_column(GENERATION, default=1)

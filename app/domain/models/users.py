@@ -11,6 +11,12 @@ from .base import Base, UTCDateTime, utcnow
 from .enums import ApiScope, Role, sql_in
 
 
+def full_name_of(first_name: str, last_name: str, email: str) -> str:
+    """A person's name as pages write it (their e-mail when they gave no name), for
+    callers that read these three columns without loading the user."""
+    return f"{first_name} {last_name}".strip() or email
+
+
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint(f"role IN {sql_in(list(Role))}", name="role_known"),)
@@ -39,7 +45,7 @@ class User(Base):
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip() or self.email
+        return full_name_of(self.first_name, self.last_name, self.email)
 
     @property
     def is_staff(self) -> bool:
@@ -47,6 +53,10 @@ class User(Base):
 
 
 class ApiKey(Base):
+    """Requests find keys in the read-path cache (cache.py) under the api_keys
+    generation, which ORM flushes raise: create, revoke or change keys through the ORM,
+    never with plain SQL (only `last_used_at`, which nothing cached depends on, is)."""
+
     __tablename__ = "api_keys"
     __table_args__ = (CheckConstraint(f"scope IN {sql_in(list(ApiScope))}", name="scope_known"),)
 

@@ -30,7 +30,7 @@ from ..customer.views import claim_submission, refused_booking, render_booking_f
 from ...domain.export import spreadsheet_cell
 from ...domain.validation import MAX_ID, BadValue, id_or_none, parse_int
 from ..formatting import local_datetime
-from .calendar import DAY_START_HOUR, Filters, day_view, month_view, team_week_view, time_label, week_view
+from .calendar import DAY_START_HOUR, Filters, booking_block, day_view, month_view, team_week_view, week_view
 from .history import booking_history
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -174,8 +174,7 @@ def _render_panel(booking_id: int, status: int = 200, *, oob: bool = False) -> A
         template, booking=booking, summary=booking_summary(booking), history=booking_history(session, booking),
         transitions=offered_transitions(booking.status, booking.start_at, actor(), now()), STATUS_ACTIONS=STATUS_ACTIONS,
         local=booking.start_at.astimezone(tz), move=_move_options(booking), oob=oob,
-        chip_label=time_label(booking.start_at.astimezone(tz), booking.end_at.astimezone(tz)),
-        chip_time=f"{booking.start_at.astimezone(tz):%H:%M}",
+        chip_block=booking_block(booking, tz) if oob else None,
         panel_base=url_for("admin.booking_panel", booking_id=0)[:-1],
     ), status
 

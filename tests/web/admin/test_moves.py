@@ -98,12 +98,24 @@ def test_week_and_month_views(client, booked, session):
     # Two bookings at once by different agents: each in its agent's row on Tuesday.
     assert week.count("s-pending") == 1 and week.count("s-approved") == 1
     assert week.index("Alex Agent") < week.index("Bo Agent")  # a row per agent
+    # Each block: its times, its customer's name (the e-mail when there is none), its
+    # status unless approved; movable ones carry their version and start for dragging.
+    assert (f'id="booking-{booked.id}" href="/admin/bookings/{booked.id}" data-v="1" data-t="10:00">'
+            "<b>10:00\u202fAM–11:00\u202fAM</b> Casey Customer <i>pending</i></a>") in week
+    assert "<b>9:00\u202fAM–10:00\u202fAM</b> Dana Other</a>" in week
     month = client.get(f"/admin/calendar?date={DAY}&view=month").get_data(as_text=True)
     assert "January 2030" in month and "2 bookings" in month and "1 pending" in month
     filtered = client.get(f"/admin/calendar?date={DAY}&view=month&status=approved").get_data(as_text=True)
     assert "1 booking<" in filtered and "1 pending" not in filtered
     service_filter = client.get(f"/admin/calendar?date={DAY}&view=week&service_id=999").get_data(as_text=True)
     assert service_filter.count("class=\"block") == 2  # an unknown service is ignored, not an error
+    # A customer who gave no name is shown by their e-mail.
+    nameless = b.customer(session, email="nameless@example.com", first_name="", last_name="")
+    session.commit()
+    create_booking(session, b.request(booked.service_id, day=DAY, at="15:00", status="pending", customer_id=nameless.id),
+                   actor=b.STAFF, now=datetime.now(UTC))
+    assert "<b>3:00\u202fPM–4:00\u202fPM</b> nameless@example.com <i>pending</i>" in client.get(
+        f"/admin/calendar?date={DAY}&view=week").get_data(as_text=True)
 
 
 def test_the_week_view_with_500_bookings_does_not_query_per_booking(client, booked, session, app):
