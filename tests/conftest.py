@@ -99,9 +99,11 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database: a SQLite file to copy, or a PostgreSQL database to reuse."""
     if ON_POSTGRES:
         url = _create_pg_database(PG_PREFIX)
-        upgrade_database(url)
-        yield url
-        _drop_pg_database(PG_PREFIX)
+        try:
+            upgrade_database(url)
+            yield url
+        finally:
+            _drop_pg_database(PG_PREFIX)
     else:
         path = tmp_path_factory.mktemp("template") / "template.sqlite3"
         upgrade_database(f"sqlite:///{path}")
@@ -143,19 +145,22 @@ def demo_template(template_db: str, tmp_path_factory: pytest.TempPathFactory) ->
     if ON_POSTGRES:
         name = f"{PG_PREFIX}_demo"
         url = _create_pg_database(name)
-        upgrade_database(url)
     else:
         name = str(tmp_path_factory.mktemp("demo") / "demo.sqlite3")
         shutil.copyfile(template_db, name)
         url = f"sqlite:///{name}"
-    seeder = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", "SERVER_NAME": "portal.test",
-                         "MAIL_DIR": str(tmp_path_factory.mktemp("demo-mail"))})
-    with seeder.extensions["session_factory"]() as session:
-        assert demo.seed(session, now=NOW)
-    seeder.extensions["engine"].dispose()
-    yield name
-    if ON_POSTGRES:
-        _drop_pg_database(name)
+    try:
+        if ON_POSTGRES:
+            upgrade_database(url)
+        seeder = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", "SERVER_NAME": "portal.test",
+                             "MAIL_DIR": str(tmp_path_factory.mktemp("demo-mail"))})
+        with seeder.extensions["session_factory"]() as session:
+            assert demo.seed(session, now=NOW)
+        seeder.extensions["engine"].dispose()
+        yield name
+    finally:
+        if ON_POSTGRES:
+            _drop_pg_database(name)
 
 
 _copies = itertools.count()
@@ -166,8 +171,10 @@ def demo_db_url(demo_template: str, tmp_path: Path) -> Iterator[str]:
     """A database of the test's own holding the demo business (db_url's, for tests marked demo_business)."""
     if ON_POSTGRES:
         name = f"{demo_template}_{next(_copies)}"
-        yield _create_pg_database(name, template=demo_template)
-        _drop_pg_database(name)
+        try:
+            yield _create_pg_database(name, template=demo_template)
+        finally:
+            _drop_pg_database(name)
     else:
         target = tmp_path / "test.sqlite3"
         shutil.copyfile(demo_template, target)
