@@ -13,8 +13,12 @@
         navigator.clipboard.writeText(field.value).then(function () {
           if (status) status.textContent = "Link copied.";
         }, function () {
+          // The asynchronous clipboard can refuse (a document without focus, a policy):
+          // the click still allows the older copy command on the selected field.
           field.select();
-          if (status) status.textContent = "Select the link and copy it.";
+          var copied = false;
+          try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
+          if (status) status.textContent = copied ? "Link copied." : "Select the link and copy it.";
         });
       });
     });

@@ -36,6 +36,7 @@ def test_customer_and_agent_subscription_links_in_the_browser(browser, live_serv
     url = link.input_value()
     # Built from the configured server name (SERVER_NAME in tests), not the request's Host.
     assert url.startswith("http://portal.test/calendar/")
+    page.bring_to_front()  # the clipboard answers the page that has the focus
     page.get_by_role("button", name="Copy link").click()
     page.get_by_text("Link copied.").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == url
