@@ -55,6 +55,20 @@ class Gate:
         self._answered = threading.Condition()
         self.refreshes_answered = 0
 
+    def hold_refreshes(self) -> int:
+        """Hold the refreshes from now on; returns how many were answered so far."""
+        self.refreshes.clear()
+        return self.refreshes_answered
+
+    def submit_after_the_refresh(self, answered: int, submit) -> None:
+        """`submit()` with the submit held, then the next refresh answered first and the
+        submit last: the worst order."""
+        self.submits.clear()
+        submit()
+        self.refreshes.set()
+        self.wait_refreshes_answered(answered + 1)
+        self.submits.set()
+
     def wait_refreshes_answered(self, count: int, timeout: float = 10) -> None:
         with self._answered:
             assert self._answered.wait_for(lambda: self.refreshes_answered >= count, timeout), \

@@ -194,9 +194,17 @@ def test_a_visitor_books_from_the_home_page_creating_the_account_on_the_way(brow
 # play the order that showed it: the server answers the refreshes first, the submit last.
 
 
+def form_answered_but_the_tip(browser, base: str, session, width: int):
+    """A visitor's page (context, page) on Standard clean's form, every answer given but the
+    tip, each refresh swapped in: the first free time, the questions and a new account."""
+    clean = session.scalars(select(Service).where(Service.name == "Standard clean")).one()
+    context, page = open_page(browser, True, width)
+    page.goto(f"{base}/book?service={clean.id}")
+    answer_everything_but_the_tip(page, width)
+    return context, page
+
+
 def answer_everything_but_the_tip(page, width: int) -> None:
-    """A visitor's whole form for Standard clean, every refresh swapped in: the first free
-    time, the questions and a new account."""
     watch_settles(page)
     settled_after(page, lambda: page.locator(".slot-radio").first.check())
     page.get_by_label("How do we get in? (required)").fill("Code 4417")
@@ -212,29 +220,26 @@ def assert_listed(text: str, *lines: str) -> None:
         assert line in text, f"{line!r} is missing from the summary"
 
 
+def on_the_review(page, *lines: str) -> None:
+    """The review page comes, listing each of `lines`."""
+    page.get_by_role("heading", name="Review your booking").wait_for()
+    assert_listed(summary_text(page), *lines)
+
+
 @pytest.mark.parametrize("width", [375, 1280])
 def test_review_booking_pressed_as_the_last_answer_refreshes_goes_to_the_review(browser, gated_server, shop, session, pinned, width):
     """A press held a moment: the button goes down as the tip field is left, so the tip's
     refresh goes out while the button is down, and the server answers it before the submit."""
     base, gate = gated_server
-    clean = session.scalars(select(Service).where(Service.name == "Standard clean")).one()
-    context, page = open_page(browser, True, width)
-    page.goto(f"{base}/book?service={clean.id}")
-    answer_everything_but_the_tip(page, width)
+    context, page = form_answered_but_the_tip(browser, base, session, width)
     page.get_by_label("Tip (optional)").fill("5")
-    answered = gate.refreshes_answered
-    gate.refreshes.clear()
+    answered = gate.hold_refreshes()
     box = page.get_by_role("button", name="Review booking").bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.down()  # the tip field is left (its change starts a refresh), the button takes the focus
     expect(page.locator("#booking-form.htmx-request")).to_have_count(1)  # the refresh is out, held by the server
-    gate.submits.clear()
-    page.mouse.up()  # the click: the form is submitted
-    gate.refreshes.set()
-    gate.wait_refreshes_answered(answered + 1)
-    gate.submits.set()
-    page.get_by_role("heading", name="Review your booking").wait_for()
-    assert_listed(summary_text(page), "Driveway", "Tip", "$5.00", "$120.00")
+    gate.submit_after_the_refresh(answered, page.mouse.up)  # the click: the form is submitted
+    on_the_review(page, "Driveway", "Tip", "$5.00", "$120.00")
     context.close()
 
 
@@ -243,10 +248,7 @@ def test_review_booking_held_down_as_the_refresh_lands_stays_put_and_goes_to_the
     """The tip's refresh is swapped in while the button is down, pressed near its top edge:
     the price gains a Tip line, and the button must not move from under the pointer (below
     the price it moved 30 px down at 1280, the press ended outside it, and no click came)."""
-    clean = session.scalars(select(Service).where(Service.name == "Standard clean")).one()
-    context, page = open_page(browser, True, width)
-    page.goto(f"{live_server}/book?service={clean.id}")
-    answer_everything_but_the_tip(page, width)
+    context, page = form_answered_but_the_tip(browser, live_server, session, width)
     page.get_by_label("Tip (optional)").fill("5")
     button = page.get_by_role("button", name="Review booking")
     box = button.bounding_box()
@@ -255,8 +257,7 @@ def test_review_booking_held_down_as_the_refresh_lands_stays_put_and_goes_to_the
     assert "Tip" in page.locator("#price-summary").inner_text()
     assert abs(button.bounding_box()["y"] - box["y"]) < 1, "the button moved while it was pressed"
     page.mouse.up()
-    page.get_by_role("heading", name="Review your booking").wait_for()
-    assert_listed(summary_text(page), "Driveway", "Tip", "$5.00", "$120.00")
+    on_the_review(page, "Driveway", "Tip", "$5.00", "$120.00")
     context.close()
 
 
@@ -267,40 +268,27 @@ def test_review_booking_clicked_while_a_refresh_is_under_way_goes_to_the_review(
     answers the refresh before the submit. (The refresh under way never lost the click by
     itself: the submit is a plain page load, which htmx does not queue behind it.)"""
     base, gate = gated_server
-    clean = session.scalars(select(Service).where(Service.name == "Standard clean")).one()
-    context, page = open_page(browser, True, width)
-    page.goto(f"{base}/book?service={clean.id}")
-    answer_everything_but_the_tip(page, width)
-    answered = gate.refreshes_answered
-    gate.refreshes.clear()
+    context, page = form_answered_but_the_tip(browser, base, session, width)
+    answered = gate.hold_refreshes()
     page.get_by_label("Bedrooms").fill("2")
     page.get_by_label("Tip (optional)").fill("5")  # the bedrooms field is left: its refresh goes out
     expect(page.locator("#booking-form.htmx-request")).to_have_count(1)  # and is held by the server
-    gate.submits.clear()
-    page.get_by_role("button", name="Review booking").click(no_wait_after=True)
-    gate.refreshes.set()
-    gate.wait_refreshes_answered(answered + 1)
-    gate.submits.set()
-    page.get_by_role("heading", name="Review your booking").wait_for()
-    assert_listed(summary_text(page), "Bedrooms × 2", "$30.00", "Driveway", "Tip", "$5.00", "$135.00")
+    gate.submit_after_the_refresh(answered, lambda: page.get_by_role("button", name="Review booking").click(no_wait_after=True))
+    on_the_review(page, "Bedrooms × 2", "$30.00", "Driveway", "Tip", "$5.00", "$135.00")
     context.close()
 
 
 def test_tabbing_to_review_booking_after_an_answer_keeps_the_form_and_makes_no_account(browser, live_server, shop, session, pinned):
     """The keyboard way to the same: the tip is left for the button (focus() moves it as Tab
     does), the tip's refresh is swapped in as a refresh, and Enter then goes to the review."""
-    clean = session.scalars(select(Service).where(Service.name == "Standard clean")).one()
-    context, page = open_page(browser, True, 1280)
-    page.goto(f"{live_server}/book?service={clean.id}")
-    answer_everything_but_the_tip(page, 1280)
+    context, page = form_answered_but_the_tip(browser, live_server, session, 1280)
     page.get_by_label("Tip (optional)").fill("5")
     settled_after(page, lambda: page.get_by_role("button", name="Review booking").focus())
     expect(page.locator("#price-summary .total dd")).to_have_text("$120.00")
     assert page.evaluate("document.activeElement.textContent") == "Review booking"
     assert session.scalars(select(User).where(User.email == "robin1280@example.com")).first() is None
     page.keyboard.press("Enter")
-    page.get_by_role("heading", name="Review your booking").wait_for()
-    assert_listed(summary_text(page), "Driveway", "Tip", "$5.00", "$120.00")
+    on_the_review(page, "Driveway", "Tip", "$5.00", "$120.00")
     context.close()
 
 
