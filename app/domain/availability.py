@@ -346,6 +346,13 @@ def plan_days(
     return plans
 
 
+def day_key(kind: str, catalog_version: int, location: Any, day: date, spec: SlotSpec, interval: int,
+            agent_versions: tuple[tuple[int, int], ...]) -> tuple[object, ...]:
+    """The cache key of what is worked out for one local day: everything it depends on,
+    the versions included (cache.py)."""
+    return (kind, catalog_version, location.id, location.timezone, day.isoformat(), spec, interval, agent_versions)
+
+
 def free_days_of(
     session: Session,
     spec: SlotSpec,
@@ -361,10 +368,7 @@ def free_days_of(
         return {}
     seen = versions(session)
     agent_versions = seen.of_agents([a.id for a in agents])  # the same for every day asked
-    keys = {
-        day: ("slots", seen.catalog, location.id, location.timezone, day.isoformat(), spec, interval, agent_versions)
-        for day in days
-    }
+    keys = {day: day_key("slots", seen.catalog, location, day, spec, interval, agent_versions) for day in days}
     free: dict[date, Any] = {}
     missing = []
     for day, key in keys.items():

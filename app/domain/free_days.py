@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from . import pricing
-from .availability import DayPlan, SlotSpec, parse_agent_choice, plan_days
+from .availability import DayPlan, SlotSpec, day_key, parse_agent_choice, plan_days
 from .cache import lookup, remember, versions
 from .errors import FieldErrors
 from .inputs import ServiceLineInput
@@ -97,8 +97,7 @@ def free_days(
     missing = []
     for day in _each_day(start, end):
         clock_free = local_day_bounds(day, tz)[0] >= notice_ends  # `end` already honours the horizon
-        keys[day] = ("earliest", seen.catalog, location.id, location.timezone, day.isoformat(), spec, interval,
-                     agent_versions) if clock_free else None
+        keys[day] = day_key("earliest", seen.catalog, location, day, spec, interval, agent_versions) if clock_free else None
         found = lookup(session, keys[day]) if clock_free else None
         if found is None:
             missing.append(day)
