@@ -14,9 +14,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from .db import session_factory
-from .domain import accounts, notifications, webhooks
+from .domain import accounts, notifications
 from .domain.errors import DomainError
-from .mail import backend_from_config, composer
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -97,13 +96,12 @@ notifications_cli = AppGroup("notifications", help="The e-mail outbox.")
 @click.option("--limit", default=100, show_default=True)
 def notifications_deliver(limit: int) -> None:
     """Send the messages that are due."""
-    config = current_app.config
-    report = notifications.deliver(
-        session_factory(), backend_from_config(config), sender=config["MAIL_FROM"], now=_now(), limit=limit,
-        compose=composer(current_app._get_current_object()),  # type: ignore[attr-defined]
-    )
+    from .worker import deliver
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    report = deliver(app, "email", _now, limit=limit)
     click.echo(f"sent {report.sent}, will retry {report.retried}, gave up on {report.failed}")
-    hooks = webhooks.deliver_due(session_factory(), now=_now(), allow_private=bool(config.get("WEBHOOKS_ALLOW_PRIVATE")), limit=limit)
+    hooks = deliver(app, "webhooks", _now, limit=limit)
     click.echo(f"webhooks: delivered {hooks.sent}, will retry {hooks.retried}, gave up on {hooks.failed}")
     if report.failed or hooks.failed:
         raise SystemExit(1)
@@ -126,7 +124,7 @@ def notifications_work(interval: float | None) -> None:
     from .worker import run_worker
 
     stop = threading.Event()
-    # Finish the round in progress, then exit: a message being sent is marked sent.
+    # End after the message in progress (given up if its receiver is still slow), then exit.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     config = current_app.config

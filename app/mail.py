@@ -21,10 +21,11 @@ from .domain.booking import customer_change_refusal
 from .domain.ical import booking_invitation
 from .domain.links import link_expiry, sign_booking_link
 from .domain.models import Booking, OutboxMessage
-from .domain.notifications import Composer, FileBackend, MailBackend, SmtpBackend, build_email, email_envelope
+from .domain.notifications import Composer, MailBackend, build_email, email_envelope
 from .domain.settings import load_settings
 from .domain.summary import BookingSummary, booking_summary
 from .links import public_url_for
+from .transports.mail import FileBackend, SmtpBackend
 from .web.formatting import local_datetime
 
 # What each message says first, for the customer and for staff.
@@ -66,7 +67,7 @@ def backend_from_config(config: dict[str, Any]) -> MailBackend:
 
 
 def composer(app: Flask) -> Composer:
-    """The composer deliver() calls for each row, rendering inside `app`'s context."""
+    """The composer the e-mail channel calls for each row, rendering inside `app`'s context."""
 
     def compose(session: Session, row: OutboxMessage, sender: str, now: datetime) -> EmailMessage:
         with app.app_context():

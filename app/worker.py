@@ -2,13 +2,15 @@
 delivers the outbox, round after round, until it is told to stop.
 
 `flask --app app notifications work` runs it in production (SIGTERM ends it after the
-current round); `make run` runs the same loop in a thread of the dev server
-(OUTBOX_WORKER). Several workers, on one machine or many, may run at once: reminders are
-queued under the write lock and each message is claimed in the database before it is
-sent, so nothing goes out twice.
+message in progress, which is given up if it is still waiting on its receiver); `make
+run` runs the same loop in a thread of the dev server (OUTBOX_WORKER). Several workers,
+on one machine or many, may run at once: reminders are queued under the write lock and
+each message is claimed in the database before it is sent, so nothing goes out twice.
 
-Each round calls every function in DELIVERERS with the app and the round's `now`; a
-new kind of delivery (webhooks) is one more entry in that list.
+Every channel of the outbox is one entry of CHANNELS: a function from the app to its
+`Channel` declaration (app/domain/outbox.py), which names its table, its sender and its
+retry policy. SMS or payment events are one more entry. Each round calls every function
+in DELIVERERS with the app, the clock and the stop flag.
 """
 from __future__ import annotations
 
@@ -20,36 +22,52 @@ from datetime import UTC, datetime
 from flask import Flask
 
 from .db import session_factory
-from .domain.notifications import deliver, queue_reminders
-from .domain.webhooks import deliver_due
+from .domain.notifications import email_channel, queue_reminders
+from .domain.outbox import Channel, DeliveryReport, run_channel
+from .domain.webhooks import webhook_channel
 from .mail import backend_from_config, composer
+from .transports.http import http_post
 
 log = logging.getLogger(__name__)
 
-Deliverer = Callable[[Flask, datetime], object]
-
-
-def queue_due_reminders(app: Flask, now: datetime) -> int:
-    with session_factory(app)() as session:
-        return queue_reminders(session, now=now)
-
-
-def deliver_email(app: Flask, now: datetime) -> object:
-    return deliver(
-        session_factory(app), backend_from_config(app.config), sender=app.config["MAIL_FROM"], now=now, compose=composer(app)
-    )
-
-
-def deliver_webhooks(app: Flask, now: datetime) -> object:
-    return deliver_due(session_factory(app), now=now, allow_private=bool(app.config.get("WEBHOOKS_ALLOW_PRIVATE")))
-
-
-# Reminders first, so a reminder queued in a round goes out in the same round.
-DELIVERERS: list[Deliverer] = [queue_due_reminders, deliver_email, deliver_webhooks]
+Clock = Callable[[], datetime]
+Deliverer = Callable[[Flask, Clock, "threading.Event | None"], object]
 
 
 def wall_clock() -> datetime:
     return datetime.now(UTC)
+
+
+CHANNELS: dict[str, Callable[[Flask], Channel]] = {
+    "email": lambda app: email_channel(
+        backend_from_config(app.config), sender=app.config["MAIL_FROM"], compose=composer(app),
+    ),
+    "webhooks": lambda app: webhook_channel(
+        http_post, allow_private=bool(app.config.get("WEBHOOKS_ALLOW_PRIVATE")), signing_clock=wall_clock,
+    ),
+}
+
+
+def deliver(app: Flask, name: str, clock: Clock, stop: threading.Event | None = None, *, limit: int = 100) -> DeliveryReport:
+    """Send what channel `name` has due."""
+    return run_channel(session_factory(app), CHANNELS[name](app), clock=clock, limit=limit, stop=stop)
+
+
+def queue_due_reminders(app: Flask, clock: Clock, stop: threading.Event | None = None) -> int:
+    with session_factory(app)() as session:
+        return queue_reminders(session, now=clock())
+
+
+def deliver_email(app: Flask, clock: Clock, stop: threading.Event | None = None) -> DeliveryReport:
+    return deliver(app, "email", clock, stop)
+
+
+def deliver_webhooks(app: Flask, clock: Clock, stop: threading.Event | None = None) -> DeliveryReport:
+    return deliver(app, "webhooks", clock, stop)
+
+
+# Reminders first, so a reminder queued in a round goes out in the same round.
+DELIVERERS: list[Deliverer] = [queue_due_reminders, deliver_email, deliver_webhooks]
 
 
 def run_worker(
@@ -57,7 +75,7 @@ def run_worker(
     stop: threading.Event,
     *,
     interval: float | None = None,
-    clock: Callable[[], datetime] = wall_clock,
+    clock: Clock = wall_clock,
     rounds: int | None = None,
     deliverers: list[Deliverer] | None = None,
 ) -> int:
@@ -68,10 +86,11 @@ def run_worker(
     pause = float(app.config.get("WORKER_INTERVAL_SECONDS", 5) if interval is None else interval)
     done = 0
     while not stop.is_set():
-        now = clock()
         for deliverer in deliverers if deliverers is not None else DELIVERERS:
+            if stop.is_set():
+                break
             try:
-                deliverer(app, now)
+                deliverer(app, clock, stop)
             except Exception:  # noqa: BLE001 - keep the worker alive; the next round retries
                 log.exception("notifications worker: %s failed", getattr(deliverer, "__name__", deliverer))
         done += 1
@@ -83,7 +102,7 @@ def run_worker(
 
 def start_outbox_worker(app: Flask) -> threading.Thread:
     """The dev server's worker thread (make run): the same loop as `notifications work`.
-    Setting app.extensions["notifications_worker_stop"] ends it after its round."""
+    Setting app.extensions["notifications_worker_stop"] ends it after its message."""
     stop = threading.Event()
     app.extensions["notifications_worker_stop"] = stop
     thread = threading.Thread(target=run_worker, args=(app, stop), name="notifications-worker", daemon=True)

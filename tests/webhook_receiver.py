@@ -1,6 +1,7 @@
 """A real webhook receiver on loopback: verifies every request with the
 standardwebhooks library, keeps each event once by webhook-id, and can be told to
-answer 500, to hold a request until released, or be stopped (connections refused)."""
+answer 500, to hold a request until released (all of them: `hold`; one by one:
+`holding` and `release`), or be stopped (connections refused)."""
 from __future__ import annotations
 
 import json
@@ -22,6 +23,11 @@ class Receiver:
         self.accepted: dict[str, dict[str, Any]] = {}
         self.duplicates: list[str] = []
         self.bad_signatures = 0
+        # While `holding`, each request arriving waits (its id in `waiting`) until released.
+        self.holding = False
+        self.waiting: list[str] = []
+        self._released: set[str] = set()
+        self._changed = threading.Condition()
         self.port = 0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -29,6 +35,22 @@ class Receiver:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/hooks?from=portal"
+
+    def _wait_for_release(self, event_id: str) -> None:
+        with self._changed:
+            self.waiting.append(event_id)
+            self._changed.notify_all()
+            self._changed.wait_for(lambda: event_id in self._released, timeout=30)
+
+    def release(self, event_id: str) -> None:
+        with self._changed:
+            self._released.add(event_id)
+            self._changed.notify_all()
+
+    def wait_until(self, condition: Any, timeout: float = 30) -> bool:
+        """Wait until `condition()` holds about the requests waiting (True), or give up."""
+        with self._changed:
+            return self._changed.wait_for(condition, timeout)
 
     def start(self) -> Receiver:
         receiver = self
@@ -40,6 +62,8 @@ class Receiver:
                 with receiver._lock:
                     receiver.attempts.append(event_id)
                     receiver.paths.append(self.path)
+                if receiver.holding:
+                    receiver._wait_for_release(event_id)
                 if receiver.hold is not None:
                     receiver.held.set()
                     receiver.hold.wait(timeout=30)

@@ -1,5 +1,6 @@
 """E-mail notifications: written to the outbox inside the transaction of the change
-they announce, delivered afterwards by `deliver()` with claims and retries.
+they announce, delivered afterwards through the e-mail channel (`email_channel`) by the
+outbox runner (outbox.py), with claims and retries.
 
 A row records who the message is for (customer or staff), the booking's version and
 status at that moment; the message itself is built at delivery by a composer (the app's
@@ -10,30 +11,23 @@ be built or is refused for good is marked failed at once and the next one goes o
 """
 from __future__ import annotations
 
-import logging
-import smtplib
-import ssl
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
-from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from .concurrency import begin_write
 from .errors import NotFound
 from .models import ACTIVE_STATUSES, Agent, Booking, OutboxMessage, OutboxStatus, User
+from .outbox import DEADLINE_SECONDS, Attempt, Channel, Delivered, Doubling, Parcel
 from .settings import load_settings
 
-log = logging.getLogger(__name__)
-
 MAX_ATTEMPTS = 8
-CLAIM_FOR = timedelta(minutes=5)
 
 TOPIC_LABELS = {
     "booking.created": "Booking received",
@@ -164,40 +158,10 @@ def queue_reminders(session: Session, *, now: datetime) -> int:
 
 
 class MailBackend(Protocol):
-    def send(self, message: EmailMessage) -> None: ...
+    """A mail transport (app/transports/mail.py): sends within `timeout` seconds in all,
+    giving up when `stop` is set; raises DeliveryFailed."""
 
-
-@dataclass
-class FileBackend:
-    """Writes each message as an .eml file a person can open (the default)."""
-
-    directory: Path
-
-    def send(self, message: EmailMessage) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        name = message["Message-ID"].strip("<>").replace("@", "_").replace("/", "_")
-        target = self.directory / f"{name}.eml"
-        tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(bytes(message))
-        tmp.replace(target)
-
-
-@dataclass
-class SmtpBackend:
-    host: str
-    port: int = 25
-    username: str | None = None
-    password: str | None = None
-    use_tls: bool = False
-    timeout: float = 10.0
-
-    def send(self, message: EmailMessage) -> None:
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-            if self.use_tls:
-                smtp.starttls(context=ssl.create_default_context())
-            if self.username:
-                smtp.login(self.username, self.password or "")
-            smtp.send_message(message)
+    def send(self, message: EmailMessage, *, timeout: float, stop: threading.Event | None) -> None: ...
 
 
 Composer = Callable[[Session, OutboxMessage, str, datetime], EmailMessage]
@@ -224,106 +188,36 @@ def email_envelope(row: OutboxMessage, sender: str, now: datetime, *, subject: s
     return message
 
 
-def refused_for_good(exc: Exception) -> bool:
-    """A refusal that no retry will change: the server refused this message's recipient
-    or content with a 5xx. Refusals of our sender or login (also 5xx) are not the
-    message's fault and would refuse every message, so those are retried instead."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(code >= 500 for code, _ in exc.recipients.values())
-    if isinstance(exc, smtplib.SMTPDataError):
-        return exc.smtp_code >= 500
-    return isinstance(exc, smtplib.SMTPNotSupportedError)  # e.g. a non-ASCII address the server cannot take
+# E-mail is retried after waits doubling from 30 s, for MAX_ATTEMPTS attempts in all
+# (about two hours): a mail server down longer than that needs a person anyway.
+EMAIL_RETRY = Doubling(first=timedelta(seconds=30), attempts=MAX_ATTEMPTS)
 
 
-@dataclass
-class DeliveryReport:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
+def email_channel(
+    backend: MailBackend, *, sender: str, compose: Composer = build_email, deadline: float = DEADLINE_SECONDS
+) -> Channel:
+    """The outbox's e-mail, as the runner (outbox.run_channel) sends it. A message that
+    cannot be built, or that the server refuses for good, is failed at once with the
+    reason; the runner then goes on with the next: one poisoned row never holds up the
+    rest."""
 
-
-def deliver(
-    factory: sessionmaker[Session],
-    backend: MailBackend,
-    *,
-    sender: str,
-    now: datetime,
-    limit: int = 100,
-    compose: Composer = build_email,
-) -> DeliveryReport:
-    """Send due e-mail outbox messages. Each is claimed first (so two workers, on one
-    machine or several, never send the same one), built and sent outside any
-    transaction, then marked sent, rescheduled, or failed with the reason.
-
-    A message that cannot be built or that the server refuses for good is marked failed
-    at once and delivery goes on with the next: one poisoned row never holds up the rest.
-    """
-    report = DeliveryReport()
-    with factory() as session:
-        due = list(
-            session.scalars(
-                select(OutboxMessage.id)
-                .where(
-                    OutboxMessage.channel == "email",
-                    OutboxMessage.status == OutboxStatus.PENDING,
-                    OutboxMessage.next_attempt_at <= now,
-                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-                )
-                .order_by(OutboxMessage.id)
-                .limit(limit)
-            )
-        )
-    for message_id in due:
-        with factory() as session:
-            claimed = session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == message_id,
-                    OutboxMessage.status == OutboxStatus.PENDING,
-                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-                )
-                .values(claimed_until=now + CLAIM_FOR, attempts=OutboxMessage.attempts + 1)
-            ).rowcount
-            session.commit()
-            if not claimed:
-                continue
-            row = session.get(OutboxMessage, message_id)
-            assert row is not None
-            outcome = _send_one(session, row, backend, compose, sender, now)
-            row.claimed_until = None
-            if outcome == "sent":
-                row.status = OutboxStatus.SENT
-                row.sent_at = now
-                report.sent += 1
-            elif outcome == "failed" or row.attempts >= MAX_ATTEMPTS:
-                row.status = OutboxStatus.FAILED
-                report.failed += 1
-            else:
-                row.next_attempt_at = now + timedelta(seconds=30 * 2 ** (row.attempts - 1))
-                report.retried += 1
-            session.commit()
-    return report
-
-
-def _send_one(session: Session, row: OutboxMessage, backend: MailBackend, compose: Composer, sender: str, now: datetime) -> str:
-    """Build and send one claimed message: "sent", "retry" or "failed" (last_error says why)."""
-    try:
+    def prepare(session: Session, row: OutboxMessage, now: datetime) -> Parcel:
         message = compose(session, row, sender, now)
-    except SQLAlchemyError as exc:
-        # The database, not the message: try again later.
-        session.rollback()
-        row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        return "retry"
-    except Exception as exc:  # noqa: BLE001 - whatever stops one message from being built must not stop the queue
-        log.warning("outbox message %s cannot be built: %r", row.id, exc)
-        session.rollback()
-        row.last_error = f"cannot be built: {type(exc).__name__}: {exc}"[:2000]
-        return "failed"
-    try:
-        backend.send(message)
-    except (OSError, smtplib.SMTPException) as exc:
-        row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        return "failed" if refused_for_good(exc) else "retry"
-    # Keep the subject as sent, so the outbox shows what the person received.
-    row.subject = str(message["Subject"])[:255]
-    return "sent"
+
+        def send(timeout: float, stop: threading.Event | None) -> Delivered:
+            backend.send(message, timeout=timeout, stop=stop)
+            # Keep the subject as sent, so the outbox shows what the person received.
+            return Delivered(changes={"subject": str(message["Subject"])[:255]})
+
+        return send
+
+    return Channel(
+        name="email", model=OutboxMessage, prepare=prepare, retry=EMAIL_RETRY,
+        sent_status=OutboxStatus.SENT, pending_status=OutboxStatus.PENDING, failed_status=OutboxStatus.FAILED,
+        due=lambda now: [OutboxMessage.channel == "email"], record=_record_email, deadline=deadline,
+    )
+
+
+def _record_email(row: OutboxMessage, attempt: Attempt) -> None:
+    if attempt.ok:
+        row.sent_at = attempt.at

@@ -6,41 +6,38 @@ transaction as the change it announces (bookings: next to their history row; cus
 by a flush listener, so every path that creates or edits a customer is covered). A
 rolled-back change therefore sends nothing and a committed one is never lost.
 
-`deliver_due()` sends what is due: each delivery is claimed in the database (several
-workers never send one twice), POSTed outside any transaction with a 10 s timeout to an
-address checked against SSRF at send time, then marked delivered or retried with
-exponential backoff and jitter for at least RETRY_FOR, then failed.
+`webhook_channel()` declares how the outbox runner (outbox.py) sends them: each
+delivery is claimed in the database (several workers never send one twice), POSTed
+outside any transaction within TIMEOUT_SECONDS in all by the HTTP transport
+(app/transports/http.py), which checks every address against `refusal` at send time,
+then marked delivered or retried with exponential backoff and jitter for RETRY_FOR, then
+failed.
 """
 from __future__ import annotations
 
 import base64
-import http.client
 import ipaddress
 import json
-import logging
 import random
 import secrets
-import socket
-import ssl
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from urllib.parse import quote, urlsplit
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
-from sqlalchemy import event, insert, inspect, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import event, insert, inspect, select
+from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
 from .actor import Actor
 from .errors import FieldErrors, NotFound
 from .management import audit
 from .models import DeliveryStatus, Role, User, WebhookDelivery, WebhookEndpoint
-from .notifications import CLAIM_FOR, DeliveryReport
+from .outbox import Attempt, Channel, Delivered, DeliveryFailed, JitteredForADay, Parcel
 from .queries import Page, paginate, read_paging
 from .validation import as_bool, as_id, as_text
-
-log = logging.getLogger(__name__)
 
 EVENTS = (
     "booking.created",
@@ -56,8 +53,6 @@ RETRY_FOR = timedelta(hours=24)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=1)
 MAX_URL_LENGTH = 2000
-# What may stay as it is in a request target; anything else is percent-encoded.
-URL_SAFE = "/?&=%:@!$'()*+,;~-._"
 # What a customer.updated announces: the fields of the customer object, not passwords,
 # sessions or log-in times.
 CUSTOMER_FIELDS = ("first_name", "last_name", "email", "phone", "address", "city", "state", "zip", "sms_notifications", "active")
@@ -72,10 +67,6 @@ def configure_payloads(*, booking: Callable[[Any], dict[str, Any]], customer: Ca
 
 
 # --- the address check (SSRF) --------------------------------------------------------
-
-
-class AddressRefused(Exception):
-    """The URL's host is, or resolves to, an address webhooks may not reach."""
 
 
 def refusal(address: str) -> str | None:
@@ -97,7 +88,7 @@ def refusal(address: str) -> str | None:
     return None
 
 
-def _literal_ip(host: str) -> str | None:
+def literal_ip(host: str) -> str | None:
     try:
         return str(ipaddress.ip_address(host))
     except ValueError:
@@ -125,30 +116,13 @@ def check_url(errors: FieldErrors, path: str, value: object, *, allow_private: b
     if port == 0:
         errors.add(path, "Not a valid port.")
         return None
-    literal = _literal_ip(parts.hostname)
+    literal = literal_ip(parts.hostname)
     if literal is not None and not allow_private:
         reason = refusal(literal)
         if reason is not None:
             errors.add(path, f"Webhooks cannot be sent to this address: {reason}.")
             return None
     return url
-
-
-def resolve_checked(host: str, port: int, *, allow_private: bool) -> list[str]:
-    """Every address `host` resolves to, refusing them all if any one is not allowed
-    (a name with one public and one private address could be steered to the private
-    one). Raises AddressRefused."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise AddressRefused(f"{host} does not resolve: {exc}") from exc
-    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-    if not allow_private:
-        for address in addresses:
-            reason = refusal(address)
-            if reason is not None:
-                raise AddressRefused(f"{host} resolves to {reason}")
-    return addresses
 
 
 # --- endpoints -----------------------------------------------------------------------
@@ -341,82 +315,14 @@ def _customer_changed(user: User) -> bool:
 # --- delivery ------------------------------------------------------------------------
 
 
-@dataclass
-class Response:
-    status: int
+class Post(Protocol):
+    """The HTTP transport (app/transports/http.py `http_post`): POSTs within `timeout`
+    seconds in all and returns the status code; raises DeliveryFailed."""
 
-
-Sender = Callable[[str, bytes, dict[str, str], bool], Response]
-
-
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to an address already checked, while the Host header keeps the name."""
-
-    def __init__(self, host: str, port: int | None, address: str, timeout: float):
-        super().__init__(host, port, timeout=timeout)
-        self._address = address
-
-    def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host: str, port: int | None, address: str, timeout: float):
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._address = address
-
-    def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        # The certificate is checked against the name, not the address connected to.
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
-
-
-def http_post(url: str, body: bytes, headers: dict[str, str], allow_private: bool) -> Response:
-    """POST to an address the URL's host resolves to, after checking every one of them
-    (so DNS cannot point the send somewhere the check did not see). No redirects are
-    followed. Raises AddressRefused, OSError, http.client.HTTPException."""
-    parts = urlsplit(url)
-    try:
-        # International names go out in their ASCII (IDNA) form, as DNS and Host want them.
-        host = (parts.hostname or "").encode("idna").decode("ascii")
-    except UnicodeError as exc:
-        raise AddressRefused(f"{parts.hostname} is not a valid host name") from exc
-    https = parts.scheme == "https"
-    port = parts.port or (443 if https else 80)
-    literal = _literal_ip(host)
-    if literal is not None:
-        reason = None if allow_private else refusal(literal)
-        if reason is not None:
-            raise AddressRefused(reason)
-        addresses = [literal]
-    else:
-        addresses = resolve_checked(host, port, allow_private=allow_private)
-    target = quote(parts.path or "/", safe=URL_SAFE)
-    if parts.query:
-        target += "?" + quote(parts.query, safe=URL_SAFE)
-    last_error: OSError | None = None
-    for address in addresses:
-        kind = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
-        connection = kind(host, port, address, TIMEOUT_SECONDS)
-        try:
-            connection.request("POST", target, body=body, headers=headers)
-            answer = connection.getresponse()
-            answer.read(65536)
-            return Response(answer.status)
-        except ConnectionRefusedError as exc:
-            last_error = exc  # try the name's next address
-        finally:
-            connection.close()
-    assert last_error is not None
-    raise last_error
-
-
-def next_wait(attempts: int, jitter: float) -> timedelta:
-    """How long to wait after the `attempts`-th failed attempt: doubling from 30 s up to
-    an hour, the second half of it random (jitter in [0, 1)) so receivers coming back
-    are not hit by every sender at once."""
-    wait = min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_WAIT) if attempts < 20 else LONGEST_WAIT
-    return wait / 2 + wait / 2 * jitter
+    def __call__(
+        self, url: str, body: bytes, headers: dict[str, str], *, allow_private: bool, timeout: float,
+        stop: threading.Event | None,
+    ) -> int: ...
 
 
 def signed_headers(secret: str, event_id: str, body: str, signed_at: datetime) -> dict[str, str]:
@@ -430,112 +336,52 @@ def signed_headers(secret: str, event_id: str, body: str, signed_at: datetime) -
     }
 
 
-def deliver_due(
-    factory: sessionmaker[Session],
+# Waits doubling from 30 s up to an hour, the second half of each random, for a day.
+RETRY = JitteredForADay(first=FIRST_RETRY, longest=LONGEST_WAIT, retry_for=RETRY_FOR)
+
+
+def webhook_channel(
+    post: Post,
     *,
-    now: datetime,
-    allow_private: bool = False,
-    limit: int = 100,
-    send: Sender = http_post,
+    allow_private: bool,
+    signing_clock: Callable[[], datetime],
     jitter: Callable[[], float] = random.random,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> DeliveryReport:
-    """Send the deliveries that are due (`now` decides which, and when to retry; the
-    signature's timestamp is the real sending time from `clock`, as receivers check it
-    against their own clock)."""
-    report = DeliveryReport()
-    with factory() as session:
-        due = list(
-            session.scalars(
-                select(WebhookDelivery.id)
-                .where(
-                    WebhookDelivery.status == DeliveryStatus.PENDING,
-                    # Never tried (NULL): due at once, whatever the clock says.
-                    or_(WebhookDelivery.next_attempt_at.is_(None), WebhookDelivery.next_attempt_at <= now),
-                    or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now),
-                )
-                .order_by(WebhookDelivery.id)
-                .limit(limit)
-            )
-        )
-    for delivery_id in due:
-        with factory() as session:
-            outcome = _deliver_one(session, delivery_id, now=now, allow_private=allow_private, send=send, jitter=jitter, clock=clock)
-        if outcome == "sent":
-            report.sent += 1
-        elif outcome == "retry":
-            report.retried += 1
-        elif outcome == "failed":
-            report.failed += 1
-    return report
+    deadline: float = TIMEOUT_SECONDS,
+) -> Channel:
+    """Webhook deliveries, as the outbox runner sends them. A 2xx answer within the
+    deadline is success; an address webhooks may not reach fails at once; anything else
+    is retried. The signature's timestamp is the real time of sending (`signing_clock`),
+    as receivers check it against their own clock, whatever clock schedules the retries."""
+
+    def prepare(session: Session, row: WebhookDelivery, now: datetime) -> Parcel:
+        endpoint = row.endpoint
+        body = json.dumps(row.payload, separators=(",", ":"), ensure_ascii=False)
+        url, secret, event_id = endpoint.url, endpoint.secret, row.event_id
+
+        def send(timeout: float, stop: threading.Event | None) -> Delivered:
+            headers = signed_headers(secret, event_id, body, signing_clock())
+            status = post(url, body.encode(), headers, allow_private=allow_private, timeout=timeout, stop=stop)
+            if not 200 <= status < 300:
+                raise DeliveryFailed(f"HTTP {status}", status_code=status)
+            return Delivered(status_code=status)
+
+        return send
+
+    return Channel(
+        name="webhooks", model=WebhookDelivery, prepare=prepare, retry=replace(RETRY, jitter=jitter),
+        sent_status=DeliveryStatus.DELIVERED, pending_status=DeliveryStatus.PENDING, failed_status=DeliveryStatus.FAILED,
+        group=WebhookDelivery.endpoint_id, record=_record_attempt, deadline=deadline,
+    )
 
 
-def _deliver_one(
-    session: Session, delivery_id: int, *, now: datetime, allow_private: bool, send: Sender,
-    jitter: Callable[[], float], clock: Callable[[], datetime],
-) -> str | None:
-    # The claim is a conditional UPDATE: of two workers, exactly one changes the row.
-    claimed = session.execute(
-        update(WebhookDelivery)
-        .where(
-            WebhookDelivery.id == delivery_id,
-            WebhookDelivery.status == DeliveryStatus.PENDING,
-            or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now),
-        )
-        .values(claimed_until=now + CLAIM_FOR, attempts=WebhookDelivery.attempts + 1)
-    ).rowcount
-    session.commit()
-    if not claimed:
-        return None
-    row = session.get(WebhookDelivery, delivery_id, populate_existing=True)
-    if row is None:  # its endpoint was removed a moment ago
-        session.commit()
-        return None
-    endpoint = row.endpoint
-    body = json.dumps(row.payload, separators=(",", ":"), ensure_ascii=False)
-    url, secret, event_id = endpoint.url, endpoint.secret, row.event_id
-    # No transaction stays open while the receiver takes its time.
-    session.commit()
-
-    status_code: int | None = None
-    error = ""
-    refused = False
-    try:
-        answer = send(url, body.encode(), signed_headers(secret, event_id, body, clock()), allow_private)
-        status_code = answer.status
-        if not 200 <= answer.status < 300:
-            error = f"HTTP {answer.status}"
-    except AddressRefused as exc:
-        refused, error = True, f"refused: {exc}"
-    except (OSError, http.client.HTTPException) as exc:
-        error = f"{type(exc).__name__}: {exc}"
-    except Exception as exc:  # noqa: BLE001 - one delivery that cannot be sent must not stop the others
-        log.warning("webhook delivery %s could not be sent: %r", delivery_id, exc)
-        error = f"{type(exc).__name__}: {exc}"
-
-    row.claimed_until = None
-    row.last_attempt_at = now
-    row.last_status_code = status_code
-    row.last_error = error[:2000]
-    if not error:
-        row.status = DeliveryStatus.DELIVERED
-        row.delivered_at = now
+def _record_attempt(row: WebhookDelivery, attempt: Attempt) -> None:
+    """The delivery log's columns: when, what the receiver answered, when delivered."""
+    row.last_attempt_at = attempt.at
+    row.last_status_code = attempt.status_code
+    if attempt.ok:
+        row.delivered_at = attempt.at
+    if attempt.ok or attempt.final:
         row.next_attempt_at = None
-        outcome = "sent"
-    elif refused or (row.retry_until is not None and now >= row.retry_until):
-        # An address we may not reach will not become one; a receiver down for a day
-        # is given up on. Both can be resent from the log.
-        row.status = DeliveryStatus.FAILED
-        row.next_attempt_at = None
-        outcome = "failed"
-    else:
-        # The day of retries starts at the first failure (so it is measured on the same
-        # clock as the attempts).
-        row.retry_until = row.retry_until or now + RETRY_FOR
-        row.next_attempt_at = now + next_wait(row.attempts, jitter())
-        outcome = "retry"
-    session.commit()
-    return outcome
 
 
 def serialise_delivery(row: WebhookDelivery) -> dict[str, Any]:

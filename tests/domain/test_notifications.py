@@ -10,11 +10,18 @@ import pytest
 from sqlalchemy import select
 
 from app.domain.booking import create_booking
-from app.domain.notifications import MAX_ATTEMPTS, FileBackend, SmtpBackend, deliver, queue_reminders
 from app.domain.models import Booking, OutboxMessage
+from app.domain.notifications import MAX_ATTEMPTS, build_email, email_channel, queue_reminders
+from app.domain.outbox import run_channel
 from app.mail import composer
+from app.transports.mail import FileBackend, SmtpBackend
 from tests import builders as b
 from tests.mailbox import free_port, smtp_server  # noqa: F401 - the fixture
+
+
+def deliver(factory, backend, *, sender, now, compose=build_email, limit=100):
+    """One round of the e-mail channel, as the worker runs it, on a pinned clock."""
+    return run_channel(factory, email_channel(backend, sender=sender, compose=compose), clock=lambda: now, limit=limit)
 
 
 @pytest.fixture
@@ -99,7 +106,7 @@ def test_two_workers_never_send_the_same_message(session, factory, booked, now, 
     class NestedWorker:
         """While sending, a second worker runs: it must find the message claimed."""
 
-        def send(self, message):
+        def send(self, message, *, timeout, stop):
             sent.append(message["To"])
             if len(sent) == 1:
                 inner = deliver(factory, FileBackend(tmp_path), sender="bookings@example.com", now=now)

@@ -3,6 +3,7 @@ on loopback that verifies each signature, through a receiver that fails, goes aw
 comes back, with every event arriving exactly once; retries, claims and SSRF refusals."""
 from __future__ import annotations
 
+import random
 import threading
 from datetime import timedelta
 
@@ -14,6 +15,9 @@ from app.domain.booking import BookingChanges, cancel_booking, change_status, cr
 from app.domain.errors import SlotUnavailable, ValidationFailed
 from app.domain.inputs import CustomerInput
 from app.domain.models import DeliveryStatus, User, WebhookDelivery
+from app.domain.outbox import run_channel
+from app.transports.http import http_post
+from app.worker import wall_clock
 from tests import builders as b
 from tests.webhook_receiver import Receiver
 
@@ -30,6 +34,14 @@ def add_endpoint(session, now, url, events=webhooks.EVENTS, allow_private=True):
     endpoint, secret = webhooks.create_endpoint(session, {"url": url, "events": list(events)}, actor=b.ADMIN, now=now,
                                                 allow_private=allow_private)
     return endpoint, secret
+
+
+def deliver_due(factory, *, now, allow_private=False, jitter=random.random, limit=100, stop=None, post=http_post):
+    """One round of the webhook channel, as the worker runs it, on a pinned clock (the
+    signatures carry the real time: the receiver checks them against its own clock)."""
+    channel = webhooks.webhook_channel(post, allow_private=allow_private, signing_clock=wall_clock, jitter=jitter)
+    clock = now if callable(now) else (lambda: now)
+    return run_channel(factory, channel, clock=clock, limit=limit, stop=stop)
 
 
 def deliveries(session):
@@ -66,21 +78,21 @@ def test_every_event_reaches_a_receiver_that_fails_goes_away_and_comes_back_exac
     assert created.payload["timestamp"] == "2026-11-23T17:00:00Z"
 
     receiver.fail = True
-    report = webhooks.deliver_due(factory, now=now, allow_private=True)
+    report = deliver_due(factory, now=now, allow_private=True)
     assert (report.sent, report.retried, report.failed) == (0, len(rows), 0)
     assert {r.last_status_code for r in deliveries(session)} == {500}
 
     receiver.stop()
     later = now + timedelta(hours=1)
-    report = webhooks.deliver_due(factory, now=later, allow_private=True)
+    report = deliver_due(factory, now=later, allow_private=True)
     assert (report.sent, report.retried) == (0, len(rows))
     assert all("ConnectionRefusedError" in r.last_error for r in deliveries(session))
 
     receiver.fail = False
     receiver.start()
-    report = webhooks.deliver_due(factory, now=later + timedelta(hours=2), allow_private=True)
+    report = deliver_due(factory, now=later + timedelta(hours=2), allow_private=True)
     assert report.sent == len(rows)
-    assert webhooks.deliver_due(factory, now=later + timedelta(hours=3), allow_private=True).sent == 0
+    assert deliver_due(factory, now=later + timedelta(hours=3), allow_private=True).sent == 0
 
     assert receiver.bad_signatures == 0 and receiver.duplicates == []
     assert set(receiver.accepted) == {r.event_id for r in rows}
@@ -105,11 +117,11 @@ def test_a_claimed_delivery_is_sent_by_one_worker_only(session, factory, now, re
     b.customer(session)
     session.commit()
     receiver.hold = threading.Event()
-    first = threading.Thread(target=webhooks.deliver_due, args=(factory,), kwargs={"now": now, "allow_private": True})
+    first = threading.Thread(target=deliver_due, args=(factory,), kwargs={"now": now, "allow_private": True})
     first.start()
     assert receiver.held.wait(timeout=30)
     # The first worker holds the claim while the receiver takes its time.
-    assert webhooks.deliver_due(factory, now=now, allow_private=True).sent == 0
+    assert deliver_due(factory, now=now, allow_private=True).sent == 0
     receiver.hold.set()
     first.join(timeout=30)
     assert len(receiver.attempts) == 1 and len(receiver.accepted) == 1
@@ -123,7 +135,7 @@ def test_failed_attempts_back_off_with_jitter_for_a_day_then_give_up(session, fa
     session.commit()
     at, waits = now, []
     while True:
-        webhooks.deliver_due(factory, now=at, allow_private=True, jitter=lambda: 0.5)
+        deliver_due(factory, now=at, allow_private=True, jitter=lambda: 0.5)
         row = deliveries(session)[0]
         if row.status != DeliveryStatus.PENDING:
             break
@@ -134,12 +146,12 @@ def test_failed_attempts_back_off_with_jitter_for_a_day_then_give_up(session, fa
     assert max(waits) == timedelta(minutes=45)
     assert at - now >= timedelta(hours=24)
     assert row.attempts == len(waits) + 1
-    assert webhooks.next_wait(1, 0.0) == timedelta(seconds=15) and webhooks.next_wait(1, 0.999) < timedelta(seconds=30)
+    assert webhooks.RETRY.wait(1, 0.0) == timedelta(seconds=15) and webhooks.RETRY.wait(1, 0.999) < timedelta(seconds=30)
 
     webhooks.resend(session, row.endpoint_id, row.id, actor=b.ADMIN, now=at)
     receiver.start()
     receiver.secret = row.endpoint.secret
-    assert webhooks.deliver_due(factory, now=at, allow_private=True).sent == 1
+    assert deliver_due(factory, now=at, allow_private=True).sent == 1
     assert list(receiver.accepted) == [row.event_id]
 
 
@@ -159,14 +171,14 @@ def test_a_name_that_resolves_to_loopback_is_refused_when_sending(session, facto
     endpoint, _ = add_endpoint(session, now, f"http://localhost:{receiver.port}/hook", allow_private=False)
     b.customer(session)
     session.commit()
-    report = webhooks.deliver_due(factory, now=now, allow_private=False)
+    report = deliver_due(factory, now=now, allow_private=False)
     row = deliveries(session)[0]
     assert report.failed == 1 and row.status == DeliveryStatus.FAILED
     assert "loopback" in row.last_error and receiver.attempts == []
     # Allowed on purpose (WEBHOOKS_ALLOW_PRIVATE), the same name is reached.
     webhooks.resend(session, endpoint.id, row.id, actor=b.ADMIN, now=now)
     receiver.secret = endpoint.secret
-    assert webhooks.deliver_due(factory, now=now, allow_private=True).sent == 1
+    assert deliver_due(factory, now=now, allow_private=True).sent == 1
     assert list(receiver.accepted) == [row.event_id]
 
 
@@ -186,5 +198,5 @@ def test_a_url_with_characters_beyond_ascii_is_sent_percent_encoded(session, fac
                                       events=["customer.created"])
     b.customer(session)
     session.commit()
-    assert webhooks.deliver_due(factory, now=now, allow_private=True).sent == 1
+    assert deliver_due(factory, now=now, allow_private=True).sent == 1
     assert receiver.paths == ["/hooks/caf%C3%A9?shop=Stra%C3%9Fe%201"]

@@ -71,7 +71,7 @@ def booked(session, maria):
 
 
 def deliver_now(app, now: datetime = NOW):
-    return deliver_email(app, now)
+    return deliver_email(app, lambda: now)
 
 
 def run_rounds(app, rounds: int, now: datetime = NOW) -> int:

@@ -105,7 +105,8 @@ def test_links_under_a_path_prefix_keep_it(config, session, inbox):
 def test_a_database_error_while_building_is_retried_not_failed(app, session, inbox, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from app.domain.notifications import deliver
+    from app.domain.notifications import email_channel
+    from app.domain.outbox import run_channel
     from app.mail import backend_from_config
 
     queue_message(session, topic="account.welcome", recipient="later@example.com", subject="Hi", body="Hi", now=NOW)
@@ -114,7 +115,7 @@ def test_a_database_error_while_building_is_retried_not_failed(app, session, inb
     def database_down(session, row, sender, now):
         raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
 
-    report = deliver(app.extensions["session_factory"], backend_from_config(app.config), sender="b@example.com", now=NOW,
-                     compose=database_down)
+    channel = email_channel(backend_from_config(app.config), sender="b@example.com", compose=database_down)
+    report = run_channel(app.extensions["session_factory"], channel, clock=lambda: NOW)
     assert (report.retried, report.failed) == (1, 0)
     assert rows(session)["later@example.com"].status == "pending"

@@ -39,10 +39,10 @@ def test_the_worker_loop_queues_and_sends_the_reminder_with_no_cron(app, session
 def test_another_deliverer_is_one_more_entry_and_a_failing_one_does_not_stop_the_rest(app, session, inbox, monkeypatch):
     calls: list[datetime] = []
 
-    def broken(app, now):
+    def broken(app, clock, stop):
         raise RuntimeError("webhook receiver down")
 
-    monkeypatch.setattr(worker, "DELIVERERS", [broken, *worker.DELIVERERS, lambda app, now: calls.append(now)])
+    monkeypatch.setattr(worker, "DELIVERERS", [broken, *worker.DELIVERERS, lambda app, clock, stop: calls.append(clock())])
     queue_message(session, topic="account.welcome", recipient="x@example.com", subject="Hi", body="Hi", now=NOW)
     session.commit()
     assert run_rounds(app, 3) == 3
@@ -61,7 +61,7 @@ def test_the_dev_servers_worker_thread_runs_the_same_loop(config, smtp_server, m
 
     inbox, _ = smtp_server
     rounds: list[datetime] = []
-    monkeypatch.setattr(worker, "DELIVERERS", [*worker.DELIVERERS, lambda app, now: rounds.append(now)])
+    monkeypatch.setattr(worker, "DELIVERERS", [*worker.DELIVERERS, lambda app, clock, stop: rounds.append(clock())])
     application = create_app({**config, "OUTBOX_WORKER": True, "WORKER_INTERVAL_SECONDS": 0.05})
     try:
         with application.extensions["session_factory"]() as session:
