@@ -123,6 +123,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBOX_WORKER", _bool, False, "deliver the outbox from a thread of the dev server (`make run` turns it on)"),
     Setting("OFFICE_EMAIL", _text, "", "the office's copy of each booking message (empty: none)"),
     Setting("WORKER_INTERVAL_SECONDS", _float, 5, "how long the notifications worker rests between rounds"),
+    Setting("DELIVERY_TIMEOUT_SECONDS", _float, 10,
+            "the longest one e-mail or webhook delivery may take, connect to last byte; a receiver slower than that is retried later"),
     Setting("WEBHOOKS_ALLOW_PRIVATE", _bool, False,
             "let webhook endpoints be on loopback, link-local, private, multicast or reserved addresses (development and tests only)"),
     Setting("MAX_CONTENT_LENGTH", _int, 2 * 1024 * 1024, "requests with a larger body (in bytes) are refused with 413 before they are read"),

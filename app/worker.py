@@ -38,12 +38,17 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
+def deadline(app: Flask) -> float:
+    return float(app.config.get("DELIVERY_TIMEOUT_SECONDS", 10))
+
+
 CHANNELS: dict[str, Callable[[Flask], Channel]] = {
     "email": lambda app: email_channel(
-        backend_from_config(app.config), sender=app.config["MAIL_FROM"], compose=composer(app),
+        backend_from_config(app.config), sender=app.config["MAIL_FROM"], compose=composer(app), deadline=deadline(app),
     ),
     "webhooks": lambda app: webhook_channel(
         http_post, allow_private=bool(app.config.get("WEBHOOKS_ALLOW_PRIVATE")), signing_clock=wall_clock,
+        deadline=deadline(app),
     ),
 }
 

@@ -112,6 +112,10 @@ def http_post(
                 connection.request("POST", target, body=body, headers=headers)
                 answer = connection.getresponse()
                 answer.read(65536)
+                # http.client takes a cut-off header block for a complete one: an
+                # answer the watchdog had to end is no answer.
+                if watch.fired:
+                    raise socket.timeout("cut off")
                 return answer.status
             except ConnectionRefusedError as exc:
                 last_error = exc  # try the name's next address

@@ -45,6 +45,7 @@ SAMPLES = {
     "MAX_CONTENT_LENGTH": ("1048576", 1048576),
     "CACHE_URL": ("memory://", "memory://"),
     "WORKER_INTERVAL_SECONDS": ("0.5", 0.5),
+    "DELIVERY_TIMEOUT_SECONDS": ("4", 4.0),
     "API_RATE_LIMIT": ("100 per minute", "100 per minute"),
     "LOGIN_RATE_LIMIT": ("7/minute", "7/minute"),
     "LOGIN_ACCOUNT_RATE_LIMIT": ("9 per hour", "9 per hour"),
