@@ -9,6 +9,7 @@ from flask import current_app, request
 from ..db import get_session
 from ..domain import webhooks
 from ..domain.errors import FieldErrors
+from ..domain.models import DeliveryStatus
 from . import bp, serializers
 from .auth import admin, client, now
 from .idempotent import idempotent
@@ -110,7 +111,7 @@ def openapi_parts(*, ok: Callable[..., dict[str, Any]], envelope: Callable[[Any]
         "WebhookDelivery": {"type": "object", "required": ["id", "event_id", "type", "status", "attempts", "last_response_code",
                                                            "next_attempt_at", "created_at"], "properties": {
             "id": {"type": "integer"}, "event_id": {"type": "string", "description": "the webhook-id header, the same on every attempt"},
-            "type": {"enum": list(webhooks.EVENTS)}, "status": {"enum": ["pending", "delivered", "failed"]},
+            "type": {"enum": list(webhooks.EVENTS)}, "status": {"enum": [s.value for s in DeliveryStatus]},
             "attempts": {"type": "integer"}, "last_response_code": {"type": ["integer", "null"]},
             "last_error": {"type": ["string", "null"]}, "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
             "last_attempt_at": {"type": ["string", "null"], "format": "date-time"}, "created_at": stamp,

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import ColumnElement, event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
@@ -205,12 +205,27 @@ def update_endpoint(
             setattr(endpoint, name, value)
         endpoint.updated_at = now
         audit(session, actor=actor, now=now, kind="webhook", object_id=endpoint.id, action="updated", changes=changes)
+        if changes.get("active", (None, True))[1] is False:
+            _cancel_queued(session, endpoint.id, "cancelled: the endpoint was switched off")
     session.commit()
     return endpoint
 
 
+def _cancel_queued(session: Session, endpoint_id: int, reason: str) -> None:
+    """What waits for an endpoint goes nowhere once it is switched off. A delivery a
+    worker is sending at this moment cannot be called back; the runner claims only
+    deliveries of active endpoints, so none is started after this commits."""
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.CANCELLED, next_attempt_at=None, last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def delete_endpoint(session: Session, endpoint_id: object, *, actor: Actor, now: datetime) -> None:
-    """Remove an endpoint and its delivery log. Raises NotFound."""
+    """Remove an endpoint and its delivery log (what was queued for it goes with it).
+    Raises NotFound."""
     endpoint = get_endpoint(session, endpoint_id)
     audit(session, actor=actor, now=now, kind="webhook", object_id=endpoint.id, action="deleted", changes={"url": (endpoint.url, None)})
     session.delete(endpoint)
@@ -370,8 +385,13 @@ def webhook_channel(
     return Channel(
         name="webhooks", model=WebhookDelivery, prepare=prepare, retry=replace(RETRY, jitter=jitter),
         sent_status=DeliveryStatus.DELIVERED, pending_status=DeliveryStatus.PENDING, failed_status=DeliveryStatus.FAILED,
-        group=WebhookDelivery.endpoint_id, record=_record_attempt, deadline=deadline,
+        due=_endpoint_active, group=WebhookDelivery.endpoint_id, record=_record_attempt, deadline=deadline,
     )
+
+
+def _endpoint_active(now: datetime) -> list[ColumnElement[bool]]:
+    # Checked again in each claim: an endpoint switched off (or removed) mid-round gets nothing more.
+    return [WebhookDelivery.endpoint_id.in_(select(WebhookEndpoint.id).where(WebhookEndpoint.active.is_(True)))]
 
 
 def _record_attempt(row: WebhookDelivery, attempt: Attempt) -> None:

@@ -6,8 +6,12 @@ import pytest
 from sqlalchemy import select
 
 from app.domain.models import ApiKey, WebhookDelivery
+from app.worker import deliver_webhooks
+from tests import builders as b
 from tests.api.conftest import staff_booking
 from tests.api.test_openapi import conforms
+from tests.conftest import NOW
+from tests.webhook_receiver import Receiver
 
 HOOK = {"url": "https://hooks.example.com/portal", "events": ["booking.created", "customer.created"], "description": "CRM"}
 
@@ -119,3 +123,26 @@ def test_an_admin_key_may_cancel_a_completed_booking_and_a_write_key_may_not(sta
     refused = staff_api.put(f"/bookings/{booked['id']}", {"status": "cancelled"})
     assert refused.status_code == 422
     assert admin_api.put(f"/bookings/{booked['id']}", {"status": "cancelled"}).get_json()["data"]["status"] == "cancelled"
+
+
+def test_switching_an_endpoint_off_or_removing_it_cancels_what_is_queued_for_it(app, admin_api, session):
+    app.config["WEBHOOKS_ALLOW_PRIVATE"] = True
+    receiver = Receiver().start()
+    try:
+        events = ["customer.created"]
+        off = admin_api.post("/webhooks", {"url": receiver.url, "events": events}).get_json()["data"]
+        gone = admin_api.post("/webhooks", {"url": receiver.url, "events": events}).get_json()["data"]
+        b.customer(session)
+        session.commit()
+        assert admin_api("PATCH", f"/webhooks/{off['id']}", {"active": False}).status_code == 200
+        assert admin_api.delete(f"/webhooks/{gone['id']}").status_code == 200
+        report = deliver_webhooks(app, lambda: NOW)
+    finally:
+        receiver.stop()
+    assert receiver.attempts == [] and (report.sent, report.retried) == (0, 0)
+    log = admin_api.get(f"/webhooks/{off['id']}/deliveries").get_json()
+    assert [(d["status"], d["attempts"], d["next_attempt_at"]) for d in log["data"]] == [("cancelled", 0, None)]
+    assert "switched off" in log["data"][0]["last_error"]
+    # Switched on again, it gets what happens from then on, not what it missed.
+    admin_api("PATCH", f"/webhooks/{off['id']}", {"active": True})
+    assert [d["status"] for d in admin_api.get(f"/webhooks/{off['id']}/deliveries").get_json()["data"]] == ["cancelled"]

@@ -200,3 +200,21 @@ def test_a_url_with_characters_beyond_ascii_is_sent_percent_encoded(session, fac
     session.commit()
     assert deliver_due(factory, now=now, allow_private=True).sent == 1
     assert receiver.paths == ["/hooks/caf%C3%A9?shop=Stra%C3%9Fe%201"]
+
+
+def test_an_endpoint_switched_off_mid_round_gets_nothing_more(session, factory, now, receiver):
+    endpoint, receiver.secret = add_endpoint(session, now, receiver.url, events=["customer.created"])
+    b.customer(session)
+    b.customer(session, email="second@example.com")
+    session.commit()
+    first, second = (d.event_id for d in deliveries(session))
+    receiver.holding = True
+    worker = threading.Thread(target=deliver_due, args=(factory,), kwargs={"now": now, "allow_private": True})
+    worker.start()
+    # The round has picked both deliveries and is sending the first.
+    assert receiver.wait_until(lambda: receiver.waiting == [first])
+    webhooks.update_endpoint(session, endpoint.id, {"active": False}, actor=b.ADMIN, now=now, allow_private=True)
+    receiver.release(first)
+    worker.join(timeout=30)
+    assert receiver.attempts == [first]
+    assert [(d.event_id, d.status) for d in deliveries(session)] == [(first, "delivered"), (second, "cancelled")]

@@ -84,6 +84,8 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     FAILED = "failed"
+    # Its endpoint was switched off while it waited; Resend queues it again.
+    CANCELLED = "cancelled"
 
 
 def sql_in(values: tuple[StrEnum, ...] | list[StrEnum]) -> str:

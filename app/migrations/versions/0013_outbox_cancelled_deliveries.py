@@ -1,0 +1,27 @@
+"""Webhook deliveries may be `cancelled`: switching an endpoint off cancels what is
+queued for it, instead of sending it anyway.
+
+Revision ID: 0013_outbox_cancelled_deliveries
+Revises: 0012_generations_bigint
+"""
+from alembic import op
+
+revision = "0013_outbox_cancelled_deliveries"
+down_revision = "0012_generations_bigint"
+branch_labels = None
+depends_on = None
+
+NAME = "ck_webhook_deliveries_status_known"
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("webhook_deliveries") as batch:
+        batch.drop_constraint(op.f(NAME), type_="check")
+        batch.create_check_constraint(op.f(NAME), "status IN ('pending', 'delivered', 'failed', 'cancelled')")
+
+
+def downgrade() -> None:
+    op.execute("UPDATE webhook_deliveries SET status = 'failed' WHERE status = 'cancelled'")
+    with op.batch_alter_table("webhook_deliveries") as batch:
+        batch.drop_constraint(op.f(NAME), type_="check")
+        batch.create_check_constraint(op.f(NAME), "status IN ('pending', 'delivered', 'failed')")
