@@ -69,11 +69,28 @@ def configure_payloads(*, booking: Callable[[Any], dict[str, Any]], customer: Ca
 # --- the address check (SSRF) --------------------------------------------------------
 
 
-def refusal(address: str) -> str | None:
-    """Why webhooks may not reach this IP address, or None if they may."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits and reach it through a
+# translator: NAT64's well-known prefix and its local-use one (RFC 6052, RFC 8215).
+NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def carried_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address leads to, if it embeds one: IPv4-mapped
+    (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d), 6to4 (2002:AABB:CCDD::/48), NAT64,
+    or a Teredo client. A relay or translator on the way would deliver to that address."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if any(ip in network for network in NAT64) or (ip in IPV4_COMPATIBLE and int(ip) > 1):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def _refused_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     for kind, flag in (
         ("loopback", ip.is_loopback),
         ("link-local", ip.is_link_local),
@@ -84,8 +101,21 @@ def refusal(address: str) -> str | None:
         ("not a public", not ip.is_global),
     ):
         if flag:
-            return f"{address} is a {kind} address"
+            return kind
     return None
+
+
+def refusal(address: str) -> str | None:
+    """Why webhooks may not reach this IP address, or None if they may. An IPv6 address
+    that carries an IPv4 one is judged by both (6to4 2002:7f00:1:: leads to 127.0.0.1)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    carried = carried_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
+    if carried is not None:
+        kind = _refused_kind(carried)
+        if kind is not None:
+            return f"{address} leads to {carried}, a {kind} address"
+    kind = _refused_kind(ip)
+    return f"{address} is a {kind} address" if kind is not None else None
 
 
 def literal_ip(host: str) -> str | None:

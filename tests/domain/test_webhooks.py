@@ -158,6 +158,9 @@ def test_failed_attempts_back_off_with_jitter_for_a_day_then_give_up(session, fa
 @pytest.mark.parametrize("url", [
     "http://127.0.0.1/hook", "http://10.1.2.3/hook", "https://192.168.0.10/", "http://172.16.0.1/", "http://169.254.169.254/latest",
     "http://[::1]:8080/", "http://[fe80::1]/", "http://224.0.0.1/", "http://0.0.0.0/", "http://[::ffff:127.0.0.1]/",
+    # IPv6 addresses that lead to a private IPv4 one: 6to4, NAT64 (well-known and local-use), IPv4-compatible, Teredo.
+    "http://[2002:7f00:1::]/", "http://[2002:a00:1::1]/", "http://[2002:c0a8:1::]:8080/", "http://[64:ff9b::7f00:1]/",
+    "http://[64:ff9b:1::a00:1]/", "http://[::127.0.0.1]/", "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",
     "ftp://example.com/", "javascript:alert(1)", "http:///nohost", "not a url",
 ])
 def test_an_endpoint_may_not_point_at_a_private_address_or_another_scheme(session, now, url):
@@ -218,3 +221,25 @@ def test_an_endpoint_switched_off_mid_round_gets_nothing_more(session, factory, 
     worker.join(timeout=30)
     assert receiver.attempts == [first]
     assert [(d.event_id, d.status) for d in deliveries(session)] == [(first, "delivered"), (second, "cancelled")]
+
+
+def test_a_6to4_address_leading_to_loopback_is_refused_when_sending_too(session, factory, now, receiver):
+    # Saved while private addresses were allowed, sent after they no longer are.
+    add_endpoint(session, now, "http://[2002:7f00:1::]:9/hook", events=["customer.created"], allow_private=True)
+    b.customer(session)
+    session.commit()
+    assert deliver_due(factory, now=now, allow_private=False).failed == 1
+    row = deliveries(session)[0]
+    assert row.status == DeliveryStatus.FAILED and "leads to 127.0.0.1, a loopback address" in row.last_error
+
+
+def test_a_host_that_does_not_resolve_right_now_is_retried_not_failed(session, factory, now):
+    # .invalid never resolves (RFC 2606); to the sender it is a name whose DNS is not there yet.
+    add_endpoint(session, now, "https://hooks.portal.invalid/hook", events=["customer.created"], allow_private=False)
+    b.customer(session)
+    session.commit()
+    report = deliver_due(factory, now=now, allow_private=False)
+    assert (report.retried, report.failed) == (1, 0)
+    row = deliveries(session)[0]
+    assert row.status == DeliveryStatus.PENDING and row.next_attempt_at > now and row.retry_until is not None
+    assert "does not resolve" in row.last_error
