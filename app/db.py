@@ -1,13 +1,16 @@
 """One engine per app, one session per request (closed at teardown)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from .domain import concurrency  # noqa: F401  (every flush raises the cache versions)
+from . import clock
+from .domain import cache, concurrency, webhooks
 from .domain.cache import make_backend
 from .domain.settings import Settings
 
@@ -43,12 +46,24 @@ def make_session_factory(engine: Engine, config: dict[str, Any]) -> sessionmaker
             "office_email": config.get("OFFICE_EMAIL"),
         }
     )
-    return sessionmaker(
+    factory = sessionmaker(
         bind=engine,
         expire_on_commit=False,
         info={"settings_defaults": defaults, "locks_enabled": bool(config.get("BOOKING_LOCKS", True)),
-              "cache": make_backend(cache_url(config), cache_namespace(engine, config))},
+              "cache": make_backend(cache_url(config), cache_namespace(engine, config)), "clock": app_clock(config)},
     )
+    # The domain's flush and transaction hooks ride on this app's sessions only, not on
+    # every Session in the process (another app's, a script's, Alembic's).
+    cache.listen(factory)
+    concurrency.listen(factory)
+    webhooks.listen(factory)
+    return factory
+
+
+def app_clock(config: dict[str, Any]) -> Callable[[], datetime]:
+    """The time for code that has no `now` passed in (flush listeners): the app's
+    pinned NOW if it has one, else app/clock.py's."""
+    return lambda: config.get("NOW") or clock.now()
 
 
 def cache_namespace(engine: Engine, config: dict[str, Any]) -> str:

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import event, text
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 log = logging.getLogger(__name__)
 QUIET_SECONDS = 5.0
@@ -217,7 +217,11 @@ def mark_written(session: Session) -> None:
     session.info.pop("_versions", None)
 
 
-@event.listens_for(Session, "after_transaction_end")
+def listen(factory: sessionmaker[Session]) -> None:
+    """Attach the cache's transaction hook to the app's sessions (app/db.py)."""
+    event.listen(factory, "after_transaction_end", _forget_transaction)
+
+
 def _forget_transaction(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop("_wrote", None)

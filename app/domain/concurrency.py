@@ -34,7 +34,7 @@ from sqlalchemy import Connection, event, func, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from .cache import API_KEYS, CATALOG, mark_written
 from .errors import DiscountCodeExhausted, DomainError, EmailTaken, SlotUnavailable
@@ -223,7 +223,11 @@ def _agent_ids(obj: Any) -> set[int]:
     return ids
 
 
-@event.listens_for(Session, "before_flush")
+def listen(factory: sessionmaker[Session]) -> None:
+    """Attach the generation bump to the app's sessions (app/db.py)."""
+    event.listen(factory, "before_flush", _raise_versions)
+
+
 def _raise_versions(session: Session, _context: Any, _instances: Any) -> None:
     """Raise the cache generations of what this flush changes, in its transaction."""
     agents: set[int] = set()

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, event, insert, inspect, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks.webhooks import Webhook
 
 from .actor import Actor
@@ -338,12 +338,17 @@ def booking_change_event(action: str, before_status: str, after_status: str) -> 
     return "booking.updated"
 
 
-@event.listens_for(Session, "after_flush")
+def listen(factory: sessionmaker[Session]) -> None:
+    """Attach the customer events to the app's sessions (app/db.py)."""
+    event.listen(factory, "after_flush", _customer_events)
+
+
 def _customer_events(session: Session, _flush_context: Any) -> None:
     """customer.created / customer.updated for every customer row a flush writes, so
     registration, profile changes, booking forms, the back office, the API and the CLI
-    are all covered in the transaction that makes the change."""
-    now = session.info.get("webhook_now") or datetime.now(UTC)
+    are all covered in the transaction that makes the change. A flush has no `now` of
+    its own: the time is the session's clock (the app's, see app/db.py)."""
+    now = session.info["clock"]()
     for obj in list(session.new):
         if isinstance(obj, User) and obj.role == Role.CUSTOMER:
             _record(session, "customer.created", "customer", obj, obj.created_at or now)
