@@ -15,7 +15,10 @@ from .domain.cache import make_backend
 from .domain.settings import Settings
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, statement_timeout: float = 0, **kwargs: Any) -> Engine:
+    """An engine for `url`. On PostgreSQL, `statement_timeout` (seconds, 0: none) bounds
+    every statement of its sessions, so a request blocked by a lock or a runaway query
+    ends with an error the app answers, before gunicorn kills the worker."""
     if url.startswith("sqlite"):
         # timeout is SQLite's busy timeout: a writer waits for the write lock this long.
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
@@ -29,6 +32,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
+    if statement_timeout:
+        kwargs.setdefault("connect_args", {})["options"] = f"-c statement_timeout={int(statement_timeout * 1000)}"
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
@@ -50,6 +55,7 @@ def make_session_factory(engine: Engine, config: dict[str, Any]) -> sessionmaker
         bind=engine,
         expire_on_commit=False,
         info={"settings_defaults": defaults, "locks_enabled": bool(config.get("BOOKING_LOCKS", True)),
+              "lock_timeout": float(config.get("DATABASE_LOCK_TIMEOUT_SECONDS", 3)),
               "cache": make_backend(cache_url(config), cache_namespace(engine, config)), "clock": app_clock(config)},
     )
     # The domain's flush and transaction hooks ride on this app's sessions only, not on
@@ -80,7 +86,8 @@ def cache_url(config: dict[str, Any]) -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
+    # Migrations and the worker's own scripts build their engines without the limit.
+    engine = make_engine(app.config["DATABASE_URL"], statement_timeout=float(app.config.get("DATABASE_STATEMENT_TIMEOUT_SECONDS", 20)))
     app.extensions["engine"] = engine
     app.extensions["session_factory"] = make_session_factory(engine, app.config)
 

@@ -15,7 +15,8 @@ from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import DomainError
 from ..extensions import csrf, limiter
-from ..web.errors import server_error_page, site_error_page
+from ..db import get_session
+from ..web.errors import busy_page, server_error_page, site_error_page
 from .auth import identify
 from .responses import domain_error, error
 
@@ -81,9 +82,16 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def _database_down(exc: OperationalError) -> Any:
+        # The database is down, or a wait ran out (lock_timeout, statement_timeout):
+        # nothing was written, and asking again shortly is the right answer.
+        app.logger.warning("database unavailable: %s", exc.orig)
+        try:
+            get_session().rollback()  # so the error page may read the database again
+        except Exception:  # noqa: BLE001 - a broken connection is what we are answering for
+            pass
         if is_api_request():
             return error("service_unavailable", "The database is not available; try again shortly.", 503, headers={"Retry-After": "5"})
-        raise exc
+        return busy_page(5)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:

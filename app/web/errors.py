@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, render_template
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 TITLES = {
     400: ("That request did not make sense", "Something in the request was not right. Please go back and try again."),
@@ -14,6 +14,8 @@ TITLES = {
     405: ("That action is not possible here", "This address does not take that kind of request. Please go back and use the page's own buttons."),
     413: ("That was too large", "What you sent is larger than we accept. Please send less and try again."),
     500: ("Sorry, something went wrong on our side", "Nothing was changed. Please try again in a moment."),
+    503: ("We are busy right now", "Someone else is changing the same thing, or the site is under load. Nothing was "
+                                   "changed. Please go back and try again in a moment."),
 }
 
 
@@ -31,6 +33,13 @@ def site_error_page(exc: HTTPException) -> Any:
     response = current_app.make_response((body, code))
     if allow:
         response.headers["Allow"] = allow[0]
+    return response
+
+
+def busy_page(retry_after: int) -> Any:
+    """A database wait ran out (a lock held too long, a statement past its timeout)."""
+    response = site_error_page(ServiceUnavailable())
+    response.headers["Retry-After"] = str(retry_after)
     return response
 
 

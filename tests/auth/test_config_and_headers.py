@@ -46,6 +46,8 @@ SAMPLES = {
     "CACHE_URL": ("memory://", "memory://"),
     "WORKER_INTERVAL_SECONDS": ("0.5", 0.5),
     "DELIVERY_TIMEOUT_SECONDS": ("4", 4.0),
+    "DATABASE_LOCK_TIMEOUT_SECONDS": ("1.5", 1.5),
+    "DATABASE_STATEMENT_TIMEOUT_SECONDS": ("10", 10.0),
     "API_RATE_LIMIT": ("100 per minute", "100 per minute"),
     "LOGIN_RATE_LIMIT": ("7/minute", "7/minute"),
     "LOGIN_ACCOUNT_RATE_LIMIT": ("9 per hour", "9 per hour"),
