@@ -13,6 +13,7 @@ from app.domain import accounts
 from app.domain.models import Booking
 from tests import builders as b
 from tests.web.helpers import csrf_from, submit
+from tests.conftest import NOW
 
 # Far enough ahead that the real clock never reaches it.
 DAY = "2030-01-08"
@@ -38,7 +39,7 @@ def shop(session):
 
 @pytest.fixture
 def customer(client, session):
-    accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="Casey", last_name="C", now=datetime.now(UTC))
+    accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="Casey", last_name="C", now=NOW)
     user = accounts.find_user_by_email(session, "casey@example.com")
     user.address, user.city = "12 Elm St", "Brooklyn"
     session.commit()
@@ -70,7 +71,7 @@ def test_visitors_open_the_booking_form_and_sign_in_at_the_details_step(client, 
 
 def test_staff_are_sent_to_the_back_office_form(client, session, shop):
     accounts.create_user(session, email="sam@example.com", password="correct-horse", role="admin", first_name="Sam", last_name="S",
-                         now=datetime.now(UTC))
+                         now=NOW)
     session.commit()
     submit(client, "/login", {"email": "sam@example.com", "password": "correct-horse"})
     assert client.get("/book").status_code == 403
@@ -149,7 +150,7 @@ def test_a_slot_taken_meanwhile_gets_a_clear_message_and_a_fresh_list(client, sh
     session.commit()
     from app.domain.booking import create_booking
 
-    create_booking(session, b.request(shop["clean"], day=DAY, at="10:00", customer_id=other.id, customer=None), actor=b.STAFF, now=datetime.now(UTC))
+    create_booking(session, b.request(shop["clean"], day=DAY, at="10:00", customer_id=other.id, customer=None), actor=b.STAFF, now=NOW)
     response = book(client, form_values(shop))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -191,7 +192,7 @@ def test_reschedule_with_the_slot_picker(client, shop, customer, session):
 def test_after_the_cutoff_the_page_says_why_not(client, shop, customer, session):
     book(client, form_values(shop))
     booking = session.scalars(select(Booking)).one()
-    soon = datetime.now(UTC) + timedelta(hours=2)
+    soon = NOW + timedelta(hours=2)
     booking.start_at, booking.end_at, booking.occupied_start, booking.occupied_end = soon, soon + timedelta(hours=2), soon, soon + timedelta(hours=2)
     session.commit()
     detail = client.get(f"/bookings/{booking.id}").get_data(as_text=True)
@@ -206,7 +207,7 @@ def test_someone_elses_booking_is_404_everywhere(client, shop, customer, session
     book(client, form_values(shop))
     booking = session.scalars(select(Booking)).one()
     stranger = app.test_client()
-    accounts.create_user(session, email="s@example.com", password="correct-horse", now=datetime.now(UTC))
+    accounts.create_user(session, email="s@example.com", password="correct-horse", now=NOW)
     submit(stranger, "/login", {"email": "s@example.com", "password": "correct-horse"})
     token = csrf_from(stranger.get("/bookings").get_data(as_text=True))
     for method, url in (("get", f"/bookings/{booking.id}"), ("get", f"/bookings/{booking.id}/confirmation"), ("get", f"/bookings/{booking.id}.ics"),
