@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -18,7 +18,6 @@ from app.domain.models import (
     DiscountCode,
     Frequency,
     Location,
-    OutboxMessage,
     Role,
     Service,
     User,

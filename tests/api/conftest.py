@@ -1,7 +1,6 @@
 """API fixtures: keys, a logged-in customer, and a small catalog."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
 
 import pytest
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 import time as clock
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, insert, select, text

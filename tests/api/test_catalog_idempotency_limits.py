@@ -52,7 +52,6 @@ def test_the_same_idempotency_key_and_body_replays_the_first_answer(staff_api, c
 
 
 def test_idempotency_keys_belong_to_one_client(staff_api, client, session, catalog):
-    from datetime import UTC, datetime
 
     from app.domain import accounts
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.domain.models import Booking, CustomerToken
-from tests.api.conftest import DAY, launch27_body, login, staff_booking
+from tests.api.conftest import DAY, launch27_body, staff_booking
 from tests.conftest import NOW
 
 

@@ -159,7 +159,6 @@ def test_send_notification_queues_mail_only_when_asked(staff_api, catalog, sessi
 
 
 def test_a_read_key_cannot_write_and_a_revoked_key_cannot_read(read_api, staff_api, catalog, session):
-    from datetime import UTC, datetime
 
     from app.domain import accounts
     from app.domain.models import ApiKey

@@ -4,7 +4,6 @@ password an admin sets."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 

@@ -4,7 +4,6 @@ preview, and wrong API credentials per address."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest

@@ -2,7 +2,6 @@
 copy one, and a calendar app (no cookies) reads the feed; axe-core on both pages."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
 
 from icalendar import Calendar
 

@@ -3,7 +3,6 @@ secret shown once), a refused URL is tied to its field, the delivery log and Res
 axe-core on every page."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from app import worker
 from app.domain.models import Booking, OutboxMessage
 from app.domain.notifications import queue_message
 from tests.conftest import NOW
-from tests.messages.conftest import parts, run_rounds, to
+from tests.messages.conftest import parts, run_rounds
 
 ROOT = Path(__file__).resolve().parents[2]
 

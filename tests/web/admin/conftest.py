@@ -1,7 +1,6 @@
 """A small business with one pending booking and a user of every role."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
 
 import pytest
 

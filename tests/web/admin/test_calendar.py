@@ -1,10 +1,9 @@
 """The back office calendar and the booking panel, by role."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event
 
 from app.domain.booking import change_status, create_booking
 from app.domain.inputs import CustomerInput

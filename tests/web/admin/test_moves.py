@@ -2,7 +2,7 @@
 drop), the week and month views, and staff booking for a customer."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import event, select
 
