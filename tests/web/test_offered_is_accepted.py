@@ -160,3 +160,45 @@ def test_every_time_the_api_offers_books(client, shop, session):
     assert min(offers()) == (TOMORROW.isoformat(), "14:00", shop["bo"])  # 26 h after Monday noon
     take_each(offers, lambda offer: client.post("/api/v1/bookings", headers=headers, json={
         "service_id": shop["clean"], "start_date": offer[0], "start_time": offer[1], "agent_id": offer[2], "customer_id": customer.id}))
+
+
+def test_every_day_and_time_the_move_page_offers_moves(client, shop, session):
+    """The customer's move page: its calendar marks the days on which this booking can
+    move (its agent's days: not Bo's Saturday, not Wednesday where Alex has no gap) and
+    each marked day's times move it."""
+    customer = session.scalars(select(b.User).where(b.User.email == "customer@example.com")).one()
+    thursday = TOMORROW + timedelta(days=2)
+    booking = create_booking(session, b.request(shop["clean"], day=thursday.isoformat(), at="08:00", agent_id=shop["alex"],
+                                                customer_id=customer.id, customer=None), actor=b.STAFF, now=NOW).booking
+    submit(client, "/login", {"email": "customer@example.com", "password": "correct-horse"})
+    url = f"/bookings/{booking.id}/reschedule"
+    page = client.get(url).get_data(as_text=True)
+    november = FREE_DAY.findall(page)
+    assert november[:3] == ["2026-11-26", "2026-11-27", "2026-11-30"]  # no Tuesday (notice), Wednesday, weekend
+    assert "08:00" not in TIME.findall(page) and TIME.findall(page)[0] == "08:30"  # its own time is no move
+    later = client.post(url, data={"csrf_token": csrf_from(page), "date": "2026-11-27", "action": "next_available",
+                                   "shown_month": "2026-11"}).get_data(as_text=True)
+    assert re.search(r'value="2026-11-30"\s+checked', later) and TIME.findall(later)
+    december = FREE_DAY.findall(client.post(url, data={"csrf_token": csrf_from(page), "month": "2026-12", "date": thursday.isoformat()})
+                                .get_data(as_text=True))
+    assert december and max(december) <= (NOW + timedelta(days=21)).date().isoformat()  # the horizon
+    for day in dict.fromkeys([november[0], december[len(december) // 2], december[-1]]):
+        html = client.post(url, data={"csrf_token": csrf_from(page), "date": day, "action": "refresh"}).get_data(as_text=True)
+        offered = TIME.findall(html)
+        assert offered, day
+        moved = client.post(url, data={"csrf_token": csrf_from(html), "date": day, "time": offered[-1], "action": "move"})
+        assert moved.status_code == 303, (day, moved.get_data(as_text=True)[:300])
+
+
+def test_the_move_page_opens_on_the_first_day_the_booking_can_move_to_when_its_own_day_has_no_other_time(client, shop, session):
+    customer = session.scalars(select(b.User).where(b.User.email == "customer@example.com")).one()
+    # Monday 30th, 08:00-10:30 with Alex; another job takes 10:30-13:00, and 13:00-14:00 is too short.
+    monday = TOMORROW + timedelta(days=6)
+    booking = create_booking(session, b.request(shop["clean"], day=monday.isoformat(), at="08:00", agent_id=shop["alex"],
+                                                customer_id=customer.id, customer=None), actor=b.STAFF, now=NOW).booking
+    create_booking(session, b.request(shop["clean"], day=monday.isoformat(), at="10:30", agent_id=shop["alex"],
+                                      customer=CustomerInput("Other", "One", "other@example.com")), actor=b.STAFF, now=NOW)
+    submit(client, "/login", {"email": "customer@example.com", "password": "correct-horse"})
+    page = client.get(f"/bookings/{booking.id}/reschedule").get_data(as_text=True)
+    assert monday.isoformat() not in FREE_DAY.findall(page)
+    assert re.search(r'value="2026-11-26"\s+checked', page) and TIME.findall(page)  # Thursday, the first free day

@@ -10,7 +10,7 @@ Where to look:
     create.py         create_booking, create_in_transaction (new bookings and series)
     change.py         update_booking, BookingChanges, the checks every change goes through
     status_change.py  change_status, cancel_booking
-    move.py           reschedule_booking, move_choices (moving by hand)
+    move.py           reschedule_booking, move_choices, move_days (moving by hand; what the move pages offer)
     again.py          book_again_request (book this again)
     common.py         write_transaction, BookingResult, UNAVAILABLE, shared helpers
 """
@@ -27,7 +27,7 @@ from .common import (
     write_transaction,
 )
 from .create import create_booking, create_in_transaction
-from .move import move_choices, reschedule_booking
+from .move import first_move_day, move_choices, move_days, reschedule_booking
 from .status_change import cancel_booking, change_status
 
 __all__ = [
@@ -44,7 +44,9 @@ __all__ = [
     "create_booking",
     "create_in_transaction",
     "customer_change_refusal",
+    "first_move_day",
     "move_choices",
+    "move_days",
     "new_booking_code",
     "price_adjustment",
     "reschedule_booking",
