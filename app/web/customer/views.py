@@ -22,8 +22,8 @@ from ...domain import accounts, idempotency, pricing, queries
 from ...domain.actor import Actor
 from ...domain.availability import slots_for_request
 from ...domain.booking import (
-    book_again_request, cancel_booking, create_booking, customer_change_refusal, first_move_day, move_choices, move_days,
-    reschedule_booking,
+    book_again_request, cancel_booking, create_booking, later_visits, customer_change_refusal, first_move_day, move_choices, move_days,
+    reschedule_booking, series_preview,
 )
 from ...domain.errors import Conflict, DomainError, FieldErrors
 from ...domain.fields import clean_answers
@@ -326,7 +326,10 @@ def review(values: MultiDict[str, str], catalog: FormCatalog) -> Any:
     # "Book now" (a code used up meanwhile), the booking says so instead of charging it.
     values["expected_total"] = str(preview["quote"].total)
     hidden = [(k, v) for k, v in values.items(multi=True) if k not in ("csrf_token", "action", "month") and not k.startswith("account_")]
-    return render_template("customer/book/review.html", summary=summary, hidden=hidden, values=values,
+    visits = series_preview(get_session(), preview["quote"], first_start=slot.start_at, location_id=values.get("location_id"),
+                            agent_id=wanted, now=now())
+    return render_template("customer/book/review.html", summary=summary, hidden=hidden, values=values, visits=visits,
+                           frequency=preview["quote"].frequency, slot_tz=location.timezone if location else None,
                            cutoff_hours=load_settings(get_session()).cancellation_cutoff_hours)
 
 
@@ -554,7 +557,8 @@ def cancel(booking_id: int) -> Any:
         if not can_change or "cancelled" not in allowed_transitions(booking.status, actor()):
             flash(reason or "This booking cannot be cancelled online.", "error")
             return redirect(url_for("customer.booking_detail", booking_id=booking_id))
-        return render_template("customer/bookings/cancel.html", booking=booking, summary=booking_summary(booking))
+        return render_template("customer/bookings/cancel.html", booking=booking, summary=booking_summary(booking),
+                               later=later_visits(get_session(), booking), local=_local)
     scope = request.form.get("scope", "this")
     try:
         cancelled = cancel_booking(get_session(), booking_id, actor=actor(), now=now(), scope=scope, reason="Cancelled online by the customer")
