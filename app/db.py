@@ -67,9 +67,9 @@ def make_session_factory(engine: Engine, config: dict[str, Any]) -> sessionmaker
 
 
 def app_clock(config: dict[str, Any]) -> Callable[[], datetime]:
-    """The time for code that has no `now` passed in (flush listeners): the app's
-    pinned NOW if it has one, else app/clock.py's."""
-    return lambda: config.get("NOW") or clock.now()
+    """The time for code that has no `now` passed in (flush listeners): the app's clock,
+    as app/clock.py's app_now reads it (its pinned NOW, else the machine's)."""
+    return lambda: config.get("NOW") or clock.wall()
 
 
 def cache_namespace(engine: Engine, config: dict[str, Any]) -> str:
@@ -86,7 +86,7 @@ def cache_url(config: dict[str, Any]) -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    # Migrations and the worker's own scripts build their engines without the limit.
+    # Migrations (app/migrations/env.py) build their own engine, without the limit.
     engine = make_engine(app.config["DATABASE_URL"], statement_timeout=float(app.config.get("DATABASE_STATEMENT_TIMEOUT_SECONDS", 20)))
     app.extensions["engine"] = engine
     app.extensions["session_factory"] = make_session_factory(engine, app.config)

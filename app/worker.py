@@ -17,10 +17,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Flask
 
+from .clock import app_now, wall
 from .db import session_factory
 from .domain.notifications import email_channel, queue_reminders
 from .domain.outbox import Channel, DeliveryReport, run_channel
@@ -34,10 +35,6 @@ Clock = Callable[[], datetime]
 Deliverer = Callable[[Flask, Clock, "threading.Event | None"], object]
 
 
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
-
-
 def deadline(app: Flask) -> float:
     return float(app.config.get("DELIVERY_TIMEOUT_SECONDS", 10))
 
@@ -47,7 +44,7 @@ CHANNELS: dict[str, Callable[[Flask], Channel]] = {
         backend_from_config(app.config), sender=app.config["MAIL_FROM"], compose=composer(app), deadline=deadline(app),
     ),
     "webhooks": lambda app: webhook_channel(
-        http_post, allow_private=bool(app.config.get("WEBHOOKS_ALLOW_PRIVATE")), signing_clock=wall_clock,
+        http_post, allow_private=bool(app.config.get("WEBHOOKS_ALLOW_PRIVATE")), signing_clock=wall,
         deadline=deadline(app),
     ),
 }
@@ -80,7 +77,7 @@ def run_worker(
     stop: threading.Event,
     *,
     interval: float | None = None,
-    clock: Clock = wall_clock,
+    clock: Clock | None = None,
     rounds: int | None = None,
     deliverers: list[Deliverer] | None = None,
 ) -> int:
@@ -88,6 +85,7 @@ def run_worker(
 
     A failing deliverer is logged and the others still run: one broken channel or a
     database hiccup must not stop the rest, and the next round tries again."""
+    read_clock = clock or (lambda: app_now(app))  # the app's clock (app/clock.py) unless given one
     pause = float(app.config.get("WORKER_INTERVAL_SECONDS", 5) if interval is None else interval)
     done = 0
     while not stop.is_set():
@@ -95,7 +93,7 @@ def run_worker(
         # the rest of this round takes no time.
         for deliverer in deliverers if deliverers is not None else DELIVERERS:
             try:
-                deliverer(app, clock, stop)
+                deliverer(app, read_clock, stop)
             except Exception:  # noqa: BLE001 - keep the worker alive; the next round retries
                 log.exception("notifications worker: %s failed", getattr(deliverer, "__name__", deliverer))
         done += 1

@@ -17,7 +17,7 @@ from app.domain.inputs import CustomerInput
 from app.domain.models import DeliveryStatus, User, WebhookDelivery
 from app.domain.outbox import run_channel
 from app.transports.http import http_post
-from app.worker import wall_clock
+from app.clock import wall
 from tests import builders as b
 from tests.webhook_receiver import Receiver
 
@@ -39,7 +39,7 @@ def add_endpoint(session, now, url, events=webhooks.EVENTS, allow_private=True):
 def deliver_due(factory, *, now, allow_private=False, jitter=random.random, limit=100, stop=None, post=http_post):
     """One round of the webhook channel, as the worker runs it, on a pinned clock (the
     signatures carry the real time: the receiver checks them against its own clock)."""
-    channel = webhooks.webhook_channel(post, allow_private=allow_private, signing_clock=wall_clock, jitter=jitter)
+    channel = webhooks.webhook_channel(post, allow_private=allow_private, signing_clock=wall, jitter=jitter)
     clock = now if callable(now) else (lambda: now)
     return run_channel(factory, channel, clock=clock, limit=limit, stop=stop)
 
