@@ -144,6 +144,11 @@ class Channel:
     record: Callable[[Any, Attempt], None] = lambda row, attempt: None
     deadline: float = DEADLINE_SECONDS
 
+    def __post_init__(self) -> None:
+        # A delivery that could outlast its claim could be taken and sent by another worker.
+        if not 0 < self.deadline < CLAIM_FOR.total_seconds() / 2:
+            raise ValueError(f"a delivery deadline must be between 0 and {CLAIM_FOR.total_seconds() / 2:g} s, not {self.deadline:g}")
+
 
 @dataclass
 class DeliveryReport:

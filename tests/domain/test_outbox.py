@@ -151,3 +151,9 @@ def test_the_worker_stops_at_once_when_told_to_while_a_receiver_drips(app, sessi
     # The message in progress is given up and tried again later; the next one was left alone.
     assert [(r.status, r.attempts) for r in rows] == [("pending", 1), ("pending", 0)]
     assert "interrupted" in rows[0].last_error
+
+
+def test_a_delivery_deadline_cannot_outlast_the_claim_it_is_sent_under(app):
+    app.config["DELIVERY_TIMEOUT_SECONDS"] = CLAIM_FOR.total_seconds()
+    with pytest.raises(ValueError, match="deadline"):
+        deliver_webhooks(app, lambda: datetime(2026, 11, 23))
