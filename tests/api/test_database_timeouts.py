@@ -38,6 +38,34 @@ def test_a_booking_blocked_by_a_held_agent_lock_answers_409_within_the_lock_time
     assert staff_api.post("/bookings", staff_booking(catalog)).status_code == 201
 
 
+def test_a_status_change_in_the_back_office_blocked_by_a_held_row_lock_says_busy_and_leads_back(app, client, session, catalog):
+    from app.domain import accounts
+    from app.domain.booking import create_booking
+    from tests import builders as b
+    from tests.conftest import NOW
+    from tests.web.helpers import csrf_from, submit
+
+    booking = create_booking(session, b.request(catalog["service"], day="2026-11-24", at="10:00", status="pending",
+                                                agent_id=catalog["alex"]), actor=b.STAFF, now=NOW).booking
+    accounts.create_user(session, email="admin@example.com", password="correct-horse", role="admin", first_name="Ada", now=NOW)
+    session.commit()
+    assert submit(client, "/login", {"email": "admin@example.com", "password": "correct-horse"}).status_code == 302
+    token = csrf_from(client.get(f"/admin/bookings/{booking.id}").get_data(as_text=True))
+    with other_connection(app) as holder:
+        holder.execute("SELECT id FROM bookings WHERE id = %s FOR UPDATE", (booking.id,))
+        started = time.monotonic()
+        answer = client.post(f"/admin/bookings/{booking.id}/status",
+                             data={"csrf_token": token, "status": "approved", "version": str(booking.version)})
+        took = time.monotonic() - started
+        holder.rollback()
+    assert answer.status_code == 303 and answer.headers["Location"].endswith(f"/admin/bookings/{booking.id}")
+    assert took < 10, f"waited {took:.1f} s"
+    panel = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "busy" in panel
+    session.expire_all()
+    assert session.get(Booking, booking.id).status == "pending"
+
+
 def test_a_statement_blocked_past_the_statement_timeout_answers_503_to_the_api_and_a_busy_page_to_people(
         config, session, catalog, read_api):
     from app import create_app
