@@ -331,3 +331,13 @@ def test_a_visitors_account_problems_are_all_reported_at_once(client, shop):
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422
     assert {"account_email", "account_password", "account_first_name", "account_last_name"} <= error_ids(html)
+
+
+def test_the_booking_page_leads_back_to_my_bookings_and_the_form_has_no_heading_gap(client, shop, customer, session):
+    book(client, form_values(shop))
+    booking = session.scalars(select(Booking)).one()
+    detail = client.get(f"/bookings/{booking.id}").get_data(as_text=True)
+    assert '<a href="/bookings">‹ My bookings</a>' in detail
+    form = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    assert '<h2 class="cal-title"' in form and "<h3" not in form.split("</h1>")[1].split("<h2")[0]  # no h3 straight under the h1
+    assert 'autocomplete="address-line1"' in form and 'autocomplete="street-address"' not in form
