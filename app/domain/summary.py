@@ -39,6 +39,7 @@ class Answer:
     label: str
     text: str
     staff_only: bool = False
+    kind: str = "single_line"  # the field's type: pages write dates and times in the business's locale
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def booking_summary(booking: Booking) -> BookingSummary:
         price_overridden=booking.price_overridden,
         payment_method=booking.payment_method,
         answers=[
-            Answer(v.label, _answer_text(v.value, v.options, v.field_type), v.staff_only)
+            Answer(v.label, _answer_text(v.value, v.options, v.field_type), v.staff_only, v.field_type)
             for v in booking.field_values
             if _answer_text(v.value, v.options, v.field_type)
         ],
@@ -196,7 +197,8 @@ def preview_summary(
         price_overridden=False,
         payment_method=payment_method,
         answers=[
-            Answer(a.field.label, _answer_text(a.value, a.options, a.field.field_type), a.field.visibility != "customer")
+            Answer(a.field.label, _answer_text(a.value, a.options, a.field.field_type), a.field.visibility != "customer",
+                   a.field.field_type)
             for a in answers if _answer_text(a.value, a.options, a.field.field_type)
         ],
         customer_notes=customer_notes,
