@@ -14,6 +14,7 @@ from decimal import Decimal
 from .fields import CleanAnswer
 from .models import Booking, Location
 from .pricing import Quote
+from .timeutil import duration_text
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,7 @@ class BookingSummary:
 
 
 def _hours(minutes: int) -> str:
-    hours = Decimal(minutes) / 60
-    return f"{hours.normalize():f} h"
+    return duration_text(minutes)
 
 
 def _answer_text(value: str | None, options: list[dict] | None, field_type: str) -> str:

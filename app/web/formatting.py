@@ -23,6 +23,7 @@ from babel.numbers import format_currency, format_percent
 from flask import Flask, g, has_app_context
 
 from .. import clock
+from ..domain.timeutil import duration_text
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ def answer_text(answer: Any) -> str:
 
 FILTERS = {
     "answer_text": answer_text,
+    "duration": duration_text,
     "money": money,
     "percent": percent,
     "local_date": local_date,

@@ -370,3 +370,15 @@ def test_my_bookings_lists_upcoming_first_and_folds_the_past(client, shop, custo
 
 
 DAY_TEXT = "Tue, Jan 8, 2030"
+
+
+def test_lengths_of_time_are_written_one_way(client, shop, customer):
+    page = client.get(f"/book?service={shop['hourly']}").get_data(as_text=True)
+    assert ">1 h 30 min</option>" in page and not re.search(r"\d\.\d h\b", page)
+    form = form_page_for(client, shop)
+    assert re.search(r"About \d+ h( \d+ min)? of work", form) and not re.search(r"\d\.\d h\b", form)
+
+
+def form_page_for(client, shop):
+    page = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    return client.post("/book", data={"csrf_token": csrf_from(page), **form_values(shop), "action": "refresh"}).get_data(as_text=True)
