@@ -70,6 +70,9 @@ def test_the_signed_link_lands_on_the_booking_after_signing_in(app, client, book
     opened = client.get(view)
     assert opened.status_code == 302
     assert opened.headers["Location"] == f"/login?next=/bookings/{booked.id}"
+    login_page = client.get(opened.headers["Location"]).get_data(as_text=True)
+    assert "Log in to see your booking; you will be taken straight to it." in login_page
+    assert 'value="maria@example.com"' in login_page  # the address the e-mail went to
     landed = submit(client, opened.headers["Location"], {"email": "maria@example.com", "password": PASSWORD})
     assert landed.status_code == 302 and landed.headers["Location"] == f"/bookings/{booked.id}"
     page = client.get(landed.headers["Location"])
