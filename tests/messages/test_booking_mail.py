@@ -27,6 +27,9 @@ def test_booking_received_is_text_and_html_with_the_whole_summary_and_a_calendar
         "multipart/mixed", "multipart/alternative", "text/plain", "text/html", "text/calendar"]
     assert mail["From"] == "Sparkle & Fix <bookings@example.com>"
     assert mail["Subject"] == "Booking received: Standard clean on Tue, Nov 24, 2026, 10:00 AM EST"
+    raw = inbox.messages[[m["To"] for m in received].index("maria@example.com")].decode()
+    assert "\nSubject: Booking received: Standard clean on Tue, Nov 24, 2026, 10:00 AM EST\r\n" in raw
+    assert "=?utf-8?" not in raw.split("\r\n\r\n")[0]  # plain text headers, not encoded words folded after "Subject:"
     assert mail["Message-ID"] and mail["Date"] and mail["Auto-Submitted"] == "auto-generated"
     assert mail["Reply-To"] == "office@example.com"
     text, html, ics = parts(mail)

@@ -232,6 +232,15 @@ def test_after_the_cutoff_the_page_says_why_not(client, shop, customer, session)
     session.commit()
     detail = client.get(f"/bookings/{booking.id}").get_data(as_text=True)
     assert "until 24 hours before the start" in detail and "Cancel booking" not in detail
+    assert "Please get in touch with us to change this one." in detail  # the office has no phone or e-mail yet
+    booking.location.phone, booking.location.email = "+1 718-555-0142", "brooklyn@example.com"
+    session.commit()
+    detail = client.get(f"/bookings/{booking.id}").get_data(as_text=True)
+    assert "Please call Brooklyn at +1 718-555-0142 to change this one." in detail or \
+        f"Please call {booking.location.name} at +1 718-555-0142 to change this one." in detail
+    assert '<a href="tel:+1718-555-0142">+1 718-555-0142</a>' in detail.split('class="office-contact"')[1]
+    footer = detail.split('class="site-footer"')[1]
+    assert "+1 718-555-0142" in footer and 'href="mailto:brooklyn@example.com"' in footer
     refused = client.post(f"/bookings/{booking.id}/cancel", data={"csrf_token": csrf_from(detail)}, follow_redirects=True)
     assert "24 hours" in refused.get_data(as_text=True)
     session.expire_all()
