@@ -2,12 +2,13 @@
 queued for it, instead of sending it anyway.
 
 Revision ID: 0013_outbox_cancelled_deliveries
-Revises: 0012_generations_bigint
+Revises: 0015_location_contact (written on 0012_generations_bigint; main's 0015 came
+first, so this one follows it and the chain keeps one head)
 """
 from alembic import op
 
 revision = "0013_outbox_cancelled_deliveries"
-down_revision = "0012_generations_bigint"
+down_revision = "0015_location_contact"
 branch_labels = None
 depends_on = None
 
