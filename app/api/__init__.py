@@ -8,10 +8,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
 from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..domain.errors import DomainError
 from ..extensions import csrf, limiter
@@ -40,8 +40,40 @@ def api_client_key() -> str:
 limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=api_client_key)(bp)
 
 
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def only(path: str, *methods: str) -> None:
+    """`path` answers `methods` alone: any other method is 405 with `Allow`, instead of
+    falling through to the `<id>` rule beside it (`PUT /customer/bookings/price` was
+    404 "Booking with ID price")."""
+
+    def not_allowed(**_: Any) -> Any:
+        raise MethodNotAllowed(valid_methods=list(methods))
+
+    others = [m for m in METHODS if m not in methods]
+    bp.add_url_rule(path, "only_" + path.strip("/").replace("/", "_"), not_allowed, methods=others)
+
+
 def is_api_request() -> bool:
     return request.path.startswith(bp.url_prefix or "/api/v1")
+
+
+def _retry_after_only_when_refused(response: Response) -> Response:
+    """Retry-After only where there is something to wait for (429, 503). Flask-Limiter
+    puts one on every answer, and counts it down with the seconds truncated: on a 429
+    it is rounded up, so a client that waits that long is never early for the reset."""
+    if not is_api_request() or "Retry-After" not in response.headers:
+        return response
+    if response.status_code not in (429, 503):
+        del response.headers["Retry-After"]
+    elif "X-RateLimit-Reset" in response.headers:
+        try:
+            seconds = int(response.headers["Retry-After"])
+        except ValueError:
+            return response  # an HTTP date
+        response.headers["Retry-After"] = str(max(1, seconds + 1))
+    return response
 
 
 def init_app(app: Flask) -> None:
@@ -56,6 +88,8 @@ def init_app(app: Flask) -> None:
 
         app.config["RATELIMIT_STORAGE_URI"] = "portaldb://"
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {"engine": app.extensions["engine"]}
+    # Registered before the limiter, so it runs after the limiter has added its headers.
+    app.after_request(_retry_after_only_when_refused)
     limiter.init_app(app)
     app.register_blueprint(bp)
 
@@ -72,8 +106,11 @@ def init_app(app: Flask) -> None:
         code = HTTP_CODES.get(exc.code or 500, "error")
         headers = {}
         if exc.code == 429:
-            retry = getattr(exc, "retry_after", None) or 60
-            headers["Retry-After"] = str(int(retry))
+            # The API budget's 429 gets its Retry-After from Flask-Limiter, counted to the
+            # same reset as X-RateLimit-Reset; a throttle knows its own wait.
+            retry = getattr(exc, "retry_after", None)
+            if retry:
+                headers["Retry-After"] = str(int(retry))
             return error(code, "Too many requests; slow down and try again shortly.", 429, headers=headers)
         if exc.code == 405:
             headers["Allow"] = ", ".join(sorted(getattr(exc, "valid_methods", None) or []))

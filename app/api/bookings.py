@@ -11,7 +11,7 @@ from ..domain.booking import cancel_booking, create_booking, update_booking
 from ..domain.bulk import check_size, create_bookings_bulk
 from ..domain.errors import DomainError, FieldErrors, ValidationFailed
 from ..domain.validation import MAX_ID, BadValue, parse_int
-from . import bp, serializers
+from . import bp, only, serializers
 from .auth import client, now, staff
 from .idempotent import idempotent
 from .parsing import BOOKING_FIELDS, CUSTOMER_FIELDS, booking_changes, json_object, staff_booking
@@ -111,6 +111,9 @@ def bulk_create() -> Any:
     status, word = (201, "success") if not failed else (207, "partial") if created else (400, "error")
     summary = {"requested": len(items), "created": len(created), "failed": len(failed)}
     return respond({"status": word, "data": {"created": created, "failed": failed, "summary": summary}}, status)
+
+
+only("/bookings/bulk", "POST")
 
 
 def _present_fields(item: dict[str, Any]) -> dict[str, Any]:

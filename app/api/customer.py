@@ -13,7 +13,7 @@ from ..domain import accounts, pricing, queries
 from ..domain.booking import cancel_booking, create_booking, reschedule_booking
 from ..domain.errors import DiscountCodeInvalid, FieldErrors, ValidationFailed
 from ..domain.settings import load_settings
-from . import bp, limiter, serializers
+from . import bp, limiter, only, serializers
 from .auth import bearer_token, client, customer, now
 from .idempotent import idempotent
 from .launch27 import CANCEL_SCHEMA, ESTIMATE_SCHEMA, RESCHEDULE_SCHEMA, SCHEMA, schema_errors, split_service_date, to_request
@@ -84,7 +84,8 @@ def customer_create() -> Any:
     payload: dict[str, Any] = {
         "id": booking.id,
         # "affilation" is spelled as in the Launch27 document: its clients read that key.
-        "ga_transaction": {"id": booking.booking_code, "affilation": load_settings(session).business_name, "revenue": total},
+        # Launch27 gives the account's subdomain there: our ACCOUNT_SLUG.
+        "ga_transaction": {"id": booking.booking_code, "affilation": load_settings(session).account_slug, "revenue": total},
         "ga_item": {"id": booking.booking_code, "name": "Booking", "price": total, "quantity": 1},
     }
     if result.occurrences or result.skipped:
@@ -112,6 +113,9 @@ def customer_price() -> Any:
         throttle.CODE_CHECKS.hit(client().owner)  # wrong codes are guesses: counted per customer
         raise
     return success(quote.breakdown() | {"duration": quote.duration})
+
+
+only("/customer/bookings/price", "POST")
 
 
 CUSTOMER_FILTERS = ("status", "from", "to", "updated_since", "after_id", "sort", *PAGING)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ..domain.validation import FLAG_VALUES
 from . import bp
 from . import webhooks as webhook_api
 from .launch27 import ESTIMATE_SCHEMA, SCHEMA
@@ -16,6 +17,7 @@ HHMM = {"type": "string", "pattern": r"^\d{2}:\d{2}$"}
 STAMP = {"type": "string", "format": "date-time"}
 ID = {"type": "integer", "minimum": 1}
 NULLABLE_ID = {"type": ["integer", "null"]}
+FLAG = {"type": "string", "enum": list(FLAG_VALUES)}  # what parse_flag takes
 STATUS = {"type": "string", "enum": ["pending", "approved", "cancelled", "completed", "no_show"]}
 
 
@@ -71,7 +73,8 @@ SCHEMAS: dict[str, Any] = {
         "agent_id": ID, "agent_name": {"type": "string"}, "location_id": ID, "customer_id": ID,
         "customer": obj({k: {"type": "string"} for k in ("first_name", "last_name", "email", "phone")}),
         "start_date": DATE, "start_time": HHMM, "end_time": HHMM, "start_at": STAMP, "end_at": STAMP,
-        "duration": {"type": "integer"}, "arrival_window": {"type": "integer"}, "price": ref("Price"), "price_overridden": {"type": "boolean"},
+        "duration": {"type": "integer"}, "arrival_window": {"type": "integer"}, "sms_notifications": {"type": "boolean"},
+        "price": ref("Price"), "price_overridden": {"type": "boolean"},
         "payment_method": {"enum": ["cash", "check", "stripe", "paypal"]}, "frequency_id": NULLABLE_ID, "series_id": NULLABLE_ID,
         "notes": {"type": "string"}, "address": {"type": "object"}, "custom_fields": {"type": "array", "items": {"type": "object"}},
         "original_booking_id": NULLABLE_ID, "created_at": STAMP, "updated_at": STAMP, "staff_notes": {"type": "string"},
@@ -80,7 +83,8 @@ SCHEMAS: dict[str, Any] = {
         "customer_matched": {"type": "boolean"},
     }, required=["id", "booking_code", "status", "version", "service_id", "service_name", "services", "agent_id", "agent_name",
                  "location_id", "customer_id", "customer", "start_date", "start_time", "end_time", "start_at", "end_at",
-                 "duration", "arrival_window", "price", "price_overridden", "payment_method", "notes", "original_booking_id", "created_at", "updated_at"]),
+                 "duration", "arrival_window", "sms_notifications", "price", "price_overridden", "payment_method", "notes", "original_booking_id",
+                 "created_at", "updated_at"]),
     "StaffBookingInput": obj({
         "service_id": ID, "agent_id": {"oneOf": [ID, {"enum": ["any", -1, "-1"]}]}, "start_date": DATE, "start_time": HHMM,
         "start_at": STAMP, "customer_id": ID,
@@ -118,7 +122,7 @@ SCHEMAS: dict[str, Any] = {
     "PriceEstimateRequest": _launch27(ESTIMATE_SCHEMA),
     "CustomerBookingCreated": obj({
         "id": ID,
-        "ga_transaction": obj({"id": {"type": "string"}, "affilation": {"type": "string"}, "revenue": {"type": "number"}}),
+        "ga_transaction": obj({"id": {"type": "string"}, "affilation": {"type": "string", "description": "The account's short name (ACCOUNT_SLUG), as Launch27 gives its subdomain."}, "revenue": {"type": "number"}}),
         "ga_item": obj({"id": {"type": "string"}, "name": {"const": "Booking"}, "price": {"type": "number"}, "quantity": {"const": 1}}),
         "series": {"type": "object"},
     }, required=["id", "ga_transaction", "ga_item"]),
@@ -158,7 +162,7 @@ SYNC_PARAMETERS = [
 def _catalog_paths() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for kind in ("services", "extras", "pricing_parameters", "custom_fields", "frequencies", "locations", "agents"):
-        inactive = {"name": "include_inactive", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]}}
+        inactive = {"name": "include_inactive", "in": "query", "schema": FLAG, "description": "Also deactivated ones."}
         paths[f"/{kind}"] = {"get": {"summary": f"List {kind}", "security": [{"apiKey": []}, {"bearer": []}],
                                      "parameters": [inactive, {"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/per_page"}],
                                      "responses": {"200": ok(list_envelope(ref("CatalogObject"))), **ERRORS}}}
@@ -184,7 +188,9 @@ JSON in and out, UTF-8, under `/api/v1`.
   `discount_code_invalid`, `too_late`, `idempotency_key_reused` are 422; malformed JSON (`invalid_json`) and
   bulk requests over 50 items (`too_many_bookings`) are 400; `slot_unavailable`, `email_taken`, `conflict`,
   `price_changed` and `discount_code_exhausted` are 409; a stale `If-Match` is 412; too many requests 429
-  with `Retry-After`; the database down 503.
+  with `Retry-After` (the seconds to the same reset as `X-RateLimit-Reset`, and only on a 429 or 503); the
+  database down 503. An id in the path that names nothing is 404; an id in a request body that names nothing
+  is 422 naming the field. A method a path does not take is 405 with `Allow`.
 - **Query strings.** Every GET accepts only the parameters listed for it, each once; anything else
   (a misspelt filter, another product's name for it) is `422 validation_failed` naming it, instead of
   a silently unfiltered list.
@@ -300,7 +306,7 @@ DOCUMENT: dict[str, Any] = {
             "get": {"summary": "Find customers", "security": STAFF, "parameters": [
                 query("q", {"type": "string"}, "Part of the name, e-mail or phone, any case."),
                 query("email", {"type": "string"}, "The whole e-mail address, any case."),
-                query("include_inactive", {"type": "string", "enum": ["0", "1"]}, "Also deactivated customers."),
+                query("include_inactive", FLAG, "Also deactivated customers."),
                 {"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/per_page"}],
                 "responses": {"200": ok(list_envelope(ref("Customer"))), **ERRORS}},
             "post": {"summary": "Create a customer", "security": STAFF, "parameters": [IDEMPOTENCY],

@@ -17,7 +17,7 @@ from .actor import Actor
 from .errors import EmailTaken, FieldErrors, NotFound, ValidationFailed
 from .models import Role, User
 from .queries import Page, paginate, read_paging
-from .validation import as_bool, as_email, as_id
+from .validation import as_email, as_flag, as_id
 
 KIND = management.KINDS["customers"]
 FIELDS = tuple(f.name for f in KIND.fields)
@@ -30,7 +30,7 @@ def list_customers(session: Session, filters: Mapping[str, Any]) -> Page[User]:
     per_page. Raises ValidationFailed."""
     errors = FieldErrors()
     number, size = read_paging(errors, filters.get("page"), filters.get("per_page"))
-    include_inactive = as_bool(errors, "include_inactive", filters.get("include_inactive") or "", default=False)
+    include_inactive = as_flag(errors, "include_inactive", filters.get("include_inactive"))
     email = filters.get("email")
     clean_email = as_email(errors, "email", email) if email not in (None, "") else None
     errors.raise_if_any("The filters are not valid.")

@@ -241,6 +241,20 @@ def parse_bool(value: Any, *, default: bool = False) -> bool:
     raise BadValue("Must be true or false.")
 
 
+# A yes/no parameter of a query string: these words exactly (the OpenAPI document lists
+# the same), so a typo such as `include_inactive=ture` is refused rather than read as no.
+FLAG_VALUES = {"1": True, "true": True, "0": False, "false": False}
+
+
+def parse_flag(value: Any, *, default: bool = False) -> bool:
+    """A query-string flag, one of FLAG_VALUES (absent: `default`). Raises BadValue."""
+    if value is None:
+        return default
+    if isinstance(value, str) and value in FLAG_VALUES:
+        return FLAG_VALUES[value]
+    raise BadValue(f"Must be one of {', '.join(FLAG_VALUES)}.")
+
+
 # --- the same, collecting field errors --------------------------------------------------
 
 
@@ -291,6 +305,10 @@ def as_text(errors: FieldErrors, path: str, value: Any, *, max_length: int = MAX
 
 def as_bool(errors: FieldErrors, path: str, value: Any, *, default: bool = False) -> bool | None:
     return _collect(errors, path, parse_bool, value, default=default)
+
+
+def as_flag(errors: FieldErrors, path: str, value: Any, *, default: bool = False) -> bool | None:
+    return _collect(errors, path, parse_flag, value, default=default)
 
 
 def as_email(errors: FieldErrors, path: str, value: Any, *, required: bool = True) -> str | None:
