@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -36,8 +36,15 @@ def api_client_key() -> str:
     return "addr:" + get_remote_address()
 
 
-# Every API request counts against its client's budget (API_RATE_LIMIT).
-limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=api_client_key)(bp)
+def api_rate_limit() -> str:
+    """API_RATE_LIMIT for a client with valid credentials; requests without them (the
+    public reads of availability and the catalog, and refused ones) share the smaller
+    PUBLIC_API_RATE_LIMIT per address."""
+    return current_app.config["API_RATE_LIMIT" if identify() is not None else "PUBLIC_API_RATE_LIMIT"]
+
+
+# Every API request counts against its client's budget.
+limiter.limit(api_rate_limit, key_func=api_client_key)(bp)
 
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -76,12 +83,22 @@ def _retry_after_only_when_refused(response: Response) -> Response:
     return response
 
 
+def _public_reads_from_any_origin(response: Response) -> Response:
+    """A public read (no credentials) may be made by a booking widget on the business's
+    own site: a browser lets that page read the answer only with this header. Nothing
+    that needs credentials gets it."""
+    if g.get("public_read"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 def init_app(app: Flask) -> None:
     from . import availability, bookings, catalog, customer, openapi  # noqa: F401  (routes)
     from . import customers  # noqa: F401  (routes)
-    from . import webhooks  # (routes)
+    from . import aliases, webhooks  # (routes)
 
     webhooks.configure()
+    aliases.init_app(app)
 
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         from .. import ratelimit  # noqa: F401  (registers the portaldb:// storage)
@@ -90,6 +107,7 @@ def init_app(app: Flask) -> None:
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {"engine": app.extensions["engine"]}
     # Registered before the limiter, so it runs after the limiter has added its headers.
     app.after_request(_retry_after_only_when_refused)
+    app.after_request(_public_reads_from_any_origin)
     limiter.init_app(app)
     app.register_blueprint(bp)
 

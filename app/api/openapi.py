@@ -159,14 +159,18 @@ SYNC_PARAMETERS = [
 ]
 
 
+# Credentials, or none at all while PUBLIC_API_READS is on (the empty requirement).
+PUBLIC_READ: list[dict[str, list[str]]] = [{"apiKey": []}, {"bearer": []}, {}]
+
+
 def _catalog_paths() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for kind in ("services", "extras", "pricing_parameters", "custom_fields", "frequencies", "locations", "agents"):
         inactive = {"name": "include_inactive", "in": "query", "schema": FLAG, "description": "Also deactivated ones."}
-        paths[f"/{kind}"] = {"get": {"summary": f"List {kind}", "security": [{"apiKey": []}, {"bearer": []}],
+        paths[f"/{kind}"] = {"get": {"summary": f"List {kind}", "security": PUBLIC_READ,
                                      "parameters": [inactive, {"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/per_page"}],
                                      "responses": {"200": ok(list_envelope(ref("CatalogObject"))), **ERRORS}}}
-        paths[f"/{kind}/{{id}}"] = {"get": {"summary": f"One of {kind}", "security": [{"apiKey": []}, {"bearer": []}],
+        paths[f"/{kind}/{{id}}"] = {"get": {"summary": f"One of {kind}", "security": PUBLIC_READ,
                                             "parameters": [{"$ref": "#/components/parameters/id"}, inactive],
                                             "responses": {"200": ok(envelope(ref("CatalogObject"))), **ERRORS}}}
     return paths
@@ -207,7 +211,38 @@ JSON in and out, UTF-8, under `/api/v1`.
   account (any case): creating or changing a customer to an address in use is `409 email_taken`.
 - **Calendar feeds.** Each agent and customer can have a private iCalendar subscription URL
   (`/calendar/<secret>.ics`, outside this API: the secret is the credential), made, replaced or switched off
-  on the customer's profile page and the agent's page in the back office.
+  on the customer's profile page and the agent's page in the back office. Each event's UID is
+  `booking-<code>@<CALENDAR_UID_DOMAIN>` for the booking's whole life; SEQUENCE is the booking's `version`.
+- **Public reads.** With `PUBLIC_API_READS` (on by default) `GET /availability` and the catalog lists and items
+  answer without credentials too, limited per address by `PUBLIC_API_RATE_LIMIT`, with
+  `Access-Control-Allow-Origin: *` so a booking widget on the business's own site can read them. The public sees
+  active objects only (`include_inactive` needs credentials), no agent e-mail or phone, no staff-only questions.
+  Credentials that are sent are still checked: a wrong key is 401.
+
+## Drop-in paths for LatePoint and Launch27 clients
+
+A client of either product switches by changing its host and key. Their paths are aliases of `/api/v1`
+(`app/api/aliases.py`): the same handlers, authentication, limits and JSON errors answer under
+
+| their prefix | product | stands for |
+| --- | --- | --- |
+| `/wp-json/latepoint-api/v1/…` | LatePoint | `/api/v1/…` |
+| `/latest/…` | Launch27 API 2.0 | `/api/v1/…` |
+
+| the seeds' request | served by |
+| --- | --- |
+| `PUT /wp-json/latepoint-api/v1/bookings/{id}` (update, seed 003) | `PUT /bookings/{id}` |
+| `GET /wp-json/latepoint-api/v1/availability?service_id&agent_id&date&duration` (seed 003) | `GET /availability` |
+| `POST /wp-json/latepoint-api/v1/bookings/bulk` (create multiple, seed 000) | `POST /bookings/bulk` |
+| `POST /latest/login`, then `POST /latest/customer/bookings` (seed 004) | `POST /login`, `POST /customer/bookings` |
+| `POST /latest/customer/bookings/price` (price estimation) | `POST /customer/bookings/price` |
+
+What a migrating client still changes: the host; the key (`X-API-Key` from the back office's API keys page,
+`bk_…`; a customer's bearer from `POST /login` with `{"email", "password"}`, answered as `{"token",
+"expires_at"}`); the ids of services, agents, locations, frequencies and customers, which are the portal's own
+(`GET /services`, `/agents`, `/customers?email=`); fields the portal does not know are refused (422) instead of
+ignored; `affilation` is `ACCOUNT_SLUG`. The seed 003 JavaScript reads a `duration` variable it never defines:
+define it (or drop the parameter: the service's own length is the default).
 """
 
 IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "minLength": 1, "maxLength": 255}}
@@ -231,7 +266,7 @@ DOCUMENT: dict[str, Any] = {
     },
     "paths": {
         "/availability": {"get": {
-            "summary": "Free start times", "security": [{"apiKey": []}, {"bearer": []}],
+            "summary": "Free start times", "security": PUBLIC_READ,
             "parameters": [
                 {"name": "service_id", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 1}},
                 {"name": "date", "in": "query", "required": True, "schema": DATE},

@@ -91,7 +91,10 @@ def _operation(method: str, path: str, operation: dict[str, Any], shared: list[d
     security = operation.get("security")
     schemes = sorted({name for requirement in (security if security is not None else DOCUMENT.get("security", [])) for name in requirement})
     auth = {"apiKey": "`X-API-Key`", "bearer": "`Authorization: Bearer`"}
-    lines += [f"Authentication: {' or '.join(auth.get(s, s) for s in schemes) if schemes else 'none'}.", ""]
+    words = " or ".join(auth.get(s, s) for s in schemes) if schemes else "none"
+    if schemes and {} in (security or []):
+        words += "; or none (public reads, `PUBLIC_API_READS`)"
+    lines += [f"Authentication: {words}.", ""]
     lines += _parameters(operation, shared)
     if "requestBody" in operation:
         schema = _content_schema(operation["requestBody"])
