@@ -4,19 +4,19 @@ password an admin sets."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from app.domain import accounts
 from app.domain.models import OutboxMessage
 from tests.web.helpers import csrf_from, submit
+from tests.conftest import NOW
 
 PASSWORD = "correct-horse"
 
 
 def make_user(session, email="casey@example.com", role="customer"):
-    return accounts.create_user(session, email=email, password=PASSWORD, role=role, first_name="Casey", now=datetime.now(UTC))
+    return accounts.create_user(session, email=email, password=PASSWORD, role=role, first_name="Casey", now=NOW)
 
 
 def web_login(client, email="casey@example.com", remember=False):

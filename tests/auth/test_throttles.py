@@ -4,7 +4,6 @@ preview, and wrong API credentials per address."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -15,6 +14,7 @@ from app.domain.discounts import GIFT_CARD_ALPHABET
 from app.domain.models import DiscountCode, OutboxMessage, RateLimitCounter
 from tests import builders as b
 from tests.web.helpers import submit
+from tests.conftest import NOW
 
 PASSWORD = "correct-horse"
 
@@ -29,7 +29,7 @@ def at(address):
 
 
 def make_user(session, email="casey@example.com", role="customer"):
-    return accounts.create_user(session, email=email, password=PASSWORD, role=role, first_name="Casey", now=datetime.now(UTC))
+    return accounts.create_user(session, email=email, password=PASSWORD, role=role, first_name="Casey", now=NOW)
 
 
 def web_login(client, email, password, address="192.0.2.1"):
@@ -140,7 +140,7 @@ def test_made_up_api_keys_are_throttled_per_address_and_add_no_rows(app, client,
     assert statuses == [401] * 5 + [429] * 3
     # Counted per address: a handful of rows, not one per key.
     assert session.scalar(select(func.count()).select_from(RateLimitCounter)) <= 3
-    _, key = accounts.create_api_key(session, name="real", scope="read", now=datetime.now(UTC))
+    _, key = accounts.create_api_key(session, name="real", scope="read", now=NOW)
     assert client.get("/api/v1/services", headers={"X-API-Key": key, **at("198.51.100.1")["headers"]}).status_code == 200
 
 

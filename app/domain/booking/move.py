@@ -26,13 +26,19 @@ def reschedule_booking(
 
 
 def move_choices(session: Session, booking: Booking, *, day: date, agent_id: int | None, now: datetime) -> tuple[list[Agent], list[Any]]:
-    """For moving a booking by hand: the agents who can do all its services here (its own
-    agent included) and the free start times on `day` for the chosen one, the booking's
-    own slot counted as free. Uses the same plan as the move itself re-checks."""
+    """For moving a booking (the staff panel, and the customer's move page with the
+    booking's own agent): the agents who can do all its services here (its own agent
+    included) and the free start times on `day` for the chosen one. It asks the question
+    the move re-checks: that agent, the booking's services and duration, the booking
+    itself not counted as taken; where the booking already is (same agent, same start)
+    is no move and is not offered."""
     services = line_services(booking)
     agents = candidate_agents(session, tuple(sorted({s.id for s in services})), booking.location_id, None)
     if booking.agent not in agents:
         agents.append(booking.agent)
+    chosen = agent_id or booking.agent_id
     slots = slots_for_services(session, services=services, duration=booking.duration_minutes, day=day, now=now,
-                               agent_id=agent_id or booking.agent_id, location=booking.location, exclude_booking_id=booking.id)
+                               agent_id=chosen, location=booking.location, exclude_booking_id=booking.id)
+    if chosen == booking.agent_id:
+        slots = [s for s in slots if s.start_at != booking.start_at]
     return agents, slots

@@ -21,7 +21,9 @@ from ...db import get_session
 from ...domain import accounts, idempotency, pricing, queries
 from ...domain.actor import Actor
 from ...domain.availability import slots_for_request
-from ...domain.booking import book_again_request, cancel_booking, create_booking, customer_change_refusal, reschedule_booking
+from ...domain.booking import (
+    book_again_request, cancel_booking, create_booking, customer_change_refusal, move_choices, reschedule_booking,
+)
 from ...domain.errors import Conflict, DomainError, FieldErrors
 from ...domain.fields import clean_answers
 from ...domain.free_days import SEARCH_DAYS, first_free_day
@@ -571,13 +573,15 @@ def reschedule(booking_id: int) -> Any:
     if not can_change:
         flash(reason, "error")
         return redirect(url_for("customer.booking_detail", booking_id=booking_id))
-    catalog = load_catalog(get_session())
     values = request.values.copy() if request.method == "POST" else request_as_form(book_again_request(get_session(), booking.id, actor=actor()))
     values.setdefault("date", _local(booking).date().isoformat())
     values["location_id"] = str(booking.location_id)
     errors: dict[str, str] = {}
     status = 200
-    if request.method == "POST" and request.form.get("action") == "move":
+    if request.method == "POST" and request.form.get("action") == "move" and \
+            (values.get("date"), values.get("time")) == (_local(booking).date().isoformat(), f"{_local(booking):%H:%M}"):
+        errors, status = {"time": "Your booking is at that time already. Pick another time."}, 422
+    elif request.method == "POST" and request.form.get("action") == "move":
         try:
             reschedule_booking(get_session(), booking_id, start_date=values.get("date"), start_time=values.get("time"), actor=actor(), now=now())
         except DomainError as error:
@@ -586,8 +590,23 @@ def reschedule(booking_id: int) -> Any:
         else:
             flash("Your booking has been moved.", "success")
             return redirect(url_for("customer.booking_detail", booking_id=booking_id), code=303)
-    preview = _preview(values, catalog, exclude_booking_id=booking.id)
     return render_template("customer/bookings/reschedule.html", booking=booking, values=values, errors=errors,
                            slot_label=slot_label, min_date=local_today().isoformat(), local=_local,
-                           slot_tz=booking.location.timezone, **preview), status
+                           slot_tz=booking.location.timezone, **_move_times(booking, values.get("date", ""))), status
+
+
+def _move_times(booking: Booking, raw_day: str) -> dict[str, Any]:
+    """The times the move page offers on the chosen day: exactly those the move accepts
+    (the booking's agent, services and duration; its own time is no move)."""
+    try:
+        day = parse_date(raw_day)
+    except ValueError:
+        day = None
+    if day is None or abs((day - local_today()).days) > SEARCH_DAYS * 20:
+        return {"slots": None, "slots_error": "Pick a day in the calendar.", "day": None}
+    try:
+        _, slots = move_choices(get_session(), booking, day=day, agent_id=booking.agent_id, now=now())
+    except DomainError as error:
+        return {"slots": None, "slots_error": error.message, "day": day}
+    return {"slots": slots, "slots_error": None, "day": day}
 
