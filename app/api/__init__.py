@@ -11,7 +11,8 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, g, request
 from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter
 
 from ..domain.errors import DomainError
 from ..extensions import csrf, limiter
@@ -47,19 +48,13 @@ def api_rate_limit() -> str:
 limiter.limit(api_rate_limit, key_func=api_client_key)(bp)
 
 
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+class RefConverter(BaseConverter):
+    """An object's id in a path, as the client wrote it (the domain parses it and answers
+    404 for an id naming nothing), but never a fixed path beside it: `PUT
+    /customer/bookings/price` is 405 for the price route, not "Booking with ID price"."""
 
-
-def only(path: str, *methods: str) -> None:
-    """`path` answers `methods` alone: any other method is 405 with `Allow`, instead of
-    falling through to the `<id>` rule beside it (`PUT /customer/bookings/price` was
-    404 "Booking with ID price")."""
-
-    def not_allowed(**_: Any) -> Any:
-        raise MethodNotAllowed(valid_methods=list(methods))
-
-    others = [m for m in METHODS if m not in methods]
-    bp.add_url_rule(path, "only_" + path.strip("/").replace("/", "_"), not_allowed, methods=others)
+    regex = r"(?!(?:bulk|price)$)[^/]+"
+    part_isolating = True
 
 
 def is_api_request() -> bool:
@@ -109,6 +104,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_retry_after_only_when_refused)
     app.after_request(_public_reads_from_any_origin)
     limiter.init_app(app)
+    app.url_map.converters["ref"] = RefConverter
     app.register_blueprint(bp)
 
     @app.errorhandler(DomainError)

@@ -11,7 +11,7 @@ from ..domain.booking import cancel_booking, create_booking, update_booking
 from ..domain.bulk import check_size, create_bookings_bulk
 from ..domain.errors import DomainError, FieldErrors, ValidationFailed
 from ..domain.validation import MAX_ID, BadValue, parse_int
-from . import bp, only, serializers
+from . import bp, serializers
 from .auth import client, now, staff
 from .idempotent import idempotent
 from .parsing import BOOKING_FIELDS, CUSTOMER_FIELDS, booking_changes, json_object, staff_booking
@@ -29,7 +29,7 @@ def list_bookings() -> Any:
     return success_page(page, [serializers.booking(b) for b in page.items])
 
 
-@bp.get("/bookings/<booking_id>")
+@bp.get("/bookings/<ref:booking_id>")
 @staff()
 def get_booking(booking_id: str) -> Any:
     query_args(())
@@ -113,9 +113,6 @@ def bulk_create() -> Any:
     return respond({"status": word, "data": {"created": created, "failed": failed, "summary": summary}}, status)
 
 
-only("/bookings/bulk", "POST")
-
-
 def _present_fields(item: dict[str, Any]) -> dict[str, Any]:
     """A bulk item with its unknown fields left out and missing required ones empty, so
     the domain can check the rest of it."""
@@ -162,7 +159,7 @@ def _expected_version(body_version: Any) -> int | None:
         raise ValidationFailed("If-Match (or version) must be the booking's version number, e.g. \"3\".", {"version": "Must be a whole number."}) from None
 
 
-@bp.route("/bookings/<booking_id>", methods=["PUT", "PATCH"])
+@bp.route("/bookings/<ref:booking_id>", methods=["PUT", "PATCH"])
 @staff(write=True)
 @idempotent
 def update(booking_id: str) -> Any:
@@ -174,7 +171,7 @@ def update(booking_id: str) -> Any:
     return success(serializers.booking(fresh), headers={"ETag": f'"{fresh.version}"'})
 
 
-@bp.delete("/bookings/<booking_id>")
+@bp.delete("/bookings/<ref:booking_id>")
 @staff(write=True)
 def delete(booking_id: str) -> Any:
     session = get_session()

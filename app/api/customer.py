@@ -13,7 +13,7 @@ from ..domain import accounts, pricing, queries
 from ..domain.booking import cancel_booking, create_booking, reschedule_booking
 from ..domain.errors import DiscountCodeInvalid, FieldErrors, ValidationFailed
 from ..domain.settings import load_settings
-from . import bp, limiter, only, serializers
+from . import bp, limiter, serializers
 from .auth import bearer_token, client, customer, now
 from .idempotent import idempotent
 from .launch27 import CANCEL_SCHEMA, ESTIMATE_SCHEMA, RESCHEDULE_SCHEMA, SCHEMA, schema_errors, split_service_date, to_request
@@ -115,9 +115,6 @@ def customer_price() -> Any:
     return success(quote.breakdown() | {"duration": quote.duration})
 
 
-only("/customer/bookings/price", "POST")
-
-
 CUSTOMER_FILTERS = ("status", "from", "to", "updated_since", "after_id", "sort", *PAGING)
 
 
@@ -128,7 +125,7 @@ def customer_list() -> Any:
     return success_page(page, [serializers.booking(b, staff=False) for b in page.items])
 
 
-@bp.get("/customer/bookings/<booking_id>")
+@bp.get("/customer/bookings/<ref:booking_id>")
 @customer()
 def customer_get(booking_id: str) -> Any:
     query_args(())
@@ -136,7 +133,7 @@ def customer_get(booking_id: str) -> Any:
     return success(serializers.booking(booking, staff=False))
 
 
-@bp.put("/customer/bookings/<booking_id>")
+@bp.put("/customer/bookings/<ref:booking_id>")
 @customer()
 @idempotent
 def customer_reschedule(booking_id: str) -> Any:
@@ -149,7 +146,7 @@ def customer_reschedule(booking_id: str) -> Any:
     return success(serializers.booking(queries.get_booking(session, booking.id, actor=client().actor), staff=False))
 
 
-@bp.post("/customer/bookings/<booking_id>/cancel")
+@bp.post("/customer/bookings/<ref:booking_id>/cancel")
 @customer()
 @idempotent
 def customer_cancel(booking_id: str) -> Any:
