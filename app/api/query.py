@@ -12,6 +12,9 @@ from flask import request
 from ..domain.errors import FieldErrors
 
 PAGING = ("page", "per_page")
+# Parameters whose empty value means something (no search text); any other given empty
+# is refused rather than read as left out.
+FREE_TEXT = ("q",)
 
 
 def query_args(allowed: Iterable[str]) -> dict[str, str]:
@@ -24,7 +27,9 @@ def query_args(allowed: Iterable[str]) -> dict[str, str]:
             errors.add(name, f"Unknown query parameter; this endpoint takes {', '.join(sorted(known)) or 'none'}.")
         elif len(request.args.getlist(name)) > 1:
             errors.add(name, "Give this parameter once.")
+        elif request.args[name] == "" and name not in FREE_TEXT:
+            errors.add(name, "Give a value, or leave the parameter out.")
     unknown = [name for name in errors.errors if name not in known]
-    message = f"Unknown query parameter: {', '.join(unknown)}." if unknown else "A query parameter was given twice."
+    message = f"Unknown query parameter: {', '.join(unknown)}." if unknown else "A query parameter is not valid."
     errors.raise_if_any(message)
     return request.args.to_dict()
