@@ -5,17 +5,23 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..domain.validation import FLAG_VALUES
+from ..domain.booking.common import MAX_DURATION
+from ..domain.bulk import MAX_ITEMS
+from ..domain.queries import MAX_PAGE, MAX_PER_PAGE
+from ..domain.validation import DATE_PATTERN, FLAG_VALUES, INSTANT_PATTERN, MAX_EMAIL, MAX_ID, TEXT_PATTERN, TIME_PATTERN
 from . import bp
 from . import webhooks as webhook_api
-from .launch27 import ESTIMATE_SCHEMA, SCHEMA
+from .launch27 import CANCEL_SCHEMA, ESTIMATE_SCHEMA, RESCHEDULE_SCHEMA, SCHEMA
 from .responses import respond
 
 MONEY = {"type": "string", "pattern": r"^-?\d+\.\d{2}$"}
-DATE = {"type": "string", "format": "date"}
-HHMM = {"type": "string", "pattern": r"^\d{2}:\d{2}$"}
-STAMP = {"type": "string", "format": "date-time"}
-ID = {"type": "integer", "minimum": 1}
+# The constraints below come from the parsers' own declarations (validation.py,
+# queries.py), so the document cannot state other limits than the server applies.
+DATE = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+DURATION = {"type": "integer", "minimum": 5, "maximum": MAX_DURATION}
+HHMM = {"type": "string", "pattern": TIME_PATTERN}
+STAMP = {"type": "string", "format": "date-time", "pattern": INSTANT_PATTERN}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 NULLABLE_ID = {"type": ["integer", "null"]}
 FLAG = {"type": "string", "enum": list(FLAG_VALUES)}  # what parse_flag takes
 STATUS = {"type": "string", "enum": ["pending", "approved", "cancelled", "completed", "no_show"]}
@@ -89,18 +95,18 @@ SCHEMAS: dict[str, Any] = {
         "service_id": ID, "agent_id": {"oneOf": [ID, {"enum": ["any", -1, "-1"]}]}, "start_date": DATE, "start_time": HHMM,
         "start_at": STAMP, "customer_id": ID,
         "customer": obj({k: {"type": "string"} for k in ("first_name", "last_name", "email", "phone")}, ["first_name", "last_name", "email"]),
-        "location_id": ID, "duration": {"type": "integer", "minimum": 5, "maximum": 1440},
+        "location_id": ID, "duration": DURATION,
         "status": {"enum": ["pending", "approved"]}, "notes": {"type": "string"}, "staff_notes": {"type": "string"},
         "payment_method": {"enum": ["cash", "check"]},
     }, required=["service_id", "agent_id"], additionalProperties=False),
     "BookingUpdate": {"type": "object", "additionalProperties": False, "properties": {
         "service_id": ID, "agent_id": {"oneOf": [ID, {"enum": ["any", -1, "-1"]}]}, "location_id": ID, "start_date": DATE,
-        "start_time": HHMM, "start_at": STAMP, "duration": {"type": "integer"}, "status": STATUS, "customer_id": ID,
-        "customer": {"type": "object"}, "customer.first_name": {"type": "string"}, "customer.last_name": {"type": "string"},
+        "start_time": HHMM, "start_at": STAMP, "duration": DURATION, "status": STATUS, "customer_id": ID,
+        "customer": obj({k: {"type": "string"} for k in ("first_name", "last_name", "email", "phone")}, [], additionalProperties=False), "customer.first_name": {"type": "string"}, "customer.last_name": {"type": "string"},
         "customer.email": {"type": "string"}, "customer.phone": {"type": "string"},
         "price": {"type": ["string", "number", "null"], "description": "A custom total (price_overridden); null goes back to the catalog price."},
         "notes": {"type": "string"}, "staff_notes": {"type": "string"}, "send_notification": {"type": "boolean"},
-        "version": {"type": "integer"}, "reason": {"type": "string"},
+        "version": {"type": "integer", "minimum": 0, "maximum": MAX_ID}, "reason": {"type": "string", "maxLength": 255},
     }},
     "BulkResult": obj({
         "status": {"enum": ["success", "partial", "error"]},
@@ -132,8 +138,8 @@ SCHEMAS: dict[str, Any] = {
         "sms_notifications": {"type": "boolean"}, "active": {"type": "boolean"}, "has_account": {"type": "boolean"}, "created_at": STAMP,
     }),
     "CustomerInput": {"type": "object", "additionalProperties": False, "properties": {
-        "first_name": {"type": "string", "maxLength": 100}, "last_name": {"type": "string", "maxLength": 100},
-        "email": {"type": "string", "maxLength": 255}, "phone": {"type": "string", "maxLength": 40},
+        "first_name": {"type": "string", "minLength": 1, "maxLength": 100}, "last_name": {"type": "string", "maxLength": 100},
+        "email": {"type": "string", "format": "email", "maxLength": MAX_EMAIL}, "phone": {"type": "string", "maxLength": 40},
         "address": {"type": "string", "maxLength": 255}, "city": {"type": "string", "maxLength": 100},
         "state": {"type": "string", "maxLength": 40}, "zip": {"type": "string", "maxLength": 20},
         "sms_notifications": {"type": "boolean"},
@@ -152,7 +158,7 @@ def query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]
 SYNC_PARAMETERS = [
     query("updated_since", STAMP, "Only bookings changed at or after this instant (ISO 8601 with an offset or Z; "
                                   "URL-encode a '+'). Every change raises updated_at."),
-    query("after_id", {"type": "integer", "minimum": 0}, "With updated_since: of the bookings changed exactly at updated_since, "
+    query("after_id", {"type": "integer", "minimum": 0, "maximum": MAX_ID}, "Only with updated_since: of the bookings changed exactly at updated_since, "
                                                           "only those with a higher id. Pass the updated_at and id of the last booking seen."),
     query("sort", {"enum": ["start", "-start", "total", "-total", "status", "updated_at", "-updated_at"]},
           "Order; default -start. updated_at orders by (updated_at, id), oldest change first."),
@@ -245,6 +251,8 @@ ignored; `affilation` is `ACCOUNT_SLUG`. The seed 003 JavaScript reads a `durati
 define it (or drop the parameter: the service's own length is the default).
 """
 
+IF_MATCH = {"name": "If-Match", "in": "header", "description": "The version the change is based on, e.g. \"3\".",
+            "schema": {"type": "string", "pattern": '^(W/)?"?[0-9]{1,10}"?$'}}
 IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "minLength": 1, "maxLength": 255}}
 STAFF = [{"apiKey": []}]
 CUSTOMER = [{"bearer": []}]
@@ -259,20 +267,20 @@ DOCUMENT: dict[str, Any] = {
         "schemas": SCHEMAS,
         "responses": {"Error": ok(ref("Error"), "The error envelope")},
         "parameters": {
-            "id": {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}},
-            "page": {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-            "per_page": {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+            "id": {"name": "id", "in": "path", "required": True, "schema": ID},
+            "page": {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
+            "per_page": {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}},
         },
     },
     "paths": {
         "/availability": {"get": {
             "summary": "Free start times", "security": PUBLIC_READ,
             "parameters": [
-                {"name": "service_id", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 1}},
+                {"name": "service_id", "in": "query", "required": True, "schema": ID},
                 {"name": "date", "in": "query", "required": True, "schema": DATE},
-                {"name": "agent_id", "in": "query", "schema": {"type": "string"}},
-                {"name": "duration", "in": "query", "schema": {"type": "integer", "minimum": 5, "maximum": 1440}},
-                {"name": "location_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "agent_id", "in": "query", "schema": {"anyOf": [ID, {"enum": ["any", "-1"]}]}},
+                {"name": "duration", "in": "query", "schema": DURATION},
+                {"name": "location_id", "in": "query", "schema": ID},
                 {"name": "days", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 14}},
             ],
             "responses": {"200": ok(envelope(ref("Availability"))), **ERRORS}}},
@@ -290,7 +298,7 @@ DOCUMENT: dict[str, Any] = {
         },
         "/bookings/bulk": {"post": {
             "summary": "Create up to 50 bookings", "security": STAFF, "parameters": [IDEMPOTENCY],
-            "requestBody": _body(obj({"bookings": {"type": "array", "items": ref("StaffBookingInput")},
+            "requestBody": _body(obj({"bookings": {"type": "array", "items": ref("StaffBookingInput"), "minItems": 1, "maxItems": MAX_ITEMS},
                                       "send_confirmation_emails": {"type": "boolean"}}, ["bookings"])),
             "responses": {"201": ok(ref("BulkResult"), "All created"), "207": ok(ref("BulkResult"), "Some created"),
                           "400": ok({"oneOf": [ref("BulkResult"), ref("Error")]}, "None created, or a malformed request"),
@@ -299,10 +307,10 @@ DOCUMENT: dict[str, Any] = {
             "parameters": [{"$ref": "#/components/parameters/id"}],
             "get": {"summary": "One booking", "security": STAFF, "responses": {"200": ok(envelope(ref("Booking"))), **ERRORS}},
             "put": {"summary": "Update a booking", "security": STAFF,
-                    "parameters": [IDEMPOTENCY, {"name": "If-Match", "in": "header", "schema": {"type": "string"}}],
+                    "parameters": [IDEMPOTENCY, IF_MATCH],
                     "requestBody": _body(ref("BookingUpdate")), "responses": {"200": ok(envelope(ref("Booking"))), **ERRORS}},
             "patch": {"summary": "Update a booking", "security": STAFF,
-                      "parameters": [IDEMPOTENCY, {"name": "If-Match", "in": "header", "schema": {"type": "string"}}],
+                      "parameters": [IDEMPOTENCY, IF_MATCH],
                       "requestBody": _body(ref("BookingUpdate")), "responses": {"200": ok(envelope(ref("Booking"))), **ERRORS}},
             "delete": {"summary": "Cancel a booking", "security": STAFF, "responses": {"200": ok(envelope(ref("Booking"))), **ERRORS}},
         },
@@ -329,18 +337,18 @@ DOCUMENT: dict[str, Any] = {
             "parameters": [{"$ref": "#/components/parameters/id"}],
             "get": {"summary": "One of my bookings", "security": CUSTOMER, "responses": {"200": ok(envelope(ref("Booking"))), **ERRORS}},
             "put": {"summary": "Reschedule", "security": CUSTOMER, "parameters": [IDEMPOTENCY],
-                    "requestBody": _body(obj({"service_date": {"type": "string"}}, additionalProperties=False)),
+                    "requestBody": _body(_launch27(RESCHEDULE_SCHEMA)),
                     "responses": {"200": ok(envelope(ref("Booking"))), **ERRORS}},
         },
         "/customer/bookings/{id}/cancel": {"post": {
             "summary": "Cancel (one occurrence or the rest of a series)", "security": CUSTOMER,
             "parameters": [{"$ref": "#/components/parameters/id"}, IDEMPOTENCY],
-            "requestBody": _body(obj({"reason": {"type": ["string", "null"]}, "scope": {"enum": ["this", "this_and_future"]}}, [], additionalProperties=False)),
+            "requestBody": _body(_launch27(CANCEL_SCHEMA)),
             "responses": {"200": ok(envelope(obj({"cancelled": {"type": "array", "items": ID}}))), **ERRORS}}},
         "/customers": {
             "get": {"summary": "Find customers", "security": STAFF, "parameters": [
                 query("q", {"type": "string"}, "Part of the name, e-mail or phone, any case."),
-                query("email", {"type": "string"}, "The whole e-mail address, any case."),
+                query("email", {"type": "string", "minLength": 1, "maxLength": MAX_EMAIL}, "The whole e-mail address, any case."),
                 query("include_inactive", FLAG, "Also deactivated customers."),
                 {"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/per_page"}],
                 "responses": {"200": ok(list_envelope(ref("Customer"))), **ERRORS}},
@@ -365,6 +373,64 @@ _webhook_schemas, _webhook_paths = webhook_api.openapi_parts(
 )
 SCHEMAS.update(_webhook_schemas)
 DOCUMENT["paths"].update(_webhook_paths)
+
+
+def _plain_text(schema: Any) -> None:
+    """Give every free-text string in `schema` (one without a pattern, format, enum or
+    const of its own) TEXT_PATTERN: the server refuses control characters in any text a
+    request carries (app/api/parsing.py, app/edge.py)."""
+    if isinstance(schema, list):
+        for item in schema:
+            _plain_text(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    types = schema.get("type")
+    is_text = types == "string" or (isinstance(types, list) and "string" in types)
+    if is_text and not {"pattern", "format", "enum", "const"} & set(schema):
+        schema["pattern"] = TEXT_PATTERN
+    for key, value in schema.items():
+        if key in ("properties", "patternProperties", "$defs"):
+            for child in value.values():
+                _plain_text(child)
+        elif key in ("items", "additionalProperties", "not", "oneOf", "anyOf", "allOf"):
+            _plain_text(value)
+
+
+def _request_schemas(document: dict[str, Any]) -> list[Any]:
+    """The schemas of what clients send: bodies (and the components they name) and
+    query and header parameters."""
+    found: list[Any] = []
+    names: set[str] = set()
+
+    def refs(node: Any) -> None:
+        if isinstance(node, dict):
+            target = node.get("$ref", "")
+            if target.startswith("#/components/schemas/") and target.rsplit("/", 1)[1] not in names:
+                names.add(target.rsplit("/", 1)[1])
+                refs(document["components"]["schemas"][target.rsplit("/", 1)[1]])
+            for value in node.values():
+                refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                refs(value)
+
+    for item in document["paths"].values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            if body is not None:
+                found.append(body)
+                refs(body)
+            found += [p["schema"] for p in operation.get("parameters", []) if isinstance(p, dict) and "schema" in p]
+    found += [document["components"]["schemas"][name] for name in sorted(names)]
+    found += [p["schema"] for p in document["components"]["parameters"].values()]
+    return found
+
+
+for _schema in _request_schemas(DOCUMENT):
+    _plain_text(_schema)
 
 
 @bp.get("/openapi.json")

@@ -111,3 +111,32 @@ def test_schemathesis_finds_no_server_error_and_no_mismatch(app, catalog, staff_
             case.call_and_validate(headers=headers, checks=CHECKS)
 
         run()
+
+
+@pytest.mark.parametrize(("pattern", "parse", "samples"), [
+    ("DATE_PATTERN", "parse_date", ["1900-01-01", "2200-12-31", "1899-12-31", "2201-01-01", "2026-02-30", "2026-13-01",
+                                    "2026-1-01", "٢٠٢٦-01-01", "2026-01-01T00:00", ""]),
+    ("TIME_PATTERN", "parse_time", ["00:00", "23:59", "24:00", "12:60", "9:30", "09:30:00", "²9:30"]),
+    ("INSTANT_PATTERN", "parse_instant", ["2026-11-23T17:00:00Z", "2026-11-23T17:00:00.123456+05:30", "2026-11-23T17:00:00.1234567Z",
+                                          "1899-12-31T23:59:59Z", "2026-11-23T25:00:00Z", "2026-11-23t17:00:00z"]),
+])
+def test_the_documents_patterns_agree_with_the_parsers(pattern, parse, samples):
+    """What the document's pattern (with its format) lets through, the parser takes, and
+    nothing the parser refuses matches it: the two are declared together in validation.py."""
+    from datetime import date, datetime, time
+
+    from app.domain import validation
+
+    regex, parser = getattr(validation, pattern), getattr(validation, parse)
+    for sample in samples:
+        matches = re.fullmatch(regex, sample) is not None
+        if matches and pattern == "DATE_PATTERN":
+            try:
+                date.fromisoformat(sample)
+            except ValueError:
+                matches = False  # the document's `format: date` refuses it too
+        try:
+            parsed = parser(sample)
+        except validation.BadValue:
+            parsed = None
+        assert isinstance(parsed, (date, datetime, time)) == matches, (pattern, sample)

@@ -12,10 +12,7 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
@@ -26,7 +23,8 @@ import pytest
 from app.domain import accounts
 from tests import builders as b
 
-ROOT = Path(__file__).resolve().parents[2]
+from .live import gunicorn
+
 # Copies of the seed documents (shared/seeds), as published.
 SEEDS = Path(__file__).resolve().parent / "seeds"
 LATEPOINT_UPDATE = SEEDS / "003_22c9cc6a718e3ef5.txt"
@@ -37,37 +35,10 @@ HOSTS = ("https://your-site.com", "http://latepoint-dev.local", "https://acme-sa
 KEYS = ("<x-api-key>", "lp_n1k6BVf3h7JRyjXkWMSoXi0BBZYRaOLL4QohDPQJ", "BEARER_FROM_LOGIN", "your_api_key")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(db_url, tmp_path):
-    """The portal under gunicorn (one worker) on loopback, on the test's database."""
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": "seed-examples", "NOW": SERVER_NOW.isoformat(),
-           "ACCOUNT_SLUG": "acme-sandbox"}
-    log_path = tmp_path / "gunicorn.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "app:create_app()"],
-                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:  # until it answers (or has died)
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(log_path.read_text()) from None
-            time.sleep(0.1)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
+    with gunicorn(db_url, tmp_path / "gunicorn.log", NOW=SERVER_NOW.isoformat(), ACCOUNT_SLUG="acme-sandbox") as base:
+        yield base
 
 
 @pytest.fixture
