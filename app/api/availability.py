@@ -53,7 +53,7 @@ def _render(result: Any, tz: Any) -> dict[str, Any]:
 @bp.get("/availability")
 @public_read()
 def availability() -> Any:
-    args = query_args(("service_id", "date", "agent_id", "duration", "location_id", "days"))
+    args = query_args()
     errors = FieldErrors()
     days = as_int(errors, "days", args.get("days", "1"), lo=1, hi=14) or 1
     try:

@@ -13,7 +13,7 @@ from ..domain.errors import FieldErrors
 from ..domain.validation import as_flag
 from . import bp, serializers
 from .auth import is_public, public_read
-from .query import PAGING, query_args
+from .query import query_args
 from .responses import success, success_page
 
 
@@ -26,7 +26,6 @@ def _include_inactive(args: dict[str, str]) -> bool:
     return flag
 
 
-LIST_ARGS = ("include_inactive", *PAGING)
 # What the public (no credentials) is not shown: how to reach the staff.
 PRIVATE_FIELDS = {"agents": ("email", "phone")}
 
@@ -44,14 +43,14 @@ def _register(kind: str) -> None:
 
     @public_read()
     def list_view() -> Any:
-        args = query_args(LIST_ARGS)
+        args = query_args()
         page = queries.list_catalog(get_session(), kind, include_inactive=_include_inactive(args), public=is_public(),
                                     page=request.args.get("page"), per_page=request.args.get("per_page") or 100)
         return success_page(page, [shown(item) for item in page.items])
 
     @public_read()
     def detail_view(object_id: str) -> Any:
-        args = query_args(("include_inactive",))
+        args = query_args()
         found = queries.get_catalog(get_session(), kind, object_id, include_inactive=_include_inactive(args), public=is_public())
         return success(shown(found))
 

@@ -3,6 +3,8 @@ validate real responses against it (tests/api/test_openapi.py)."""
 from __future__ import annotations
 
 import copy
+import functools
+import re
 from typing import Any
 
 from ..domain.booking.common import MAX_DURATION
@@ -431,6 +433,20 @@ def _request_schemas(document: dict[str, Any]) -> list[Any]:
 
 for _schema in _request_schemas(DOCUMENT):
     _plain_text(_schema)
+
+
+@functools.cache
+def query_parameter_names(method: str, rule: str) -> tuple[str, ...]:
+    """The query parameters the document lists for the operation a route serves (`rule`
+    as Flask writes it, e.g. /api/v1/bookings/<ref:booking_id>). Raises LookupError for
+    an operation the document leaves out."""
+    shape = re.sub(r"<[^>]+>", "{}", rule.removeprefix(bp.url_prefix or ""))
+    for path, item in DOCUMENT["paths"].items():
+        if re.sub(r"\{[^}]+\}", "{}", path) == shape and method.lower() in item:
+            declared = [*item.get("parameters", []), *item[method.lower()].get("parameters", [])]
+            resolved = [DOCUMENT["components"]["parameters"][p["$ref"].rsplit("/", 1)[1]] if "$ref" in p else p for p in declared]
+            return tuple(p["name"] for p in resolved if p["in"] == "query")
+    raise LookupError(f"{method} {rule} is not in the OpenAPI document")
 
 
 @bp.get("/openapi.json")

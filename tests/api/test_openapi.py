@@ -140,3 +140,18 @@ def test_the_documents_patterns_agree_with_the_parsers(pattern, parse, samples):
         except validation.BadValue:
             parsed = None
         assert isinstance(parsed, (date, datetime, time)) == matches, (pattern, sample)
+
+
+def test_every_get_takes_exactly_the_query_parameters_the_document_lists(staff_api, customer_api, admin_api, catalog):
+    for path, item in DOCUMENT["paths"].items():
+        if "get" not in item or path == "/openapi.json":
+            continue
+        declared = [*item.get("parameters", []), *item["get"].get("parameters", [])]
+        names = sorted(DOCUMENT["components"]["parameters"][p["$ref"].rsplit("/", 1)[1]]["name"] if "$ref" in p else p["name"]
+                       for p in declared if "$ref" in p or p["in"] == "query")
+        names = [n for n in names if n != "id"]
+        api = customer_api if path.startswith("/customer/") else admin_api if path.startswith("/webhooks") else staff_api
+        answer = api.get(re.sub(r"\{[^}]+\}", "1", path) + "?zz_unknown=1")
+        assert answer.status_code == 422, (path, answer.get_json())
+        message = answer.get_json()["error"]["details"]["zz_unknown"]
+        assert message == f"Unknown query parameter; this endpoint takes {', '.join(names) or 'none'}.", path
