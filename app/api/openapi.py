@@ -201,8 +201,9 @@ JSON in and out, UTF-8, under `/api/v1`.
   bulk requests over 50 items (`too_many_bookings`) are 400; `slot_unavailable`, `email_taken`, `conflict`,
   `price_changed` and `discount_code_exhausted` are 409; a stale `If-Match` is 412; too many requests 429
   with `Retry-After` (the seconds to the same reset as `X-RateLimit-Reset`, and only on a 429 or 503); the
-  database down 503. An id in the path that names nothing is 404; an id in a request body that names nothing
-  is 422 naming the field. A method a path does not take is 405 with `Allow`.
+  database down 503. An id that names nothing is 404 where it names what is asked for (the path, and the service,
+  agent or location of `GET /availability`), and 422 naming the field in a request body (`location_id` too). A
+  method a path does not take is 405 with `Allow`.
 - **Query strings.** Every GET accepts only the parameters listed for it, each once; anything else
   (a misspelt filter, another product's name for it) is `422 validation_failed` naming it, instead of
   a silently unfiltered list.
