@@ -155,3 +155,16 @@ def test_every_get_takes_exactly_the_query_parameters_the_document_lists(staff_a
         assert answer.status_code == 422, (path, answer.get_json())
         message = answer.get_json()["error"]["details"]["zz_unknown"]
         assert message == f"Unknown query parameter; this endpoint takes {', '.join(names) or 'none'}.", path
+
+
+def test_the_documented_body_fields_are_the_ones_the_parsers_take():
+    from app.api.parsing import BOOKING_FIELDS, CUSTOMER_FIELDS, UPDATE_FIELDS
+    from app.domain import customers
+
+    schemas = DOCUMENT["components"]["schemas"]
+    assert set(schemas["StaffBookingInput"]["properties"]) == BOOKING_FIELDS
+    assert set(schemas["StaffBookingCreate"]["properties"]) == BOOKING_FIELDS | {"send_confirmation_email"}
+    assert set(schemas["BookingUpdate"]["properties"]) == UPDATE_FIELDS
+    assert set(schemas["StaffBookingInput"]["properties"]["customer"]["properties"]) == set(CUSTOMER_FIELDS)
+    assert set(schemas["CustomerInput"]["properties"]) == set(customers.FIELDS)
+    assert set(schemas["CustomerUpdate"]["properties"]) == set(customers.FIELDS) | {"active"}
