@@ -279,3 +279,55 @@ def test_a_weekly_booking_confirmation_lists_its_visits_and_the_ones_that_could_
     first = session.scalars(select(Booking).order_by(Booking.id)).first().id
     assert f"/bookings/{first}/cancel" in client.get(f"/bookings/{first}").get_data(as_text=True)
     assert "This and all later visits" in client.get(f"/bookings/{first}/cancel").get_data(as_text=True)
+
+
+def test_the_review_lists_every_visit_of_a_series_and_the_ones_that_cannot_be_booked(client, shop, customer, session):
+    alex = session.scalars(select(Agent)).one()
+    b.time_off(session, alex, b.at_utc("2030-01-22T05:00:00"), b.at_utc("2030-01-23T05:00:00"))  # the third Tuesday
+    session.commit()
+    page = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    nonce = re.search(r'name="nonce" value="([^"]+)"', page).group(1)
+    values = {"csrf_token": csrf_from(page), "nonce": nonce, **form_values(shop, frequency_id=str(shop["weekly"]))}
+    review = client.post("/book", data={**values, "action": "review"})
+    html = review.get_data(as_text=True)
+    assert review.status_code == 200
+    visits = re.findall(r"<li( class=\"visit-missed\")?>([^<]+)", html[html.index('class="plain-list visits"'):])
+    assert len(visits) == 13  # the first and twelve weekly ones, up to the 12-week horizon
+    assert "Weekly: 12 visits" in html
+    missed = [text for marked, text in visits if marked]
+    assert [m.strip() for m in missed] == ["Tue, Jan 22, 2030, 10:00\u202fAM EST —"] and "cannot be booked:</strong>" in html
+    assert visits[1][1].strip() == "Tue, Jan 15, 2030, 10:00\u202fAM EST"
+    booked = client.post("/book", data={**values, "action": "book"})
+    assert booked.status_code == 303
+    made = session.scalars(select(Booking).order_by(Booking.start_at)).all()
+    assert len(made) == 12 and b.at_utc("2030-01-22T15:00:00") not in {m.start_at for m in made}
+    assert "Visit 2 of a recurring series" in client.get("/bookings").get_data(as_text=True)
+    cancel = client.get(f"/bookings/{made[1].id}/cancel").get_data(as_text=True)
+    assert "This and all later visits: 11 visits, the last on Tuesday, April 2, 2030" in cancel
+    assert "Only this visit (Tuesday, January 15, 2030)" in cancel
+
+
+def error_ids(html: str) -> set[str]:
+    return set(re.findall(r'id="([\w-]+)-error"', html))
+
+
+def test_every_problem_is_reported_at_its_own_field_on_the_first_submit(client, shop, customer):
+    page = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    fridge = f"extra-{shop['clean']}-{shop['fridge']}"
+    refused = client.post("/book", data={"csrf_token": csrf_from(page), **form_values(shop, tip="-3", **{fridge: "5"}),
+                                         "action": "review"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and error_ids(html) == {"tip", fridge}
+    assert f'href="#{fridge}">Must be at most 2.' in html and 'href="#tip">Must be at least 0.' in html
+    assert re.search(r'name="tip" id="tip" value="-3" aria-invalid="true" aria-describedby="tip-error"', html)
+    assert "That time is not free" not in html  # the time was fine; the price could not be worked out
+
+
+def test_a_visitors_account_problems_are_all_reported_at_once(client, shop):
+    page = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    refused = client.post("/book", data={"csrf_token": csrf_from(page), **form_values(shop), "action": "review", "account": "new",
+                                         "account_email": "not-an-address", "account_password": "short",
+                                         "account_first_name": "", "account_last_name": ""})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert {"account_email", "account_password", "account_first_name", "account_last_name"} <= error_ids(html)
