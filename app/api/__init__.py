@@ -17,7 +17,7 @@ from werkzeug.routing import BaseConverter
 from ..domain.errors import DomainError
 from ..extensions import csrf, limiter
 from ..web.errors import server_error_page, site_error_page
-from .auth import identify
+from .auth import identify, is_public_read_route
 from .responses import domain_error, error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -82,7 +82,7 @@ def _public_reads_from_any_origin(response: Response) -> Response:
     """A public read (no credentials) may be made by a booking widget on the business's
     own site: a browser lets that page read the answer only with this header. Nothing
     that needs credentials gets it."""
-    if g.get("public_read"):
+    if g.get("public_read") or (is_api_request() and is_public_read_route()):
         response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 

@@ -146,9 +146,16 @@ def public_read() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 return view(*args, **kwargs)
             return checked(*args, **kwargs)
 
+        wrapped.public_read = True  # type: ignore[attr-defined]  (CORS even for a 429 refused before the view)
         return wrapped
 
     return decorator
+
+
+def is_public_read_route() -> bool:
+    """The request is for an endpoint the public may read, sent without credentials."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "public_read", False)) and not credentials_sent() and bool(current_app.config.get("PUBLIC_API_READS"))
 
 
 def is_public() -> bool:
