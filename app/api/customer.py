@@ -35,8 +35,11 @@ def _login_key() -> str:
 def login() -> Any:
     body = json_object()
     email, password = body.get("email"), body.get("password")
-    if not isinstance(email, str) or not isinstance(password, str):
-        raise ValidationFailed("Send your email and password.", {k: "Required." for k in ("email", "password") if not isinstance(body.get(k), str)})
+    problems = {k: "Required." for k in ("email", "password") if not isinstance(body.get(k), str)}
+    problems |= {k: "Unknown field." for k in body if k not in ("email", "password")}
+    if problems:
+        raise ValidationFailed("Send your email and password, and nothing else.", problems)
+    assert isinstance(email, str) and isinstance(password, str)
     session = get_session()
     throttle.LOGIN_BY_ACCOUNT.check(email)
     user = accounts.find_user_by_email(session, email)

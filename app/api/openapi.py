@@ -318,7 +318,7 @@ DOCUMENT: dict[str, Any] = {
             "delete": {"summary": "Cancel a booking", "security": STAFF, "responses": {"200": ok(envelope(ref("Booking"))), **ERRORS}},
         },
         "/login": {"post": {"summary": "Customer log-in", "security": [],
-                            "requestBody": _body(obj({"email": {"type": "string"}, "password": {"type": "string"}})),
+                            "requestBody": _body(obj({"email": {"type": "string"}, "password": {"type": "string"}}, additionalProperties=False)),
                             "responses": {"200": ok(obj({"token": {"type": "string"}, "expires_at": STAMP})), **ERRORS}}},
         "/logout": {"post": {"summary": "Revoke the bearer token", "security": CUSTOMER,
                              "responses": {"200": ok(envelope(obj({"logged_out": {"const": True}}))), **ERRORS}}},
