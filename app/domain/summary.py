@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from .fields import CleanAnswer
-from .models import Booking, Location
+from .models import Booking, BookingFieldValue, Location
 from .pricing import Quote
+from .timeutil import duration_text
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Answer:
     label: str
     text: str
     staff_only: bool = False
+    kind: str = "single_line"  # the field's type: pages write dates and times in the business's locale
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,7 @@ class BookingSummary:
 
 
 def _hours(minutes: int) -> str:
-    hours = Decimal(minutes) / 60
-    return f"{hours.normalize():f} h"
+    return duration_text(minutes)
 
 
 def _answer_text(value: str | None, options: list[dict] | None, field_type: str) -> str:
@@ -85,6 +86,11 @@ def _answer_text(value: str | None, options: list[dict] | None, field_type: str)
     if field_type == "checkbox":
         return "Yes" if value == "true" else "No"
     return value or ""
+
+
+def stored_answer(value: BookingFieldValue) -> Answer:
+    """A saved answer as every summary shows it (a checkbox as Yes/No, options by label)."""
+    return Answer(value.label, _answer_text(value.value, value.options, value.field_type), value.staff_only, value.field_type)
 
 
 def booking_summary(booking: Booking) -> BookingSummary:
@@ -131,11 +137,7 @@ def booking_summary(booking: Booking) -> BookingSummary:
         total=booking.total,
         price_overridden=booking.price_overridden,
         payment_method=booking.payment_method,
-        answers=[
-            Answer(v.label, _answer_text(v.value, v.options, v.field_type), v.staff_only)
-            for v in booking.field_values
-            if _answer_text(v.value, v.options, v.field_type)
-        ],
+        answers=[a for a in map(stored_answer, booking.field_values) if a.text],
         customer_notes=booking.customer_notes,
         staff_notes=booking.staff_notes,
     )
@@ -196,7 +198,8 @@ def preview_summary(
         price_overridden=False,
         payment_method=payment_method,
         answers=[
-            Answer(a.field.label, _answer_text(a.value, a.options, a.field.field_type), a.field.visibility != "customer")
+            Answer(a.field.label, _answer_text(a.value, a.options, a.field.field_type), a.field.visibility != "customer",
+                   a.field.field_type)
             for a in answers if _answer_text(a.value, a.options, a.field.field_type)
         ],
         customer_notes=customer_notes,
