@@ -41,6 +41,8 @@ def make_session_factory(engine: Engine, config: dict[str, Any]) -> sessionmaker
             "business_locale": config.get("BUSINESS_LOCALE"),
             "currency": config.get("CURRENCY"),
             "office_email": config.get("OFFICE_EMAIL"),
+            "account_slug": config.get("ACCOUNT_SLUG"),
+            "calendar_uid_domain": config.get("CALENDAR_UID_DOMAIN"),
         }
     )
     return sessionmaker(

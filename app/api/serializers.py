@@ -74,6 +74,7 @@ def booking(b: Booking, *, staff: bool = True) -> dict[str, Any]:
         "end_at": end.isoformat(),
         "duration": b.duration_minutes,
         "arrival_window": b.arrival_window,
+        "sms_notifications": b.sms_notifications,
         "price": {
             "subtotal": money(b.subtotal),
             "frequency_discount": money(b.frequency_discount),

@@ -4,15 +4,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app
 
 from ..db import get_session
 from ..domain import webhooks
-from ..domain.errors import FieldErrors
 from . import bp, serializers
 from .auth import admin, client, now
 from .idempotent import idempotent
-from .parsing import json_object, unknown_fields
+from .parsing import json_object
 from .query import query_args
 from .responses import respond, success, success_page
 
@@ -24,7 +23,7 @@ def _allow_private() -> bool:
 @bp.get("/webhooks")
 @admin()
 def list_webhooks() -> Any:
-    query_args(())
+    query_args()
     return success([webhooks.serialise_endpoint(e) for e in webhooks.list_endpoints(get_session())])
 
 
@@ -41,7 +40,7 @@ def create_webhook() -> Any:
 @bp.get("/webhooks/<endpoint_id>")
 @admin()
 def get_webhook(endpoint_id: str) -> Any:
-    query_args(())
+    query_args()
     return success(webhooks.serialise_endpoint(webhooks.get_endpoint(get_session(), endpoint_id)))
 
 
@@ -65,10 +64,7 @@ def delete_webhook(endpoint_id: str) -> Any:
 @bp.get("/webhooks/<endpoint_id>/deliveries")
 @admin()
 def list_webhook_deliveries(endpoint_id: str) -> Any:
-    args = request.args.to_dict()
-    errors = FieldErrors()
-    unknown_fields(args, {"page", "per_page"}, errors)
-    errors.raise_if_any("Unknown query parameters.")
+    args = query_args()
     page = webhooks.list_deliveries(get_session(), endpoint_id, page=args.get("page"), per_page=args.get("per_page"))
     return success_page(page, [webhooks.serialise_delivery(d) for d in page.items])
 

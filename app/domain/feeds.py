@@ -110,8 +110,9 @@ def feed_ics(session: Session, token: str, *, now: datetime) -> bytes:
         ).where(owner, Booking.status.in_([s.value for s in ACTIVE_STATUSES]), Booking.end_at >= now - KEEP_PAST)
         .order_by(Booking.start_at, Booking.id).limit(MAX_EVENTS)
     ).all()
-    business = load_settings(session).business_name
-    calendar = Calendar.from_ical(bookings_ics(bookings, business_name=business, now=now))
+    settings = load_settings(session)
+    business = settings.business_name
+    calendar = Calendar.from_ical(bookings_ics(bookings, business_name=business, uid_domain=settings.calendar_uid_domain))
     # Calendar apps name the subscription and poll it at this pace.
     calendar.add("x-wr-calname", f"{business} bookings")
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})

@@ -47,7 +47,7 @@ def test_the_launch27_example_body_creates_a_pending_booking(customer_api, catal
     booking = session.get(Booking, body["id"])
     assert body == {
         "id": booking.id,
-        "ga_transaction": {"id": booking.booking_code, "affilation": "Sparkle & Fix", "revenue": 100.0},
+        "ga_transaction": {"id": booking.booking_code, "affilation": "sparkle-and-fix", "revenue": 100.0},
         "ga_item": {"id": booking.booking_code, "name": "Booking", "price": 100.0, "quantity": 1},
     }
     assert booking.status == "pending" and booking.address == "595 Market St" and booking.zip == "94105"

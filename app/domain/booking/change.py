@@ -261,6 +261,10 @@ def _read_where(session: Session, booking: Booking, changes: BookingChanges, err
     duration = booking.duration_minutes
     if changes.duration is not UNSET:
         duration = as_int(errors, "duration", changes.duration, lo=5, hi=MAX_DURATION) or duration
+    elif service.id != booking.service_id:
+        # Another service and no length given: the new service's own (seed 003), so the
+        # slot is re-checked for as long as the new service really takes.
+        duration = _line_for(booking, service).duration
     tz = zone(location.timezone)
     start_at = _read_start(booking, changes, tz, errors)
     return _Where(service=service, location=location, agent_id=agent_id, duration=duration, start_at=start_at, tz=tz)
@@ -420,13 +424,22 @@ def _spec_after_change(booking: Booking, service: Any, duration: int) -> SlotSpe
     return SlotSpec.for_services(services, duration)
 
 
+def _line_for(booking: Booking, service: Service) -> pricing.PricedLine:
+    """The one line of `service` that replaces the booking's services: an hourly line
+    keeps the workers and hours of an hourly line it replaces, anything else is the
+    service as the catalog has it."""
+    old = booking.lines[0] if booking.lines else None
+    keeps_hours = old is not None and service.is_hourly and old.pricing_mode == "hourly"
+    workers = old.workers if keeps_hours and old is not None else 1
+    minutes = old.minutes if keeps_hours and old is not None else service.duration_minutes
+    return pricing.PricedLine(service=service, workers=workers, minutes=minutes)
+
+
 def _replace_service_line(booking: Booking, service: Any, values: dict[str, Any]) -> None:
     """Swap the booking's services for one line of another service, re-priced from the
     catalog; the stored discounts, tip and any custom price stay as they were."""
-    old = booking.lines[0] if booking.lines else None
-    workers = old.workers if old is not None and service.is_hourly and old.pricing_mode == "hourly" else 1
-    minutes = old.minutes if old is not None and service.is_hourly and old.pricing_mode == "hourly" else service.duration_minutes
-    line = pricing.PricedLine(service=service, workers=workers, minutes=minutes)
+    line = _line_for(booking, service)
+    workers, minutes = line.workers, line.minutes
     booking.lines.clear()
     booking.lines.append(
         BookingLine(position=0, service_id=service.id, name=service.name, pricing_mode=service.pricing_mode,

@@ -545,7 +545,8 @@ def confirmation(booking_id: int) -> Any:
 @customer_only
 def booking_ics(booking_id: int) -> Response:
     booking = _own_booking(booking_id)
-    body = bookings_ics([booking], business_name=load_settings(get_session()).business_name, now=now())
+    settings = load_settings(get_session())
+    body = bookings_ics([booking], business_name=settings.business_name, uid_domain=settings.calendar_uid_domain)
     return Response(body, mimetype="text/calendar", headers={"Content-Disposition": f'attachment; filename="booking-{booking.booking_code}.ics"'})
 
 
