@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/booking_test
 
-.PHONY: run test test-sqlite test-postgres bench clean
+.PHONY: run test test-sqlite test-postgres bench bench-lists clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ test-postgres: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.lists
+
+bench-lists: $(BIN)/.installed
+	$(BIN)/python -m bench.lists
 
 clean:
 	rm -rf $(VENV) .pytest_cache
