@@ -126,6 +126,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEBHOOKS_ALLOW_PRIVATE", _bool, False,
             "let webhook endpoints be on loopback, link-local, private, multicast or reserved addresses (development and tests only)"),
     Setting("MAX_CONTENT_LENGTH", _int, 2 * 1024 * 1024, "requests with a larger body (in bytes) are refused with 413 before they are read"),
+    Setting("MAX_FORM_PARTS", _int, 1000, "form fields (url-encoded or multipart) in one request; more are refused with 413 before they are read"),
     Setting("CACHE_URL", _text, None, "where cached settings and catalog live (see the Performance notes); unset: in each process"),
     Setting("API_RATE_LIMIT", _rate, "600 per minute", "API requests per key or bearer token (per address without one)"),
     Setting("LOGIN_RATE_LIMIT", _rate, "10 per minute", "API logins per client address; failed web logins per client address"),

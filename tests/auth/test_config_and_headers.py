@@ -43,6 +43,7 @@ SAMPLES = {
     "WEBHOOKS_ALLOW_PRIVATE": ("on", True),
     "OFFICE_EMAIL": ("office@example.com", "office@example.com"),
     "MAX_CONTENT_LENGTH": ("1048576", 1048576),
+    "MAX_FORM_PARTS": ("500", 500),
     "CACHE_URL": ("memory://", "memory://"),
     "WORKER_INTERVAL_SECONDS": ("0.5", 0.5),
     "API_RATE_LIMIT": ("100 per minute", "100 per minute"),
