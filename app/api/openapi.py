@@ -75,12 +75,13 @@ SCHEMAS: dict[str, Any] = {
         "payment_method": {"enum": ["cash", "check", "stripe", "paypal"]}, "frequency_id": NULLABLE_ID, "series_id": NULLABLE_ID,
         "notes": {"type": "string"}, "address": {"type": "object"}, "custom_fields": {"type": "array", "items": {"type": "object"}},
         "original_booking_id": NULLABLE_ID, "created_at": STAMP, "updated_at": STAMP, "staff_notes": {"type": "string"},
+        "change": {"type": "integer", "description": "raised at each change in the order changes commit (a later commit has a higher number)"},
         # Only in the answer to a create: true when the new customer's e-mail belonged to
         # an existing customer, who was booked for (the submitted names were not applied).
         "customer_matched": {"type": "boolean"},
     }, required=["id", "booking_code", "status", "version", "service_id", "service_name", "services", "agent_id", "agent_name",
                  "location_id", "customer_id", "customer", "start_date", "start_time", "end_time", "start_at", "end_at",
-                 "duration", "arrival_window", "price", "price_overridden", "payment_method", "notes", "original_booking_id", "created_at", "updated_at"]),
+                 "duration", "arrival_window", "price", "price_overridden", "payment_method", "notes", "original_booking_id", "created_at", "updated_at", "change"]),
     "StaffBookingInput": obj({
         "service_id": ID, "agent_id": {"oneOf": [ID, {"enum": ["any", -1, "-1"]}]}, "start_date": DATE, "start_time": HHMM,
         "start_at": STAMP, "customer_id": ID,
@@ -147,7 +148,7 @@ def query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]
 
 SYNC_PARAMETERS = [
     query("updated_since", STAMP, "Only bookings changed at or after this instant (ISO 8601 with an offset or Z; "
-                                  "URL-encode a '+'). Every change raises updated_at."),
+                                  "URL-encode a '+'). Every change raises updated_at, in the order changes commit."),
     query("after_id", {"type": "integer", "minimum": 0}, "With updated_since: of the bookings changed exactly at updated_since, "
                                                           "only those with a higher id. Pass the updated_at and id of the last booking seen."),
     query("sort", {"enum": ["start", "-start", "total", "-total", "status", "updated_at", "-updated_at"]},
@@ -197,6 +198,9 @@ JSON in and out, UTF-8, under `/api/v1`.
   the last booking you processed (start with `updated_since=1970-01-01T00:00:00Z`): bookings come oldest
   change first, ties by id, and the pair is a cursor that neither repeats nor skips a booking, even when
   bookings change while you page. A booking changed again later comes back with its higher `version`.
+  `updated_at` is given when the change commits, in commit order (just past every stamp committed
+  before it, never before the change was asked for), so a change that waited on another (a lock, a
+  busy database) still lands after your cursor; each booking's `change` is the same order as a number.
 - **Customers.** `GET /customers?email=` finds the `customer_id` an import needs; an e-mail belongs to one
   account (any case): creating or changing a customer to an address in use is `409 email_taken`.
 - **Calendar feeds.** Each agent and customer can have a private iCalendar subscription URL

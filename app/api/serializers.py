@@ -101,6 +101,7 @@ def booking(b: Booking, *, staff: bool = True) -> dict[str, Any]:
         "original_booking_id": b.original_booking_id,
         "created_at": b.created_at.isoformat(),
         "updated_at": b.updated_at.isoformat(),
+        "change": b.change_number,
     }
     if staff:
         data["staff_notes"] = b.staff_notes
