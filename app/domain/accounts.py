@@ -22,7 +22,7 @@ from .cache import lookup, remember, versions
 from .concurrency import begin_write
 from .errors import EmailTaken, FieldErrors, NotFound
 from .inputs import CustomerInput
-from .models import ApiKey, ApiScope, CustomerToken, LoginSession, Role, User
+from .models import ApiKey, ApiScope, CalendarFeed, CustomerToken, LoginSession, Role, User
 from .notifications import queue_message
 from .validation import as_email, as_text
 
@@ -208,10 +208,12 @@ def issue_token(session: Session, user: User, *, now: datetime) -> tuple[Custome
 
 
 def end_all_sessions(session: Session, user: User, *, now: datetime) -> None:
-    """End everything that keeps this user signed in: browser sessions (older session
-    versions stop loading), remember cookies, reset links and every bearer token. The
-    token rows stay revoked, so reactivating the account brings none back. Does not commit."""
+    """End everything that keeps this user signed in or lets a link act for them:
+    browser sessions (older session versions stop loading), remember cookies, reset
+    links, every bearer token and their calendar feed link. Token rows stay revoked and
+    the feed is deleted, so reactivating the account brings none back. Does not commit."""
     user.session_version = (user.session_version or 1) + 1
+    session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
     session.execute(
         update(CustomerToken).where(CustomerToken.user_id == user.id, CustomerToken.revoked_at.is_(None)).values(revoked_at=now)
     )

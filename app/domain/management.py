@@ -606,8 +606,10 @@ def save_object(session: Session, kind: Kind, object_id: object | None, values: 
             if before != value:
                 changes[name] = ("(hidden)", "(changed)") if name == "password_hash" else (before, value)
                 setattr(obj, name, value)
-        if isinstance(obj, User) and not creating and "password_hash" in changes:
-            end_all_sessions(session, obj, now=now)  # a password set by an admin logs the person out everywhere
+        if isinstance(obj, User) and not creating and ("password_hash" in changes or "email" in changes):
+            # A password set by an admin logs the person out everywhere; so does a new
+            # e-mail address (a reset link sent to the old one must not work any more).
+            end_all_sessions(session, obj, now=now)
         if creating:
             session.add(obj)
             if hasattr(obj, "created_at"):
