@@ -133,6 +133,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOGIN_ACCOUNT_RATE_LIMIT", _rate, "10 per 15 minutes", "failed logins (web and API) per account, from any address"),
     Setting("PASSWORD_RESET_RATE_LIMIT", _rate, "10 per hour", "forgotten-password requests per client address"),
     Setting("PASSWORD_RESET_EMAIL_RATE_LIMIT", _rate, "3 per hour", "reset e-mails per target address (more are silently not sent)"),
+    Setting("REGISTER_RATE_LIMIT", _rate, "10 per hour", "new accounts (registration page and booking form) per client address"),
+    Setting("REGISTER_TOTAL_RATE_LIMIT", _rate, "300 per hour", "new accounts from all addresses together"),
     Setting("CODE_CHECK_RATE_LIMIT", _rate, "10 per hour", "wrong discount or gift-card codes per customer (or staff user) in price previews"),
     Setting("AUTH_FAILURE_RATE_LIMIT", _rate, "20 per minute", "API requests with an unknown API key or bearer token per client address"),
     Setting("RATELIMIT_STORAGE_URI", _text, None, "where rate-limit counts live: the portal's database when unset, or `redis://…`"),

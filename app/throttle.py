@@ -94,8 +94,42 @@ LOGIN_BY_ADDRESS = Throttle("LOGIN_RATE_LIMIT", "login-failures-address")
 LOGIN_BY_ACCOUNT = Throttle("LOGIN_ACCOUNT_RATE_LIMIT", "login-failures-account")
 RESET_BY_ADDRESS = Throttle("PASSWORD_RESET_RATE_LIMIT", "reset-address")
 RESET_BY_EMAIL = Throttle("PASSWORD_RESET_EMAIL_RATE_LIMIT", "reset-email")
-CODE_CHECKS = Throttle("CODE_CHECK_RATE_LIMIT", "code-failures")
+class AccountAndAddress:
+    """One budget counted twice: against the account (or other owner) and against the
+    address it came from. A fresh account from the same address brings no fresh budget."""
+
+    def __init__(self, throttle: Throttle) -> None:
+        self.throttle = throttle
+
+    def _whos(self, who: str) -> list[str]:
+        address = "addr:" + client_address()
+        return [who] if who == address else [who, address]
+
+    def retry_after(self, who: str) -> int | None:
+        waits = [w for w in (self.throttle.retry_after(k) for k in self._whos(who)) if w is not None]
+        return max(waits) if waits else None
+
+    def check(self, who: str) -> None:
+        wait = self.retry_after(who)
+        if wait is not None:
+            raise Throttled(wait)
+
+    def hit(self, who: str) -> None:
+        for key in self._whos(who):
+            self.throttle.hit(key)
+
+
+CODE_CHECKS = AccountAndAddress(Throttle("CODE_CHECK_RATE_LIMIT", "code-failures"))
 AUTH_FAILURES = Throttle("AUTH_FAILURE_RATE_LIMIT", "auth-failures-address")
+REGISTER_BY_ADDRESS = Throttle("REGISTER_RATE_LIMIT", "register-address")
+REGISTER_TOTAL = Throttle("REGISTER_TOTAL_RATE_LIMIT", "register-total")
+
+
+def take_registration() -> None:
+    """Count one account creation (an Argon2 hash each) against the client's address and
+    against every address together; raise Throttled past either budget."""
+    REGISTER_BY_ADDRESS.take(client_address())
+    REGISTER_TOTAL.take("all")
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:

@@ -290,6 +290,29 @@ def register_customer(
     )
 
 
+def queue_account_reminder(session: Session, email: object, *, secret: str, link_for: Callable[[str], str], login_link: str,
+                           now: datetime) -> None:
+    """Someone tried to register an address that has an account: tell that mailbox, not
+    the page (which answers as a password reset does), with a way to sign in and a reset
+    link. Says nothing for an unknown or deactivated address."""
+    user = find_user_by_email(session, email) if isinstance(email, str) else None
+    if user is None or not user.active:
+        return
+    link = link_for(_reset_serializer(secret).dumps({"uid": user.id, "v": user.session_version}))
+    queue_message(
+        session,
+        topic="account.exists",
+        recipient=user.email,
+        subject="You already have an account",
+        body=f"Hello {user.full_name},\n\nSomeone, perhaps you, tried to create a new account with this address. You already "
+        f"have one: sign in at\n\n{login_link}\n\nor, if you forgot the password, choose a new one within two hours here:\n\n"
+        f"{link}\n\nIf this was not you, ignore this message; nothing has changed.\n",
+        payload={"link": link, "name": user.full_name},
+        now=now,
+    )
+    session.commit()
+
+
 def authenticate_login(session: Session, email: object, password: object) -> User | None:
     """The active user with this e-mail and password, or None (same work either way)."""
     user = find_user_by_email(session, email) if isinstance(email, str) else None

@@ -44,6 +44,8 @@ SAMPLES = {
     "OFFICE_EMAIL": ("office@example.com", "office@example.com"),
     "MAX_CONTENT_LENGTH": ("1048576", 1048576),
     "MAX_FORM_PARTS": ("500", 500),
+    "REGISTER_RATE_LIMIT": ("2 per hour", "2 per hour"),
+    "REGISTER_TOTAL_RATE_LIMIT": ("20 per hour", "20 per hour"),
     "CACHE_URL": ("memory://", "memory://"),
     "WORKER_INTERVAL_SECONDS": ("0.5", 0.5),
     "API_RATE_LIMIT": ("100 per minute", "100 per minute"),

@@ -218,3 +218,67 @@ def test_booking_with_guessed_codes_shares_the_code_budget(app, client, session,
             "discount_code": "GIFT-ABCD-EFGH-JKMN-PQRS"}
     answer = client.post("/book", data=form)
     assert answer.status_code == 429 and "Too many codes" in answer.get_data(as_text=True)
+
+
+REGISTRATION = {"first_name": "Robin", "last_name": "Reyes", "password": "correct-horse", "confirm": "correct-horse"}
+
+
+def register(client, email, address):
+    return submit(client, "/register", REGISTRATION | {"email": email}, **at(address))
+
+
+def test_registration_is_throttled_per_address_and_in_total(app, client, session):
+    app.config["REGISTER_RATE_LIMIT"] = "2 per hour"
+    app.config["REGISTER_TOTAL_RATE_LIMIT"] = "3 per hour"
+    assert [register(app.test_client(), f"r{i}@example.com", "192.0.2.10").status_code for i in range(2)] == [302, 302]
+    refused = register(app.test_client(), "r2@example.com", "192.0.2.10")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert register(app.test_client(), "r3@example.com", "198.51.100.10").status_code == 302  # another address
+    assert register(app.test_client(), "r4@example.com", "203.0.113.10").status_code == 429  # all addresses: 3 an hour
+    assert session.scalar(select(func.count()).select_from(accounts.User)) == 3
+
+
+def test_a_new_account_from_the_same_address_brings_no_new_code_budget(app, client, session, priced):
+    app.config["CODE_CHECK_RATE_LIMIT"] = "2 per hour"
+
+    def guess(email, code):
+        make_user(session, email)
+        token = client.post("/api/v1/login", json={"email": email, "password": PASSWORD}, **at("192.0.2.20")).get_json()["token"]
+        body = {"frequency_id": 1, "services": [{"id": priced.id}], "discount_code": code}
+        return [client.post("/api/v1/customer/bookings/price", json=body,
+                            headers={"Authorization": f"Bearer {token}", **at("192.0.2.20")["headers"]}).status_code for _ in range(2)]
+
+    assert guess("first@example.com", "GUESS1") == [422, 422]
+    assert guess("second@example.com", "GIFT-ABCD-EFGH-JKMN-PQRS") == [429, 429]
+
+
+def test_the_booking_forms_new_account_with_a_known_email_answers_in_the_mailbox(app, client, session, priced):
+    make_user(session)
+    page = client.get("/book").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+    answer = client.post("/book", data={
+        "csrf_token": token, "action": "review", "services": str(priced.id), "frequency_id": "1", "date": "2030-01-08",
+        "time": "10:00", "payment_method": "cash", "account": "new", "account_first_name": "Mallory", "account_last_name": "M",
+        "account_email": "casey@example.com", "account_password": "whatever-it-is"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "We have sent a message to that address" in html and "already exists" not in html
+    message = session.scalars(select(OutboxMessage).where(OutboxMessage.topic == "account.exists")).one()
+    assert message.recipient == "casey@example.com" and "/reset-password/" in message.body
+
+
+def test_the_booking_forms_new_accounts_are_under_the_registration_throttle(app, client, session, priced):
+    app.config["REGISTER_RATE_LIMIT"] = "1 per hour"
+
+    def new_account(email):
+        visitor = app.test_client()
+        page = visitor.get("/book").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+        return visitor.post("/book", data={
+            "csrf_token": token, "action": "review", "services": str(priced.id), "frequency_id": "1", "date": "2030-01-08",
+            "time": "10:00", "payment_method": "cash", "account": "new", "account_first_name": "Robin", "account_last_name": "R",
+            "account_email": email, "account_password": "correct-horse"}, **at("192.0.2.30"))
+
+    new_account("one@example.com")
+    refused = new_account("two@example.com")
+    assert refused.status_code == 422 and "Too many new accounts from here" in refused.get_data(as_text=True)
+    assert session.scalars(select(accounts.User).where(accounts.User.email == "two@example.com")).first() is None
