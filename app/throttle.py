@@ -75,6 +75,20 @@ class Throttle:
         if not self.spend(who):
             raise Throttled(self.retry_after(who) or 1)
 
+    def reserve(self, who: str) -> None:
+        """Count an attempt before making it, with the storage's one atomic increment,
+        and raise Throttled if it did not fit: thirty attempts at once cannot all pass a
+        check made before any of them was counted. refund() gives a success's count back."""
+        if not self.spend(who):
+            self.refund(who)  # a refused attempt was not made
+            raise Throttled(self.retry_after(who) or 1)
+
+    def refund(self, who: str) -> None:
+        """Take back one count of `who` (an attempt that succeeded, or was not made)."""
+        if limiter.enabled:
+            for item in self._items():
+                limiter.limiter.hit(item, self.scope, _key(who), cost=-1)
+
 
 def _key(who: str) -> str:
     # E-mail addresses and the like go into the storage as digests: short and not personal.
@@ -132,18 +146,41 @@ def take_registration() -> None:
     REGISTER_TOTAL.take("all")
 
 
+def _account_at_address(email: str, address: str) -> str:
+    return f"{email.strip().lower()}|{address}"
+
+
+def reserve_login(email: str) -> None:
+    """Count a password attempt for `email` before it is checked, against the client's
+    address and against that account from that address; raise Throttled if either is
+    used up. Counting per account *and address* stops a guesser without locking the
+    owner out: ten wrong passwords from elsewhere leave the owner's own address free
+    (and a reset link works whatever the counts)."""
+    address = client_address()
+    LOGIN_BY_ADDRESS.reserve(address)
+    try:
+        LOGIN_BY_ACCOUNT.reserve(_account_at_address(email, address))
+    except Throttled:
+        LOGIN_BY_ADDRESS.refund(address)
+        raise
+
+
+def refund_login(email: str) -> None:
+    """The attempt reserve_login counted succeeded (or never checked a password): not a guess."""
+    address = client_address()
+    LOGIN_BY_ADDRESS.refund(address)
+    LOGIN_BY_ACCOUNT.refund(_account_at_address(email, address))
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """A password login under the login throttles, for every page that signs people in
     (the log-in page and the booking form's inline sign-in). Failed attempts count per
-    address and per account, and once either is over its limit even the right password
-    is refused (raises Throttled), so a guesser gets nowhere while others log in as usual."""
-    address = client_address()
-    LOGIN_BY_ADDRESS.check(address)
-    LOGIN_BY_ACCOUNT.check(email)
+    address and per account at that address, and once either is over its limit even
+    the right password is refused from there (raises Throttled)."""
+    reserve_login(email)
     user = accounts.authenticate_login(session, email, password)
-    if user is None:
-        LOGIN_BY_ADDRESS.hit(address)
-        LOGIN_BY_ACCOUNT.hit(email)
+    if user is not None:
+        refund_login(email)
     return user
 
 

@@ -40,12 +40,12 @@ def login() -> Any:
     if not isinstance(email, str) or not isinstance(password, str):
         raise ValidationFailed("Send your email and password.", {k: "Required." for k in ("email", "password") if not isinstance(body.get(k), str)})
     session = get_session()
-    throttle.LOGIN_BY_ACCOUNT.check(email)
+    throttle.reserve_login(email)  # counted before the check: concurrent guesses cannot slip past
     user = accounts.find_user_by_email(session, email)
     # Verify first, whoever it is: an unknown address costs the same Argon2 work.
     if not accounts.verify_password(user, password) or user is None or user.role != "customer" or not user.active:
-        throttle.LOGIN_BY_ACCOUNT.hit(email)
         return error("unauthorized", "The e-mail or password is not correct.", 401)
+    throttle.refund_login(email)
     token, secret = accounts.issue_token(session, user, now=now())
     return respond({"token": secret, "expires_at": token.expires_at.isoformat()})
 

@@ -174,13 +174,19 @@ def change_password() -> str | Response:
     form = ProfileForm(obj=user)
     password_form = PasswordForm(prefix="pw")
     if password_form.validate_on_submit():
+        # The current password is a login's password: a stolen session guessing it is
+        # throttled as a login is (raises Throttled, the "please wait" page).
+        throttle.reserve_login(user.email)
         try:
             changed = accounts.change_password(
                 get_session(), user.id, current=password_form.current_password.data, new=password_form.new_password.data, now=now()
             )
         except DomainError as error:
+            if "current_password" not in error.details:
+                throttle.refund_login(user.email)
             show_errors(password_form, error)
         else:
+            throttle.refund_login(user.email)
             # This browser stays logged in with the new session version; others are out.
             log_in(changed)
             flash("Your password is changed. Other devices have been logged out.", "success")
