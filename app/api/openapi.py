@@ -160,10 +160,12 @@ def _catalog_paths() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for kind in ("services", "extras", "pricing_parameters", "custom_fields", "frequencies", "locations", "agents"):
         inactive = {"name": "include_inactive", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]}}
-        paths[f"/{kind}"] = {"get": {"summary": f"List {kind}", "security": [{"apiKey": []}, {"bearer": []}],
+        note = {"description": "A customer's bearer token gets agents' id, name, active, service_ids and location_ids "
+                               "only (no e-mail, phone or working hours)."} if kind == "agents" else {}
+        paths[f"/{kind}"] = {"get": {"summary": f"List {kind}", **note, "security": [{"apiKey": []}, {"bearer": []}],
                                      "parameters": [inactive, {"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/per_page"}],
                                      "responses": {"200": ok(list_envelope(ref("CatalogObject"))), **ERRORS}}}
-        paths[f"/{kind}/{{id}}"] = {"get": {"summary": f"One of {kind}", "security": [{"apiKey": []}, {"bearer": []}],
+        paths[f"/{kind}/{{id}}"] = {"get": {"summary": f"One of {kind}", **note, "security": [{"apiKey": []}, {"bearer": []}],
                                             "parameters": [{"$ref": "#/components/parameters/id"}, inactive],
                                             "responses": {"200": ok(envelope(ref("CatalogObject"))), **ERRORS}}}
     return paths
