@@ -13,7 +13,7 @@ from sqlalchemy import text, update
 from app.api.openapi import DOCUMENT
 from app.domain.models import Booking
 from tests.api.conftest import staff_booking
-from tests.conftest import ON_POSTGRES
+from tests.conftest import NOW, ON_POSTGRES
 
 T1 = datetime(2021, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
 T2 = T1 + timedelta(minutes=5)
@@ -136,7 +136,7 @@ def test_a_change_that_started_earlier_but_committed_later_is_not_skipped(app, s
     second = staff_api.post("/bookings", staff_booking(catalog, start_time="11:00", agent_id=catalog["bo"])).get_json()["data"]["id"]
     seen, cursor = _poll(staff_api, "updated_since=2000-01-01T00:00:00Z")
     assert seen == [(first, 1), (second, 1)]
-    app.config["NOW"] = datetime.now(UTC) - timedelta(hours=1)  # the slow writer's start
+    app.config["NOW"] = NOW - timedelta(hours=1)  # the slow writer's start, before the other change's
     assert staff_api.put(f"/bookings/{first}", {"notes": "gate code 4417"}).status_code == 200
     assert _poll(staff_api, cursor)[0] == [(first, 2)]
 
