@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -13,6 +13,7 @@ from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from . import clock
 from .db import session_factory
 from .domain import accounts, notifications, webhooks
 from .domain.errors import DomainError
@@ -33,7 +34,7 @@ def upgrade_database(url: str, revision: str = "head") -> None:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def _fail(error: DomainError) -> click.ClickException:

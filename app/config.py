@@ -12,6 +12,7 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -66,6 +67,16 @@ def _rate(raw: str) -> str:
     except ValueError:
         raise ValueError('expected a rate limit like "10 per minute" or "5/minute;50/hour"') from None
     return raw
+
+
+def _instant(raw: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise ValueError("expected an instant with its zone, like 2026-11-23T17:00:00+00:00")
+    return value.astimezone(UTC)
 
 
 def _hosts(raw: str) -> list[str]:
@@ -137,6 +148,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REGISTER_TOTAL_RATE_LIMIT", _rate, "300 per hour", "new accounts from all addresses together"),
     Setting("CODE_CHECK_RATE_LIMIT", _rate, "10 per hour", "wrong discount or gift-card codes per customer (or staff user) in price previews"),
     Setting("AUTH_FAILURE_RATE_LIMIT", _rate, "20 per minute", "API requests with an unknown API key or bearer token per client address"),
+    Setting("NOW", _instant, None,
+            "pins the app's clock (`app/clock.py`) to this instant, like `2026-11-23T17:00:00+00:00`: for tests and demos; unset, the machine's clock"),
     Setting("RATELIMIT_STORAGE_URI", _text, None, "where rate-limit counts live: the portal's database when unset, or `redis://…`"),
 )
 

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
+from .clock import wall_seconds
 from .domain.models import RateLimitCounter
 
 _table = RateLimitCounter.__table__
@@ -70,7 +71,7 @@ class DatabaseStorage(Storage):
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         """Add `amount` in one atomic upsert; an expired window starts again."""
-        now = time.time()
+        now = wall_seconds()
         with self.engine.begin() as conn:
             count, expires_at = conn.execute(
                 self._upsert(), {"key": key, "amount": amount, "now": now, "ends": now + expiry}
@@ -91,10 +92,10 @@ class DatabaseStorage(Storage):
     def get(self, key: str) -> int:
         known = self._just_counted(key)
         if known is not None:
-            return known[0] if known[1] > time.time() else 0
+            return known[0] if known[1] > wall_seconds() else 0
         with self.engine.connect() as conn:
             row = conn.execute(select(_table.c.count, _table.c.expires_at).where(_table.c.key == key)).first()
-        return int(row.count) if row is not None and row.expires_at > time.time() else 0
+        return int(row.count) if row is not None and row.expires_at > wall_seconds() else 0
 
     def get_expiry(self, key: str) -> float:
         known = self._just_counted(key)
@@ -102,12 +103,12 @@ class DatabaseStorage(Storage):
             return known[1]
         with self.engine.connect() as conn:
             expires = conn.execute(select(_table.c.expires_at).where(_table.c.key == key)).scalar()
-        return float(expires) if expires is not None else time.time()
+        return float(expires) if expires is not None else wall_seconds()
 
     def purge_expired(self, now: float | None = None) -> int:
         """Delete the counters whose window has ended; returns how many went."""
         with self.engine.begin() as conn:
-            return conn.execute(delete(_table).where(_table.c.expires_at <= (now or time.time()))).rowcount
+            return conn.execute(delete(_table).where(_table.c.expires_at <= (now or wall_seconds()))).rowcount
 
     def check(self) -> bool:
         try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import time
 from dataclasses import dataclass
 
 from flask import Flask, current_app, render_template, request
@@ -20,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from sqlalchemy.orm import Session
 
+from .clock import wall_seconds
 from .domain import accounts
 from .domain.models import User
 from .extensions import limiter
@@ -48,7 +48,7 @@ class Throttle:
         for item in self._items():
             if not limiter.limiter.test(item, self.scope, _key(who)):
                 reset = limiter.limiter.get_window_stats(item, self.scope, _key(who)).reset_time
-                return max(1, math.ceil(reset - time.time()))
+                return max(1, math.ceil(reset - wall_seconds()))
         return None
 
     def check(self, who: str) -> None:

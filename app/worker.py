@@ -15,10 +15,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Flask
 
+from .clock import app_now
 from .db import session_factory
 from .domain.notifications import deliver, queue_reminders
 from .domain.webhooks import deliver_due
@@ -48,16 +49,12 @@ def deliver_webhooks(app: Flask, now: datetime) -> object:
 DELIVERERS: list[Deliverer] = [queue_due_reminders, deliver_email, deliver_webhooks]
 
 
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
-
-
 def run_worker(
     app: Flask,
     stop: threading.Event,
     *,
     interval: float | None = None,
-    clock: Callable[[], datetime] = wall_clock,
+    clock: Callable[[], datetime] | None = None,
     rounds: int | None = None,
     deliverers: list[Deliverer] | None = None,
 ) -> int:
@@ -65,10 +62,11 @@ def run_worker(
 
     A failing deliverer is logged and the others still run: one broken channel or a
     database hiccup must not stop the rest, and the next round tries again."""
+    read_clock = clock or (lambda: app_now(app))  # the app's clock (app/clock.py) unless given one
     pause = float(app.config.get("WORKER_INTERVAL_SECONDS", 5) if interval is None else interval)
     done = 0
     while not stop.is_set():
-        now = clock()
+        now = read_clock()
         for deliverer in deliverers if deliverers is not None else DELIVERERS:
             try:
                 deliverer(app, now)

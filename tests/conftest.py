@@ -36,7 +36,8 @@ from app.domain.models import Base
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = PG_URL.startswith("postgres")
 
-# A Monday noon in New York; tests book relative to it.
+# A Monday noon in New York; tests book relative to it, and every app the tests make
+# takes it as its clock (the `config` fixture), whatever the machine's date.
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 
 
@@ -152,7 +153,7 @@ def demo_template(template_db: str, tmp_path_factory: pytest.TempPathFactory) ->
     try:
         if ON_POSTGRES:
             upgrade_database(url)
-        seeder = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", "SERVER_NAME": "portal.test",
+        seeder = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", "SERVER_NAME": "portal.test", "NOW": NOW,
                              "MAIL_DIR": str(tmp_path_factory.mktemp("demo-mail"))})
         with seeder.extensions["session_factory"]() as session:
             assert demo.seed(session, now=NOW)
@@ -198,6 +199,9 @@ def config(db_url: str, tmp_path: Path) -> dict[str, object]:
         "SECRET_KEY": "test-secret",
         "MAIL_DIR": str(tmp_path / "mail"),
         "SERVER_NAME": "portal.test",
+        # Every app a test makes runs on the pinned clock (app/clock.py): pages, API,
+        # CLI, worker and column defaults all take NOW, never the machine's date.
+        "NOW": NOW,
     }
 
 

@@ -2,6 +2,7 @@
 machines have redis-server (Debian's package); without it the caller skips, and says so."""
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -25,6 +26,13 @@ def answers(port: int) -> bool:
         return False
 
 
+def real_clock_env() -> dict[str, str]:
+    """This environment without libfaketime's variables: a service the tests start
+    (Redis) keeps the machine's real clock, as it would beside a deployed app, when
+    the suite itself runs under `faketime` (see .ci/run)."""
+    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith(("FAKETIME", "DONT_FAKE"))}
+
+
 @contextmanager
 def redis_server(workdir: Path) -> Iterator[str | None]:
     """Yields a redis:// URL, or None when redis-server is not installed."""
@@ -34,7 +42,7 @@ def redis_server(workdir: Path) -> Iterator[str | None]:
         return
     port = free_port()
     proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir, env=real_clock_env())
     try:
         deadline = time.monotonic() + 30
         while not answers(port):

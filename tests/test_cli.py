@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -18,7 +18,6 @@ from app.domain.models import (
     DiscountCode,
     Frequency,
     Location,
-    OutboxMessage,
     Role,
     Service,
     User,
@@ -89,16 +88,13 @@ def test_seed_demo_builds_a_believable_business_once(app, session):
 
 
 def test_notifications_commands_queue_reminders_and_deliver_to_files(app, session, tmp_path):
-    """The commands run on the real clock, so the booking is placed a few hours ahead."""
+    """The commands run on the app's clock (pinned at NOW), so the booking is placed two hours after it."""
     loc = b.location(session, "Etc/UTC")
     svc = b.service(session, loc)
     b.agent(session, [svc], loc, hours={d: [("00:00", "23:30")] for d in range(7)})
     session.commit()
-    real_now = datetime.now(UTC)
-    start = real_now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
-    if start.hour >= 22:
-        start = (start + timedelta(days=1)).replace(hour=1)
-    booking = create_booking(session, b.request(svc.id, start, send_notifications=False), actor=b.STAFF, now=real_now).booking
+    start = NOW + timedelta(hours=2)
+    booking = create_booking(session, b.request(svc.id, start, send_notifications=False), actor=b.STAFF, now=NOW).booking
     result = run(app, "notifications", "send-reminders")
     assert result.exit_code == 0 and "queued 1 reminder" in result.output
     assert run(app, "notifications", "send-reminders").output.startswith("queued 0")

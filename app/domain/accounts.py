@@ -10,10 +10,11 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -298,7 +299,7 @@ def queue_account_reminder(session: Session, email: object, *, secret: str, link
     user = find_user_by_email(session, email) if isinstance(email, str) else None
     if user is None or not user.active:
         return
-    link = link_for(_reset_serializer(secret).dumps({"uid": user.id, "v": user.session_version}))
+    link = link_for(_reset_serializer(secret, now).dumps({"uid": user.id, "v": user.session_version}))
     queue_message(
         session,
         topic="account.exists",
@@ -361,8 +362,20 @@ def _set_password(session: Session, user: User, password: str, *, now: datetime)
     end_all_sessions(session, user, now=now)
 
 
-def _reset_serializer(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt="password-reset")
+class _ClockSigner(TimestampSigner):
+    """itsdangerous's timestamp signer on the caller's clock instead of the machine's,
+    so a reset link's age is measured on the same clock as everything else."""
+
+    def __init__(self, *args: Any, now: datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._now = now
+
+    def get_timestamp(self) -> int:
+        return int(self._now.timestamp())
+
+
+def _reset_serializer(secret: str, now: datetime) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="password-reset", signer=_ClockSigner, signer_kwargs={"now": now})
 
 
 def queue_password_reset(session: Session, email: object, *, secret: str, link_for: Callable[[str], str], now: datetime) -> None:
@@ -371,7 +384,7 @@ def queue_password_reset(session: Session, email: object, *, secret: str, link_f
     user = find_user_by_email(session, email) if isinstance(email, str) else None
     if user is None or not user.active:
         return
-    token = _reset_serializer(secret).dumps({"uid": user.id, "v": user.session_version})
+    token = _reset_serializer(secret, now).dumps({"uid": user.id, "v": user.session_version})
     link = link_for(token)
     queue_message(
         session,
@@ -386,10 +399,10 @@ def queue_password_reset(session: Session, email: object, *, secret: str, link_f
     session.commit()
 
 
-def user_for_reset_token(session: Session, token: str, *, secret: str) -> User | None:
-    """The user a reset link is for, if it is genuine, fresh and unused."""
+def user_for_reset_token(session: Session, token: str, *, secret: str, now: datetime) -> User | None:
+    """The user a reset link is for, if it is genuine, fresh (at `now`) and unused."""
     try:
-        data = _reset_serializer(secret).loads(token, max_age=RESET_MAX_AGE)
+        data = _reset_serializer(secret, now).loads(token, max_age=RESET_MAX_AGE)
     except (BadSignature, SignatureExpired):
         return None
     user = session.get(User, data.get("uid")) if isinstance(data, dict) else None
@@ -401,7 +414,7 @@ def user_for_reset_token(session: Session, token: str, *, secret: str) -> User |
 def reset_password(session: Session, token: str, new: object, *, secret: str, now: datetime) -> User:
     """Set a password from a reset link; the link then stops working. Raises
     ValidationFailed for a bad link or a too-short password."""
-    user = user_for_reset_token(session, token, secret=secret)
+    user = user_for_reset_token(session, token, secret=secret, now=now)
     errors = FieldErrors()
     if user is None:
         errors.add("token", "This reset link is not valid any more; ask for a new one.")

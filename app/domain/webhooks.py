@@ -32,10 +32,11 @@ from sqlalchemy import event, insert, inspect, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks.webhooks import Webhook
 
+from ..clock import wall
 from .actor import Actor
 from .errors import FieldErrors, NotFound
 from .management import audit
-from .models import DeliveryStatus, Role, User, WebhookDelivery, WebhookEndpoint
+from .models import DeliveryStatus, Role, User, WebhookDelivery, WebhookEndpoint, utcnow
 from .notifications import CLAIM_FOR, DeliveryReport
 from .queries import Page, paginate, read_paging
 from .validation import as_bool, as_id, as_text
@@ -324,7 +325,7 @@ def _customer_events(session: Session, _flush_context: Any) -> None:
     """customer.created / customer.updated for every customer row a flush writes, so
     registration, profile changes, booking forms, the back office, the API and the CLI
     are all covered in the transaction that makes the change."""
-    now = session.info.get("webhook_now") or datetime.now(UTC)
+    now = session.info.get("webhook_now") or utcnow()
     for obj in list(session.new):
         if isinstance(obj, User) and obj.role == Role.CUSTOMER:
             _record(session, "customer.created", "customer", obj, obj.created_at or now)
@@ -438,7 +439,7 @@ def deliver_due(
     limit: int = 100,
     send: Sender = http_post,
     jitter: Callable[[], float] = random.random,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Callable[[], datetime] = wall,
 ) -> DeliveryReport:
     """Send the deliveries that are due (`now` decides which, and when to retry; the
     signature's timestamp is the real sending time from `clock`, as receivers check it

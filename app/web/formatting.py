@@ -22,6 +22,8 @@ from babel.dates import format_date, format_skeleton, format_time, get_timezone_
 from babel.numbers import format_currency, format_percent
 from flask import Flask, g, has_app_context
 
+from .. import clock
+
 
 @dataclass(frozen=True)
 class Formats:
@@ -89,14 +91,14 @@ def local_datetime(value: datetime | None, tz: Any = None, with_zone: bool = Tru
 def zone_label(tz: Any = None, value: datetime | None = None) -> str:
     """The zone's abbreviation at that instant (EST, EDT, CET, CEST), from the tz database."""
     formats = current_formats()
-    instant = value or datetime.now(UTC)
+    instant = value or clock.now()
     return _local(instant, tz, formats).tzname() or ""
 
 
 def zone_name(tz: Any = None, value: datetime | None = None) -> str:
     """The zone's long name in the business's language ('Eastern Standard Time')."""
     formats = current_formats()
-    instant = _local(value or datetime.now(UTC), tz, formats)
+    instant = _local(value or clock.now(), tz, formats)
     return get_timezone_name(instant, "long", locale=formats.locale)
 
 

@@ -1,12 +1,12 @@
 """API fixtures: keys, a logged-in customer, and a small catalog."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
 
 import pytest
 
 from app.domain import accounts
 from tests import builders as b
+from tests.conftest import NOW
 
 
 class Api:
@@ -61,7 +61,7 @@ def catalog(session):
 
 
 def _key(session, scope):
-    _, secret = accounts.create_api_key(session, name=f"{scope} key", scope=scope, now=datetime.now(UTC))
+    _, secret = accounts.create_api_key(session, name=f"{scope} key", scope=scope, now=NOW)
     return secret
 
 
@@ -86,7 +86,7 @@ def anon(client):
 
 
 def login(client, session, email):
-    accounts.create_user(session, email=email, password="correct-horse", first_name="Casey", last_name="Customer", now=datetime.now(UTC))
+    accounts.create_user(session, email=email, password="correct-horse", first_name="Casey", last_name="Customer", now=NOW)
     response = client.post("/api/v1/login", json={"email": email, "password": "correct-horse"})
     assert response.status_code == 200, response.get_json()
     return Api(client, {"Authorization": f"Bearer {response.get_json()['token']}"})

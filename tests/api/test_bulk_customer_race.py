@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import threading
 import time as clock
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, insert, select, text
 
 from app.domain.models import Booking, User
 from tests.api.conftest import staff_booking
-from tests.conftest import ON_POSTGRES
+from tests.conftest import NOW, ON_POSTGRES
 
 pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="SQLite serialises writers: this race needs PostgreSQL")
 
@@ -30,7 +29,7 @@ def test_a_bulk_item_racing_a_concurrent_insert_of_its_new_customer_fails_alone_
     other = engine.connect()
     other_tx = other.begin()
     other.execute(insert(User).values(email="jo@example.com", role="customer", first_name="Jo", last_name="Other",
-                                      created_at=datetime.now(UTC)))
+                                      created_at=NOW))
     answer = {}
 
     def send_bulk():

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from app.domain.models import Booking, Service
 from tests.api.conftest import Api, staff_booking
+from tests.conftest import NOW
 
 
 def test_catalog_lists_and_items_for_any_client(read_api, customer_api, catalog, session):
@@ -51,11 +52,10 @@ def test_the_same_idempotency_key_and_body_replays_the_first_answer(staff_api, c
 
 
 def test_idempotency_keys_belong_to_one_client(staff_api, client, session, catalog):
-    from datetime import UTC, datetime
 
     from app.domain import accounts
 
-    _, secret = accounts.create_api_key(session, name="second", scope="write", now=datetime.now(UTC))
+    _, secret = accounts.create_api_key(session, name="second", scope="write", now=NOW)
     second = Api(client, {"X-API-Key": secret})
     assert staff_api.post("/bookings", staff_booking(catalog), headers={"Idempotency-Key": "k"}).status_code == 201
     reply = second.post("/bookings", staff_booking(catalog, start_time="13:00"), headers={"Idempotency-Key": "k"})

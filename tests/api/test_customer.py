@@ -7,17 +7,18 @@ import pytest
 from sqlalchemy import func, select
 
 from app.domain.models import Booking, CustomerToken
-from tests.api.conftest import DAY, launch27_body, login, staff_booking
+from tests.api.conftest import DAY, launch27_body, staff_booking
+from tests.conftest import NOW
 
 
 def test_login_returns_an_expiring_token_and_wrong_credentials_get_the_same_401(client, session):
     from app.domain import accounts
 
-    accounts.create_user(session, email="me@example.com", password="correct-horse", now=datetime.now(UTC))
+    accounts.create_user(session, email="me@example.com", password="correct-horse", now=NOW)
     ok = client.post("/api/v1/login", json={"email": "ME@example.com", "password": "correct-horse"})
     assert ok.status_code == 200
     body = ok.get_json()
-    assert len(body["token"]) > 30 and datetime.fromisoformat(body["expires_at"]) > datetime.now(UTC) + timedelta(days=1)
+    assert len(body["token"]) > 30 and datetime.fromisoformat(body["expires_at"]) > NOW + timedelta(days=1)
     assert session.scalars(select(CustomerToken.token_hash)).one() != body["token"]  # stored hashed
     wrong_password = client.post("/api/v1/login", json={"email": "me@example.com", "password": "nope-nope"})
     no_such_user = client.post("/api/v1/login", json={"email": "ghost@example.com", "password": "nope-nope"})
@@ -34,7 +35,7 @@ def test_logout_revokes_the_token(customer_api):
 
 def test_an_expired_token_is_refused(customer_api, session):
     token = session.scalars(select(CustomerToken)).one()
-    token.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    token.expires_at = NOW - timedelta(seconds=1)
     session.commit()
     assert customer_api.get("/customer/bookings").status_code == 401
 
@@ -167,7 +168,7 @@ def test_reschedule_and_cancel_within_the_cutoff(customer_api, catalog):
 def test_after_the_cutoff_changes_are_too_late(customer_api, catalog, session):
     booking_id = customer_api.post("/customer/bookings", launch27_body(catalog)).get_json()["id"]
     booking = session.get(Booking, booking_id)
-    soon = datetime.now(UTC) + timedelta(hours=3)
+    soon = NOW + timedelta(hours=3)
     booking.start_at, booking.end_at = soon, soon + timedelta(hours=1)
     booking.occupied_start, booking.occupied_end = booking.start_at, booking.end_at
     session.commit()

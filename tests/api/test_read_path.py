@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, select
 
+from app.clock import wall_seconds
 from app.domain.models import ApiKey, RateLimitCounter
 from tests.api.conftest import DAY
 
@@ -62,7 +63,7 @@ def test_an_api_key_records_its_use_at_most_once_a_minute(app, read_api, catalog
 
 
 def test_ended_rate_limit_windows_are_purged(read_api, catalog, session):
-    ended = datetime.now(UTC).timestamp() - 10
+    ended = wall_seconds() - 10  # rate-limit windows run on the machine's clock (app/clock.py)
     session.add_all([RateLimitCounter(key=f"old-{i}", count=3, expires_at=ended) for i in range(5)])
     session.commit()
     read_api.get("/services")  # this process's first count: it purges (then at most once a minute)

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from app.domain.models import Booking, BookingEvent, OutboxMessage
 from tests.api.conftest import DAY, staff_booking
+from tests.conftest import NOW
 
 
 def test_create_a_booking_returns_201_with_the_booking_object(staff_api, catalog):
@@ -158,7 +159,6 @@ def test_send_notification_queues_mail_only_when_asked(staff_api, catalog, sessi
 
 
 def test_a_read_key_cannot_write_and_a_revoked_key_cannot_read(read_api, staff_api, catalog, session):
-    from datetime import UTC, datetime
 
     from app.domain import accounts
     from app.domain.models import ApiKey
@@ -169,7 +169,7 @@ def test_a_read_key_cannot_write_and_a_revoked_key_cannot_read(read_api, staff_a
     assert read_api.put("/bookings/1", {"notes": "x"}).status_code == 403
     assert read_api.delete("/bookings/1").status_code == 403
     key = session.scalars(select(ApiKey).where(ApiKey.scope == "read")).one()
-    accounts.revoke_api_key(session, key.id, now=datetime.now(UTC))
+    accounts.revoke_api_key(session, key.id, now=NOW)
     revoked = read_api.get("/bookings")
     assert revoked.status_code == 401 and revoked.get_json()["error"]["code"] == "unauthorized"
 

@@ -15,6 +15,7 @@ from app.config import ROOT, SETTINGS, ConfigError
 from app.domain import accounts
 from app.domain.models import RateLimitCounter
 from tests.web.helpers import submit
+from tests.conftest import NOW
 
 SAMPLES = {
     "DATABASE_URL": None,  # the test's own database, given through the environment
@@ -29,6 +30,7 @@ SAMPLES = {
     "CURRENCY": ("EUR", "EUR"),
     "MAIL_BACKEND": ("smtp", "smtp"),
     "MAIL_DIR": None,
+    "NOW": ("2026-11-24T09:30:00+01:00", datetime(2026, 11, 24, 8, 30, tzinfo=UTC)),
     "MAIL_SERVER": ("smtp.example.com", "smtp.example.com"),
     "MAIL_PORT": ("2525", 2525),
     "MAIL_USERNAME": ("mailer", "mailer"),
@@ -90,7 +92,8 @@ def test_every_setting_is_read_from_the_environment(monkeypatch, config, tmp_pat
 
 
 @pytest.mark.parametrize(("name", "raw"), [("MAIL_PORT", "²5"), ("API_RATE_LIMIT", "lots"), ("OUTBOX_WORKER", "maybe"),
-                                           ("PUBLIC_URL", "book.example.com"), ("PROXY_FIX", "-1")])
+                                           ("PUBLIC_URL", "book.example.com"), ("PROXY_FIX", "-1"),
+                                           ("NOW", "2026-11-24 09:30")])
 def test_a_bad_value_in_the_environment_stops_the_start_naming_it(monkeypatch, config, name, raw):
     monkeypatch.setenv(name, raw)
     with pytest.raises(ConfigError, match=name):
@@ -115,7 +118,7 @@ def test_settings_in_instance_config_py_work_and_the_environment_wins(monkeypatc
     assert application.config["MAIL_PORT"] == 2525 and application.config["TRUSTED_HOSTS"] == ["portal.test"]
     assert application.config["BUSINESS_NAME"] == "From the environment"
     client = application.test_client()
-    _, key = accounts.create_api_key(session, name="k", scope="read", now=datetime.now(UTC))
+    _, key = accounts.create_api_key(session, name="k", scope="read", now=NOW)
     assert [client.get("/api/v1/services", headers={"X-API-Key": key}).status_code for _ in range(3)] == [200, 200, 429]
     assert client.get("/", headers={"Host": "attacker.example"}).status_code == 400
     application.extensions["engine"].dispose()
@@ -126,7 +129,7 @@ def test_rate_limits_from_the_environment_are_enforced(monkeypatch, config, sess
     monkeypatch.setenv("LOGIN_RATE_LIMIT", "1 per minute")
     application = create_app(config)
     client = application.test_client()
-    _, key = accounts.create_api_key(session, name="k", scope="read", now=datetime.now(UTC))
+    _, key = accounts.create_api_key(session, name="k", scope="read", now=NOW)
     assert [client.get("/api/v1/services", headers={"X-API-Key": key}).status_code for _ in range(3)] == [200, 200, 429]
     logins = [client.post("/api/v1/login", json={"email": "x@example.com", "password": "nope-nope"}).status_code for _ in range(2)]
     assert logins == [401, 429]
@@ -144,7 +147,7 @@ def test_the_rate_limit_storage_comes_from_the_environment(monkeypatch, config, 
 # --- headers and cookies ----------------------------------------------------------------
 
 def login(client, session, remember=True):
-    accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="Casey", now=datetime.now(UTC))
+    accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="Casey", now=NOW)
     return submit(client, "/login", {"email": "casey@example.com", "password": "correct-horse", "remember": "y"} if remember else
                   {"email": "casey@example.com", "password": "correct-horse"})
 
@@ -165,7 +168,7 @@ def test_signed_in_pages_and_credentialed_api_answers_are_not_stored(client, ses
     login(client, session)
     assert client.get("/profile").headers["Cache-Control"] == "no-store"
     assert client.get("/").headers["Cache-Control"] == "no-store"
-    _, key = accounts.create_api_key(session, name="k", scope="read", now=datetime.now(UTC))
+    _, key = accounts.create_api_key(session, name="k", scope="read", now=NOW)
     assert client.get("/api/v1/services", headers={"X-API-Key": key}).headers["Cache-Control"] == "no-store"
 
 
@@ -204,7 +207,7 @@ def test_requests_for_another_host_are_refused(config):
 
 
 def test_forwarded_addresses_count_only_behind_a_configured_proxy(config, session):
-    accounts.create_user(session, email="casey@example.com", password="correct-horse", now=datetime.now(UTC))
+    accounts.create_user(session, email="casey@example.com", password="correct-horse", now=NOW)
     for proxies, expected in ((0, 429), (1, 422)):
         application = create_app(config | {"PROXY_FIX": proxies, "LOGIN_RATE_LIMIT": "1 per minute", "LOGIN_ACCOUNT_RATE_LIMIT": "50 per minute"})
         client = application.test_client()

@@ -4,19 +4,19 @@ password an admin sets."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from app.domain import accounts
 from app.domain.models import OutboxMessage
 from tests.web.helpers import csrf_from, submit
+from tests.conftest import NOW
 
 PASSWORD = "correct-horse"
 
 
 def make_user(session, email="casey@example.com", role="customer"):
-    return accounts.create_user(session, email=email, password=PASSWORD, role=role, first_name="Casey", now=datetime.now(UTC))
+    return accounts.create_user(session, email=email, password=PASSWORD, role=role, first_name="Casey", now=NOW)
 
 
 def web_login(client, email="casey@example.com", remember=False):
@@ -181,8 +181,8 @@ def test_a_reset_link_dies_when_an_api_booking_update_changes_the_customers_emai
     agent = b.agent(session, [svc], loc)
     customer = make_user(session)
     booking = create_booking(session, b.request(svc.id, day="2030-01-08", at="10:00", agent_id=agent.id, customer_id=customer.id),
-                             actor=b.STAFF, now=datetime.now(UTC)).booking
-    _, key = accounts.create_api_key(session, name="office", scope="write", now=datetime.now(UTC))
+                             actor=b.STAFF, now=NOW).booking
+    _, key = accounts.create_api_key(session, name="office", scope="write", now=NOW)
     link = _reset_link(client, session)
     token = api_token(client)
     changed = client.patch(f"/api/v1/bookings/{booking.id}", json={"customer.email": "casey.new@example.com"},
@@ -196,7 +196,7 @@ def test_a_reset_link_dies_when_an_api_booking_update_changes_the_customers_emai
 def _feed(app, session, kind, owner_id):
     from app.domain import feeds
 
-    token = feeds.regenerate_feed(session, kind, owner_id, secret=app.config["SECRET_KEY"], now=datetime.now(UTC))
+    token = feeds.regenerate_feed(session, kind, owner_id, secret=app.config["SECRET_KEY"], now=NOW)
     return f"/calendar/{token}.ics"
 
 

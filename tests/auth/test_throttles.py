@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -16,6 +15,7 @@ from app.domain import accounts
 from app.domain.discounts import GIFT_CARD_ALPHABET
 from app.domain.models import DiscountCode, OutboxMessage, RateLimitCounter
 from tests import builders as b
+from tests.conftest import NOW
 from tests.web.helpers import csrf_from, submit
 
 PASSWORD = "correct-horse"
@@ -31,7 +31,7 @@ def at(address):
 
 
 def make_user(session, email="casey@example.com", role="customer"):
-    return accounts.create_user(session, email=email, password=PASSWORD, role=role, first_name="Casey", now=datetime.now(UTC))
+    return accounts.create_user(session, email=email, password=PASSWORD, role=role, first_name="Casey", now=NOW)
 
 
 def web_login(client, email, password, address="192.0.2.1"):
@@ -210,7 +210,7 @@ def test_made_up_api_keys_are_throttled_per_address_and_add_no_rows(app, client,
     assert statuses == [401] * 5 + [429] * 3
     # Counted per address: a handful of rows, not one per key.
     assert session.scalar(select(func.count()).select_from(RateLimitCounter)) <= 3
-    _, key = accounts.create_api_key(session, name="real", scope="read", now=datetime.now(UTC))
+    _, key = accounts.create_api_key(session, name="real", scope="read", now=NOW)
     assert client.get("/api/v1/services", headers={"X-API-Key": key, **at("198.51.100.1")["headers"]}).status_code == 200
 
 

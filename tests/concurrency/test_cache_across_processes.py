@@ -13,7 +13,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ import pytest
 from app.domain import accounts
 from tests import builders as b
 from tests.redis_server import answers, free_port, redis_server
+from tests.conftest import NOW
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = "2030-01-08"  # a Tuesday; the API runs on the real clock, so far ahead
@@ -86,8 +86,9 @@ def test_a_booking_made_through_one_server_is_gone_from_the_other_at_once(db_url
     alex = b.agent(session, [svc], loc, name="Alex")
     customer = b.customer(session)
     session.commit()
-    api_key, key = accounts.create_api_key(session, name="cache", scope="write", now=datetime.now(UTC))
-    env = {"DATABASE_URL": db_url, "SECRET_KEY": "cache-test", "API_RATE_LIMIT": "10000 per minute", **cache_env}
+    api_key, key = accounts.create_api_key(session, name="cache", scope="write", now=NOW)
+    env = {"DATABASE_URL": db_url, "SECRET_KEY": "cache-test", "API_RATE_LIMIT": "10000 per minute",
+           "NOW": NOW.isoformat(), **cache_env}
     with gunicorn(env, tmp_path / "writer.log") as writer, gunicorn(env, tmp_path / "reader.log") as reader:
         # Warm every worker's cache on both servers (each answer comes from one of two workers).
         for _ in range(6):
@@ -115,7 +116,7 @@ def test_a_booking_made_through_one_server_is_gone_from_the_other_at_once(db_url
 
         # The key is cached by every worker too; revoked here (a third process), it is
         # refused by every worker of both servers at once.
-        accounts.revoke_api_key(session, api_key.id, now=datetime.now(UTC))
+        accounts.revoke_api_key(session, api_key.id, now=NOW)
         for base in (reader, writer, reader, writer, reader, writer):
             status, body = call(base, "GET", f"/availability?service_id={svc.id}&date={DAY}", key)
             assert status == 401, body

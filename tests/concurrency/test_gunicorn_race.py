@@ -21,6 +21,7 @@ from sqlalchemy import select
 from app.domain import accounts
 from app.domain.models import Booking
 from tests import builders as b
+from tests.conftest import NOW
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = "2030-01-08"
@@ -35,7 +36,8 @@ def free_port() -> int:
 @pytest.fixture
 def server(db_url, tmp_path):
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": "race-test", "API_RATE_LIMIT": "10000 per minute"}
+    env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": "race-test", "API_RATE_LIMIT": "10000 per minute",
+           "NOW": NOW.isoformat()}
     log = open(tmp_path / "gunicorn.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "4", "-b", f"127.0.0.1:{port}", "app:create_app()"],
@@ -76,7 +78,7 @@ def test_twenty_mixed_requests_through_gunicorn_make_exactly_one_booking(server,
     bo = b.agent(session, [svc], loc, name="Bo", email="bo@example.com")
     customer = b.customer(session)
     session.commit()
-    _, key = accounts.create_api_key(session, name="race", scope="write", now=datetime.now(UTC))
+    _, key = accounts.create_api_key(session, name="race", scope="write", now=NOW)
     contested = {"service_id": svc.id, "agent_id": alex.id, "start_date": DAY, "start_time": "10:00", "customer_id": customer.id}
     # Six bookings with Bo that the reschedule requests will try to move onto Alex at 10:00.
     movable = []

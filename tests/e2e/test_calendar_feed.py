@@ -2,7 +2,6 @@
 copy one, and a calendar app (no cookies) reads the feed; axe-core on both pages."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
 
 from icalendar import Calendar
 
@@ -10,6 +9,7 @@ from app.domain import accounts
 from app.domain.booking import create_booking
 from tests import builders as b
 from tests.e2e.test_customer_flow import no_violations, open_page
+from tests.conftest import NOW
 
 DAY = "2030-01-08"
 
@@ -23,9 +23,9 @@ def _log_in(page, base, email):
 
 
 def test_customer_and_agent_subscription_links_in_the_browser(browser, live_server, session, shop):
-    casey = accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="Casey", now=datetime.now(UTC))
-    accounts.create_user(session, email="staff@example.com", password="correct-horse", role="staff", first_name="Sam", now=datetime.now(UTC))
-    booking = create_booking(session, b.request(1, day=DAY, at="10:00", customer_id=casey.id), actor=b.STAFF, now=datetime.now(UTC)).booking
+    casey = accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="Casey", now=NOW)
+    accounts.create_user(session, email="staff@example.com", password="correct-horse", role="staff", first_name="Sam", now=NOW)
+    booking = create_booking(session, b.request(1, day=DAY, at="10:00", customer_id=casey.id), actor=b.STAFF, now=NOW).booking
 
     context, page = open_page(browser, permissions=["clipboard-read", "clipboard-write"])
     _log_in(page, live_server, "casey@example.com")

@@ -564,3 +564,37 @@ def test_the_agent_hours_form_shows_its_errors_too(browser, live_server, shop, s
     assert page.locator("fieldset.day-hours").first.evaluate(border) != normal
     assert page.locator("#day-0-error").evaluate("e => getComputedStyle(e).color") not in (normal_hint, "rgb(82, 96, 109)")
     context.close()
+
+
+# --- moving a booking ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_a_customer_moves_a_booking_with_the_month_calendar(browser, live_server, shop, session, pinned, width):
+    casey = accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="Casey", last_name="C",
+                                 now=NOW)
+    clean = session.scalars(select(Service).where(Service.name == "Standard clean")).one()
+    booking = create_booking(session, b.request(clean.id, day="2026-11-26", at="10:00", customer_id=casey.id, customer=None),
+                             actor=b.STAFF, now=NOW).booking
+    context, page = open_page(browser, True, width)
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill("casey@example.com")
+    page.get_by_label("Password").fill("correct-horse")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server}/bookings/{booking.id}/reschedule")
+    watch_settles(page)
+    assert page.locator("#day-2026-11-26").is_checked() and page.locator("#time-1000").count() == 0  # where it is is no move
+    no_violations(page)
+    shot(page, "move")
+    following = page.locator("#next-available")
+    following.evaluate("e => e.scrollIntoView({block: 'center'})")
+    before = page.evaluate("window.scrollY")
+    settled_after(page, following.click)
+    assert page.locator("#day-2026-11-27").is_checked() and abs(page.evaluate("window.scrollY") - before) <= 3
+    page.locator("label[for=time-1130]").click()
+    no_violations(page)
+    page.get_by_role("button", name="Move my booking").click()
+    expect(page.locator(".flash-success, .flash.success, [role=status]").first).to_contain_text("moved")
+    session.expire_all()
+    assert session.get(Booking, booking.id).start_at == b.at_utc("2026-11-27T16:30:00")
+    context.close()

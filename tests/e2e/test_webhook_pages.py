@@ -3,7 +3,6 @@ secret shown once), a refused URL is tied to its field, the delivery log and Res
 axe-core on every page."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -11,11 +10,12 @@ from app.domain import accounts
 from app.domain.models import WebhookDelivery, WebhookEndpoint
 from tests import builders as b
 from tests.e2e.test_customer_flow import no_violations, open_page
+from tests.conftest import NOW
 
 
 def test_an_admin_adds_an_endpoint_and_follows_its_deliveries(browser, live_server, session):
     accounts.create_user(session, email="admin@example.com", password="correct-horse", role="admin", first_name="Ada",
-                         now=datetime.now(UTC))
+                         now=NOW)
     context, page = open_page(browser, viewport={"width": 1280, "height": 900})
     page.goto(f"{live_server}/login")
     page.get_by_label("E-mail").fill("admin@example.com")

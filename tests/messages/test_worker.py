@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from app import worker
 from app.domain.models import Booking, OutboxMessage
 from app.domain.notifications import queue_message
 from tests.conftest import NOW
-from tests.messages.conftest import parts, run_rounds, to
+from tests.messages.conftest import parts, run_rounds
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,7 +66,7 @@ def test_the_dev_servers_worker_thread_runs_the_same_loop(config, smtp_server, m
     try:
         with application.extensions["session_factory"]() as session:
             queue_message(session, topic="account.welcome", recipient="thread@example.com", subject="Hi", body="Hi",
-                          now=datetime(2000, 1, 1, tzinfo=UTC))
+                          now=NOW)
             session.commit()
         assert inbox.wait_for(1, timeout=60)
     finally:
@@ -79,14 +79,14 @@ def test_the_dev_servers_worker_thread_runs_the_same_loop(config, smtp_server, m
 
 def test_notifications_work_delivers_and_stops_cleanly_on_sigterm(config, session, smtp_server):
     inbox, port = smtp_server
-    # Queued long ago, so it is due whatever the wall clock says.
+    # Queued at NOW, the clock the worker process is pinned to (NOW in its environment).
     queue_message(session, topic="account.welcome", recipient="worker@example.com", subject="Hi", body="Hi",
-                  now=datetime(2000, 1, 1, tzinfo=UTC))
+                  now=NOW)
     session.commit()
     env = {
         **os.environ, "DATABASE_URL": str(config["DATABASE_URL"]), "SECRET_KEY": "test-secret", "MAIL_BACKEND": "smtp",
         "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port), "PUBLIC_URL": "https://book.example.com",
-        "WORKER_INTERVAL_SECONDS": "1",
+        "WORKER_INTERVAL_SECONDS": "1", "NOW": NOW.isoformat(),
     }
     process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "notifications", "work"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

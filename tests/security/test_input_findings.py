@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -20,6 +19,7 @@ from tests.api.conftest import DAY, Api, anon, catalog, customer_api, launch27_b
 from tests.builders import table_counts
 from tests.web.admin.conftest import booked, login_as  # noqa: F401  (fixtures)
 from tests.web.helpers import csrf_from, submit
+from tests.conftest import NOW
 
 BAD_EMAIL = "nl@example.com\r\nbcc:x@evil.example"
 
@@ -252,11 +252,11 @@ def test_slots_free_only_the_callers_own_booking(client, session):
     b.agent(session, [svc], loc)
     session.commit()
     for email in ("casey@example.com", "other@example.com"):
-        accounts.create_user(session, email=email, password="correct-horse", first_name="C", last_name="D", now=datetime.now(UTC))
+        accounts.create_user(session, email=email, password="correct-horse", first_name="C", last_name="D", now=NOW)
     other = accounts.find_user_by_email(session, "other@example.com")
     mine = create_booking(session, b.request(svc.id, day=DAY, at="10:00", customer_id=accounts.find_user_by_email(session, "casey@example.com").id),
-                          actor=b.STAFF, now=datetime.now(UTC)).booking
-    theirs = create_booking(session, b.request(svc.id, day=DAY, at="14:00", customer_id=other.id), actor=b.STAFF, now=datetime.now(UTC)).booking
+                          actor=b.STAFF, now=NOW).booking
+    theirs = create_booking(session, b.request(svc.id, day=DAY, at="14:00", customer_id=other.id), actor=b.STAFF, now=NOW).booking
     submit(client, "/login", {"email": "casey@example.com", "password": "correct-horse"})
 
     def times(booking_id):
@@ -273,7 +273,7 @@ def test_customers_book_only_the_offered_times(client, session):
     b.agent(session, [svc], loc)
     once = b.frequency(session, "One time", None, 1, "0")
     session.commit()
-    accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="C", last_name="D", now=datetime.now(UTC))
+    accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="C", last_name="D", now=NOW)
     submit(client, "/login", {"email": "casey@example.com", "password": "correct-horse"})
     page = client.get(f"/book?service={svc.id}").get_data(as_text=True)
     nonce = re.search(r'name="nonce" value="([^"]+)"', page).group(1)

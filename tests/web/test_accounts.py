@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +9,7 @@ from sqlalchemy import func, select
 from app.domain import accounts
 from app.domain.models import OutboxMessage, User
 from tests.web.helpers import csrf_from, submit
+from tests.conftest import NOW
 
 REGISTRATION = {"first_name": "Casey", "last_name": "Customer", "email": "Casey@Example.com", "phone": "555-0100",
                 "password": "correct-horse", "confirm": "correct-horse"}
@@ -49,7 +49,7 @@ def test_bad_registrations_show_errors_next_to_fields_and_keep_what_was_typed(cl
 
 
 def test_registering_a_known_email_answers_in_the_mailbox_not_on_the_page(client, session):
-    accounts.create_user(session, email="casey@example.com", password="whatever-1", now=datetime.now(UTC))
+    accounts.create_user(session, email="casey@example.com", password="whatever-1", now=NOW)
     response = submit(client, "/register", REGISTRATION)
     # As a password reset answers: the page says a message was sent, the mailbox says why.
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
@@ -61,7 +61,7 @@ def test_registering_a_known_email_answers_in_the_mailbox_not_on_the_page(client
 
 
 def test_login_and_logout(client, session):
-    accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="Casey", now=datetime.now(UTC))
+    accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="Casey", now=NOW)
     wrong = submit(client, "/login", {"email": "casey@example.com", "password": "nope-nope"})
     unknown = submit(client, "/login", {"email": "ghost@example.com", "password": "nope-nope"})
     assert wrong.status_code == unknown.status_code == 422
@@ -77,13 +77,13 @@ def test_login_and_logout(client, session):
 
 
 def test_login_never_redirects_off_site(client, session):
-    accounts.create_user(session, email="casey@example.com", password="correct-horse", now=datetime.now(UTC))
+    accounts.create_user(session, email="casey@example.com", password="correct-horse", now=NOW)
     response = submit(client, "/login?next=//evil.example/x", {"email": "casey@example.com", "password": "correct-horse"})
     assert response.headers["Location"] in ("/", "http://portal.test/")
 
 
 def test_every_account_form_refuses_a_post_without_its_csrf_token(client, session):
-    accounts.create_user(session, email="casey@example.com", password="correct-horse", now=datetime.now(UTC))
+    accounts.create_user(session, email="casey@example.com", password="correct-horse", now=NOW)
     for url in ("/register", "/login", "/forgot-password", "/reset-password/abc"):
         assert client.post(url, data={"email": "casey@example.com", "password": "correct-horse"}).status_code == 400, url
     submit(client, "/login", {"email": "casey@example.com", "password": "correct-horse"})
@@ -95,7 +95,7 @@ def test_every_account_form_refuses_a_post_without_its_csrf_token(client, sessio
 
 
 def test_forgot_password_gives_the_same_answer_and_mails_only_real_accounts(client, session):
-    accounts.create_user(session, email="casey@example.com", password="correct-horse", now=datetime.now(UTC))
+    accounts.create_user(session, email="casey@example.com", password="correct-horse", now=NOW)
     known = submit(client, "/forgot-password", {"email": "casey@example.com"}, follow_redirects=True)
     unknown = submit(client, "/forgot-password", {"email": "ghost@example.com"}, follow_redirects=True)
     message = "If that address has an account, we have sent it a link"
@@ -105,7 +105,7 @@ def test_forgot_password_gives_the_same_answer_and_mails_only_real_accounts(clie
 
 
 def test_a_reset_link_sets_a_new_password_once(client, session):
-    accounts.create_user(session, email="casey@example.com", password="correct-horse", now=datetime.now(UTC))
+    accounts.create_user(session, email="casey@example.com", password="correct-horse", now=NOW)
     submit(client, "/forgot-password", {"email": "casey@example.com"})
     body = session.scalars(select(OutboxMessage.body)).one()
     link = re.search(r"http://portal\.test(/reset-password/\S+)", body).group(1)
@@ -122,7 +122,7 @@ def test_a_reset_link_sets_a_new_password_once(client, session):
 
 
 def test_profile_updates_details_and_a_password_change_ends_other_sessions(app, client, session):
-    accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="Casey", last_name="C", now=datetime.now(UTC))
+    accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="Casey", last_name="C", now=NOW)
     other_device = app.test_client()
     for c in (client, other_device):
         submit(c, "/login", {"email": "casey@example.com", "password": "correct-horse"})

@@ -5,14 +5,18 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from app.domain import accounts
-from app.domain.models import Booking
+from app.domain.booking import create_booking
+from app.domain.inputs import CustomerInput
+from app.domain.models import Agent, Booking, Location, Service
 from tests import builders as b
 from tests.web.helpers import csrf_from, submit
+from tests.conftest import NOW
 
 # Far enough ahead that the real clock never reaches it.
 DAY = "2030-01-08"
@@ -38,7 +42,7 @@ def shop(session):
 
 @pytest.fixture
 def customer(client, session):
-    accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="Casey", last_name="C", now=datetime.now(UTC))
+    accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="Casey", last_name="C", now=NOW)
     user = accounts.find_user_by_email(session, "casey@example.com")
     user.address, user.city = "12 Elm St", "Brooklyn"
     session.commit()
@@ -70,7 +74,7 @@ def test_visitors_open_the_booking_form_and_sign_in_at_the_details_step(client, 
 
 def test_staff_are_sent_to_the_back_office_form(client, session, shop):
     accounts.create_user(session, email="sam@example.com", password="correct-horse", role="admin", first_name="Sam", last_name="S",
-                         now=datetime.now(UTC))
+                         now=NOW)
     session.commit()
     submit(client, "/login", {"email": "sam@example.com", "password": "correct-horse"})
     assert client.get("/book").status_code == 403
@@ -149,7 +153,7 @@ def test_a_slot_taken_meanwhile_gets_a_clear_message_and_a_fresh_list(client, sh
     session.commit()
     from app.domain.booking import create_booking
 
-    create_booking(session, b.request(shop["clean"], day=DAY, at="10:00", customer_id=other.id, customer=None), actor=b.STAFF, now=datetime.now(UTC))
+    create_booking(session, b.request(shop["clean"], day=DAY, at="10:00", customer_id=other.id, customer=None), actor=b.STAFF, now=NOW)
     response = book(client, form_values(shop))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -179,7 +183,11 @@ def test_reschedule_with_the_slot_picker(client, shop, customer, session):
     booking = session.scalars(select(Booking)).one()
     page = client.get(f"/bookings/{booking.id}/reschedule")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and 'value="10:00"' in html  # its own slot is offered again
+    assert page.status_code == 200 and 'value="10:30"' in html
+    assert 'value="10:00"' not in html  # where it is already is no move
+    same = client.post(f"/bookings/{booking.id}/reschedule", data={"csrf_token": csrf_from(html), "date": DAY, "time": "10:00",
+                                                                   "action": "move"})
+    assert same.status_code == 422 and "at that time already" in same.get_data(as_text=True)
     moved = client.post(f"/bookings/{booking.id}/reschedule", data={"csrf_token": csrf_from(html), "date": "2030-01-09", "time": "11:00",
                                                                     "action": "move", "location_id": str(booking.location_id),
                                                                     "services": str(shop["clean"])})
@@ -188,10 +196,38 @@ def test_reschedule_with_the_slot_picker(client, shop, customer, session):
     assert session.get(Booking, booking.id).start_at == datetime(2030, 1, 9, 16, 0, tzinfo=UTC)
 
 
+def offered_times(html: str) -> list[str]:
+    return re.findall(r'name="time" id="time-\d+" value="(\d\d:\d\d)"', html)
+
+
+def test_the_move_page_offers_exactly_the_times_the_move_accepts(client, shop, customer, session):
+    """The page listed anyone's free times while the move keeps the booking's agent, so
+    it offered times it then refused. Now each offered time is one the move accepts."""
+    alex = session.scalars(select(Agent).where(Agent.name == "Alex Agent")).one()
+    b.agent(session, [session.get(Service, shop["clean"])], session.get(Location, alex.locations[0].id), name="Bo Free",
+            email="bo@example.com")
+    session.commit()
+    assert book(client, form_values(shop, agent_id=str(alex.id))).status_code == 303
+    booking = session.scalars(select(Booking)).one()
+    # Someone else has Alex from 13:00; Bo is free all day, so the old page offered late mornings Alex cannot take.
+    create_booking(session, b.request(shop["clean"], day=DAY, at="13:00", agent_id=alex.id,
+                                      customer=CustomerInput("Jo", "Doe", "jo@example.com")), actor=b.STAFF, now=NOW)
+    tz = ZoneInfo(booking.location.timezone)
+    offered = offered_times(client.get(f"/bookings/{booking.id}/reschedule").get_data(as_text=True))
+    assert len(offered) >= 4 and "10:00" not in offered and "12:00" not in offered
+    for time in offered:
+        html = client.get(f"/bookings/{booking.id}/reschedule").get_data(as_text=True)
+        moved = client.post(f"/bookings/{booking.id}/reschedule",
+                            data={"csrf_token": csrf_from(html), "date": DAY, "time": time, "action": "move"})
+        assert moved.status_code == 303, (time, moved.get_data(as_text=True)[:300])
+        session.expire_all()
+        assert f"{session.get(Booking, booking.id).start_at.astimezone(tz):%H:%M}" == time
+
+
 def test_after_the_cutoff_the_page_says_why_not(client, shop, customer, session):
     book(client, form_values(shop))
     booking = session.scalars(select(Booking)).one()
-    soon = datetime.now(UTC) + timedelta(hours=2)
+    soon = NOW + timedelta(hours=2)
     booking.start_at, booking.end_at, booking.occupied_start, booking.occupied_end = soon, soon + timedelta(hours=2), soon, soon + timedelta(hours=2)
     session.commit()
     detail = client.get(f"/bookings/{booking.id}").get_data(as_text=True)
@@ -206,7 +242,7 @@ def test_someone_elses_booking_is_404_everywhere(client, shop, customer, session
     book(client, form_values(shop))
     booking = session.scalars(select(Booking)).one()
     stranger = app.test_client()
-    accounts.create_user(session, email="s@example.com", password="correct-horse", now=datetime.now(UTC))
+    accounts.create_user(session, email="s@example.com", password="correct-horse", now=NOW)
     submit(stranger, "/login", {"email": "s@example.com", "password": "correct-horse"})
     token = csrf_from(stranger.get("/bookings").get_data(as_text=True))
     for method, url in (("get", f"/bookings/{booking.id}"), ("get", f"/bookings/{booking.id}/confirmation"), ("get", f"/bookings/{booking.id}.ics"),
@@ -243,3 +279,29 @@ def test_a_weekly_booking_confirmation_lists_its_visits_and_the_ones_that_could_
     first = session.scalars(select(Booking).order_by(Booking.id)).first().id
     assert f"/bookings/{first}/cancel" in client.get(f"/bookings/{first}").get_data(as_text=True)
     assert "This and all later visits" in client.get(f"/bookings/{first}/cancel").get_data(as_text=True)
+
+
+def test_the_review_lists_every_visit_of_a_series_and_the_ones_that_cannot_be_booked(client, shop, customer, session):
+    alex = session.scalars(select(Agent)).one()
+    b.time_off(session, alex, b.at_utc("2030-01-22T05:00:00"), b.at_utc("2030-01-23T05:00:00"))  # the third Tuesday
+    session.commit()
+    page = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    nonce = re.search(r'name="nonce" value="([^"]+)"', page).group(1)
+    values = {"csrf_token": csrf_from(page), "nonce": nonce, **form_values(shop, frequency_id=str(shop["weekly"]))}
+    review = client.post("/book", data={**values, "action": "review"})
+    html = review.get_data(as_text=True)
+    assert review.status_code == 200
+    visits = re.findall(r"<li( class=\"visit-missed\")?>([^<]+)", html[html.index('class="plain-list visits"'):])
+    assert len(visits) == 13  # the first and twelve weekly ones, up to the 12-week horizon
+    assert "Weekly: 12 visits" in html
+    missed = [text for marked, text in visits if marked]
+    assert [m.strip() for m in missed] == ["Tue, Jan 22, 2030, 10:00\u202fAM EST —"] and "cannot be booked:</strong>" in html
+    assert visits[1][1].strip() == "Tue, Jan 15, 2030, 10:00\u202fAM EST"
+    booked = client.post("/book", data={**values, "action": "book"})
+    assert booked.status_code == 303
+    made = session.scalars(select(Booking).order_by(Booking.start_at)).all()
+    assert len(made) == 12 and b.at_utc("2030-01-22T15:00:00") not in {m.start_at for m in made}
+    assert "Visit 2 of a recurring series" in client.get("/bookings").get_data(as_text=True)
+    cancel = client.get(f"/bookings/{made[1].id}/cancel").get_data(as_text=True)
+    assert "This and all later visits: 11 visits, the last on Tuesday, April 2, 2030" in cancel
+    assert "Only this visit (Tuesday, January 15, 2030)" in cancel

@@ -14,6 +14,7 @@ from app.domain.booking import cancel_booking, create_booking
 from app.domain.models import Agent, CalendarFeed
 from tests import builders as b
 from tests.web.helpers import csrf_from, submit
+from tests.conftest import NOW
 
 DAY = "2030-01-08"  # a Tuesday, ahead of the real clock the pages use
 LINK = re.compile(r'id="calendar-feed-url" value="([^"]+)"')
@@ -26,9 +27,9 @@ def business(session):
     alex = b.agent(session, [svc], loc, name="Alex Agent")
     bo = b.agent(session, [svc], loc, name="Bo Agent", email="bo@example.com")
     session.commit()
-    casey = accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="Casey", now=datetime.now(UTC))
-    accounts.create_user(session, email="staff@example.com", password="correct-horse", role="staff", first_name="Sam", now=datetime.now(UTC))
-    now = datetime.now(UTC)
+    casey = accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="Casey", now=NOW)
+    accounts.create_user(session, email="staff@example.com", password="correct-horse", role="staff", first_name="Sam", now=NOW)
+    now = NOW
     mine = create_booking(session, b.request(svc.id, day=DAY, at="10:00", agent_id=alex.id, customer_id=casey.id), actor=b.STAFF, now=now).booking
     gone = create_booking(session, b.request(svc.id, day=DAY, at="13:00", agent_id=alex.id, customer_id=casey.id), actor=b.STAFF, now=now).booking
     cancel_booking(session, gone.id, actor=b.STAFF, now=now, notify=False)
@@ -117,7 +118,7 @@ def test_changes_need_csrf_the_right_person_and_unknown_links_are_404(app, clien
 
 
 def test_the_feed_does_not_query_per_booking(app, client, session, business):
-    token = feeds.regenerate_feed(session, "agent", business["alex"], secret=app.config["SECRET_KEY"], now=datetime.now(UTC))
+    token = feeds.regenerate_feed(session, "agent", business["alex"], secret=app.config["SECRET_KEY"], now=NOW)
     calendar_app = app.test_client()
 
     def statements():
@@ -135,5 +136,5 @@ def test_the_feed_does_not_query_per_booking(app, client, session, business):
     service_id = alex.services[0].id
     for hour in (11, 12, 14, 15):
         create_booking(session, b.request(service_id, day=DAY, at=f"{hour}:00", agent_id=alex.id,
-                                          customer=b.CustomerInput("P", str(hour), f"p{hour}@example.com", "")), actor=b.STAFF, now=datetime.now(UTC))
+                                          customer=b.CustomerInput("P", str(hour), f"p{hour}@example.com", "")), actor=b.STAFF, now=NOW)
     assert statements() == (few, events + 4)

@@ -7,10 +7,10 @@ and outbox rows, commit. Any error rolls everything back, and the database backs
 turn a clash that slipped past the application into the same domain error.
 
 Where to look:
-    create.py         create_booking, create_in_transaction (new bookings and series)
+    create.py         create_booking, create_in_transaction (new bookings and series), series_preview
     change.py         update_booking, BookingChanges, the checks every change goes through
     status_change.py  change_status, cancel_booking
-    move.py           reschedule_booking, move_choices (moving by hand)
+    move.py           reschedule_booking, move_choices, move_days (moving by hand; what the move pages offer)
     again.py          book_again_request (book this again)
     common.py         write_transaction, BookingResult, UNAVAILABLE, shared helpers
 """
@@ -26,9 +26,9 @@ from .common import (
     price_adjustment,
     write_transaction,
 )
-from .create import create_booking, create_in_transaction
-from .move import move_choices, reschedule_booking
-from .status_change import cancel_booking, change_status
+from .create import SeriesVisit, create_booking, create_in_transaction, series_preview
+from .move import first_move_day, move_choices, move_days, reschedule_booking
+from .status_change import cancel_booking, change_status, later_visits
 
 __all__ = [
     "CODE_ALPHABET",
@@ -41,13 +41,18 @@ __all__ = [
     "book_again_request",
     "cancel_booking",
     "change_status",
+    "SeriesVisit",
     "create_booking",
     "create_in_transaction",
     "customer_change_refusal",
+    "first_move_day",
+    "later_visits",
     "move_choices",
+    "move_days",
     "new_booking_code",
     "price_adjustment",
     "reschedule_booking",
+    "series_preview",
     "update_booking",
     "write_transaction",
 ]

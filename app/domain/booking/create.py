@@ -3,6 +3,7 @@ request, lock the candidate agents and the discount code, re-check the slot, wri
 booking with its lines, answers, history and outbox rows."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -429,25 +430,70 @@ def _place_series(
     first.series_id = series.id
     repeat = pricing.repeat_quote(quote)
     spec = SlotSpec.for_services([ln.service for ln in repeat.lines], duration_override or repeat.duration)
-    tz = zone(location.timezone)
-    local_first = first.start_at.astimezone(tz)
-    horizon = load_settings(session).horizon_weeks
-    for index, day in enumerate(later_dates(local_first.date(), quote.frequency, horizon), start=1):  # type: ignore[arg-type]
-        wall = local_first.time().strftime("%H:%M")
-        start_at = resolve_local(day, local_first.time(), tz)
-        if start_at is None:
-            result.skipped.append(SkippedOccurrence(day, wall, UNAVAILABLE["nonexistent"]))
-            continue
-        plan: DayPlan = plan_day(session, spec, location, day, candidates)
-        reason = plan.why_not(start_at, now)
-        if reason is not None:
-            result.skipped.append(SkippedOccurrence(day, wall, UNAVAILABLE[reason]))
+    for index, visit, plan in _later_visits(session, quote, spec, location, first.start_at, candidates, now):
+        if plan is None:
+            result.skipped.append(SkippedOccurrence(visit.day, visit.time, visit.reason or ""))
             continue
         # Keep the same agent across the series when they are free.
-        placement = choose(plan.placements(start_at), first.agent_id)
+        assert visit.start_at is not None  # a visit with a plan has its instant
+        placement = choose(plan.placements(visit.start_at), first.agent_id)
         occurrence = _insert(
-            session, repeat, spec, placement, start_at, location, customer, details, quote.frequency, actor, now,
+            session, repeat, spec, placement, visit.start_at, location, customer, details, quote.frequency, actor, now,
             series_id=series.id, occurrence_index=index,
         )
         result.occurrences.append(occurrence)
+
+
+@dataclass(frozen=True)
+class SeriesVisit:
+    """One visit of a recurring booking: its local day and time, and the instant, or
+    why it cannot be booked (`reason`, the customer's words)."""
+
+    day: date
+    time: str
+    start_at: datetime | None  # None: that wall-clock time does not exist that day (clocks go forward)
+    reason: str | None = None
+
+
+def _later_visits(
+    session: Session, quote: pricing.Quote, spec: SlotSpec, location: Location, first_start: datetime, candidates: list[Any],
+    now: datetime,
+) -> Iterator[tuple[int, SeriesVisit, DayPlan | None]]:
+    """The later visits of a series up to the horizon, each with the day plan that can
+    place it (None where it cannot be booked): the one walk that booking a series and
+    showing it before booking (series_preview) share."""
+    tz = zone(location.timezone)
+    local_first = first_start.astimezone(tz)
+    wall = local_first.time().strftime("%H:%M")
+    horizon = load_settings(session).horizon_weeks
+    for index, day in enumerate(later_dates(local_first.date(), quote.frequency, horizon), start=1):  # type: ignore[arg-type]
+        start_at = resolve_local(day, local_first.time(), tz)
+        if start_at is None:
+            yield index, SeriesVisit(day, wall, None, UNAVAILABLE["nonexistent"]), None
+            continue
+        plan: DayPlan = plan_day(session, spec, location, day, candidates)
+        reason = plan.why_not(start_at, now)
+        yield index, SeriesVisit(day, wall, start_at, UNAVAILABLE[reason] if reason else None), None if reason else plan
+
+
+def series_preview(
+    session: Session, quote: pricing.Quote, *, first_start: datetime, location_id: object, agent_id: object, now: datetime,
+) -> list[SeriesVisit]:
+    """Every visit a recurring booking starting at `first_start` would get, the first
+    included, and why any later one cannot be booked: shown on the review before
+    booking. It walks the dates as create_booking() does; a time taken meanwhile is
+    still skipped then (and the confirmation says so). One visit for a one-time booking."""
+    errors = FieldErrors()
+    location = resolve_location(session, None if location_id in (None, "") else as_id(errors, "location_id", location_id))
+    choice = parse_agent_choice(errors, "agent_id", agent_id)
+    tz = zone(location.timezone)
+    local = first_start.astimezone(tz)
+    visits = [SeriesVisit(local.date(), local.strftime("%H:%M"), first_start)]
+    if errors or quote.frequency is None or not quote.frequency.recurs:
+        return visits
+    repeat = pricing.repeat_quote(quote)
+    spec = SlotSpec.for_services([ln.service for ln in repeat.lines], repeat.duration)
+    candidates = candidate_agents(session, spec.service_ids, location.id, choice)
+    visits += [visit for _, visit, _ in _later_visits(session, quote, spec, location, first_start, candidates, now)]
+    return visits
 

@@ -2,14 +2,18 @@
 the agents and free start times the move form offers."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from ..actor import Actor
-from ..availability import candidate_agents, slots_for_services
+from ..availability import SlotSpec, candidate_agents, plan_days, slots_for_services
+from ..free_days import SEARCH_DAYS
 from ..models import Agent, Booking
+from ..settings import load_settings
+from ..snapshot import catalog
+from ..timeutil import resolve_local, zone
 from .change import UNSET, BookingChanges, update_booking
 from .common import line_services
 
@@ -26,13 +30,58 @@ def reschedule_booking(
 
 
 def move_choices(session: Session, booking: Booking, *, day: date, agent_id: int | None, now: datetime) -> tuple[list[Agent], list[Any]]:
-    """For moving a booking by hand: the agents who can do all its services here (its own
-    agent included) and the free start times on `day` for the chosen one, the booking's
-    own slot counted as free. Uses the same plan as the move itself re-checks."""
+    """For moving a booking (the staff panel, and the customer's move page with the
+    booking's own agent): the agents who can do all its services here (its own agent
+    included) and the free start times on `day` for the chosen one. It asks the question
+    the move re-checks: that agent, the booking's services and duration, the booking
+    itself not counted as taken; where the booking already is (same agent, same start)
+    is no move and is not offered."""
     services = line_services(booking)
     agents = candidate_agents(session, tuple(sorted({s.id for s in services})), booking.location_id, None)
     if booking.agent not in agents:
         agents.append(booking.agent)
+    chosen = agent_id or booking.agent_id
     slots = slots_for_services(session, services=services, duration=booking.duration_minutes, day=day, now=now,
-                               agent_id=agent_id or booking.agent_id, location=booking.location, exclude_booking_id=booking.id)
+                               agent_id=chosen, location=booking.location, exclude_booking_id=booking.id)
+    if chosen == booking.agent_id:
+        slots = [s for s in slots if s.start_at != booking.start_at]
     return agents, slots
+
+
+def move_days(session: Session, booking: Booking, *, first: date, last: date, now: datetime) -> dict[date, str]:
+    """The local days from `first` to `last` on which `booking` can move with its own
+    agent, each with its first such time (local HH:MM): the month calendar of the
+    customer's move page. The same question as move_choices() asks of one day (its
+    agent, services and duration, itself not counted, its own start no move), asked of
+    the range with one load of time off and bookings (availability.plan_days)."""
+    services = line_services(booking)
+    spec = SlotSpec.for_services(services, booking.duration_minutes)
+    known = catalog(session)
+    location = known.location(booking.location_id)
+    agents = known.candidates(spec.service_ids, location.id, booking.agent_id)
+    tz = zone(location.timezone)
+    today = now.astimezone(tz).date()
+    first, last = max(first, today), min(last, today + timedelta(days=spec.max_days_ahead))
+    if not agents or first > last:
+        return {}
+    interval = load_settings(session).slot_interval_minutes
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    found: dict[date, str] = {}
+    for day, plan in plan_days(session, spec, location, days, agents, exclude_booking_ids=(booking.id,)).items():
+        for local in plan.grid(interval):
+            start = resolve_local(day, local, tz)
+            if start is not None and start != booking.start_at and plan.why_not(start, now) is None:
+                found[day] = local.strftime("%H:%M")
+                break
+    return found
+
+
+def first_move_day(session: Session, booking: Booking, *, after: date, now: datetime) -> date | None:
+    """The first day from `after` on that move_days() marks free, or None within a year."""
+    chunk = 31
+    for offset in range(0, SEARCH_DAYS, chunk):
+        start = after + timedelta(days=offset)
+        found = move_days(session, booking, first=start, last=start + timedelta(days=chunk - 1), now=now)
+        if found:
+            return min(found)
+    return None

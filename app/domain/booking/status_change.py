@@ -25,6 +25,19 @@ def change_status(
     )
 
 
+def later_visits(session: Session, booking: Booking) -> list[Booking]:
+    """The later visits of the booking's series that are still on (what cancelling "this
+    and all later visits" cancels besides it), in time order; none outside a series."""
+    if booking.series_id is None:
+        return []
+    return list(session.scalars(
+        select(Booking)
+        .where(Booking.series_id == booking.series_id, Booking.occurrence_index > booking.occurrence_index,
+               Booking.status.in_(ACTIVE_STATUSES))
+        .order_by(Booking.start_at)
+    ))
+
+
 def cancel_booking(
     session: Session, booking_id: object, *, actor: Actor, now: datetime, scope: str = "this",
     reason: str = "", expected_version: int | None = None, notify: bool = True,
@@ -36,19 +49,7 @@ def cancel_booking(
     with write_transaction(session):
         begin_write(session)
         booking = load_for_change(session, booking_id, actor, now, expected_version)
-        targets = [booking]
-        if scope == "this_and_future" and booking.series_id is not None:
-            targets += list(
-                session.scalars(
-                    select(Booking)
-                    .where(
-                        Booking.series_id == booking.series_id,
-                        Booking.occurrence_index > booking.occurrence_index,
-                        Booking.status.in_(ACTIVE_STATUSES),
-                    )
-                    .order_by(Booking.start_at)
-                )
-            )
+        targets = [booking] + (later_visits(session, booking) if scope == "this_and_future" else [])
         for target in targets:
             if target.status != BookingStatus.CANCELLED:
                 apply_changes(session, target, BookingChanges(status=BookingStatus.CANCELLED, reason=reason), actor, now, notify)

@@ -9,6 +9,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from ... import clock
+
 # Stable constraint names, so Alembic migrations can refer to them by name.
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -79,7 +81,10 @@ def Money() -> FixedDecimal:  # noqa: N802 - reads like a type in column declara
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The stamp a column default puts on a row no service stamped: the app's clock
+    (app/clock.py), so a pinned `NOW` stamps rows too. Services pass their `now`
+    explicitly wherever the stamp decides something (due messages, sync cursors)."""
+    return clock.now()
 
 
 class Base(DeclarativeBase):

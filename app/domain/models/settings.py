@@ -1,11 +1,10 @@
 """Business settings an admin can change at run time."""
 from __future__ import annotations
 
-import time
-
 from sqlalchemy import BigInteger, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ...clock import wall_microseconds
 from .base import Base
 
 
@@ -24,7 +23,7 @@ GENERATION = Integer().with_variant(BigInteger(), "postgresql")
 
 def new_generation() -> int:
     """A generation no earlier value can equal: microseconds since the epoch."""
-    return time.time_ns() // 1000
+    return wall_microseconds()
 
 
 class CacheVersion(Base):

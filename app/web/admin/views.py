@@ -146,9 +146,6 @@ def _move_options(booking: Booking) -> MoveOptions | None:
     if agent_id not in {a.id for a in agents}:
         agent_id = booking.agent_id
         agents, slots = move_choices(session, booking, day=day, agent_id=agent_id, now=now())
-    here = booking.start_at.astimezone(tz)
-    if day == here.date() and agent_id == booking.agent_id:
-        slots = [s for s in slots if s.time != f"{here:%H:%M}"]  # where it is already is no move
     return MoveOptions(day, agent_id, agents, slots)
 
 

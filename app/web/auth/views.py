@@ -133,7 +133,7 @@ def forgot_password() -> str | Response:
 def reset_password(token: str) -> str | Response:
     session = get_session()
     secret = current_app.config["SECRET_KEY"]
-    if accounts.user_for_reset_token(session, token, secret=secret) is None:
+    if accounts.user_for_reset_token(session, token, secret=secret, now=now()) is None:
         flash("This reset link is not valid any more; ask for a new one.", "error")
         return redirect(url_for("auth.forgot_password"))
     form = ResetForm()

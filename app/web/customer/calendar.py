@@ -3,6 +3,7 @@ as weeks of cells for the template. The domain's free_days() answers the month i
 from __future__ import annotations
 
 import calendar as cal
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -75,6 +76,18 @@ def month_calendar(
     session: Session, services: list[ServiceLineInput], *, month: date | None, chosen: date | None, today: date,
     now: datetime, agent_id: object, location_id: object,
 ) -> MonthCalendar:
+    """The booking form's month: the days free_days() marks."""
+    return month_of_days(
+        lambda first, last: free_days(session, services, first=first, last=last, now=now, agent_id=agent_id,
+                                      location_id=location_id).earliest,
+        month=month, chosen=chosen, today=today,
+    )
+
+
+def month_of_days(free_between: Callable[[date, date], dict[date, str]], *, month: date | None, chosen: date | None,
+                  today: date) -> MonthCalendar:
+    """The shown month (clamped to this month and MONTHS_AHEAD) as weeks of cells, the
+    free ones (with their first time) from `free_between(first, last)`."""
     this_month = today.replace(day=1)
     shown = month or this_month
     shown = min(max(shown, this_month), _add_months(this_month, MONTHS_AHEAD))
@@ -86,7 +99,7 @@ def month_calendar(
         next=_add_months(shown, 1) if shown < _add_months(this_month, MONTHS_AHEAD) else None,
     )
     try:
-        free = free_days(session, services, first=first, last=last, now=now, agent_id=agent_id, location_id=location_id).earliest
+        free = free_between(first, last)
     except DomainError as error:
         free, result.error = {}, error.message
     for week in cal.Calendar(firstweekday=cal.SUNDAY).monthdatescalendar(shown.year, shown.month):

@@ -21,7 +21,10 @@ from ...db import get_session
 from ...domain import accounts, idempotency, pricing, queries
 from ...domain.actor import Actor
 from ...domain.availability import slots_for_request
-from ...domain.booking import book_again_request, cancel_booking, create_booking, customer_change_refusal, reschedule_booking
+from ...domain.booking import (
+    book_again_request, cancel_booking, create_booking, later_visits, customer_change_refusal, first_move_day, move_choices, move_days,
+    reschedule_booking, series_preview,
+)
 from ...domain.errors import Conflict, DomainError, FieldErrors
 from ...domain.fields import clean_answers
 from ...domain.free_days import SEARCH_DAYS, first_free_day
@@ -35,7 +38,7 @@ from ...domain.validation import id_or_none
 from ..auth.views import SENT_TO_MAILBOX, register_or_remind
 from ..auth_loader import log_in
 from ..formatting import local_day, local_time
-from .calendar import MonthCalendar, month_calendar, parse_month
+from .calendar import MonthCalendar, month_calendar, month_of_days, parse_month
 from .forms import (
     HOURLY_MINUTES,
     FormCatalog,
@@ -324,7 +327,10 @@ def review(values: MultiDict[str, str], catalog: FormCatalog) -> Any:
     # "Book now" (a code used up meanwhile), the booking says so instead of charging it.
     values["expected_total"] = str(preview["quote"].total)
     hidden = [(k, v) for k, v in values.items(multi=True) if k not in ("csrf_token", "action", "month") and not k.startswith("account_")]
-    return render_template("customer/book/review.html", summary=summary, hidden=hidden, values=values,
+    visits = series_preview(get_session(), preview["quote"], first_start=slot.start_at, location_id=values.get("location_id"),
+                            agent_id=wanted, now=now())
+    return render_template("customer/book/review.html", summary=summary, hidden=hidden, values=values, visits=visits,
+                           frequency=preview["quote"].frequency, slot_tz=location.timezone if location else None,
                            cutoff_hours=load_settings(get_session()).cancellation_cutoff_hours)
 
 
@@ -555,7 +561,8 @@ def cancel(booking_id: int) -> Any:
         if not can_change or "cancelled" not in allowed_transitions(booking.status, actor()):
             flash(reason or "This booking cannot be cancelled online.", "error")
             return redirect(url_for("customer.booking_detail", booking_id=booking_id))
-        return render_template("customer/bookings/cancel.html", booking=booking, summary=booking_summary(booking))
+        return render_template("customer/bookings/cancel.html", booking=booking, summary=booking_summary(booking),
+                               later=later_visits(get_session(), booking), local=_local)
     scope = request.form.get("scope", "this")
     try:
         cancelled = cancel_booking(get_session(), booking_id, actor=actor(), now=now(), scope=scope, reason="Cancelled online by the customer")
@@ -569,28 +576,66 @@ def cancel(booking_id: int) -> Any:
 @bp.route("/bookings/<int:booking_id>/reschedule", methods=["GET", "POST"])
 @customer_only
 def reschedule(booking_id: int) -> Any:
+    """The move page: the month calendar and the day's times of this booking's move
+    (move_days, move_choices: its agent, services and duration), and the move itself."""
     booking = _own_booking(booking_id)
     can_change, reason = _change_window(booking)
     if not can_change:
         flash(reason, "error")
         return redirect(url_for("customer.booking_detail", booking_id=booking_id))
-    catalog = load_catalog(get_session())
-    values = request.values.copy() if request.method == "POST" else request_as_form(book_again_request(get_session(), booking.id, actor=actor()))
-    values.setdefault("date", _local(booking).date().isoformat())
-    values["location_id"] = str(booking.location_id)
+    session, moment, here = get_session(), now(), _local(booking)
+    values = MultiDict({k: v for k, v in request.form.items() if k in ("date", "time", "shown_month")})
+    values.setdefault("date", here.date().isoformat())
     errors: dict[str, str] = {}
     status = 200
-    if request.method == "POST" and request.form.get("action") == "move":
+    action = request.form.get("action") if request.method == "POST" else None
+    if action == "move" and (values.get("date"), values.get("time")) == (here.date().isoformat(), f"{here:%H:%M}"):
+        errors, status = {"time": "Your booking is at that time already. Pick another time."}, 422
+    elif action == "move":
         try:
-            reschedule_booking(get_session(), booking_id, start_date=values.get("date"), start_time=values.get("time"), actor=actor(), now=now())
+            reschedule_booking(session, booking_id, start_date=values.get("date"), start_time=values.get("time"), actor=actor(), now=moment)
         except DomainError as error:
             errors = {"time": error.message if error.code != "validation_failed" else "Pick a free time."}
             status = 422
         else:
             flash("Your booking has been moved.", "success")
             return redirect(url_for("customer.booking_detail", booking_id=booking_id), code=303)
-    preview = _preview(values, catalog, exclude_booking_id=booking.id)
+    today = moment.astimezone(zone(booking.location.timezone)).date()
+    try:
+        chosen: date | None = parse_date(values["date"])
+    except ValueError:
+        chosen = None
+    if request.form.get("month"):
+        values["shown_month"] = request.form["month"]
+    opening = request.method == "GET" and not move_days(session, booking, first=here.date(), last=here.date(), now=moment)
+    if action == "next_available" or opening:  # the page opens on the booking's day, or the first day it can move to
+        after = chosen + timedelta(days=1) if chosen and today <= chosen < today + timedelta(days=SEARCH_DAYS) else today
+        found = first_move_day(session, booking, after=today if opening else after, now=moment)
+        if found is not None:
+            chosen, values["shown_month"] = found, found.isoformat()[:7]
+            values["date"] = found.isoformat()
+            values.pop("time", None)
+    shown = parse_month(values.get("shown_month", "")) or (chosen.replace(day=1) if chosen else None)
+    calendar = month_of_days(lambda first, last: move_days(session, booking, first=first, last=last, now=moment),
+                             month=shown, chosen=chosen, today=today)
     return render_template("customer/bookings/reschedule.html", booking=booking, values=values, errors=errors,
-                           slot_label=slot_label, min_date=local_today().isoformat(), local=_local,
-                           slot_tz=booking.location.timezone, **preview), status
+                           slot_label=slot_label, local=_local, calendar=calendar, slot_tz=booking.location.timezone,
+                           form_action=url_for("customer.reschedule", booking_id=booking.id),
+                           **_move_times(booking, values.get("date", ""))), status
+
+
+def _move_times(booking: Booking, raw_day: str) -> dict[str, Any]:
+    """The times the move page offers on the chosen day: exactly those the move accepts
+    (the booking's agent, services and duration; its own time is no move)."""
+    try:
+        day = parse_date(raw_day)
+    except ValueError:
+        day = None
+    if day is None or abs((day - local_today()).days) > SEARCH_DAYS * 20:
+        return {"slots": None, "slots_error": "Pick a day in the calendar.", "day": None}
+    try:
+        _, slots = move_choices(get_session(), booking, day=day, agent_id=booking.agent_id, now=now())
+    except DomainError as error:
+        return {"slots": None, "slots_error": error.message, "day": day}
+    return {"slots": slots, "slots_error": None, "day": day}
 

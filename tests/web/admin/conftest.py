@@ -1,7 +1,6 @@
 """A small business with one pending booking and a user of every role."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
 
 import pytest
 
@@ -9,6 +8,7 @@ from app.domain import accounts
 from app.domain.booking import create_booking
 from tests import builders as b
 from tests.web.helpers import submit
+from tests.conftest import NOW
 
 DAY = "2030-01-08"  # a Tuesday
 
@@ -20,10 +20,10 @@ def booked(session):
     alex = b.agent(session, [svc], loc, name="Alex Agent")
     b.agent(session, [svc], loc, name="Bo Agent", email="bo@example.com")
     session.commit()
-    booking = create_booking(session, b.request(svc.id, day=DAY, at="10:00", status="pending"), actor=b.STAFF, now=datetime.now(UTC)).booking
+    booking = create_booking(session, b.request(svc.id, day=DAY, at="10:00", status="pending"), actor=b.STAFF, now=NOW).booking
     for role in ("customer", "staff", "admin", "agent"):
         user = accounts.create_user(session, email=f"{role}@example.com", password="correct-horse", role=role, first_name=role.title(),
-                                    now=datetime.now(UTC))
+                                    now=NOW)
         if role == "agent":
             alex.user_id = user.id  # Alex Agent logs in as agent@example.com
     session.commit()

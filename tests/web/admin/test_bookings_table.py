@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
 
 import pytest
 
@@ -12,6 +11,7 @@ from app.domain.booking import create_booking
 from app.domain.inputs import CustomerInput
 from tests import builders as b
 from tests.web.helpers import submit
+from tests.conftest import NOW
 
 
 @pytest.fixture
@@ -24,9 +24,9 @@ def many(session):
     for day in range(1, 31):
         made.append(create_booking(session, b.request(svc.id, day=f"2030-01-{day:02d}", at="10:00",
                                                       customer=CustomerInput("Pat", f"Number{day}", f"pat{day}@example.com")),
-                                   actor=b.STAFF, now=datetime.now(UTC)).booking)
-    accounts.create_user(session, email="staff@example.com", password="correct-horse", role="staff", now=datetime.now(UTC))
-    accounts.create_user(session, email="c@example.com", password="correct-horse", now=datetime.now(UTC))
+                                   actor=b.STAFF, now=NOW).booking)
+    accounts.create_user(session, email="staff@example.com", password="correct-horse", role="staff", now=NOW)
+    accounts.create_user(session, email="c@example.com", password="correct-horse", now=NOW)
     return made
 
 

@@ -1,10 +1,9 @@
 """The back office calendar and the booking panel, by role."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event
 
 from app.domain.booking import change_status, create_booking
 from app.domain.inputs import CustomerInput
@@ -12,6 +11,7 @@ from app.domain.models import Booking
 from tests import builders as b
 from tests.web.admin.conftest import DAY, login_as
 from tests.web.helpers import csrf_from
+from tests.conftest import NOW
 
 
 @pytest.mark.parametrize(("role", "expected"), [("anonymous", 302), ("customer", 403), ("staff", 200), ("admin", 200)])
@@ -46,7 +46,7 @@ def test_status_buttons_follow_the_table_and_the_role(client, booked, session):
     assert "is now approved" in done.get_data(as_text=True)
     bad = client.post(f"/admin/bookings/{booked.id}/status", data={"csrf_token": token, "status": "pending", "version": "2"}, follow_redirects=True)
     assert "cannot be changed to pending" in bad.get_data(as_text=True)
-    change_status(session, booked.id, "completed", actor=b.STAFF, now=datetime.now(UTC))
+    change_status(session, booked.id, "completed", actor=b.STAFF, now=NOW)
     staff_panel = client.get(f"/admin/bookings/{booked.id}").get_data(as_text=True)
     assert "Cancel booking" not in staff_panel  # completed -> cancelled is for admins
     admin = login_as(client.application.test_client(), "admin")
@@ -57,7 +57,7 @@ def test_status_buttons_follow_the_table_and_the_role(client, booked, session):
 
 def test_a_stale_panel_is_told_instead_of_overwriting(client, booked, session):
     login_as(client, "staff")
-    change_status(session, booked.id, "approved", actor=b.ADMIN, now=datetime.now(UTC))  # someone else, first
+    change_status(session, booked.id, "approved", actor=b.ADMIN, now=NOW)  # someone else, first
     token = csrf_from(client.get("/").get_data(as_text=True))
     stale = client.post(f"/admin/bookings/{booked.id}/status", data={"csrf_token": token, "status": "cancelled", "version": "1"}, follow_redirects=True)
     assert "Someone else changed this booking first" in stale.get_data(as_text=True)
@@ -90,7 +90,7 @@ def test_the_day_view_does_not_query_per_booking(client, booked, session, app):
     for hour in range(9, 16):
         for agent in ("any",):
             create_booking(session, b.request(svc_id, day=DAY, at=f"{hour:02d}:00", agent_id=agent,
-                                              customer=CustomerInput("P", str(hour), f"p{hour}@example.com")), actor=b.STAFF, now=datetime.now(UTC))
+                                              customer=CustomerInput("P", str(hour), f"p{hour}@example.com")), actor=b.STAFF, now=NOW)
     assert count_queries() == few
 
 

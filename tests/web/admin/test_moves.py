@@ -2,7 +2,7 @@
 drop), the week and month views, and staff booking for a customer."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import event, select
 
@@ -12,6 +12,7 @@ from app.domain.models import Booking, BookingEvent, User
 from tests import builders as b
 from tests.web.admin.conftest import DAY, login_as
 from tests.web.helpers import csrf_from
+from tests.conftest import NOW
 
 JSON = {"Accept": "application/json"}
 
@@ -29,7 +30,7 @@ def reload(session, booking_id):
 def other_booking(session, booking, at="14:00", agent_id=None):
     return create_booking(session, b.request(booking.service_id, day=DAY, at=at, agent_id=agent_id or booking.agent_id,
                                              customer=CustomerInput("Dana", "Other", "dana@example.com")),
-                          actor=b.STAFF, now=datetime.now(UTC)).booking
+                          actor=b.STAFF, now=NOW).booking
 
 
 def test_the_panel_lists_free_times_and_moves_by_form(client, booked, session):
@@ -62,7 +63,7 @@ def test_a_clash_a_past_time_and_a_stale_version_are_refused_and_nothing_moves(c
     other_booking(session, booked, "14:00")
     clash = move(client, booked.id, JSON, date=DAY, time="14:30", version="1")
     assert clash.status_code == 409 and clash.json["code"] == "slot_unavailable" and clash.json["message"].startswith("Not moved:")
-    past = move(client, booked.id, JSON, date=(datetime.now(UTC) - timedelta(days=2)).date().isoformat(), time="10:00", version="1")
+    past = move(client, booked.id, JSON, date=(NOW - timedelta(days=2)).date().isoformat(), time="10:00", version="1")
     assert past.status_code == 422 and past.json["code"] == "past_date"
     outside = move(client, booked.id, JSON, date=DAY, time="20:00", version="1")
     assert outside.status_code == 409 and not outside.json["ok"]
@@ -113,7 +114,7 @@ def test_week_and_month_views(client, booked, session):
     nameless = b.customer(session, email="nameless@example.com", first_name="", last_name="")
     session.commit()
     create_booking(session, b.request(booked.service_id, day=DAY, at="15:00", status="pending", customer_id=nameless.id),
-                   actor=b.STAFF, now=datetime.now(UTC))
+                   actor=b.STAFF, now=NOW)
     assert "<b>3:00\u202fPM–4:00\u202fPM</b> nameless@example.com <i>pending</i>" in client.get(
         f"/admin/calendar?date={DAY}&view=week").get_data(as_text=True)
 
