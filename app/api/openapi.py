@@ -191,6 +191,12 @@ JSON in and out, UTF-8, under `/api/v1`.
 - **Query strings.** Every GET accepts only the parameters listed for it, each once; anything else
   (a misspelt filter, another product's name for it) is `422 validation_failed` naming it, instead of
   a silently unfiltered list.
+- **Lists.** A list in a body is no longer than what it can mean: `services`, `extras`,
+  `pricing_parameters`, `custom_fields` and an answer's `values` at most as many as the catalog holds
+  (and answers one per question of the chosen services, each service at most once); a longer one is
+  `422 validation_failed` naming the list, before any of its items is read.
+- **Credentials.** Send one: an `X-API-Key` or an `Authorization: Bearer` token. A request with both
+  headers (even one of them empty) is 401.
 - **Retries.** `Idempotency-Key` on POST, PUT and PATCH replays the first answer for 24 hours per client;
   the same key with another body is 422, while the first is still running 409.
 - **Versions.** Every booking has `version`, raised on each change and sent as `ETag`; a PUT/PATCH with
