@@ -104,10 +104,6 @@ def client_address() -> str:
     return get_remote_address()
 
 
-LOGIN_BY_ADDRESS = Throttle("LOGIN_RATE_LIMIT", "login-failures-address")
-LOGIN_BY_ACCOUNT = Throttle("LOGIN_ACCOUNT_RATE_LIMIT", "login-failures-account")
-RESET_BY_ADDRESS = Throttle("PASSWORD_RESET_RATE_LIMIT", "reset-address")
-RESET_BY_EMAIL = Throttle("PASSWORD_RESET_EMAIL_RATE_LIMIT", "reset-email")
 class AccountAndAddress:
     """One budget counted twice: against the account (or other owner) and against the
     address it came from. A fresh account from the same address brings no fresh budget."""
@@ -133,6 +129,10 @@ class AccountAndAddress:
             self.throttle.hit(key)
 
 
+LOGIN_BY_ADDRESS = Throttle("LOGIN_RATE_LIMIT", "login-failures-address")
+LOGIN_BY_ACCOUNT = Throttle("LOGIN_ACCOUNT_RATE_LIMIT", "login-failures-account")
+RESET_BY_ADDRESS = Throttle("PASSWORD_RESET_RATE_LIMIT", "reset-address")
+RESET_BY_EMAIL = Throttle("PASSWORD_RESET_EMAIL_RATE_LIMIT", "reset-email")
 CODE_CHECKS = AccountAndAddress(Throttle("CODE_CHECK_RATE_LIMIT", "code-failures"))
 AUTH_FAILURES = Throttle("AUTH_FAILURE_RATE_LIMIT", "auth-failures-address")
 REGISTER_BY_ADDRESS = Throttle("REGISTER_RATE_LIMIT", "register-address")
