@@ -128,7 +128,9 @@ def world(template_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         url = f"sqlite:///{path}"
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", "SERVER_NAME": "portal.test",
                       "MAIL_DIR": str(tmp_path_factory.mktemp("mail")), "WTF_CSRF_ENABLED": False,
-                      "API_RATE_LIMIT": "1000000 per minute", "LOGIN_RATE_LIMIT": "1000000 per minute", "NOW": NOW})
+                      "API_RATE_LIMIT": "1000000 per minute", "LOGIN_RATE_LIMIT": "1000000 per minute", "NOW": NOW,
+                      # New accounts are throttled per address; here every caller shares one address.
+                      "REGISTER_RATE_LIMIT": "1000000 per hour", "REGISTER_TOTAL_RATE_LIMIT": "1000000 per hour"})
     _record_reads(app)
     now = NOW
     session = app.extensions["session_factory"]()
