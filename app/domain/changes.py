@@ -33,17 +33,27 @@ from .models import Booking
 
 WRITTEN = "bookings_written"  # session.info: bookings this flush wrote, to number after it
 NUMBERED = "bookings_numbered"  # session.info: (number, stamp) of this transaction
+BEFORE = "bookings_stamp_before"  # session.info: the latest stamp the written bookings had before
 # pg_advisory_xact_lock key for "numbering booking changes" (any constant unused elsewhere).
 LOCK_KEY = 0x626F6F6B696E67  # "booking"
 STEP = timedelta(microseconds=1)
 
 
 def _collect(session: Session, _flush_context: Any) -> None:
-    # after_flush: new and dirty still list what this flush wrote.
+    # after_flush: new and dirty still list what this flush wrote, with each booking's
+    # stamp as it was before (the rows themselves already hold the new one).
     written = [obj for obj in (*session.new, *session.dirty)
                if isinstance(obj, Booking) and (obj in session.new or session.is_modified(obj))]
     if written:
         session.info.setdefault(WRITTEN, []).extend(written)
+        before = [_stamp_before(b) for b in written]
+        session.info[BEFORE] = max([s for s in before if s is not None] + ([session.info[BEFORE]] if BEFORE in session.info else []),
+                                   default=None)
+
+
+def _stamp_before(booking: Booking) -> datetime | None:
+    history = inspect(booking).attrs.updated_at.history
+    return (history.deleted or history.unchanged or [None])[0]
 
 
 def _number(session: Session, _flush_context: Any) -> None:
@@ -61,12 +71,13 @@ def _number(session: Session, _flush_context: Any) -> None:
         else:
             # This transaction has written bookings, so it holds SQLite's only write lock.
             number = int(connection.execute(select(func.coalesce(func.max(Booking.change_number), 0))).scalar_one()) + 1
-        floor: datetime | None = connection.execute(
-            select(func.max(Booking.updated_at)).where(Booking.id.not_in(ids))).scalar_one()
-        # Not before the writer's own `now`, and past every stamp committed so far.
+        # Past every stamp committed so far: the other bookings' and what these bookings
+        # had before this transaction overwrote it (one of them may hold the latest).
+        floors = [connection.execute(select(func.max(Booking.updated_at)).where(Booking.id.not_in(ids))).scalar_one(),
+                  session.info.get(BEFORE)]
+        # Not before the writer's own `now`.
         candidates = [b.updated_at for b in written if b.updated_at is not None]
-        if floor is not None:
-            candidates.append(floor + STEP)
+        candidates += [floor + STEP for floor in floors if floor is not None]
         session.info[NUMBERED] = (number, max(candidates, default=None))
     number, stamp = session.info[NUMBERED]
     values: dict[str, Any] = {"change_number": number} | ({"updated_at": stamp} if stamp is not None else {})
@@ -80,8 +91,8 @@ def _number(session: Session, _flush_context: Any) -> None:
 
 def _forget(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # the outermost transaction ended (a savepoint's end changes nothing)
-        session.info.pop(WRITTEN, None)
-        session.info.pop(NUMBERED, None)
+        for name in (WRITTEN, NUMBERED, BEFORE):
+            session.info.pop(name, None)
 
 
 def install(factory: sessionmaker[Session]) -> None:

@@ -160,25 +160,39 @@ def test_a_writer_held_up_by_a_row_lock_is_seen_by_the_poller_after_a_later_chan
     engine = app.extensions["engine"]
     locker = engine.connect()
     lock_tx = locker.begin()
-    locker.execute(text("SELECT id FROM bookings WHERE id = :id FOR UPDATE"), {"id": held})
     answer = {}
     waiting_writer = threading.Thread(target=lambda: answer.setdefault(
         "response", staff_api.put(f"/bookings/{held}", {"notes": "waited for the lock"})))
-    waiting_writer.start()
-    with engine.connect() as watcher:
-        def writer_waits_on_the_lock():
-            waiting = watcher.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )).scalar()
-            watcher.rollback()
-            return waiting >= 1
+    try:
+        locker.execute(text("SELECT id FROM bookings WHERE id = :id FOR UPDATE"), {"id": held})
+        waiting_writer.start()
+        with engine.connect() as watcher:
+            def writer_waits_on_the_lock():
+                waiting = watcher.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )).scalar()
+                watcher.rollback()
+                return waiting >= 1
 
-        _wait_until(writer_waits_on_the_lock)
-    assert staff_api.put(f"/bookings/{other}", {"notes": "changed meanwhile"}).status_code == 200
-    seen, cursor = _poll(staff_api, cursor)
-    assert seen == [(other, 2)]
-    lock_tx.rollback()
-    locker.close()
-    waiting_writer.join(timeout=60)
+            _wait_until(writer_waits_on_the_lock)
+        assert staff_api.put(f"/bookings/{other}", {"notes": "changed meanwhile"}).status_code == 200
+        seen, cursor = _poll(staff_api, cursor)
+        assert seen == [(other, 2)]
+    finally:
+        lock_tx.rollback()  # whatever happened, the waiting writer goes on (a failure must not hang the run)
+        locker.close()
+        if waiting_writer.is_alive() or waiting_writer.ident is not None:
+            waiting_writer.join(timeout=60)
     assert answer["response"].status_code == 200, answer["response"].get_json()
     assert _poll(staff_api, cursor)[0] == [(held, 2)]
+
+
+def test_a_change_to_the_latest_booking_under_a_pinned_clock_still_passes_the_cursor(staff_api, catalog):
+    # Every request here starts at the same pinned instant: the second change of the
+    # booking that holds the latest stamp must still come after it.
+    first = staff_api.post("/bookings", staff_booking(catalog, start_time="09:00")).get_json()["data"]["id"]
+    second = staff_api.post("/bookings", staff_booking(catalog, start_time="11:00", agent_id=catalog["bo"])).get_json()["data"]["id"]
+    _, cursor = _poll(staff_api, "updated_since=2000-01-01T00:00:00Z")
+    assert staff_api.put(f"/bookings/{second}", {"notes": "again"}).status_code == 200
+    assert _poll(staff_api, cursor)[0] == [(second, 2)]
+    assert first < second
