@@ -52,8 +52,10 @@ def _collect(session: Session, _flush_context: Any) -> None:
 
 
 def _stamp_before(booking: Booking) -> datetime | None:
-    history = inspect(booking).attrs.updated_at.history
-    return (history.deleted or history.unchanged or [None])[0]
+    """The stamp this flush overwrote, if it wrote one (updated_at has active history, so
+    the old value is known even when it was set without being read)."""
+    deleted = inspect(booking).attrs.updated_at.history.deleted
+    return deleted[0] if deleted else None
 
 
 def _number(session: Session, _flush_context: Any) -> None:
@@ -71,10 +73,9 @@ def _number(session: Session, _flush_context: Any) -> None:
         else:
             # This transaction has written bookings, so it holds SQLite's only write lock.
             number = int(connection.execute(select(func.coalesce(func.max(Booking.change_number), 0))).scalar_one()) + 1
-        # Past every stamp committed so far: the other bookings' and what these bookings
-        # had before this transaction overwrote it (one of them may hold the latest).
-        floors = [connection.execute(select(func.max(Booking.updated_at)).where(Booking.id.not_in(ids))).scalar_one(),
-                  session.info.get(BEFORE)]
+        # Past every stamp committed so far: what the rows hold (ours hold their old stamp
+        # or our own `now`) and what this transaction overwrote (it may be the latest).
+        floors = [connection.execute(select(func.max(Booking.updated_at))).scalar_one(), session.info.get(BEFORE)]
         # Not before the writer's own `now`.
         candidates = [b.updated_at for b in written if b.updated_at is not None]
         candidates += [floor + STEP for floor in floors if floor is not None]

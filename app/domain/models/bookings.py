@@ -102,7 +102,7 @@ class Booking(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Raised at commit, in commit order, for every change (app/domain/changes.py): the
     # sync cursor (updated_at, id) never passes a change that commits later.
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, active_history=True)
     change_number: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancellation_reason: Mapped[str] = mapped_column(String(255), default="")
