@@ -46,9 +46,11 @@ def _collect(session: Session, _flush_context: Any) -> None:
                if isinstance(obj, Booking) and (obj in session.new or session.is_modified(obj))]
     if written:
         session.info.setdefault(WRITTEN, []).extend(written)
-        before = [_stamp_before(b) for b in written]
-        session.info[BEFORE] = max([s for s in before if s is not None] + ([session.info[BEFORE]] if BEFORE in session.info else []),
-                                   default=None)
+        overwritten = [s for s in map(_stamp_before, written) if s is not None]
+        if BEFORE in session.info:
+            overwritten.append(session.info[BEFORE])
+        if overwritten:
+            session.info[BEFORE] = max(overwritten)
 
 
 def _stamp_before(booking: Booking) -> datetime | None:
