@@ -77,16 +77,18 @@ def create_user(
     last_name: object = "",
     phone: object = "",
     now: datetime,
+    names_required: bool = False,
 ) -> User:
-    """Create a user who can log in. Raises ValidationFailed or EmailTaken."""
+    """Create a user who can log in. Raises ValidationFailed (every field's problem at
+    once) or EmailTaken."""
     errors = FieldErrors()
     clean_email = as_email(errors, "email", email)
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
         errors.add("password", f"Use at least {MIN_PASSWORD} characters.")
     if role not in {r.value for r in Role}:
         errors.add("role", "Must be customer, staff or admin.")
-    first = as_text(errors, "first_name", first_name, max_length=100, single_line=True)
-    last = as_text(errors, "last_name", last_name, max_length=100, single_line=True)
+    first = as_text(errors, "first_name", first_name, max_length=100, single_line=True, required=names_required)
+    last = as_text(errors, "last_name", last_name, max_length=100, single_line=True, required=names_required)
     tel = as_text(errors, "phone", phone, max_length=40, single_line=True)
     errors.raise_if_any("The user could not be created.")
     assert clean_email and isinstance(password, str)
@@ -282,12 +284,9 @@ def register_customer(
     """A new customer account. An e-mail already known (also one staff booked for,
     without a password) is refused: its owner sets a password by "forgot password",
     which proves they read that mailbox. Raises ValidationFailed or EmailTaken."""
-    errors = FieldErrors()
-    as_text(errors, "first_name", first_name, max_length=100, required=True, single_line=True)
-    as_text(errors, "last_name", last_name, max_length=100, required=True, single_line=True)
-    errors.raise_if_any("Please check the highlighted fields.")
     return create_user(
-        session, email=email, password=password, role=Role.CUSTOMER, first_name=first_name, last_name=last_name, phone=phone, now=now
+        session, email=email, password=password, role=Role.CUSTOMER, first_name=first_name, last_name=last_name, phone=phone, now=now,
+        names_required=True,
     )
 
 

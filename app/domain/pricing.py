@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from . import discounts
 from .errors import FieldErrors, ValidationFailed
-from .inputs import ServiceLineInput
+from .inputs import ParameterInput, ServiceLineInput
 from .models import DiscountCode, DiscountKind, Extra, Frequency, PricingParameter, Service
 from .validation import as_bool, as_id, as_int, as_money
 
@@ -159,6 +159,23 @@ def price_lines(
         gift_card=gift_card,
         total=cents(total),
     )
+
+
+def starting_quotes(session: Session, services: list[Service]) -> dict[int, Quote]:
+    """Each service priced as the booking form first shows it when it is ticked: its
+    pricing parameters at their minimum, no extras, once. The home page's "from" price
+    and length, so they match the form's running total."""
+    quotes: dict[int, Quote] = {}
+    for start in range(0, len(services), MAX_LINES):
+        inputs = [
+            ServiceLineInput(s.id, pricing_parameters=[ParameterInput(p.id, p.min_quantity) for p in s.parameters if p.active])
+            for s in services[start:start + MAX_LINES] if not s.is_hourly
+        ]
+        if not inputs:
+            continue
+        for line in load_lines(session, inputs, FieldErrors(), staff=False):
+            quotes[line.service.id] = price_lines([line], frequency=None, code=None, tip=ZERO)
+    return quotes
 
 
 def repeat_quote(first: Quote) -> Quote:

@@ -305,3 +305,39 @@ def test_the_review_lists_every_visit_of_a_series_and_the_ones_that_cannot_be_bo
     cancel = client.get(f"/bookings/{made[1].id}/cancel").get_data(as_text=True)
     assert "This and all later visits: 11 visits, the last on Tuesday, April 2, 2030" in cancel
     assert "Only this visit (Tuesday, January 15, 2030)" in cancel
+
+
+def error_ids(html: str) -> set[str]:
+    return set(re.findall(r'id="([\w-]+)-error"', html))
+
+
+def test_every_problem_is_reported_at_its_own_field_on_the_first_submit(client, shop, customer):
+    page = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    fridge = f"extra-{shop['clean']}-{shop['fridge']}"
+    refused = client.post("/book", data={"csrf_token": csrf_from(page), **form_values(shop, tip="-3", **{fridge: "5"}),
+                                         "action": "review"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and error_ids(html) == {"tip", fridge}
+    assert f'href="#{fridge}">Must be at most 2.' in html and 'href="#tip">Must be at least 0.' in html
+    assert re.search(r'name="tip" id="tip" value="-3" aria-invalid="true" aria-describedby="tip-error"', html)
+    assert "That time is not free" not in html  # the time was fine; the price could not be worked out
+
+
+def test_a_visitors_account_problems_are_all_reported_at_once(client, shop):
+    page = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    refused = client.post("/book", data={"csrf_token": csrf_from(page), **form_values(shop), "action": "review", "account": "new",
+                                         "account_email": "not-an-address", "account_password": "short",
+                                         "account_first_name": "", "account_last_name": ""})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert {"account_email", "account_password", "account_first_name", "account_last_name"} <= error_ids(html)
+
+
+def test_the_booking_page_leads_back_to_my_bookings_and_the_form_has_no_heading_gap(client, shop, customer, session):
+    book(client, form_values(shop))
+    booking = session.scalars(select(Booking)).one()
+    detail = client.get(f"/bookings/{booking.id}").get_data(as_text=True)
+    assert '<a href="/bookings">‹ My bookings</a>' in detail
+    form = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    assert '<h2 class="cal-title"' in form and "<h3" not in form.split("</h1>")[1].split("<h2")[0]  # no h3 straight under the h1
+    assert 'autocomplete="address-line1"' in form and 'autocomplete="street-address"' not in form

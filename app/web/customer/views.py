@@ -130,7 +130,8 @@ def _preview(values: MultiDict[str, str], catalog: FormCatalog, *, exclude_booki
     The price is the one the booking's customer would pay (per-customer code limits)."""
     session = get_session()
     parsed = parse_booking_form(values, catalog)
-    result: dict[str, Any] = {"slots": None, "slots_error": None, "quote": None, "price_error": None, "code_error": None, "day": None}
+    result: dict[str, Any] = {"slots": None, "slots_error": None, "quote": None, "price_error": None, "price_errors": {},
+                              "code_error": None, "day": None}
     if not parsed.request.services:
         result["slots_error"] = result["price_error"] = "Choose a service to see times and prices."
         return result
@@ -154,6 +155,8 @@ def _preview(values: MultiDict[str, str], catalog: FormCatalog, *, exclude_booki
                     throttle.CODE_CHECKS.hit(guesser)
                 continue
             result["price_error"] = next(iter(error.details.values()), error.message) if error.details else error.message
+            # Each problem by the input it is about (a tip by the tip, a quantity by its extra).
+            result["price_errors"] = errors_for_inputs(error.details, parsed.inputs_by_path) if error.details else {}
             break
     try:
         day = parse_date(values.get("date", ""))
@@ -379,14 +382,14 @@ def review_problems(values: MultiDict[str, str], catalog: FormCatalog, parsed: P
     """What stops the form from going to review, by the input it is about."""
     problems: dict[str, str] = {}
     if preview["quote"] is None:
-        problems["services"] = preview["price_error"] or "Choose a service."
+        problems |= preview["price_errors"] or {"services": preview["price_error"] or "Choose a service."}
     if preview["code_error"]:
         problems["discount_code"] = preview["code_error"]
     if not values.get("date"):
         problems["date"] = "Pick a day in the calendar."
     elif not values.get("time"):
         problems["time"] = "Pick a start time."
-    elif not any(s.time == values.get("time") for s in preview["slots"] or []):
+    elif preview["quote"] is not None and not any(s.time == values.get("time") for s in preview["slots"] or []):
         problems["time"] = "That time is not free any more. Please pick another one."
     answers = FieldErrors()
     clean_answers(catalog.fields_for(chosen_service_ids(values, catalog)), parsed.request.custom_fields, answers, enforce_required=True)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...db import get_session
+from ...domain import pricing
 from ...domain.models import Agent, Location, Service
 
 bp = Blueprint("main", __name__)
@@ -37,7 +38,9 @@ def home() -> str:
     # A service is offered when an active agent does it somewhere.
     agents = session.scalars(select(Agent).where(Agent.active.is_(True)).options(selectinload(Agent.services))).all()
     bookable = {s.id for a in agents for s in a.services}
-    return render_template("main/home.html", services=[s for s in services if s.id in bookable], locations=locations)
+    offered = [s for s in services if s.id in bookable]
+    return render_template("main/home.html", services=offered, locations=locations,
+                           starting=pricing.starting_quotes(session, offered))
 
 
 @bp.get("/favicon.ico")
