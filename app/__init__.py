@@ -66,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
 
     from .domain.settings import load_settings
+    from .domain.snapshot import catalog
     from .web import formatting
 
     formatting.init_app(app)
@@ -75,7 +76,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.context_processor
     def _business() -> dict[str, Any]:
-        return {"business_name": load_settings(db.get_session()).business_name}
+        def offices() -> list[Any]:
+            """The active offices with their contact details, for the footer (read when shown)."""
+            known = catalog(db.get_session()).locations.values()
+            return sorted((loc for loc in known if loc.active), key=lambda loc: (not loc.is_default, loc.id))
+
+        return {"business_name": load_settings(db.get_session()).business_name, "offices": offices}
 
     if app.config.get("OUTBOX_WORKER"):
         from .worker import start_outbox_worker

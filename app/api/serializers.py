@@ -147,7 +147,7 @@ def frequency(f: Frequency) -> dict[str, Any]:
 
 def location(loc: Location) -> dict[str, Any]:
     return {"id": loc.id, "name": loc.name, "active": loc.active, "address": loc.address,
-            "timezone": loc.timezone, "is_default": loc.is_default}
+            "timezone": loc.timezone, "is_default": loc.is_default, "phone": loc.phone, "email": loc.email}
 
 
 def agent(a: Agent) -> dict[str, Any]:

@@ -88,8 +88,10 @@ def _people(session: Session, now: datetime) -> list[User]:
 
 
 def _catalog(session: Session) -> dict[str, object]:
-    ny = Location(name="Brooklyn office", address="210 Atlantic Ave, Brooklyn, NY 11201", timezone="America/New_York", is_default=True)
-    berlin = Location(name="Berlin office", address="Torstraße 110, 10119 Berlin", timezone="Europe/Berlin", currency="EUR")
+    ny = Location(name="Brooklyn office", address="210 Atlantic Ave, Brooklyn, NY 11201", timezone="America/New_York", is_default=True,
+                  phone="+1 718-555-0142", email="brooklyn@example.com")
+    berlin = Location(name="Berlin office", address="Torstraße 110, 10119 Berlin", timezone="Europe/Berlin", currency="EUR",
+                      phone="+49 30 5550 1234", email="berlin@example.com")
     session.add_all([ny, berlin])
     specs = [
         ("Standard home cleaning", "Kitchen, bathrooms, dusting and floors.", 120, "120.00", "fixed", 0, 15, 1, 120),

@@ -328,9 +328,11 @@ KINDS: dict[str, Kind] = {
                 Field("timezone", "Time zone", "timezone", required=True, help="Where the office is: its times are shown in this zone."),
                 Field("currency", "Currency", "choice", choices=(("", "The business's currency"), *CURRENCIES),
                       help="Prices at this office are charged in this currency."),
+                Field("phone", "Phone", max_length=40, help="Customers are told to call this number when they cannot change a booking online."),
+                Field("email", "E-mail", "email", max_length=255),
                 Field("is_default", "Default location", "bool"),
             ),
-            (("name", "Name"), ("timezone", "Time zone"), ("address", "Address")),
+            (("name", "Name"), ("timezone", "Time zone"), ("address", "Address"), ("phone", "Phone")),
             defaults={"timezone": "America/New_York"},
         ),
         Kind(

@@ -211,6 +211,9 @@ def build_email(session: Session, row: OutboxMessage, sender: str, now: datetime
     return message
 
 
+_HEADER_SPACES = {0x202F: " ", 0x00A0: " "}
+
+
 def email_envelope(row: OutboxMessage, sender: str, now: datetime, *, subject: str | None = None) -> EmailMessage:
     """The headers every message carries; the email package refuses CR/LF in them
     (ValueError), so a poisoned address cannot add recipients."""
@@ -218,7 +221,9 @@ def email_envelope(row: OutboxMessage, sender: str, now: datetime, *, subject: s
     from_name = (row.payload or {}).get("from_name")
     message["From"] = formataddr((from_name, sender)) if from_name else sender
     message["To"] = row.recipient
-    message["Subject"] = row.subject if subject is None else subject
+    # CLDR puts a narrow no-break space before "AM"/"PM": in a header it makes the whole
+    # subject an encoded word, folded straight after "Subject:". A plain space keeps it readable.
+    message["Subject"] = (row.subject if subject is None else subject).translate(_HEADER_SPACES)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(idstring=f"outbox{row.id}", domain=sender.partition("@")[2] or "localhost")
     return message

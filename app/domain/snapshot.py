@@ -39,6 +39,9 @@ class LocationInfo:
     timezone: str
     active: bool
     is_default: bool
+    address: str = ""
+    phone: str = ""
+    email: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ def read_catalog(session: Session, version: int) -> Catalog:
         for s in session.scalars(select(Service))
     }
     locations = {
-        loc.id: LocationInfo(loc.id, loc.name, loc.timezone, loc.active, loc.is_default)
+        loc.id: LocationInfo(loc.id, loc.name, loc.timezone, loc.active, loc.is_default, loc.address, loc.phone, loc.email)
         for loc in session.scalars(select(Location))
     }
     agents = tuple(

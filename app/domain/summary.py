@@ -14,6 +14,7 @@ from decimal import Decimal
 from .fields import CleanAnswer
 from .models import Booking, Location
 from .pricing import Quote
+from .timeutil import duration_text
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Answer:
     label: str
     text: str
     staff_only: bool = False
+    kind: str = "single_line"  # the field's type: pages write dates and times in the business's locale
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,7 @@ class BookingSummary:
 
 
 def _hours(minutes: int) -> str:
-    hours = Decimal(minutes) / 60
-    return f"{hours.normalize():f} h"
+    return duration_text(minutes)
 
 
 def _answer_text(value: str | None, options: list[dict] | None, field_type: str) -> str:
@@ -132,7 +133,7 @@ def booking_summary(booking: Booking) -> BookingSummary:
         price_overridden=booking.price_overridden,
         payment_method=booking.payment_method,
         answers=[
-            Answer(v.label, _answer_text(v.value, v.options, v.field_type), v.staff_only)
+            Answer(v.label, _answer_text(v.value, v.options, v.field_type), v.staff_only, v.field_type)
             for v in booking.field_values
             if _answer_text(v.value, v.options, v.field_type)
         ],
@@ -196,7 +197,8 @@ def preview_summary(
         price_overridden=False,
         payment_method=payment_method,
         answers=[
-            Answer(a.field.label, _answer_text(a.value, a.options, a.field.field_type), a.field.visibility != "customer")
+            Answer(a.field.label, _answer_text(a.value, a.options, a.field.field_type), a.field.visibility != "customer",
+                   a.field.field_type)
             for a in answers if _answer_text(a.value, a.options, a.field.field_type)
         ],
         customer_notes=customer_notes,

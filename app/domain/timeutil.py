@@ -45,3 +45,12 @@ parse_instant = validation.parse_instant
 
 def fmt_hhmm(instant: datetime, tz: ZoneInfo) -> str:
     return instant.astimezone(tz).strftime("%H:%M")
+
+
+def duration_text(minutes: int) -> str:
+    """A length of time, the one way every page, e-mail and summary writes it: "45 min",
+    "2 h", "1 h 30 min" (never "1.5 h")."""
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"

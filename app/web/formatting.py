@@ -23,6 +23,7 @@ from babel.numbers import format_currency, format_percent
 from flask import Flask, g, has_app_context
 
 from .. import clock
+from ..domain.timeutil import duration_text
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,24 @@ def local_day(value: date, tz: Any = None) -> str:
     return format_date(value, "full", locale=current_formats().locale)
 
 
+def answer_text(answer: Any) -> str:
+    """An answer as people read it: a date or date and time (stored as ISO text, the
+    customer's own wall-clock value) in the business's locale; other answers as given."""
+    formats = current_formats()
+    try:
+        if answer.kind == "date":
+            return format_date(date.fromisoformat(answer.text), "medium", locale=formats.locale)
+        if answer.kind == "datetime":
+            moment = datetime.fromisoformat(answer.text)
+            return f"{format_date(moment.date(), 'medium', locale=formats.locale)}, {format_time(moment.time(), 'short', locale=formats.locale)}"
+    except ValueError:
+        pass
+    return str(answer.text)
+
+
 FILTERS = {
+    "answer_text": answer_text,
+    "duration": duration_text,
     "money": money,
     "percent": percent,
     "local_date": local_date,

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.domain import accounts
-from app.domain.booking import create_booking
+from app.domain.booking import cancel_booking, create_booking
 from app.domain.inputs import CustomerInput
 from app.domain.models import Agent, Booking, Location, Service
 from tests import builders as b
@@ -151,7 +151,7 @@ def test_bad_input_is_shown_next_to_its_field_and_nothing_is_booked(client, shop
 def test_a_slot_taken_meanwhile_gets_a_clear_message_and_a_fresh_list(client, shop, customer, session):
     other = b.customer(session, "other@example.com")
     session.commit()
-    from app.domain.booking import create_booking
+    from app.domain.booking import cancel_booking, create_booking
 
     create_booking(session, b.request(shop["clean"], day=DAY, at="10:00", customer_id=other.id, customer=None), actor=b.STAFF, now=NOW)
     response = book(client, form_values(shop))
@@ -232,6 +232,15 @@ def test_after_the_cutoff_the_page_says_why_not(client, shop, customer, session)
     session.commit()
     detail = client.get(f"/bookings/{booking.id}").get_data(as_text=True)
     assert "until 24 hours before the start" in detail and "Cancel booking" not in detail
+    assert "Please get in touch with us to change this one." in detail  # the office has no phone or e-mail yet
+    booking.location.phone, booking.location.email = "+1 718-555-0142", "brooklyn@example.com"
+    session.commit()
+    detail = client.get(f"/bookings/{booking.id}").get_data(as_text=True)
+    assert "Please call Brooklyn at +1 718-555-0142 to change this one." in detail or \
+        f"Please call {booking.location.name} at +1 718-555-0142 to change this one." in detail
+    assert '<a href="tel:+1718-555-0142">+1 718-555-0142</a>' in detail.split('class="office-contact"')[1]
+    footer = detail.split('class="site-footer"')[1]
+    assert "+1 718-555-0142" in footer and 'href="mailto:brooklyn@example.com"' in footer
     refused = client.post(f"/bookings/{booking.id}/cancel", data={"csrf_token": csrf_from(detail)}, follow_redirects=True)
     assert "24 hours" in refused.get_data(as_text=True)
     session.expire_all()
@@ -341,3 +350,44 @@ def test_the_booking_page_leads_back_to_my_bookings_and_the_form_has_no_heading_
     form = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
     assert '<h2 class="cal-title"' in form and "<h3" not in form.split("</h1>")[1].split("<h2")[0]  # no h3 straight under the h1
     assert 'autocomplete="address-line1"' in form and 'autocomplete="street-address"' not in form
+
+
+def test_answers_keep_their_lines_and_dates_read_as_dates(client, shop, customer, session):
+    notes = b.field(session, [session.get(Service, shop["clean"])], "multi_line", "Anything else?")
+    when = b.field(session, [session.get(Service, shop["clean"])], "datetime", "Best time to call")
+    moving = b.field(session, [session.get(Service, shop["clean"])], "date", "Move-out date")
+    session.commit()
+    answered = form_values(shop, **{f"field-{notes.id}": "Side door.\r\nDog is friendly.", f"field-{when.id}": "2026-12-20T18:30",
+                                    f"field-{moving.id}": "2026-12-31"})
+    assert book(client, answered).status_code == 303
+    booking = session.scalars(select(Booking)).one()
+    html = client.get(f"/bookings/{booking.id}").get_data(as_text=True)
+    assert re.search(r'<dd class="multiline">Side door.\r?\nDog is friendly.</dd>', html)
+    assert "<dd>Dec 20, 2026, 6:30\u202fPM</dd>" in html and "<dd>Dec 31, 2026</dd>" in html
+    assert "2026-12-20T18:30" not in html
+
+
+def test_my_bookings_lists_upcoming_first_and_folds_the_past(client, shop, customer, session):
+    assert book(client, form_values(shop)).status_code == 303
+    past = create_booking(session, b.request(shop["clean"], day="2026-11-24", at="10:00", customer_id=customer.id, customer=None),
+                          actor=b.STAFF, now=NOW).booking
+    cancel_booking(session, past.id, actor=b.STAFF, now=NOW, notify=False)
+    html = client.get("/bookings").get_data(as_text=True)
+    upcoming, folded = html.split('<details class="past-bookings">')
+    assert DAY_TEXT in upcoming and past.booking_code not in upcoming
+    assert "<summary>Show it</summary>" in folded and past.booking_code in folded
+
+
+DAY_TEXT = "Tue, Jan 8, 2030"
+
+
+def test_lengths_of_time_are_written_one_way(client, shop, customer):
+    page = client.get(f"/book?service={shop['hourly']}").get_data(as_text=True)
+    assert ">1 h 30 min</option>" in page and not re.search(r"\d\.\d h\b", page)
+    form = form_page_for(client, shop)
+    assert re.search(r"About \d+ h( \d+ min)? of work", form) and not re.search(r"\d\.\d h\b", form)
+
+
+def form_page_for(client, shop):
+    page = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    return client.post("/book", data={"csrf_token": csrf_from(page), **form_values(shop), "action": "refresh"}).get_data(as_text=True)

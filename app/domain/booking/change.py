@@ -146,9 +146,11 @@ def customer_change_refusal(session: Session, booking: Booking, now: datetime) -
         return InvalidStatusTransition(f"This booking is {booking.status.replace('_', ' ')}; it cannot be changed online.")
     hours = load_settings(session).cancellation_cutoff_hours
     if booking.start_at - now < timedelta(hours=hours):
-        return TooLate(
-            f"Bookings can be changed or cancelled online until {hours} hours before the start. Please call us to change this one."
-        )
+        office = booking.location
+        call = (f"Please call {office.name} at {office.phone} to change this one." if office.phone
+                else f"Please write to {office.name} at {office.email} to change this one." if office.email
+                else "Please get in touch with us to change this one.")
+        return TooLate(f"Bookings can be changed or cancelled online until {hours} hours before the start. {call}")
     return None
 
 

@@ -38,6 +38,9 @@ class Location(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     # ISO 4217 code of the money this office charges in; NULL: the business's currency.
     currency: Mapped[str | None] = mapped_column(String(3))
+    # How customers reach this office (shown on booking pages, the footer and every "call us").
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(255), default="", server_default="")
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

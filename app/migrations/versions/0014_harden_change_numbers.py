@@ -3,13 +3,13 @@ and an index on (updated_at, id) for the sync cursor. On PostgreSQL the numbers 
 the sequence booking_change_numbers; on SQLite (one writer at a time) from max + 1.
 
 Revision ID: 0014_harden_change_numbers
-Revises: 0012_generations_bigint
+Revises: 0015_location_contact (written on 0012_generations_bigint; chained after main's 0015 when main was merged)
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_harden_change_numbers"
-down_revision = "0012_generations_bigint"
+down_revision = "0015_location_contact"
 branch_labels = None
 depends_on = None
 

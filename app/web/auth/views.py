@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import session as web_session
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -94,6 +95,8 @@ def register() -> str | Response:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response:
     form = LoginForm()
+    if request.method == "GET" and not form.email.data:
+        form.email.data = web_session.pop("login_email", None)  # set by an e-mail's link (messages.booking_link)
     if form.validate_on_submit():
         user = throttle.authenticate(get_session(), form.email.data, form.password.data)
         if user is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import session as web_session
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
@@ -12,6 +13,7 @@ from wtforms import BooleanField
 from ...clock import now
 from ...db import get_session
 from ...domain import notifications
+from ...domain.models import User
 from ...domain.links import LinkExpired, LinkInvalid, read_booking_link
 
 bp = Blueprint("messages", __name__)
@@ -36,6 +38,11 @@ def booking_link(token: str) -> Any:
     if not current_user.is_authenticated or current_user.user.id != link.customer_id:
         if current_user.is_authenticated:
             flash("This link is for another account: log in as the person it was sent to.", "error")
+        else:
+            # Say why the login page comes first, with the address the e-mail went to filled in.
+            customer = get_session().get(User, link.customer_id)
+            web_session["login_email"] = customer.email if customer is not None else ""
+            flash("Log in to see your booking; you will be taken straight to it.", "info")
         return redirect(url_for("auth.login", next=target))
     return redirect(target)
 

@@ -162,3 +162,17 @@ def test_admins_manage_staff_and_cannot_lock_themselves_out(client, booked, sess
     assert follow.status_code == 303 and session.get(User, me.id).active
     taken = post(client, "/admin/manage/customers/new", {"first_name": "X", "email": "NIA@example.com"})
     assert taken.status_code == 422 and "Another account already uses this e-mail address." in taken.get_data(as_text=True)
+
+
+def test_an_office_has_a_phone_and_an_e_mail_customers_are_shown(client, booked, session):
+    login_as(client, "admin")
+    location = booked.location
+    office = {"name": location.name, "address": "1 Main St", "timezone": location.timezone, "currency": ""}
+    refused = post(client, f"/admin/manage/locations/{location.id}", {**office, "phone": "+1 718-555-0142", "email": "not an address"})
+    assert refused.status_code == 422 and 'id="email-error"' in refused.get_data(as_text=True)
+    saved = post(client, f"/admin/manage/locations/{location.id}", {**office, "phone": "+1 718-555-0142", "email": "office@example.com"})
+    assert saved.status_code == 303
+    session.expire_all()
+    assert (session.get(type(location), location.id).phone, session.get(type(location), location.id).email) == \
+        ("+1 718-555-0142", "office@example.com")
+    assert "+1 718-555-0142" in client.get("/").get_data(as_text=True).split('class="site-footer"')[1]
