@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from .fields import CleanAnswer
-from .models import Booking, Location
+from .models import Booking, BookingFieldValue, Location
 from .pricing import Quote
 from .timeutil import duration_text
 
@@ -88,6 +88,11 @@ def _answer_text(value: str | None, options: list[dict] | None, field_type: str)
     return value or ""
 
 
+def stored_answer(value: BookingFieldValue) -> Answer:
+    """A saved answer as every summary shows it (a checkbox as Yes/No, options by label)."""
+    return Answer(value.label, _answer_text(value.value, value.options, value.field_type), value.staff_only, value.field_type)
+
+
 def booking_summary(booking: Booking) -> BookingSummary:
     """The summary of a saved booking (its lines, price, answers, time and place)."""
     lines: list[SummaryLine] = []
@@ -132,11 +137,7 @@ def booking_summary(booking: Booking) -> BookingSummary:
         total=booking.total,
         price_overridden=booking.price_overridden,
         payment_method=booking.payment_method,
-        answers=[
-            Answer(v.label, _answer_text(v.value, v.options, v.field_type), v.staff_only, v.field_type)
-            for v in booking.field_values
-            if _answer_text(v.value, v.options, v.field_type)
-        ],
+        answers=[a for a in map(stored_answer, booking.field_values) if a.text],
         customer_notes=booking.customer_notes,
         staff_notes=booking.staff_notes,
     )

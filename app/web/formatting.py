@@ -23,6 +23,7 @@ from babel.numbers import format_currency, format_percent
 from flask import Flask, g, has_app_context
 
 from .. import clock
+from ..domain.summary import stored_answer
 from ..domain.timeutil import duration_text
 
 
@@ -142,6 +143,7 @@ def answer_text(answer: Any) -> str:
 
 FILTERS = {
     "answer_text": answer_text,
+    "stored_answer": stored_answer,
     "duration": duration_text,
     "money": money,
     "percent": percent,

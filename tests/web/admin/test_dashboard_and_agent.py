@@ -128,3 +128,20 @@ def test_an_admin_links_an_agent_to_a_login(client, booked, session):
     assert refused.status_code == 422 and "Choose an account with the role Agent." in refused.get_data(as_text=True)
     session.expire_all()
     assert session.get(Agent, bo.id).user_id == agent_user.id
+
+
+def test_an_agents_day_shows_answers_as_the_summary_does(client, session, booked, pinned):
+    from app.domain.inputs import FieldAnswer
+
+    svc = session.get(b.Service, booked.service_id)
+    pets = b.field(session, [svc], "checkbox", "I have pets at home")
+    gate = b.field(session, [svc], "multi_line", "How to get in")
+    session.commit()
+    alex = session.scalars(select(Agent).where(Agent.name == "Alex Agent")).one()
+    create_booking(session, b.request(svc.id, day=TODAY, at="15:00", agent_id=alex.id, address="12 Elm St",
+                                      customer=CustomerInput("Dee", "Customer", "dee@example.com", "555-0100"),
+                                      custom_fields=[FieldAnswer(pets.id, value="false"), FieldAnswer(gate.id, value="Side gate\nCode 12")]),
+                   actor=b.STAFF, now=NOW)
+    html = submit(client, "/login", {"email": "agent@example.com", "password": "correct-horse"}, follow_redirects=True).get_data(as_text=True)
+    assert "<dt>I have pets at home</dt><dd>No</dd>" in html and ">false<" not in html
+    assert '<dd class="multiline">Side gate\nCode 12</dd>' in html
