@@ -7,7 +7,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from .domain import concurrency  # noqa: F401  (every flush raises the cache versions)
+from .domain import changes, concurrency  # noqa: F401  (concurrency: every flush raises the cache versions)
 from .domain.cache import make_backend
 from .domain.settings import Settings
 
@@ -45,12 +45,14 @@ def make_session_factory(engine: Engine, config: dict[str, Any]) -> sessionmaker
             "calendar_uid_domain": config.get("CALENDAR_UID_DOMAIN"),
         }
     )
-    return sessionmaker(
+    factory = sessionmaker(
         bind=engine,
         expire_on_commit=False,
         info={"settings_defaults": defaults, "locks_enabled": bool(config.get("BOOKING_LOCKS", True)),
               "cache": make_backend(cache_url(config), cache_namespace(engine, config))},
     )
+    changes.install(factory)  # booking changes numbered and stamped in commit order
+    return factory
 
 
 def cache_namespace(engine: Engine, config: dict[str, Any]) -> str:

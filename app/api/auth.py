@@ -54,6 +54,10 @@ def identify() -> Client | None:
 
 
 def _identify() -> Client | None:
+    if "X-API-Key" in request.headers and "Authorization" in request.headers:
+        # Two credentials (even an empty or broken one beside a good one) disagree about
+        # who is asking: neither is believed.
+        return None
     session = get_session()
     secret = request.headers.get("X-API-Key", "").strip()
     if secret:

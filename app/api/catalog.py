@@ -12,7 +12,7 @@ from ..domain import queries
 from ..domain.errors import FieldErrors
 from ..domain.validation import as_flag
 from . import bp, serializers
-from .auth import is_public, public_read
+from .auth import client, is_public, public_read
 from .query import query_args
 from .responses import success, success_page
 
@@ -30,12 +30,18 @@ def _include_inactive(args: dict[str, str]) -> bool:
 PRIVATE_FIELDS = {"agents": ("email", "phone")}
 
 
+def _serializer(kind: str) -> Any:
+    """Staff keys read everything; customers' tokens and the public read agents by name
+    only (serializers.CUSTOMER_CATALOG_SERIALIZERS)."""
+    staff = not is_public() and client().actor.is_staff
+    return (serializers.CATALOG_SERIALIZERS if staff else serializers.CUSTOMER_CATALOG_SERIALIZERS)[kind]
+
+
 def _register(kind: str) -> None:
-    serialize = serializers.CATALOG_SERIALIZERS[kind]
     private = PRIVATE_FIELDS.get(kind, ())
 
     def shown(item: Any) -> dict[str, Any]:
-        data = serialize(item)
+        data = _serializer(kind)(item)
         if is_public():
             for name in private:
                 data.pop(name, None)

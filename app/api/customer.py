@@ -9,14 +9,16 @@ from flask_limiter.util import get_remote_address
 
 from .. import throttle
 from ..db import get_session
-from ..domain import accounts, pricing, queries
+from ..domain import accounts, bounds, pricing, queries
 from ..domain.booking import cancel_booking, create_booking, reschedule_booking
 from ..domain.errors import DiscountCodeInvalid, FieldErrors, ValidationFailed
 from ..domain.settings import load_settings
 from . import bp, limiter, serializers
 from .auth import bearer_token, client, customer, now
 from .idempotent import idempotent
-from .launch27 import CANCEL_SCHEMA, ESTIMATE_SCHEMA, RESCHEDULE_SCHEMA, SCHEMA, schema_errors, split_service_date, to_request
+from .launch27 import (
+    CANCEL_SCHEMA, ESTIMATE_SCHEMA, RESCHEDULE_SCHEMA, SCHEMA, list_lengths, schema_errors, split_service_date, to_request,
+)
 from .parsing import json_object
 from .query import query_args
 from .responses import error, respond, success, success_page
@@ -41,12 +43,12 @@ def login() -> Any:
         raise ValidationFailed("Send your email and password, and nothing else.", problems)
     assert isinstance(email, str) and isinstance(password, str)
     session = get_session()
-    throttle.LOGIN_BY_ACCOUNT.check(email)
+    throttle.reserve_login(email)  # counted before the check: concurrent guesses cannot slip past
     user = accounts.find_user_by_email(session, email)
     # Verify first, whoever it is: an unknown address costs the same Argon2 work.
     if not accounts.verify_password(user, password) or user is None or user.role != "customer" or not user.active:
-        throttle.LOGIN_BY_ACCOUNT.hit(email)
         return error("unauthorized", "The e-mail or password is not correct.", 401)
+    throttle.refund_login(email)
     token, secret = accounts.issue_token(session, user, now=now())
     return respond({"token": secret, "expires_at": token.expires_at.isoformat()})
 
@@ -60,6 +62,8 @@ def logout() -> Any:
 
 def _validated(schema: dict[str, Any]) -> dict[str, Any]:
     body = json_object()
+    # Lists longer than the catalog are refused before the schema reads them item by item.
+    bounds.check_list_lengths(get_session(), list_lengths(body))
     problems = schema_errors(schema, body)
     if problems:
         raise ValidationFailed("The request does not match the booking schema.", problems)

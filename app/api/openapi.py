@@ -86,13 +86,14 @@ SCHEMAS: dict[str, Any] = {
         "payment_method": {"enum": ["cash", "check", "stripe", "paypal"]}, "frequency_id": NULLABLE_ID, "series_id": NULLABLE_ID,
         "notes": {"type": "string"}, "address": {"type": "object"}, "custom_fields": {"type": "array", "items": {"type": "object"}},
         "original_booking_id": NULLABLE_ID, "created_at": STAMP, "updated_at": STAMP, "staff_notes": {"type": "string"},
+        "change": {"type": "integer", "description": "raised at each change in the order changes commit (a later commit has a higher number)"},
         # Only in the answer to a create: true when the new customer's e-mail belonged to
         # an existing customer, who was booked for (the submitted names were not applied).
         "customer_matched": {"type": "boolean"},
     }, required=["id", "booking_code", "status", "version", "service_id", "service_name", "services", "agent_id", "agent_name",
                  "location_id", "customer_id", "customer", "start_date", "start_time", "end_time", "start_at", "end_at",
                  "duration", "arrival_window", "sms_notifications", "price", "price_overridden", "payment_method", "notes", "original_booking_id",
-                 "created_at", "updated_at"]),
+                 "created_at", "updated_at", "change"]),
     "StaffBookingInput": obj({
         "service_id": ID, "agent_id": {"oneOf": [ID, {"enum": ["any", -1, "-1"]}]}, "start_date": DATE, "start_time": HHMM,
         "start_at": STAMP, "customer_id": ID,
@@ -159,7 +160,7 @@ def query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]
 
 SYNC_PARAMETERS = [
     query("updated_since", STAMP, "Only bookings changed at or after this instant (ISO 8601 with an offset or Z; "
-                                  "URL-encode a '+'). Every change raises updated_at."),
+                                  "URL-encode a '+'). Every change raises updated_at, in the order changes commit."),
     query("after_id", {"type": "integer", "minimum": 0, "maximum": MAX_ID}, "Only with updated_since: of the bookings changed exactly at updated_since, "
                                                           "only those with a higher id. Pass the updated_at and id of the last booking seen."),
     query("sort", {"enum": ["start", "-start", "total", "-total", "status", "updated_at", "-updated_at"]},
@@ -175,10 +176,12 @@ def _catalog_paths() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for kind in ("services", "extras", "pricing_parameters", "custom_fields", "frequencies", "locations", "agents"):
         inactive = {"name": "include_inactive", "in": "query", "schema": FLAG, "description": "Also deactivated ones."}
-        paths[f"/{kind}"] = {"get": {"summary": f"List {kind}", "security": PUBLIC_READ,
+        note = {"description": "A customer's bearer token, and a caller without credentials, get agents' id, name, active, "
+                               "service_ids and location_ids only (no e-mail, phone or working hours)."} if kind == "agents" else {}
+        paths[f"/{kind}"] = {"get": {"summary": f"List {kind}", **note, "security": PUBLIC_READ,
                                      "parameters": [inactive, {"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/per_page"}],
                                      "responses": {"200": ok(list_envelope(ref("CatalogObject"))), **ERRORS}}}
-        paths[f"/{kind}/{{id}}"] = {"get": {"summary": f"One of {kind}", "security": PUBLIC_READ,
+        paths[f"/{kind}/{{id}}"] = {"get": {"summary": f"One of {kind}", **note, "security": PUBLIC_READ,
                                             "parameters": [{"$ref": "#/components/parameters/id"}, inactive],
                                             "responses": {"200": ok(envelope(ref("CatalogObject"))), **ERRORS}}}
     return paths
@@ -207,6 +210,12 @@ JSON in and out, UTF-8, under `/api/v1`.
 - **Query strings.** Every GET accepts only the parameters listed for it, each once; anything else
   (a misspelt filter, another product's name for it) is `422 validation_failed` naming it, instead of
   a silently unfiltered list.
+- **Lists.** A list in a body is no longer than what it can mean: `services`, `extras`,
+  `pricing_parameters`, `custom_fields` and an answer's `values` at most as many as the catalog holds
+  (and answers one per question of the chosen services, each service at most once); a longer one is
+  `422 validation_failed` naming the list, before any of its items is read.
+- **Credentials.** Send one: an `X-API-Key` or an `Authorization: Bearer` token. A request with both
+  headers (even one of them empty) is 401.
 - **Retries.** `Idempotency-Key` on POST, PUT and PATCH replays the first answer for 24 hours per client;
   the same key with another body is 422, while the first is still running 409.
 - **Versions.** Every booking has `version`, raised on each change and sent as `ETag`; a PUT/PATCH with
@@ -216,6 +225,9 @@ JSON in and out, UTF-8, under `/api/v1`.
   the last booking you processed (start with `updated_since=1970-01-01T00:00:00Z`): bookings come oldest
   change first, ties by id, and the pair is a cursor that neither repeats nor skips a booking, even when
   bookings change while you page. A booking changed again later comes back with its higher `version`.
+  `updated_at` is given when the change commits, in commit order (just past every stamp committed
+  before it, never before the change was asked for), so a change that waited on another (a lock, a
+  busy database) still lands after your cursor; each booking's `change` is the same order as a number.
 - **Customers.** `GET /customers?email=` finds the `customer_id` an import needs; an e-mail belongs to one
   account (any case): creating or changing a customer to an address in use is `409 email_taken`.
 - **Calendar feeds.** Each agent and customer can have a private iCalendar subscription URL

@@ -10,7 +10,7 @@ from ..db import get_session
 from ..domain import webhooks
 from . import bp, serializers
 from .auth import admin, client, now
-from .idempotent import idempotent
+from .idempotent import idempotent, idempotent_storing_no
 from .parsing import json_object
 from .query import query_args
 from .responses import respond, success, success_page
@@ -29,7 +29,7 @@ def list_webhooks() -> Any:
 
 @bp.post("/webhooks")
 @admin()
-@idempotent
+@idempotent_storing_no("secret")  # shown once: a replay gives the endpoint without it
 def create_webhook() -> Any:
     endpoint, secret = webhooks.create_endpoint(
         get_session(), json_object(), actor=client().actor, now=now(), allow_private=_allow_private()
@@ -93,8 +93,10 @@ def openapi_parts(*, ok: Callable[..., dict[str, Any]], envelope: Callable[[Any]
     }
     schemas = {
         "WebhookEndpoint": {"type": "object", "properties": endpoint_props, "required": list(endpoint_props)},
-        "WebhookEndpointCreated": {"type": "object", "properties": {**endpoint_props, "secret": {"type": "string", "pattern": "^whsec_"}},
-                                   "required": [*endpoint_props, "secret"]},
+        "WebhookEndpointCreated": {"type": "object", "properties": {**endpoint_props, "secret": {
+            "type": "string", "pattern": "^whsec_",
+            "description": "the signing secret, shown once: a replay of the request (same Idempotency-Key) leaves it out"}},
+                                   "required": list(endpoint_props)},
         "WebhookEndpointInput": {"type": "object", "additionalProperties": False, "required": ["url", "events"], "properties": {
             "url": {"type": "string", "maxLength": webhooks.MAX_URL_LENGTH,
                     "description": "http or https; loopback, link-local, private, multicast and reserved addresses are refused "

@@ -17,7 +17,7 @@ from .actor import Actor
 from .errors import EmailTaken, FieldErrors, NotFound, ValidationFailed
 from .models import Role, User
 from .queries import Page, paginate, read_paging
-from .validation import MAX_EMAIL, as_email, as_flag, as_id, normalise_email
+from .validation import LIKE_ESCAPE, MAX_EMAIL, as_email, as_flag, as_id, contains_pattern, normalise_email
 
 KIND = management.KINDS["customers"]
 FIELDS = tuple(f.name for f in KIND.fields)
@@ -45,10 +45,10 @@ def list_customers(session: Session, filters: Mapping[str, Any]) -> Page[User]:
         query = query.where(User.email == clean_email)
     text = str(filters.get("q") or "").strip()[:MAX_SEARCH].lower()
     if text:
-        like = f"%{text}%"
+        like = contains_pattern(text)
         query = query.where(or_(
-            func.lower(User.email).like(like), func.lower(User.phone).like(like),
-            func.lower(User.first_name + " " + User.last_name).like(like),
+            func.lower(User.email).like(like, escape=LIKE_ESCAPE), func.lower(User.phone).like(like, escape=LIKE_ESCAPE),
+            func.lower(User.first_name + " " + User.last_name).like(like, escape=LIKE_ESCAPE),
         ))
     return paginate(session, query.order_by(User.last_name, User.first_name, User.id), number, size)
 

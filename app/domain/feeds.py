@@ -95,12 +95,20 @@ def revoke_feed(session: Session, kind: str, owner_id: int) -> bool:
     return True
 
 
+def _owner_active(session: Session, feed: CalendarFeed) -> bool:
+    """A deactivated agent's or customer's link serves nothing (their customers' home
+    addresses included); reactivating an agent brings the link back."""
+    owner = session.get(Agent, feed.agent_id) if feed.agent_id is not None else session.get(User, feed.user_id)
+    return owner is not None and bool(owner.active)
+
+
 def feed_ics(session: Session, token: str, *, now: datetime) -> bytes:
     """The calendar a link serves: the owner's pending and approved bookings from
     KEEP_PAST ago onwards (cancelled ones drop out, so they leave the subscriber's
-    calendar). Raises NotFound for an unknown or revoked link."""
+    calendar). Raises NotFound for an unknown or revoked link, or one whose owner is
+    deactivated."""
     feed = session.scalars(select(CalendarFeed).where(CalendarFeed.token_hash == _hash(token))).first() if token else None
-    if feed is None:
+    if feed is None or not _owner_active(session, feed):
         raise NotFound("There is no calendar at this address.")
     owner = Booking.agent_id == feed.agent_id if feed.agent_id is not None else Booking.customer_id == feed.user_id
     bookings = session.scalars(

@@ -27,7 +27,7 @@ from .models import (
 )
 from .settings import load_settings
 from .timeutil import local_day_bounds, parse_instant, zone
-from .validation import as_date, as_id, as_int
+from .validation import LIKE_ESCAPE, as_date, as_id, as_int, contains_pattern
 
 T = TypeVar("T")
 MAX_PER_PAGE = 100
@@ -115,10 +115,10 @@ def filtered_bookings(session: Session, filters: dict[str, Any], *, actor: Actor
     query = _booking_query().order_by(*SORTS[sort])
     text = (filters.get("q") or "").strip()
     if text:
-        like = f"%{text.lower()}%"
+        like = contains_pattern(text.lower())
         query = query.join(User, User.id == Booking.customer_id).where(or_(
-            func.lower(Booking.booking_code).like(like), func.lower(User.email).like(like),
-            func.lower(User.first_name + " " + User.last_name).like(like),
+            func.lower(Booking.booking_code).like(like, escape=LIKE_ESCAPE), func.lower(User.email).like(like, escape=LIKE_ESCAPE),
+            func.lower(User.first_name + " " + User.last_name).like(like, escape=LIKE_ESCAPE),
         ))
     status = filters.get("status")
     if status not in (None, ""):

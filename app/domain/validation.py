@@ -344,3 +344,12 @@ def bad_strings(value: Any, path: str = "", depth: int = 0) -> dict[str, str]:
         for index, child in enumerate(value):
             found |= bad_strings(child, f"{path}[{index}]", depth + 1)
     return found
+
+
+LIKE_ESCAPE = "\\"
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern that finds `text` literally anywhere: its `%` and `_` are not
+    wildcards (`q=_` must not match everything). Use with escape=LIKE_ESCAPE."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -119,3 +119,13 @@ def test_an_admin_key_may_cancel_a_completed_booking_and_a_write_key_may_not(sta
     refused = staff_api.put(f"/bookings/{booked['id']}", {"status": "cancelled"})
     assert refused.status_code == 422
     assert admin_api.put(f"/bookings/{booked['id']}", {"status": "cancelled"}).get_json()["data"]["status"] == "cancelled"
+
+
+def test_a_replayed_create_does_not_show_the_signing_secret_again(admin_api, session):
+    first = admin_api.post("/webhooks", HOOK, headers={"Idempotency-Key": "make-hook-1"})
+    assert first.status_code == 201 and first.get_json()["data"]["secret"].startswith("whsec_")
+    again = admin_api.post("/webhooks", HOOK, headers={"Idempotency-Key": "make-hook-1"})
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert "secret" not in again.get_json()["data"] and again.get_json()["data"]["id"] == first.get_json()["data"]["id"]
+    assert "whsec_" not in again.get_data(as_text=True)
+    conforms("POST", "/webhooks", again)

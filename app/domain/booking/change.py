@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import discounts, history, notifications, pricing, webhooks
-from ..accounts import find_user_by_email
+from ..accounts import end_all_sessions, find_user_by_email
 from ..actor import Actor
 from ..availability import SlotSpec, candidate_agents, parse_agent_choice, plan_day
 from ..concurrency import begin_write, lock_more
@@ -189,7 +189,7 @@ def apply_changes(session: Session, booking: Booking, changes: BookingChanges, a
     errors.raise_if_any("The booking could not be changed; check the highlighted fields.")
     values = _place(session, booking, where, target_status, actor, now)
 
-    customer_changes = _read_details(session, booking, changes, values, errors)
+    customer_changes = _read_details(session, booking, changes, values, errors, now=now)
     reason_text = as_text(errors, "reason", changes.reason, max_length=255) or ""
     errors.raise_if_any("The booking could not be changed; check the highlighted fields.")
 
@@ -359,7 +359,7 @@ def _place(session: Session, booking: Booking, where: _Where, target_status: Boo
 
 
 def _read_details(
-    session: Session, booking: Booking, changes: BookingChanges, values: dict[str, Any], errors: FieldErrors
+    session: Session, booking: Booking, changes: BookingChanges, values: dict[str, Any], errors: FieldErrors, *, now: datetime
 ) -> dict[str, tuple[Any, Any]]:
     """Customer, price and notes into `values`; gives back the changes made to the
     customer's own record (written to them directly, recorded on the booking)."""
@@ -370,7 +370,7 @@ def _read_details(
             errors.add("customer_id", f"There is no customer with id {cid}.")
         elif customer is not None:
             values["customer_id"] = customer.id
-    customer_changes = _customer_changes(session, changes, values.get("customer_id", booking.customer_id), errors)
+    customer_changes = _customer_changes(session, changes, values.get("customer_id", booking.customer_id), errors, now=now)
     if changes.price is None:
         # Back to the price the breakdown adds up to.
         if booking.price_overridden:
@@ -472,7 +472,8 @@ def _redeem_again(session: Session, booking: Booking, now: datetime) -> None:
     discounts.redeem(session, code, booking_id=booking.id, customer_id=booking.customer_id, amount=amount, now=now)
 
 
-def _customer_changes(session: Session, changes: BookingChanges, customer_id: int, errors: FieldErrors) -> dict[str, tuple[Any, Any]]:
+def _customer_changes(session: Session, changes: BookingChanges, customer_id: int, errors: FieldErrors, *,
+                      now: datetime) -> dict[str, tuple[Any, Any]]:
     if changes.customer is UNSET:
         return {}
     if not isinstance(changes.customer, dict):
@@ -497,4 +498,7 @@ def _customer_changes(session: Session, changes: BookingChanges, customer_id: in
         if clean is not None and clean != getattr(customer, name):
             result[path] = (getattr(customer, name), clean)
             setattr(customer, name, clean)
+            if name == "email":
+                # Reset links sent to the old address and every login end (as a password change does).
+                end_all_sessions(session, customer, now=now)
     return result
