@@ -7,7 +7,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/booking_test
 # How far `make test-faketime` moves the machine's clock (libfaketime's syntax).
 FAKETIME_OFFSET ?= +400d
 
-.PHONY: run test test-sqlite test-postgres test-faketime bench clean
+.PHONY: run test test-sqlite test-postgres test-faketime bench bench-lists clean
 
 # What the app needs (make run); the test tools come on top of it (make test).
 $(BIN)/.installed-app: pyproject.toml
@@ -48,6 +48,10 @@ test-faketime: $(BIN)/.installed-test
 
 bench: $(BIN)/.installed-test
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.lists
+
+bench-lists: $(BIN)/.installed-test
+	$(BIN)/python -m bench.lists
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -37,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     edge.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
+    edge.count_form_fields(app)
     login_manager.init_app(app)
 
     from .web import admin, auth, auth_loader, customer, main, messages

@@ -9,6 +9,7 @@ the start with a message naming the variable."""
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,6 +94,21 @@ def _url(raw: str) -> str:
     return raw.strip().rstrip("/")
 
 
+def _label(raw: str) -> str:
+    text = raw.strip().lower()
+    if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", text):
+        raise ValueError("expected a short name of letters, digits and hyphens, like acme-cleaning")
+    return text
+
+
+def _domain(raw: str) -> str:
+    text = raw.strip().lower()
+    label = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+    if len(text) > 253 or not re.fullmatch(rf"{label}(?:\.{label})*", text):
+        raise ValueError("expected a domain name, like book.example.com")
+    return text
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -116,6 +132,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECURE_COOKIES", _auto_bool, None,
             "session and remember cookies only over HTTPS; `auto`: on unless debugging, testing or `PUBLIC_URL` is `http://`"),
     Setting("BUSINESS_NAME", _text, "Sparkle & Fix", "shown on pages and in e-mails"),
+    Setting("ACCOUNT_SLUG", _label, "sparkle-and-fix",
+            "the account's short name (Launch27's subdomain): the `affilation` of a customer booking's `ga_transaction`"),
+    Setting("CALENDAR_UID_DOMAIN", _domain, "booking-portal.local",
+            "the part after `@` in every calendar event's UID (`booking-<code>@…`); set it once, e.g. to your domain, and keep it: calendars match events by UID"),
     Setting("DEFAULT_TIMEZONE", _text, "America/New_York", "for places without a location"),
     Setting("BUSINESS_LOCALE", _text, "en_US", "how dates, times and amounts are written (a Babel locale such as en_GB or de_DE)"),
     Setting("CURRENCY", _text, "USD", "the business's currency (ISO 4217); a location may charge in its own"),
@@ -143,13 +163,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEBHOOKS_ALLOW_PRIVATE", _bool, False,
             "let webhook endpoints be on loopback, link-local, private, multicast or reserved addresses (development and tests only)"),
     Setting("MAX_CONTENT_LENGTH", _int, 2 * 1024 * 1024, "requests with a larger body (in bytes) are refused with 413 before they are read"),
+    Setting("MAX_FORM_PARTS", _int, 1000, "form fields (url-encoded or multipart) in one request; more are refused with 413 before they are read"),
     Setting("CACHE_URL", _text, None, "where cached settings and catalog live (see the Performance notes); unset: in each process"),
     Setting("API_RATE_LIMIT", _rate, "600 per minute", "API requests per key or bearer token (per address without one)"),
+    Setting("PUBLIC_API_READS", _bool, True,
+            "availability and the catalog can be read through the API without a key or token (an embedded booking widget), rate-limited per address"),
+    Setting("PUBLIC_API_RATE_LIMIT", _rate, "120 per minute", "API reads without a key or token per client address (with `PUBLIC_API_READS`)"),
     Setting("LOGIN_RATE_LIMIT", _rate, "10 per minute", "API logins per client address; failed web logins per client address"),
-    Setting("LOGIN_ACCOUNT_RATE_LIMIT", _rate, "10 per 15 minutes", "failed logins (web and API) per account, from any address"),
+    Setting("LOGIN_ACCOUNT_RATE_LIMIT", _rate, "10 per 15 minutes", "failed password attempts (web and API logins, the current password on the profile) per account from one address"),
     Setting("PASSWORD_RESET_RATE_LIMIT", _rate, "10 per hour", "forgotten-password requests per client address"),
     Setting("PASSWORD_RESET_EMAIL_RATE_LIMIT", _rate, "3 per hour", "reset e-mails per target address (more are silently not sent)"),
-    Setting("CODE_CHECK_RATE_LIMIT", _rate, "10 per hour", "wrong discount or gift-card codes per customer (or staff user) in price previews"),
+    Setting("REGISTER_RATE_LIMIT", _rate, "10 per hour", "new accounts (registration page and booking form) per client address"),
+    Setting("REGISTER_TOTAL_RATE_LIMIT", _rate, "300 per hour", "new accounts from all addresses together"),
+    Setting("CODE_CHECK_RATE_LIMIT", _rate, "10 per hour", "wrong discount or gift-card codes per customer (or staff user), and per client address, in price previews and bookings"),
     Setting("AUTH_FAILURE_RATE_LIMIT", _rate, "20 per minute", "API requests with an unknown API key or bearer token per client address"),
     Setting("NOW", _instant, None,
             "pins the app's clock (`app/clock.py`) to this instant, like `2026-11-23T17:00:00+00:00`: for tests and demos; unset, the machine's clock"),

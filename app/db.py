@@ -10,7 +10,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import clock
-from .domain import cache, concurrency, webhooks
+from .domain import cache, changes, concurrency, webhooks
 from .domain.cache import make_backend
 from .domain.settings import Settings
 
@@ -49,6 +49,8 @@ def make_session_factory(engine: Engine, config: dict[str, Any]) -> sessionmaker
             "business_locale": config.get("BUSINESS_LOCALE"),
             "currency": config.get("CURRENCY"),
             "office_email": config.get("OFFICE_EMAIL"),
+            "account_slug": config.get("ACCOUNT_SLUG"),
+            "calendar_uid_domain": config.get("CALENDAR_UID_DOMAIN"),
         }
     )
     factory = sessionmaker(
@@ -63,6 +65,7 @@ def make_session_factory(engine: Engine, config: dict[str, Any]) -> sessionmaker
     cache.listen(factory)
     concurrency.listen(factory)
     webhooks.listen(factory)
+    changes.install(factory)  # booking changes numbered and stamped in commit order
     return factory
 
 

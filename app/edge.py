@@ -1,12 +1,16 @@
 """What every request passes before a view sees it: ids in paths are parsed strictly,
 and text the database cannot store (NUL and other control characters) is refused
-here, once, for pages and API alike. Size limits are Flask's own MAX_CONTENT_LENGTH
-(a 413, in the API's error envelope under /api/)."""
+here, once, for pages and API alike. Size limits are Flask's own MAX_CONTENT_LENGTH and
+MAX_FORM_PARTS (a 413, in the API's error envelope under /api/); the field count holds
+for url-encoded forms too, where werkzeug applies it only to multipart bodies."""
 from __future__ import annotations
 
-from typing import Any
+import io
+from typing import IO, Any
 
-from flask import Flask, abort, request
+from flask import Flask, Request, abort, request
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
 from werkzeug.routing import BaseConverter, ValidationError
 
 from .domain.errors import ValidationFailed
@@ -30,6 +34,28 @@ class IdConverter(BaseConverter):
 
     def to_url(self, value: Any) -> str:
         return str(int(value))
+
+
+class CountedFormParser(FormDataParser):
+    """Refuses a url-encoded body of more than max_form_parts fields before decoding it:
+    150,000 junk fields would otherwise be decoded, checked and copied by every view
+    that reads the form, all under the 2 MB body limit."""
+
+    def _parse_urlencoded(self, stream: IO[bytes], mimetype: str, content_length: int | None,
+                          options: dict[str, str]) -> Any:
+        if self.max_form_parts is None:
+            return super()._parse_urlencoded(stream, mimetype, content_length, options)
+        body = stream.read()  # already limited to MAX_CONTENT_LENGTH by werkzeug
+        if body.count(b"&") >= self.max_form_parts:
+            raise RequestEntityTooLarge(f"At most {self.max_form_parts} form fields in one request.")
+        return super()._parse_urlencoded(io.BytesIO(body), mimetype, content_length, options)
+
+
+def count_form_fields(app: Flask) -> None:
+    """Call after every extension that sets its own request class (htmx does): the
+    app's request class, whatever it is, parses forms with CountedFormParser."""
+    base: type[Request] = app.request_class
+    app.request_class = type("CountedFormRequest", (base,), {"form_data_parser_class": CountedFormParser})
 
 
 def unstorable_fields() -> dict[str, str]:

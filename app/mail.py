@@ -155,7 +155,8 @@ def compose_booking(app: Flask, session: Session, row: OutboxMessage, booking: B
     message.add_alternative(_render(app, "email/booking.html", **context), subtype="html")
     ics = booking_invitation(
         booking, sequence=int(payload.get("sequence", booking.version)), cancel=cancel, organizer=sender,
-        attendee=row.recipient, business_name=settings.business_name, now=now, status=summary.status,
+        attendee=row.recipient, business_name=settings.business_name, uid_domain=settings.calendar_uid_domain,
+        queued_at=row.created_at, status=summary.status,
     )
     message.add_attachment(
         ics, maintype="text", subtype="calendar", filename=f"booking-{booking.booking_code}.ics",

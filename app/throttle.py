@@ -75,6 +75,20 @@ class Throttle:
         if not self.spend(who):
             raise Throttled(self.retry_after(who) or 1)
 
+    def reserve(self, who: str) -> None:
+        """Count an attempt before making it, with the storage's one atomic increment,
+        and raise Throttled if it did not fit: thirty attempts at once cannot all pass a
+        check made before any of them was counted. refund() gives a success's count back."""
+        if not self.spend(who):
+            self.refund(who)  # a refused attempt was not made
+            raise Throttled(self.retry_after(who) or 1)
+
+    def refund(self, who: str) -> None:
+        """Take back one count of `who` (an attempt that succeeded, or was not made)."""
+        if limiter.enabled:
+            for item in self._items():
+                limiter.limiter.hit(item, self.scope, _key(who), cost=-1)
+
 
 def _key(who: str) -> str:
     # E-mail addresses and the like go into the storage as digests: short and not personal.
@@ -90,26 +104,83 @@ def client_address() -> str:
     return get_remote_address()
 
 
+class AccountAndAddress:
+    """One budget counted twice: against the account (or other owner) and against the
+    address it came from. A fresh account from the same address brings no fresh budget."""
+
+    def __init__(self, throttle: Throttle) -> None:
+        self.throttle = throttle
+
+    def _whos(self, who: str) -> list[str]:
+        address = "addr:" + client_address()
+        return [who] if who == address else [who, address]
+
+    def retry_after(self, who: str) -> int | None:
+        waits = [w for w in (self.throttle.retry_after(k) for k in self._whos(who)) if w is not None]
+        return max(waits) if waits else None
+
+    def check(self, who: str) -> None:
+        wait = self.retry_after(who)
+        if wait is not None:
+            raise Throttled(wait)
+
+    def hit(self, who: str) -> None:
+        for key in self._whos(who):
+            self.throttle.hit(key)
+
+
 LOGIN_BY_ADDRESS = Throttle("LOGIN_RATE_LIMIT", "login-failures-address")
 LOGIN_BY_ACCOUNT = Throttle("LOGIN_ACCOUNT_RATE_LIMIT", "login-failures-account")
 RESET_BY_ADDRESS = Throttle("PASSWORD_RESET_RATE_LIMIT", "reset-address")
 RESET_BY_EMAIL = Throttle("PASSWORD_RESET_EMAIL_RATE_LIMIT", "reset-email")
-CODE_CHECKS = Throttle("CODE_CHECK_RATE_LIMIT", "code-failures")
+CODE_CHECKS = AccountAndAddress(Throttle("CODE_CHECK_RATE_LIMIT", "code-failures"))
 AUTH_FAILURES = Throttle("AUTH_FAILURE_RATE_LIMIT", "auth-failures-address")
+REGISTER_BY_ADDRESS = Throttle("REGISTER_RATE_LIMIT", "register-address")
+REGISTER_TOTAL = Throttle("REGISTER_TOTAL_RATE_LIMIT", "register-total")
+
+
+def take_registration() -> None:
+    """Count one account creation (an Argon2 hash each) against the client's address and
+    against every address together; raise Throttled past either budget."""
+    REGISTER_BY_ADDRESS.take(client_address())
+    REGISTER_TOTAL.take("all")
+
+
+def _account_at_address(email: str, address: str) -> str:
+    return f"{email.strip().lower()}|{address}"
+
+
+def reserve_login(email: str) -> None:
+    """Count a password attempt for `email` before it is checked, against the client's
+    address and against that account from that address; raise Throttled if either is
+    used up. Counting per account *and address* stops a guesser without locking the
+    owner out: ten wrong passwords from elsewhere leave the owner's own address free
+    (and a reset link works whatever the counts)."""
+    address = client_address()
+    LOGIN_BY_ADDRESS.reserve(address)
+    try:
+        LOGIN_BY_ACCOUNT.reserve(_account_at_address(email, address))
+    except Throttled:
+        LOGIN_BY_ADDRESS.refund(address)
+        raise
+
+
+def refund_login(email: str) -> None:
+    """The attempt reserve_login counted succeeded (or never checked a password): not a guess."""
+    address = client_address()
+    LOGIN_BY_ADDRESS.refund(address)
+    LOGIN_BY_ACCOUNT.refund(_account_at_address(email, address))
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """A password login under the login throttles, for every page that signs people in
     (the log-in page and the booking form's inline sign-in). Failed attempts count per
-    address and per account, and once either is over its limit even the right password
-    is refused (raises Throttled), so a guesser gets nowhere while others log in as usual."""
-    address = client_address()
-    LOGIN_BY_ADDRESS.check(address)
-    LOGIN_BY_ACCOUNT.check(email)
+    address and per account at that address, and once either is over its limit even
+    the right password is refused from there (raises Throttled)."""
+    reserve_login(email)
     user = accounts.authenticate_login(session, email, password)
-    if user is None:
-        LOGIN_BY_ADDRESS.hit(address)
-        LOGIN_BY_ACCOUNT.hit(email)
+    if user is not None:
+        refund_login(email)
     return user
 
 

@@ -8,16 +8,17 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter
 
 from ..domain.errors import DomainError
 from ..extensions import csrf, limiter
 from ..db import get_session
 from ..web.errors import busy_page, server_error_page, site_error_page
-from .auth import identify
+from .auth import identify, is_public_read_route
 from .responses import domain_error, error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -37,27 +38,74 @@ def api_client_key() -> str:
     return "addr:" + get_remote_address()
 
 
-# Every API request counts against its client's budget (API_RATE_LIMIT).
-limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=api_client_key)(bp)
+def api_rate_limit() -> str:
+    """API_RATE_LIMIT for a client with valid credentials; requests without them (the
+    public reads of availability and the catalog, and refused ones) share the smaller
+    PUBLIC_API_RATE_LIMIT per address."""
+    return current_app.config["API_RATE_LIMIT" if identify() is not None else "PUBLIC_API_RATE_LIMIT"]
+
+
+# Every API request counts against its client's budget.
+limiter.limit(api_rate_limit, key_func=api_client_key)(bp)
+
+
+class RefConverter(BaseConverter):
+    """An object's id in a path, as the client wrote it (the domain parses it and answers
+    404 for an id naming nothing), but never a fixed path beside it: `PUT
+    /customer/bookings/price` is 405 for the price route, not "Booking with ID price"."""
+
+    regex = r"(?!(?:bulk|price)$)[^/]+"
+    part_isolating = True
 
 
 def is_api_request() -> bool:
     return request.path.startswith(bp.url_prefix or "/api/v1")
 
 
+def _retry_after_only_when_refused(response: Response) -> Response:
+    """Retry-After only where there is something to wait for (429, 503). Flask-Limiter
+    puts one on every answer, and counts it down with the seconds truncated: on a 429
+    it is rounded up, so a client that waits that long is never early for the reset."""
+    if not is_api_request() or "Retry-After" not in response.headers:
+        return response
+    if response.status_code not in (429, 503):
+        del response.headers["Retry-After"]
+    elif "X-RateLimit-Reset" in response.headers:
+        try:
+            seconds = int(response.headers["Retry-After"])
+        except ValueError:
+            return response  # an HTTP date
+        response.headers["Retry-After"] = str(max(1, seconds + 1))
+    return response
+
+
+def _public_reads_from_any_origin(response: Response) -> Response:
+    """A public read (no credentials) may be made by a booking widget on the business's
+    own site: a browser lets that page read the answer only with this header. Nothing
+    that needs credentials gets it."""
+    if g.get("public_read") or (is_api_request() and is_public_read_route()):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 def init_app(app: Flask) -> None:
     from . import availability, bookings, catalog, customer, openapi  # noqa: F401  (routes)
     from . import customers  # noqa: F401  (routes)
-    from . import webhooks  # (routes)
+    from . import aliases, webhooks  # (routes)
 
     webhooks.configure()
+    aliases.init_app(app)
 
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         from .. import ratelimit  # noqa: F401  (registers the portaldb:// storage)
 
         app.config["RATELIMIT_STORAGE_URI"] = "portaldb://"
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {"engine": app.extensions["engine"]}
+    # Registered before the limiter, so it runs after the limiter has added its headers.
+    app.after_request(_retry_after_only_when_refused)
+    app.after_request(_public_reads_from_any_origin)
     limiter.init_app(app)
+    app.url_map.converters["ref"] = RefConverter
     app.register_blueprint(bp)
 
     @app.errorhandler(DomainError)
@@ -73,8 +121,11 @@ def init_app(app: Flask) -> None:
         code = HTTP_CODES.get(exc.code or 500, "error")
         headers = {}
         if exc.code == 429:
-            retry = getattr(exc, "retry_after", None) or 60
-            headers["Retry-After"] = str(int(retry))
+            # The API budget's 429 gets its Retry-After from Flask-Limiter, counted to the
+            # same reset as X-RateLimit-Reset; a throttle knows its own wait.
+            retry = getattr(exc, "retry_after", None)
+            if retry:
+                headers["Retry-After"] = str(int(retry))
             return error(code, "Too many requests; slow down and try again shortly.", 429, headers=headers)
         if exc.code == 405:
             headers["Allow"] = ", ".join(sorted(getattr(exc, "valid_methods", None) or []))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import g, request
+from flask import current_app, g, request
 
 from ..clock import now
 from .. import throttle
@@ -54,6 +54,10 @@ def identify() -> Client | None:
 
 
 def _identify() -> Client | None:
+    if "X-API-Key" in request.headers and "Authorization" in request.headers:
+        # Two credentials (even an empty or broken one beside a good one) disagree about
+        # who is asking: neither is believed.
+        return None
     session = get_session()
     secret = request.headers.get("X-API-Key", "").strip()
     if secret:
@@ -126,3 +130,38 @@ def customer() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 def anyone() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return _guard("any", False)
+
+
+def public_read() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Anyone with valid credentials, and with PUBLIC_API_READS on also a caller who
+    sends none (a booking widget on the business's own site; the LatePoint availability
+    example calls without a key). Sent credentials are still checked: a wrong key is 401,
+    not a quiet fallback to public access. Public callers have no `client()`."""
+    guarded = anyone()
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        checked = guarded(view)
+
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not credentials_sent() and current_app.config.get("PUBLIC_API_READS"):
+                g.api_client = None
+                g.public_read = True  # any origin may read the answer (CORS), errors included
+                return view(*args, **kwargs)
+            return checked(*args, **kwargs)
+
+        wrapped.public_read = True  # type: ignore[attr-defined]  (CORS even for a 429 refused before the view)
+        return wrapped
+
+    return decorator
+
+
+def is_public_read_route() -> bool:
+    """The request is for an endpoint the public may read, sent without credentials."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "public_read", False)) and not credentials_sent() and bool(current_app.config.get("PUBLIC_API_READS"))
+
+
+def is_public() -> bool:
+    """The request is a public read, without credentials."""
+    return g.get("api_client") is None

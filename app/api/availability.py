@@ -11,7 +11,7 @@ from ..domain.errors import FieldErrors
 from ..domain.timeutil import parse_date, zone
 from ..domain.validation import as_int
 from . import bp
-from .auth import anyone, now
+from .auth import now, public_read
 from .query import query_args
 from .responses import encode, success
 
@@ -51,9 +51,9 @@ def _render(result: Any, tz: Any) -> dict[str, Any]:
 
 
 @bp.get("/availability")
-@anyone()
+@public_read()
 def availability() -> Any:
-    args = query_args(("service_id", "date", "agent_id", "duration", "location_id", "days"))
+    args = query_args()
     errors = FieldErrors()
     days = as_int(errors, "days", args.get("days", "1"), lo=1, hi=14) or 1
     try:

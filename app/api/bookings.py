@@ -15,24 +15,21 @@ from . import bp, serializers
 from .auth import client, now, staff
 from .idempotent import idempotent
 from .parsing import BOOKING_FIELDS, CUSTOMER_FIELDS, booking_changes, json_object, staff_booking
-from .query import PAGING, query_args
+from .query import query_args
 from .responses import error_body, prefixed, respond, success, success_page
-
-
-BOOKING_FILTERS = ("status", "agent_id", "service_id", "customer_id", "from", "to", "q", "updated_since", "after_id", "sort", *PAGING)
 
 
 @bp.get("/bookings")
 @staff()
 def list_bookings() -> Any:
-    page = queries.list_bookings(get_session(), query_args(BOOKING_FILTERS), actor=client().actor)
+    page = queries.list_bookings(get_session(), query_args(), actor=client().actor)
     return success_page(page, [serializers.booking(b) for b in page.items])
 
 
-@bp.get("/bookings/<booking_id>")
+@bp.get("/bookings/<ref:booking_id>")
 @staff()
 def get_booking(booking_id: str) -> Any:
-    query_args(())
+    query_args()
     booking = queries.get_booking(get_session(), booking_id, actor=client().actor)
     return success(serializers.booking(booking), headers={"ETag": f'"{booking.version}"'})
 
@@ -159,7 +156,7 @@ def _expected_version(body_version: Any) -> int | None:
         raise ValidationFailed("If-Match (or version) must be the booking's version number, e.g. \"3\".", {"version": "Must be a whole number."}) from None
 
 
-@bp.route("/bookings/<booking_id>", methods=["PUT", "PATCH"])
+@bp.route("/bookings/<ref:booking_id>", methods=["PUT", "PATCH"])
 @staff(write=True)
 @idempotent
 def update(booking_id: str) -> Any:
@@ -171,7 +168,7 @@ def update(booking_id: str) -> Any:
     return success(serializers.booking(fresh), headers={"ETag": f'"{fresh.version}"'})
 
 
-@bp.delete("/bookings/<booking_id>")
+@bp.delete("/bookings/<ref:booking_id>")
 @staff(write=True)
 def delete(booking_id: str) -> Any:
     session = get_session()

@@ -9,16 +9,18 @@ from flask_limiter.util import get_remote_address
 
 from .. import throttle
 from ..db import get_session
-from ..domain import accounts, pricing, queries
+from ..domain import accounts, bounds, pricing, queries
 from ..domain.booking import cancel_booking, create_booking, reschedule_booking
 from ..domain.errors import DiscountCodeInvalid, FieldErrors, ValidationFailed
 from ..domain.settings import load_settings
 from . import bp, limiter, serializers
 from .auth import bearer_token, client, customer, now
 from .idempotent import idempotent
-from .launch27 import CANCEL_SCHEMA, ESTIMATE_SCHEMA, RESCHEDULE_SCHEMA, SCHEMA, schema_errors, split_service_date, to_request
+from .launch27 import (
+    CANCEL_SCHEMA, ESTIMATE_SCHEMA, RESCHEDULE_SCHEMA, SCHEMA, list_lengths, schema_errors, split_service_date, to_request,
+)
 from .parsing import json_object
-from .query import PAGING, query_args
+from .query import query_args
 from .responses import error, respond, success, success_page
 
 
@@ -35,15 +37,18 @@ def _login_key() -> str:
 def login() -> Any:
     body = json_object()
     email, password = body.get("email"), body.get("password")
-    if not isinstance(email, str) or not isinstance(password, str):
-        raise ValidationFailed("Send your email and password.", {k: "Required." for k in ("email", "password") if not isinstance(body.get(k), str)})
+    problems = {k: "Required." for k in ("email", "password") if not isinstance(body.get(k), str)}
+    problems |= {k: "Unknown field." for k in body if k not in ("email", "password")}
+    if problems:
+        raise ValidationFailed("Send your email and password, and nothing else.", problems)
+    assert isinstance(email, str) and isinstance(password, str)
     session = get_session()
-    throttle.LOGIN_BY_ACCOUNT.check(email)
+    throttle.reserve_login(email)  # counted before the check: concurrent guesses cannot slip past
     user = accounts.find_user_by_email(session, email)
     # Verify first, whoever it is: an unknown address costs the same Argon2 work.
     if not accounts.verify_password(user, password) or user is None or user.role != "customer" or not user.active:
-        throttle.LOGIN_BY_ACCOUNT.hit(email)
         return error("unauthorized", "The e-mail or password is not correct.", 401)
+    throttle.refund_login(email)
     token, secret = accounts.issue_token(session, user, now=now())
     return respond({"token": secret, "expires_at": token.expires_at.isoformat()})
 
@@ -57,6 +62,8 @@ def logout() -> Any:
 
 def _validated(schema: dict[str, Any]) -> dict[str, Any]:
     body = json_object()
+    # Lists longer than the catalog are refused before the schema reads them item by item.
+    bounds.check_list_lengths(get_session(), list_lengths(body))
     problems = schema_errors(schema, body)
     if problems:
         raise ValidationFailed("The request does not match the booking schema.", problems)
@@ -84,7 +91,8 @@ def customer_create() -> Any:
     payload: dict[str, Any] = {
         "id": booking.id,
         # "affilation" is spelled as in the Launch27 document: its clients read that key.
-        "ga_transaction": {"id": booking.booking_code, "affilation": load_settings(session).business_name, "revenue": total},
+        # Launch27 gives the account's subdomain there: our ACCOUNT_SLUG.
+        "ga_transaction": {"id": booking.booking_code, "affilation": load_settings(session).account_slug, "revenue": total},
         "ga_item": {"id": booking.booking_code, "name": "Booking", "price": total, "quantity": 1},
     }
     if result.occurrences or result.skipped:
@@ -114,25 +122,22 @@ def customer_price() -> Any:
     return success(quote.breakdown() | {"duration": quote.duration})
 
 
-CUSTOMER_FILTERS = ("status", "from", "to", "updated_since", "after_id", "sort", *PAGING)
-
-
 @bp.get("/customer/bookings")
 @customer()
 def customer_list() -> Any:
-    page = queries.list_bookings(get_session(), query_args(CUSTOMER_FILTERS), actor=client().actor)
+    page = queries.list_bookings(get_session(), query_args(), actor=client().actor)
     return success_page(page, [serializers.booking(b, staff=False) for b in page.items])
 
 
-@bp.get("/customer/bookings/<booking_id>")
+@bp.get("/customer/bookings/<ref:booking_id>")
 @customer()
 def customer_get(booking_id: str) -> Any:
-    query_args(())
+    query_args()
     booking = queries.get_booking(get_session(), booking_id, actor=client().actor)
     return success(serializers.booking(booking, staff=False))
 
 
-@bp.put("/customer/bookings/<booking_id>")
+@bp.put("/customer/bookings/<ref:booking_id>")
 @customer()
 @idempotent
 def customer_reschedule(booking_id: str) -> Any:
@@ -145,7 +150,7 @@ def customer_reschedule(booking_id: str) -> Any:
     return success(serializers.booking(queries.get_booking(session, booking.id, actor=client().actor), staff=False))
 
 
-@bp.post("/customer/bookings/<booking_id>/cancel")
+@bp.post("/customer/bookings/<ref:booking_id>/cancel")
 @customer()
 @idempotent
 def customer_cancel(booking_id: str) -> Any:

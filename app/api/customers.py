@@ -10,23 +10,21 @@ from . import bp, serializers
 from .auth import client, now, staff
 from .idempotent import idempotent
 from .parsing import json_object
-from .query import PAGING, query_args
+from .query import query_args
 from .responses import success, success_page
-
-FILTERS = ("q", "email", "include_inactive", *PAGING)
 
 
 @bp.get("/customers")
 @staff()
 def list_customers() -> Any:
-    page = customers.list_customers(get_session(), query_args(FILTERS))
+    page = customers.list_customers(get_session(), query_args())
     return success_page(page, [serializers.customer(c) for c in page.items])
 
 
 @bp.get("/customers/<customer_id>")
 @staff()
 def get_customer(customer_id: str) -> Any:
-    query_args(())
+    query_args()
     return success(serializers.customer(customers.get_customer(get_session(), customer_id)))
 
 

@@ -29,7 +29,32 @@ def _replay_headers(body: str) -> dict[str, str]:
     return headers
 
 
+def _without(body: str, secrets: tuple[str, ...]) -> str:
+    """The answer as stored for replays: the named fields of its data left out."""
+    if not secrets or not body:
+        return body
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return body
+    data = document.get("data") if isinstance(document, dict) else None
+    if isinstance(data, dict):
+        for name in secrets:
+            data.pop(name, None)
+    return json.dumps(document, separators=(",", ":"))
+
+
+def idempotent_storing_no(*secrets: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """@idempotent for an answer that shows a secret once (a webhook's signing secret):
+    the replay is stored, and so shown, without it."""
+    return lambda view: _idempotent(view, secrets)
+
+
 def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
+    return _idempotent(view, ())
+
+
+def _idempotent(view: Callable[..., Any], secrets: tuple[str, ...]) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         key = request.headers.get("Idempotency-Key")
@@ -51,7 +76,8 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
             session.rollback()
             idempotency.finish(session, owner=owner, key=key, status=500, body="")
             raise
-        idempotency.finish(session, owner=owner, key=key, status=response.status_code, body=response.get_data(as_text=True))
+        idempotency.finish(session, owner=owner, key=key, status=response.status_code,
+                           body=_without(response.get_data(as_text=True), secrets))
         return response
 
     return wrapped

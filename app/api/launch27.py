@@ -7,6 +7,7 @@ because `\\A...\\Z` is matched against the whole value)."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from typing import Any
 
 from jsonschema import Draft4Validator
@@ -160,6 +161,28 @@ def schema_errors(schema: dict[str, Any], body: Any) -> dict[str, str]:
         else:
             errors.add(base or "body", err.message)
     return errors.errors
+
+
+def list_lengths(body: Any) -> Iterator[tuple[str, str, int]]:
+    """(path, kind, length) of each list the body holds where a list belongs, outer lists
+    first and lazily (see domain.bounds.check_list_lengths); other shapes are left to the
+    schema."""
+    if not isinstance(body, dict):
+        return
+    services, answers = body.get("services"), body.get("custom_fields")
+    if isinstance(services, list):
+        yield "services", "services", len(services)
+    if isinstance(answers, list):
+        yield "custom_fields", "custom_fields", len(answers)
+    for i, line in enumerate(services if isinstance(services, list) else []):
+        for kind in ("extras", "pricing_parameters"):
+            items = line.get(kind) if isinstance(line, dict) else None
+            if isinstance(items, list):
+                yield f"services[{i}].{kind}", kind, len(items)
+    for i, answer in enumerate(answers if isinstance(answers, list) else []):
+        values = answer.get("values") if isinstance(answer, dict) else None
+        if isinstance(values, list):
+            yield f"custom_fields[{i}].values", "options", len(values)
 
 
 def split_service_date(value: str, errors: FieldErrors) -> tuple[str, str]:

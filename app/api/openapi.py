@@ -3,19 +3,29 @@ validate real responses against it (tests/api/test_openapi.py)."""
 from __future__ import annotations
 
 import copy
+import functools
+import re
 from typing import Any
 
+from ..domain.booking.common import MAX_DURATION
+from ..domain.bulk import MAX_ITEMS
+from ..domain.queries import MAX_PAGE, MAX_PER_PAGE
+from ..domain.validation import DATE_PATTERN, FLAG_VALUES, INSTANT_PATTERN, MAX_EMAIL, MAX_ID, TEXT_PATTERN, TIME_PATTERN
 from . import bp
 from . import webhooks as webhook_api
-from .launch27 import ESTIMATE_SCHEMA, SCHEMA
+from .launch27 import CANCEL_SCHEMA, ESTIMATE_SCHEMA, RESCHEDULE_SCHEMA, SCHEMA
 from .responses import respond
 
 MONEY = {"type": "string", "pattern": r"^-?\d+\.\d{2}$"}
-DATE = {"type": "string", "format": "date"}
-HHMM = {"type": "string", "pattern": r"^\d{2}:\d{2}$"}
-STAMP = {"type": "string", "format": "date-time"}
-ID = {"type": "integer", "minimum": 1}
+# The constraints below come from the parsers' own declarations (validation.py,
+# queries.py), so the document cannot state other limits than the server applies.
+DATE = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+DURATION = {"type": "integer", "minimum": 5, "maximum": MAX_DURATION}
+HHMM = {"type": "string", "pattern": TIME_PATTERN}
+STAMP = {"type": "string", "format": "date-time", "pattern": INSTANT_PATTERN}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 NULLABLE_ID = {"type": ["integer", "null"]}
+FLAG = {"type": "string", "enum": list(FLAG_VALUES)}  # what parse_flag takes
 STATUS = {"type": "string", "enum": ["pending", "approved", "cancelled", "completed", "no_show"]}
 
 
@@ -71,32 +81,35 @@ SCHEMAS: dict[str, Any] = {
         "agent_id": ID, "agent_name": {"type": "string"}, "location_id": ID, "customer_id": ID,
         "customer": obj({k: {"type": "string"} for k in ("first_name", "last_name", "email", "phone")}),
         "start_date": DATE, "start_time": HHMM, "end_time": HHMM, "start_at": STAMP, "end_at": STAMP,
-        "duration": {"type": "integer"}, "arrival_window": {"type": "integer"}, "price": ref("Price"), "price_overridden": {"type": "boolean"},
+        "duration": {"type": "integer"}, "arrival_window": {"type": "integer"}, "sms_notifications": {"type": "boolean"},
+        "price": ref("Price"), "price_overridden": {"type": "boolean"},
         "payment_method": {"enum": ["cash", "check", "stripe", "paypal"]}, "frequency_id": NULLABLE_ID, "series_id": NULLABLE_ID,
         "notes": {"type": "string"}, "address": {"type": "object"}, "custom_fields": {"type": "array", "items": {"type": "object"}},
         "original_booking_id": NULLABLE_ID, "created_at": STAMP, "updated_at": STAMP, "staff_notes": {"type": "string"},
+        "change": {"type": "integer", "description": "raised at each change in the order changes commit (a later commit has a higher number)"},
         # Only in the answer to a create: true when the new customer's e-mail belonged to
         # an existing customer, who was booked for (the submitted names were not applied).
         "customer_matched": {"type": "boolean"},
     }, required=["id", "booking_code", "status", "version", "service_id", "service_name", "services", "agent_id", "agent_name",
                  "location_id", "customer_id", "customer", "start_date", "start_time", "end_time", "start_at", "end_at",
-                 "duration", "arrival_window", "price", "price_overridden", "payment_method", "notes", "original_booking_id", "created_at", "updated_at"]),
+                 "duration", "arrival_window", "sms_notifications", "price", "price_overridden", "payment_method", "notes", "original_booking_id",
+                 "created_at", "updated_at", "change"]),
     "StaffBookingInput": obj({
         "service_id": ID, "agent_id": {"oneOf": [ID, {"enum": ["any", -1, "-1"]}]}, "start_date": DATE, "start_time": HHMM,
         "start_at": STAMP, "customer_id": ID,
         "customer": obj({k: {"type": "string"} for k in ("first_name", "last_name", "email", "phone")}, ["first_name", "last_name", "email"]),
-        "location_id": ID, "duration": {"type": "integer", "minimum": 5, "maximum": 1440},
+        "location_id": ID, "duration": DURATION,
         "status": {"enum": ["pending", "approved"]}, "notes": {"type": "string"}, "staff_notes": {"type": "string"},
         "payment_method": {"enum": ["cash", "check"]},
     }, required=["service_id", "agent_id"], additionalProperties=False),
     "BookingUpdate": {"type": "object", "additionalProperties": False, "properties": {
         "service_id": ID, "agent_id": {"oneOf": [ID, {"enum": ["any", -1, "-1"]}]}, "location_id": ID, "start_date": DATE,
-        "start_time": HHMM, "start_at": STAMP, "duration": {"type": "integer"}, "status": STATUS, "customer_id": ID,
-        "customer": {"type": "object"}, "customer.first_name": {"type": "string"}, "customer.last_name": {"type": "string"},
+        "start_time": HHMM, "start_at": STAMP, "duration": DURATION, "status": STATUS, "customer_id": ID,
+        "customer": obj({k: {"type": "string"} for k in ("first_name", "last_name", "email", "phone")}, [], additionalProperties=False), "customer.first_name": {"type": "string"}, "customer.last_name": {"type": "string"},
         "customer.email": {"type": "string"}, "customer.phone": {"type": "string"},
         "price": {"type": ["string", "number", "null"], "description": "A custom total (price_overridden); null goes back to the catalog price."},
         "notes": {"type": "string"}, "staff_notes": {"type": "string"}, "send_notification": {"type": "boolean"},
-        "version": {"type": "integer"}, "reason": {"type": "string"},
+        "version": {"type": "integer", "minimum": 0, "maximum": MAX_ID}, "reason": {"type": "string", "maxLength": 255},
     }},
     "BulkResult": obj({
         "status": {"enum": ["success", "partial", "error"]},
@@ -118,7 +131,7 @@ SCHEMAS: dict[str, Any] = {
     "PriceEstimateRequest": _launch27(ESTIMATE_SCHEMA),
     "CustomerBookingCreated": obj({
         "id": ID,
-        "ga_transaction": obj({"id": {"type": "string"}, "affilation": {"type": "string"}, "revenue": {"type": "number"}}),
+        "ga_transaction": obj({"id": {"type": "string"}, "affilation": {"type": "string", "description": "The account's short name (ACCOUNT_SLUG), as Launch27 gives its subdomain."}, "revenue": {"type": "number"}}),
         "ga_item": obj({"id": {"type": "string"}, "name": {"const": "Booking"}, "price": {"type": "number"}, "quantity": {"const": 1}}),
         "series": {"type": "object"},
     }, required=["id", "ga_transaction", "ga_item"]),
@@ -128,8 +141,8 @@ SCHEMAS: dict[str, Any] = {
         "sms_notifications": {"type": "boolean"}, "active": {"type": "boolean"}, "has_account": {"type": "boolean"}, "created_at": STAMP,
     }),
     "CustomerInput": {"type": "object", "additionalProperties": False, "properties": {
-        "first_name": {"type": "string", "maxLength": 100}, "last_name": {"type": "string", "maxLength": 100},
-        "email": {"type": "string", "maxLength": 255}, "phone": {"type": "string", "maxLength": 40},
+        "first_name": {"type": "string", "minLength": 1, "maxLength": 100}, "last_name": {"type": "string", "maxLength": 100},
+        "email": {"type": "string", "format": "email", "maxLength": MAX_EMAIL}, "phone": {"type": "string", "maxLength": 40},
         "address": {"type": "string", "maxLength": 255}, "city": {"type": "string", "maxLength": 100},
         "state": {"type": "string", "maxLength": 40}, "zip": {"type": "string", "maxLength": 20},
         "sms_notifications": {"type": "boolean"},
@@ -147,22 +160,28 @@ def query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]
 
 SYNC_PARAMETERS = [
     query("updated_since", STAMP, "Only bookings changed at or after this instant (ISO 8601 with an offset or Z; "
-                                  "URL-encode a '+'). Every change raises updated_at."),
-    query("after_id", {"type": "integer", "minimum": 0}, "With updated_since: of the bookings changed exactly at updated_since, "
+                                  "URL-encode a '+'). Every change raises updated_at, in the order changes commit."),
+    query("after_id", {"type": "integer", "minimum": 0, "maximum": MAX_ID}, "Only with updated_since: of the bookings changed exactly at updated_since, "
                                                           "only those with a higher id. Pass the updated_at and id of the last booking seen."),
     query("sort", {"enum": ["start", "-start", "total", "-total", "status", "updated_at", "-updated_at"]},
           "Order; default -start. updated_at orders by (updated_at, id), oldest change first."),
 ]
 
 
+# Credentials, or none at all while PUBLIC_API_READS is on (the empty requirement).
+PUBLIC_READ: list[dict[str, list[str]]] = [{"apiKey": []}, {"bearer": []}, {}]
+
+
 def _catalog_paths() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for kind in ("services", "extras", "pricing_parameters", "custom_fields", "frequencies", "locations", "agents"):
-        inactive = {"name": "include_inactive", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]}}
-        paths[f"/{kind}"] = {"get": {"summary": f"List {kind}", "security": [{"apiKey": []}, {"bearer": []}],
+        inactive = {"name": "include_inactive", "in": "query", "schema": FLAG, "description": "Also deactivated ones."}
+        note = {"description": "A customer's bearer token, and a caller without credentials, get agents' id, name, active, "
+                               "service_ids and location_ids only (no e-mail, phone or working hours)."} if kind == "agents" else {}
+        paths[f"/{kind}"] = {"get": {"summary": f"List {kind}", **note, "security": PUBLIC_READ,
                                      "parameters": [inactive, {"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/per_page"}],
                                      "responses": {"200": ok(list_envelope(ref("CatalogObject"))), **ERRORS}}}
-        paths[f"/{kind}/{{id}}"] = {"get": {"summary": f"One of {kind}", "security": [{"apiKey": []}, {"bearer": []}],
+        paths[f"/{kind}/{{id}}"] = {"get": {"summary": f"One of {kind}", **note, "security": PUBLIC_READ,
                                             "parameters": [{"$ref": "#/components/parameters/id"}, inactive],
                                             "responses": {"200": ok(envelope(ref("CatalogObject"))), **ERRORS}}}
     return paths
@@ -184,10 +203,19 @@ JSON in and out, UTF-8, under `/api/v1`.
   `discount_code_invalid`, `too_late`, `idempotency_key_reused` are 422; malformed JSON (`invalid_json`) and
   bulk requests over 50 items (`too_many_bookings`) are 400; `slot_unavailable`, `email_taken`, `conflict`,
   `price_changed` and `discount_code_exhausted` are 409; a stale `If-Match` is 412; too many requests 429
-  with `Retry-After`; the database down 503.
+  with `Retry-After` (the seconds to the same reset as `X-RateLimit-Reset`, and only on a 429 or 503); the
+  database down 503. An id that names nothing is 404 where it names what is asked for (the path, and the service,
+  agent or location of `GET /availability`), and 422 naming the field in a request body (`location_id` too). A
+  method a path does not take is 405 with `Allow`.
 - **Query strings.** Every GET accepts only the parameters listed for it, each once; anything else
   (a misspelt filter, another product's name for it) is `422 validation_failed` naming it, instead of
   a silently unfiltered list.
+- **Lists.** A list in a body is no longer than what it can mean: `services`, `extras`,
+  `pricing_parameters`, `custom_fields` and an answer's `values` at most as many as the catalog holds
+  (and answers one per question of the chosen services, each service at most once); a longer one is
+  `422 validation_failed` naming the list, before any of its items is read.
+- **Credentials.** Send one: an `X-API-Key` or an `Authorization: Bearer` token. A request with both
+  headers (even one of them empty) is 401.
 - **Retries.** `Idempotency-Key` on POST, PUT and PATCH replays the first answer for 24 hours per client;
   the same key with another body is 422, while the first is still running 409.
 - **Versions.** Every booking has `version`, raised on each change and sent as `ETag`; a PUT/PATCH with
@@ -197,13 +225,49 @@ JSON in and out, UTF-8, under `/api/v1`.
   the last booking you processed (start with `updated_since=1970-01-01T00:00:00Z`): bookings come oldest
   change first, ties by id, and the pair is a cursor that neither repeats nor skips a booking, even when
   bookings change while you page. A booking changed again later comes back with its higher `version`.
+  `updated_at` is given when the change commits, in commit order (just past every stamp committed
+  before it, never before the change was asked for), so a change that waited on another (a lock, a
+  busy database) still lands after your cursor; each booking's `change` is the same order as a number.
 - **Customers.** `GET /customers?email=` finds the `customer_id` an import needs; an e-mail belongs to one
   account (any case): creating or changing a customer to an address in use is `409 email_taken`.
 - **Calendar feeds.** Each agent and customer can have a private iCalendar subscription URL
   (`/calendar/<secret>.ics`, outside this API: the secret is the credential), made, replaced or switched off
-  on the customer's profile page and the agent's page in the back office.
+  on the customer's profile page and the agent's page in the back office. Each event's UID is
+  `booking-<code>@<CALENDAR_UID_DOMAIN>` for the booking's whole life; SEQUENCE is the booking's `version`.
+- **Public reads.** With `PUBLIC_API_READS` (on by default) `GET /availability` and the catalog lists and items
+  answer without credentials too, limited per address by `PUBLIC_API_RATE_LIMIT`, with
+  `Access-Control-Allow-Origin: *` so a booking widget on the business's own site can read them. The public sees
+  active objects only (`include_inactive` needs credentials), no agent e-mail or phone, no staff-only questions.
+  Credentials that are sent are still checked: a wrong key is 401.
+
+## Drop-in paths for LatePoint and Launch27 clients
+
+A client of either product switches by changing its host and key. Their paths are aliases of `/api/v1`
+(`app/api/aliases.py`): the same handlers, authentication, limits and JSON errors answer under
+
+| their prefix | product | stands for |
+| --- | --- | --- |
+| `/wp-json/latepoint-api/v1/…` | LatePoint | `/api/v1/…` |
+| `/latest/…` | Launch27 API 2.0 | `/api/v1/…` |
+
+| the seeds' request | served by |
+| --- | --- |
+| `PUT /wp-json/latepoint-api/v1/bookings/{id}` (update, seed 003) | `PUT /bookings/{id}` |
+| `GET /wp-json/latepoint-api/v1/availability?service_id&agent_id&date&duration` (seed 003) | `GET /availability` |
+| `POST /wp-json/latepoint-api/v1/bookings/bulk` (create multiple, seed 000) | `POST /bookings/bulk` |
+| `POST /latest/login`, then `POST /latest/customer/bookings` (seed 004) | `POST /login`, `POST /customer/bookings` |
+| `POST /latest/customer/bookings/price` (price estimation) | `POST /customer/bookings/price` |
+
+What a migrating client still changes: the host; the key (`X-API-Key` from the back office's API keys page,
+`bk_…`; a customer's bearer from `POST /login` with `{"email", "password"}`, answered as `{"token",
+"expires_at"}`); the ids of services, agents, locations, frequencies and customers, which are the portal's own
+(`GET /services`, `/agents`, `/customers?email=`); fields the portal does not know are refused (422) instead of
+ignored; `affilation` is `ACCOUNT_SLUG`. The seed 003 JavaScript reads a `duration` variable it never defines:
+define it (or drop the parameter: the service's own length is the default).
 """
 
+IF_MATCH = {"name": "If-Match", "in": "header", "description": "The version the change is based on, e.g. \"3\".",
+            "schema": {"type": "string", "pattern": '^(W/)?"?[0-9]{1,10}"?$'}}
 IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "minLength": 1, "maxLength": 255}}
 STAFF = [{"apiKey": []}]
 CUSTOMER = [{"bearer": []}]
@@ -218,20 +282,20 @@ DOCUMENT: dict[str, Any] = {
         "schemas": SCHEMAS,
         "responses": {"Error": ok(ref("Error"), "The error envelope")},
         "parameters": {
-            "id": {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}},
-            "page": {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-            "per_page": {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+            "id": {"name": "id", "in": "path", "required": True, "schema": ID},
+            "page": {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
+            "per_page": {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}},
         },
     },
     "paths": {
         "/availability": {"get": {
-            "summary": "Free start times", "security": [{"apiKey": []}, {"bearer": []}],
+            "summary": "Free start times", "security": PUBLIC_READ,
             "parameters": [
-                {"name": "service_id", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 1}},
+                {"name": "service_id", "in": "query", "required": True, "schema": ID},
                 {"name": "date", "in": "query", "required": True, "schema": DATE},
-                {"name": "agent_id", "in": "query", "schema": {"type": "string"}},
-                {"name": "duration", "in": "query", "schema": {"type": "integer", "minimum": 5, "maximum": 1440}},
-                {"name": "location_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "agent_id", "in": "query", "schema": {"anyOf": [ID, {"enum": ["any", "-1"]}]}},
+                {"name": "duration", "in": "query", "schema": DURATION},
+                {"name": "location_id", "in": "query", "schema": ID},
                 {"name": "days", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 14}},
             ],
             "responses": {"200": ok(envelope(ref("Availability"))), **ERRORS}}},
@@ -249,7 +313,7 @@ DOCUMENT: dict[str, Any] = {
         },
         "/bookings/bulk": {"post": {
             "summary": "Create up to 50 bookings", "security": STAFF, "parameters": [IDEMPOTENCY],
-            "requestBody": _body(obj({"bookings": {"type": "array", "items": ref("StaffBookingInput")},
+            "requestBody": _body(obj({"bookings": {"type": "array", "items": ref("StaffBookingInput"), "minItems": 1, "maxItems": MAX_ITEMS},
                                       "send_confirmation_emails": {"type": "boolean"}}, ["bookings"])),
             "responses": {"201": ok(ref("BulkResult"), "All created"), "207": ok(ref("BulkResult"), "Some created"),
                           "400": ok({"oneOf": [ref("BulkResult"), ref("Error")]}, "None created, or a malformed request"),
@@ -258,15 +322,15 @@ DOCUMENT: dict[str, Any] = {
             "parameters": [{"$ref": "#/components/parameters/id"}],
             "get": {"summary": "One booking", "security": STAFF, "responses": {"200": ok(envelope(ref("Booking"))), **ERRORS}},
             "put": {"summary": "Update a booking", "security": STAFF,
-                    "parameters": [IDEMPOTENCY, {"name": "If-Match", "in": "header", "schema": {"type": "string"}}],
+                    "parameters": [IDEMPOTENCY, IF_MATCH],
                     "requestBody": _body(ref("BookingUpdate")), "responses": {"200": ok(envelope(ref("Booking"))), **ERRORS}},
             "patch": {"summary": "Update a booking", "security": STAFF,
-                      "parameters": [IDEMPOTENCY, {"name": "If-Match", "in": "header", "schema": {"type": "string"}}],
+                      "parameters": [IDEMPOTENCY, IF_MATCH],
                       "requestBody": _body(ref("BookingUpdate")), "responses": {"200": ok(envelope(ref("Booking"))), **ERRORS}},
             "delete": {"summary": "Cancel a booking", "security": STAFF, "responses": {"200": ok(envelope(ref("Booking"))), **ERRORS}},
         },
         "/login": {"post": {"summary": "Customer log-in", "security": [],
-                            "requestBody": _body(obj({"email": {"type": "string"}, "password": {"type": "string"}})),
+                            "requestBody": _body(obj({"email": {"type": "string"}, "password": {"type": "string"}}, additionalProperties=False)),
                             "responses": {"200": ok(obj({"token": {"type": "string"}, "expires_at": STAMP})), **ERRORS}}},
         "/logout": {"post": {"summary": "Revoke the bearer token", "security": CUSTOMER,
                              "responses": {"200": ok(envelope(obj({"logged_out": {"const": True}}))), **ERRORS}}},
@@ -288,19 +352,19 @@ DOCUMENT: dict[str, Any] = {
             "parameters": [{"$ref": "#/components/parameters/id"}],
             "get": {"summary": "One of my bookings", "security": CUSTOMER, "responses": {"200": ok(envelope(ref("Booking"))), **ERRORS}},
             "put": {"summary": "Reschedule", "security": CUSTOMER, "parameters": [IDEMPOTENCY],
-                    "requestBody": _body(obj({"service_date": {"type": "string"}}, additionalProperties=False)),
+                    "requestBody": _body(_launch27(RESCHEDULE_SCHEMA)),
                     "responses": {"200": ok(envelope(ref("Booking"))), **ERRORS}},
         },
         "/customer/bookings/{id}/cancel": {"post": {
             "summary": "Cancel (one occurrence or the rest of a series)", "security": CUSTOMER,
             "parameters": [{"$ref": "#/components/parameters/id"}, IDEMPOTENCY],
-            "requestBody": _body(obj({"reason": {"type": ["string", "null"]}, "scope": {"enum": ["this", "this_and_future"]}}, [], additionalProperties=False)),
+            "requestBody": _body(_launch27(CANCEL_SCHEMA)),
             "responses": {"200": ok(envelope(obj({"cancelled": {"type": "array", "items": ID}}))), **ERRORS}}},
         "/customers": {
             "get": {"summary": "Find customers", "security": STAFF, "parameters": [
                 query("q", {"type": "string"}, "Part of the name, e-mail or phone, any case."),
-                query("email", {"type": "string"}, "The whole e-mail address, any case."),
-                query("include_inactive", {"type": "string", "enum": ["0", "1"]}, "Also deactivated customers."),
+                query("email", {"type": "string", "minLength": 1, "maxLength": MAX_EMAIL}, "The whole e-mail address, any case."),
+                query("include_inactive", FLAG, "Also deactivated customers."),
                 {"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/per_page"}],
                 "responses": {"200": ok(list_envelope(ref("Customer"))), **ERRORS}},
             "post": {"summary": "Create a customer", "security": STAFF, "parameters": [IDEMPOTENCY],
@@ -324,6 +388,78 @@ _webhook_schemas, _webhook_paths = webhook_api.openapi_parts(
 )
 SCHEMAS.update(_webhook_schemas)
 DOCUMENT["paths"].update(_webhook_paths)
+
+
+def _plain_text(schema: Any) -> None:
+    """Give every free-text string in `schema` (one without a pattern, format, enum or
+    const of its own) TEXT_PATTERN: the server refuses control characters in any text a
+    request carries (app/api/parsing.py, app/edge.py)."""
+    if isinstance(schema, list):
+        for item in schema:
+            _plain_text(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    types = schema.get("type")
+    is_text = types == "string" or (isinstance(types, list) and "string" in types)
+    if is_text and not {"pattern", "format", "enum", "const"} & set(schema):
+        schema["pattern"] = TEXT_PATTERN
+    for key, value in schema.items():
+        if key in ("properties", "patternProperties", "$defs"):
+            for child in value.values():
+                _plain_text(child)
+        elif key in ("items", "additionalProperties", "not", "oneOf", "anyOf", "allOf"):
+            _plain_text(value)
+
+
+def _request_schemas(document: dict[str, Any]) -> list[Any]:
+    """The schemas of what clients send: bodies (and the components they name) and
+    query and header parameters."""
+    found: list[Any] = []
+    names: set[str] = set()
+
+    def refs(node: Any) -> None:
+        if isinstance(node, dict):
+            target = node.get("$ref", "")
+            if target.startswith("#/components/schemas/") and target.rsplit("/", 1)[1] not in names:
+                names.add(target.rsplit("/", 1)[1])
+                refs(document["components"]["schemas"][target.rsplit("/", 1)[1]])
+            for value in node.values():
+                refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                refs(value)
+
+    for item in document["paths"].values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            if body is not None:
+                found.append(body)
+                refs(body)
+            found += [p["schema"] for p in operation.get("parameters", []) if isinstance(p, dict) and "schema" in p]
+    found += [document["components"]["schemas"][name] for name in sorted(names)]
+    found += [p["schema"] for p in document["components"]["parameters"].values()]
+    return found
+
+
+for _schema in _request_schemas(DOCUMENT):
+    _plain_text(_schema)
+
+
+@functools.cache
+def query_parameter_names(method: str, rule: str) -> tuple[str, ...]:
+    """The query parameters the document lists for the operation a route serves (`rule`
+    as Flask writes it, e.g. /api/v1/bookings/<ref:booking_id>). Raises LookupError for
+    an operation the document leaves out."""
+    shape = re.sub(r"<[^>]+>", "{}", rule.removeprefix(bp.url_prefix or ""))
+    for path, item in DOCUMENT["paths"].items():
+        if re.sub(r"\{[^}]+\}", "{}", path) == shape and method.lower() in item:
+            declared = [*item.get("parameters", []), *item[method.lower()].get("parameters", [])]
+            resolved = [DOCUMENT["components"]["parameters"][p["$ref"].rsplit("/", 1)[1]] if "$ref" in p else p for p in declared]
+            return tuple(p["name"] for p in resolved if p["in"] == "query")
+    raise LookupError(f"{method} {rule} is not in the OpenAPI document")
 
 
 @bp.get("/openapi.json")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..domain.validation import DATE_PATTERN, FIRST_DATE, INSTANT_PATTERN, LAST_DATE, TEXT_PATTERN
 from .openapi import DOCUMENT
 
 TARGET = Path(__file__).resolve().parents[2] / "docs" / "api.md"
@@ -43,18 +44,26 @@ def type_of(schema: dict[str, Any]) -> str:
         return f"`{json.dumps(body['const'])}`"
     if "enum" in body:
         return " \\| ".join(f"`{json.dumps(v)}`" for v in body["enum"])
-    if "oneOf" in body:
-        return " or ".join(type_of(s) for s in body["oneOf"])
+    if "oneOf" in body or "anyOf" in body:
+        return " or ".join(type_of(s) for s in body.get("oneOf") or body["anyOf"])
     kind = body.get("type", "any")
     if kind == "array":
         return f"array of {type_of(body.get('items', {}))}"
     text = " or ".join(kind) if isinstance(kind, list) else kind
-    if body.get("format"):
+    if body.get("pattern") in (DATE_PATTERN, INSTANT_PATTERN):
+        text += f" ({body['format']}, years {FIRST_DATE.year}-{LAST_DATE.year})"
+    elif body.get("format"):
         text += f" ({body['format']})"
+    elif body.get("pattern") == TEXT_PATTERN:
+        text += " (no control characters)"
     elif body.get("pattern"):
         text += f" (`{body['pattern']}`)"
     bounds = [f"≥ {body['minimum']}" if "minimum" in body else "", f"≤ {body['maximum']}" if "maximum" in body else "",
-              f"at most {body['maxLength']} characters" if "maxLength" in body else ""]
+              f"at least {body['minLength']} characters" if body.get("minLength", 0) > 1 else
+              "not empty" if body.get("minLength") == 1 else "",
+              f"at most {body['maxLength']} characters" if "maxLength" in body else "",
+              f"at least {body['minItems']} items" if "minItems" in body else "",
+              f"at most {body['maxItems']} items" if "maxItems" in body else ""]
     extra = ", ".join(b for b in bounds if b)
     return f"{text}, {extra}" if extra else text
 
@@ -91,7 +100,10 @@ def _operation(method: str, path: str, operation: dict[str, Any], shared: list[d
     security = operation.get("security")
     schemes = sorted({name for requirement in (security if security is not None else DOCUMENT.get("security", [])) for name in requirement})
     auth = {"apiKey": "`X-API-Key`", "bearer": "`Authorization: Bearer`"}
-    lines += [f"Authentication: {' or '.join(auth.get(s, s) for s in schemes) if schemes else 'none'}.", ""]
+    words = " or ".join(auth.get(s, s) for s in schemes) if schemes else "none"
+    if schemes and {} in (security or []):
+        words += "; or none (public reads, `PUBLIC_API_READS`)"
+    lines += [f"Authentication: {words}.", ""]
     lines += _parameters(operation, shared)
     if "requestBody" in operation:
         schema = _content_schema(operation["requestBody"])

@@ -74,6 +74,7 @@ def booking(b: Booking, *, staff: bool = True) -> dict[str, Any]:
         "end_at": end.isoformat(),
         "duration": b.duration_minutes,
         "arrival_window": b.arrival_window,
+        "sms_notifications": b.sms_notifications,
         "price": {
             "subtotal": money(b.subtotal),
             "frequency_discount": money(b.frequency_discount),
@@ -101,6 +102,7 @@ def booking(b: Booking, *, staff: bool = True) -> dict[str, Any]:
         "original_booking_id": b.original_booking_id,
         "created_at": b.created_at.isoformat(),
         "updated_at": b.updated_at.isoformat(),
+        "change": b.change_number,
     }
     if staff:
         data["staff_notes"] = b.staff_notes
@@ -156,6 +158,13 @@ def agent(a: Agent) -> dict[str, Any]:
                               for w in a.working_hours]}
 
 
+def agent_for_customers(a: Agent) -> dict[str, Any]:
+    """What a customer's token may know of a team member: who does what where, not their
+    e-mail, phone or weekly hours."""
+    return {"id": a.id, "name": a.name, "active": a.active, "service_ids": [s.id for s in a.services],
+            "location_ids": [loc.id for loc in a.locations]}
+
+
 def customer(u: User) -> dict[str, Any]:
     return {"id": u.id, "first_name": u.first_name, "last_name": u.last_name, "email": u.email, "phone": u.phone,
             "address": u.address, "city": u.city, "state": u.state, "zip": u.zip, "sms_notifications": u.sms_notifications,
@@ -166,3 +175,6 @@ CATALOG_SERIALIZERS = {
     "services": service, "extras": extra, "pricing_parameters": pricing_parameter, "custom_fields": custom_field,
     "frequencies": frequency, "locations": location, "agents": agent,
 }
+
+# A customer's bearer token reads the same catalog, with agents by name only.
+CUSTOMER_CATALOG_SERIALIZERS = CATALOG_SERIALIZERS | {"agents": agent_for_customers}

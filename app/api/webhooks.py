@@ -4,16 +4,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app
 
 from ..db import get_session
 from ..domain import webhooks
-from ..domain.errors import FieldErrors
 from ..domain.models import DeliveryStatus
 from . import bp, serializers
 from .auth import admin, client, now
-from .idempotent import idempotent
-from .parsing import json_object, unknown_fields
+from .idempotent import idempotent, idempotent_storing_no
+from .parsing import json_object
 from .query import query_args
 from .responses import respond, success, success_page
 
@@ -25,13 +24,13 @@ def _allow_private() -> bool:
 @bp.get("/webhooks")
 @admin()
 def list_webhooks() -> Any:
-    query_args(())
+    query_args()
     return success([webhooks.serialise_endpoint(e) for e in webhooks.list_endpoints(get_session())])
 
 
 @bp.post("/webhooks")
 @admin()
-@idempotent
+@idempotent_storing_no("secret")  # shown once: a replay gives the endpoint without it
 def create_webhook() -> Any:
     endpoint, secret = webhooks.create_endpoint(
         get_session(), json_object(), actor=client().actor, now=now(), allow_private=_allow_private()
@@ -42,7 +41,7 @@ def create_webhook() -> Any:
 @bp.get("/webhooks/<endpoint_id>")
 @admin()
 def get_webhook(endpoint_id: str) -> Any:
-    query_args(())
+    query_args()
     return success(webhooks.serialise_endpoint(webhooks.get_endpoint(get_session(), endpoint_id)))
 
 
@@ -66,10 +65,7 @@ def delete_webhook(endpoint_id: str) -> Any:
 @bp.get("/webhooks/<endpoint_id>/deliveries")
 @admin()
 def list_webhook_deliveries(endpoint_id: str) -> Any:
-    args = request.args.to_dict()
-    errors = FieldErrors()
-    unknown_fields(args, {"page", "per_page"}, errors)
-    errors.raise_if_any("Unknown query parameters.")
+    args = query_args()
     page = webhooks.list_deliveries(get_session(), endpoint_id, page=args.get("page"), per_page=args.get("per_page"))
     return success_page(page, [webhooks.serialise_delivery(d) for d in page.items])
 
@@ -98,8 +94,10 @@ def openapi_parts(*, ok: Callable[..., dict[str, Any]], envelope: Callable[[Any]
     }
     schemas = {
         "WebhookEndpoint": {"type": "object", "properties": endpoint_props, "required": list(endpoint_props)},
-        "WebhookEndpointCreated": {"type": "object", "properties": {**endpoint_props, "secret": {"type": "string", "pattern": "^whsec_"}},
-                                   "required": [*endpoint_props, "secret"]},
+        "WebhookEndpointCreated": {"type": "object", "properties": {**endpoint_props, "secret": {
+            "type": "string", "pattern": "^whsec_",
+            "description": "the signing secret, shown once: a replay of the request (same Idempotency-Key) leaves it out"}},
+                                   "required": list(endpoint_props)},
         "WebhookEndpointInput": {"type": "object", "additionalProperties": False, "required": ["url", "events"], "properties": {
             "url": {"type": "string", "maxLength": webhooks.MAX_URL_LENGTH,
                     "description": "http or https; loopback, link-local, private, multicast and reserved addresses are refused "

@@ -23,7 +23,7 @@ from .cache import lookup, remember, versions
 from .concurrency import begin_write
 from .errors import EmailTaken, FieldErrors, NotFound
 from .inputs import CustomerInput
-from .models import ApiKey, ApiScope, CustomerToken, LoginSession, Role, User
+from .models import ApiKey, ApiScope, CalendarFeed, CustomerToken, LoginSession, Role, User
 from .notifications import queue_message
 from .validation import as_email, as_text
 
@@ -211,10 +211,12 @@ def issue_token(session: Session, user: User, *, now: datetime) -> tuple[Custome
 
 
 def end_all_sessions(session: Session, user: User, *, now: datetime) -> None:
-    """End everything that keeps this user signed in: browser sessions (older session
-    versions stop loading), remember cookies, reset links and every bearer token. The
-    token rows stay revoked, so reactivating the account brings none back. Does not commit."""
+    """End everything that keeps this user signed in or lets a link act for them:
+    browser sessions (older session versions stop loading), remember cookies, reset
+    links, every bearer token and their calendar feed link. Token rows stay revoked and
+    the feed is deleted, so reactivating the account brings none back. Does not commit."""
     user.session_version = (user.session_version or 1) + 1
+    session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
     session.execute(
         update(CustomerToken).where(CustomerToken.user_id == user.id, CustomerToken.revoked_at.is_(None)).values(revoked_at=now)
     )
@@ -286,6 +288,29 @@ def register_customer(
         session, email=email, password=password, role=Role.CUSTOMER, first_name=first_name, last_name=last_name, phone=phone, now=now,
         names_required=True,
     )
+
+
+def queue_account_reminder(session: Session, email: object, *, secret: str, link_for: Callable[[str], str], login_link: str,
+                           now: datetime) -> None:
+    """Someone tried to register an address that has an account: tell that mailbox, not
+    the page (which answers as a password reset does), with a way to sign in and a reset
+    link. Says nothing for an unknown or deactivated address."""
+    user = find_user_by_email(session, email) if isinstance(email, str) else None
+    if user is None or not user.active:
+        return
+    link = link_for(_reset_serializer(secret, now).dumps({"uid": user.id, "v": user.session_version}))
+    queue_message(
+        session,
+        topic="account.exists",
+        recipient=user.email,
+        subject="You already have an account",
+        body=f"Hello {user.full_name},\n\nSomeone, perhaps you, tried to create a new account with this address. You already "
+        f"have one: sign in at\n\n{login_link}\n\nor, if you forgot the password, choose a new one within two hours here:\n\n"
+        f"{link}\n\nIf this was not you, ignore this message; nothing has changed.\n",
+        payload={"link": link, "name": user.full_name},
+        now=now,
+    )
+    session.commit()
 
 
 def authenticate_login(session: Session, email: object, password: object) -> User | None:

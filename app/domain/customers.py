@@ -17,7 +17,7 @@ from .actor import Actor
 from .errors import EmailTaken, FieldErrors, NotFound, ValidationFailed
 from .models import Role, User
 from .queries import Page, paginate, read_paging
-from .validation import as_bool, as_email, as_id
+from .validation import LIKE_ESCAPE, MAX_EMAIL, as_email, as_flag, as_id, contains_pattern, normalise_email
 
 KIND = management.KINDS["customers"]
 FIELDS = tuple(f.name for f in KIND.fields)
@@ -30,9 +30,13 @@ def list_customers(session: Session, filters: Mapping[str, Any]) -> Page[User]:
     per_page. Raises ValidationFailed."""
     errors = FieldErrors()
     number, size = read_paging(errors, filters.get("page"), filters.get("per_page"))
-    include_inactive = as_bool(errors, "include_inactive", filters.get("include_inactive") or "", default=False)
+    include_inactive = as_flag(errors, "include_inactive", filters.get("include_inactive"))
+    # A lookup, not a new address: any text finds the customer whose address it is, or
+    # nobody (the address rules are for addresses being stored).
     email = filters.get("email")
-    clean_email = as_email(errors, "email", email) if email not in (None, "") else None
+    clean_email = normalise_email(email) if isinstance(email, str) and email.strip() else None
+    if clean_email is not None and len(clean_email) > MAX_EMAIL:
+        errors.add("email", f"At most {MAX_EMAIL} characters.")
     errors.raise_if_any("The filters are not valid.")
     query = select(User).where(User.role == Role.CUSTOMER)
     if not include_inactive:
@@ -41,10 +45,10 @@ def list_customers(session: Session, filters: Mapping[str, Any]) -> Page[User]:
         query = query.where(User.email == clean_email)
     text = str(filters.get("q") or "").strip()[:MAX_SEARCH].lower()
     if text:
-        like = f"%{text}%"
+        like = contains_pattern(text)
         query = query.where(or_(
-            func.lower(User.email).like(like), func.lower(User.phone).like(like),
-            func.lower(User.first_name + " " + User.last_name).like(like),
+            func.lower(User.email).like(like, escape=LIKE_ESCAPE), func.lower(User.phone).like(like, escape=LIKE_ESCAPE),
+            func.lower(User.first_name + " " + User.last_name).like(like, escape=LIKE_ESCAPE),
         ))
     return paginate(session, query.order_by(User.last_name, User.first_name, User.id), number, size)
 

@@ -95,12 +95,20 @@ def revoke_feed(session: Session, kind: str, owner_id: int) -> bool:
     return True
 
 
+def _owner_active(session: Session, feed: CalendarFeed) -> bool:
+    """A deactivated agent's or customer's link serves nothing (their customers' home
+    addresses included); reactivating an agent brings the link back."""
+    owner = session.get(Agent, feed.agent_id) if feed.agent_id is not None else session.get(User, feed.user_id)
+    return owner is not None and bool(owner.active)
+
+
 def feed_ics(session: Session, token: str, *, now: datetime) -> bytes:
     """The calendar a link serves: the owner's pending and approved bookings from
     KEEP_PAST ago onwards (cancelled ones drop out, so they leave the subscriber's
-    calendar). Raises NotFound for an unknown or revoked link."""
+    calendar). Raises NotFound for an unknown or revoked link, or one whose owner is
+    deactivated."""
     feed = session.scalars(select(CalendarFeed).where(CalendarFeed.token_hash == _hash(token))).first() if token else None
-    if feed is None:
+    if feed is None or not _owner_active(session, feed):
         raise NotFound("There is no calendar at this address.")
     owner = Booking.agent_id == feed.agent_id if feed.agent_id is not None else Booking.customer_id == feed.user_id
     bookings = session.scalars(
@@ -110,8 +118,9 @@ def feed_ics(session: Session, token: str, *, now: datetime) -> bytes:
         ).where(owner, Booking.status.in_([s.value for s in ACTIVE_STATUSES]), Booking.end_at >= now - KEEP_PAST)
         .order_by(Booking.start_at, Booking.id).limit(MAX_EVENTS)
     ).all()
-    business = load_settings(session).business_name
-    calendar = Calendar.from_ical(bookings_ics(bookings, business_name=business, now=now))
+    settings = load_settings(session)
+    business = settings.business_name
+    calendar = Calendar.from_ical(bookings_ics(bookings, business_name=business, uid_domain=settings.calendar_uid_domain))
     # Calendar apps name the subscription and poll it at this pace.
     calendar.add("x-wr-calname", f"{business} bookings")
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})

@@ -48,34 +48,48 @@ def clean_answers(
     if not isinstance(answers, list):
         errors.add("custom_fields", "Must be a list.")
         return []
+    if len(answers) > len(fields):
+        # Each question is answered at most once: a longer list can only repeat or
+        # invent answers, so it is refused before any of it is read.
+        if fields:
+            errors.add("custom_fields", f"At most {len(fields)} answers: one for each question of the chosen services.")
+        else:
+            errors.add("custom_fields[0].id", "The chosen services ask no questions.")
+        return []
     clean: list[CleanAnswer] = []
     answered: set[int] = set()
+    failed: set[Any] = set()  # ids whose answer had a problem: reported there, not again as missing
     for i, answer in enumerate(answers):
         path = f"custom_fields[{i}]"
-        fid = as_id(errors, f"{path}.id", answer.id)
-        if fid is None:
-            continue
-        field = by_id.get(fid)
-        if field is None:
-            errors.add(f"{path}.id", f"There is no question with id {fid} for the chosen services.")
-            continue
-        if fid in answered:
-            errors.add(f"{path}.id", "This question is answered twice.")
-            continue
-        answered.add(fid)
-        result = _clean_one(field, answer, errors, path)
+        before = len(errors.errors)
+        result = _clean_listed(by_id, answered, answer, errors, path)
         if result is not None:
             clean.append(result)
+        if len(errors.errors) != before and isinstance(answer.id, int | str):
+            failed.add(answer.id)
     if enforce_required:
         given = {c.field.id for c in clean if _is_answered(c)}
         for field in fields:
-            if field.required and field.id not in given and field.id not in _failed_ids(errors, answers):
+            if field.required and field.id not in given and field.id not in failed:
                 errors.add(f"custom_fields.{field.id}", f"Please answer: {field.label}")
     return clean
 
 
-def _failed_ids(errors: FieldErrors, answers: list[FieldAnswer]) -> set[Any]:
-    return {a.id for i, a in enumerate(answers) if any(k.startswith(f"custom_fields[{i}]") for k in errors.errors)}
+def _clean_listed(by_id: dict[int, CustomField], answered: set[int], answer: FieldAnswer, errors: FieldErrors,
+                  path: str) -> CleanAnswer | None:
+    """One answer of the list: its question must apply and be answered only once."""
+    fid = as_id(errors, f"{path}.id", answer.id)
+    if fid is None:
+        return None
+    field = by_id.get(fid)
+    if field is None:
+        errors.add(f"{path}.id", f"There is no question with id {fid} for the chosen services.")
+        return None
+    if fid in answered:
+        errors.add(f"{path}.id", "This question is answered twice.")
+        return None
+    answered.add(fid)
+    return _clean_one(field, answer, errors, path)
 
 
 def _is_answered(answer: CleanAnswer) -> bool:
@@ -99,7 +113,11 @@ def _clean_one(field: CustomField, answer: FieldAnswer, errors: FieldErrors, pat
             errors.add(f"{path}.values", f"{field.label}: choose one option.")
             return None
         options = {o.id: o for o in field.options}
+        if len(answer.values) > len(options):
+            errors.add(f"{path}.values", f"{field.label}: at most {len(options)} options, each once.")
+            return None
         chosen: list[dict[str, Any]] = []
+        picked: set[int] = set()
         for j, item in enumerate(answer.values):
             oid = as_id(errors, f"{path}.values[{j}].id", item.id)
             if oid is None:
@@ -108,9 +126,10 @@ def _clean_one(field: CustomField, answer: FieldAnswer, errors: FieldErrors, pat
             if option is None:
                 errors.add(f"{path}.values[{j}].id", f"{field.label}: there is no option with id {oid}.")
                 return None
-            if any(c["id"] == oid for c in chosen):
+            if oid in picked:
                 errors.add(f"{path}.values[{j}].id", "This option is chosen twice.")
                 return None
+            picked.add(oid)
             other = as_text(errors, f"{path}.values[{j}].other", item.other, max_length=MAX_ANSWER)
             if other is None:
                 return None

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
@@ -10,17 +10,29 @@ from .models import Booking
 from .timeutil import zone
 
 
-def booking_uid(booking: Booking, business_name: str) -> str:
+DEFAULT_UID_DOMAIN = "booking-portal.local"
+
+
+def booking_uid(booking: Booking, uid_domain: str = DEFAULT_UID_DOMAIN) -> str:
     """The event's UID: the same in every file about one booking (download, feed and each
-    e-mail), so calendar apps update the one event instead of adding another."""
-    return f"booking-{booking.booking_code}@{business_name.lower().replace(' ', '-')}"
+    e-mail) for the booking's whole life, so calendar apps update the one event instead
+    of adding another. Built from the booking code (never changes) and a configured
+    domain, never from the business's display name, which an admin may rename."""
+    return f"booking-{booking.booking_code}@{uid_domain}"
 
 
-def _event(booking: Booking, business_name: str, now: datetime, status: str | None = None) -> Event:
+def _event(
+    booking: Booking, *, business_name: str, uid_domain: str, sequence: int, modified: datetime, status: str | None = None
+) -> Event:
+    """One VEVENT. SEQUENCE is the booking's version and LAST-MODIFIED and DTSTAMP the
+    moment it reached it, in every file: a download, the feed and the invitation of one
+    version are the same revision, and a later version always outranks them."""
     tz = zone(booking.location.timezone)
     event = Event()
-    event.add("uid", booking_uid(booking, business_name))
-    event.add("dtstamp", now)
+    event.add("uid", booking_uid(booking, uid_domain))
+    event.add("dtstamp", modified)
+    event.add("last-modified", modified)
+    event.add("sequence", sequence)
     event.add("dtstart", booking.start_at.astimezone(tz))
     event.add("dtend", booking.end_at.astimezone(tz))
     names = ", ".join(line.name for line in booking.lines) or booking.service.name
@@ -32,33 +44,51 @@ def _event(booking: Booking, business_name: str, now: datetime, status: str | No
     return event
 
 
-def bookings_ics(bookings: Iterable[Booking], *, business_name: str, now: datetime) -> bytes:
-    """One calendar with an event per booking; times carry the location's zone (TZID),
-    and the VTIMEZONE definitions are included so any client shows the right hour."""
+def _utc(moment: datetime) -> datetime:
+    # SQLite gives stored instants back without their zone; they are UTC.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def revision(booking: Booking, sequence: int | None = None, queued_at: datetime | None = None) -> tuple[int, datetime]:
+    """The SEQUENCE and LAST-MODIFIED of a booking's event: its current version and last
+    change, or for a message queued at an earlier version, that version and the time it
+    was queued (the moment the booking reached it)."""
+    if sequence is None or sequence >= booking.version or queued_at is None:
+        return booking.version if sequence is None else sequence, _utc(booking.updated_at)
+    return sequence, min(_utc(queued_at), _utc(booking.updated_at))
+
+
+def bookings_ics(bookings: Iterable[Booking], *, business_name: str, uid_domain: str = DEFAULT_UID_DOMAIN) -> bytes:
+    """One calendar with an event per booking, each at its current revision; times carry
+    the location's zone (TZID), and the VTIMEZONE definitions are included so any client
+    shows the right hour."""
     calendar = Calendar()
     calendar.add("prodid", f"-//{business_name}//Booking portal//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
     for booking in bookings:
-        calendar.add_component(_event(booking, business_name, now))
+        sequence, modified = revision(booking)
+        calendar.add_component(_event(booking, business_name=business_name, uid_domain=uid_domain, sequence=sequence, modified=modified))
     calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
 def booking_invitation(
-    booking: Booking, *, sequence: int, cancel: bool, organizer: str, attendee: str, business_name: str, now: datetime,
-    status: str | None = None,
+    booking: Booking, *, sequence: int, cancel: bool, organizer: str, attendee: str, business_name: str,
+    uid_domain: str = DEFAULT_UID_DOMAIN, queued_at: datetime | None = None, status: str | None = None,
 ) -> bytes:
     """The .ics an e-mail carries: METHOD:REQUEST (or CANCEL), the booking's stable UID and
-    a SEQUENCE that rises with each change, so the attendee's calendar keeps one event
-    and updates it (or removes it on CANCEL). `status` is the booking's status when the
-    message was written (it may have changed again by the time it is sent)."""
+    the SEQUENCE of the version the message was queued at (with that version's
+    LAST-MODIFIED), so the attendee's calendar keeps one event and updates it (or removes
+    it on CANCEL), and a download of the same version is the same revision. `status` is
+    the booking's status when the message was written (it may have changed again by the
+    time it is sent)."""
     calendar = Calendar()
     calendar.add("prodid", f"-//{business_name}//Booking portal//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "CANCEL" if cancel else "REQUEST")
-    event = _event(booking, business_name, now, status)
-    event.add("sequence", sequence)
+    sequence, modified = revision(booking, sequence, queued_at)
+    event = _event(booking, business_name=business_name, uid_domain=uid_domain, sequence=sequence, modified=modified, status=status)
     if cancel:
         event["status"] = vText("CANCELLED")
     # REQUEST and CANCEL need an organizer and the attendee, or clients ignore them.

@@ -51,7 +51,7 @@ from .models import (
 from .queries import Page, paginate, read_paging
 from .settings import Settings, load_settings
 from .timeutil import resolve_local, zone
-from .validation import BadValue, as_bool, as_email, as_int, as_money, as_text, id_or_none, parse_local_datetime
+from .validation import LIKE_ESCAPE, BadValue, as_bool, as_email, as_int, as_money, as_text, contains_pattern, id_or_none, parse_local_datetime
 
 Values = Mapping[str, Any]  # form values: get(name) and, for lists, getlist(name)
 
@@ -519,8 +519,8 @@ def list_objects(session: Session, kind: Kind, *, q: str = "", show: str = "acti
         query = query.where(kind.model.active.is_(False))
     q = (q or "").strip()[:100]
     if q:
-        pattern = f"%{q.lower()}%"
-        query = query.where(or_(*(func.lower(getattr(kind.model, attr)).like(pattern) for attr in kind.search)))
+        pattern = contains_pattern(q.lower())
+        query = query.where(or_(*(func.lower(getattr(kind.model, attr)).like(pattern, escape=LIKE_ESCAPE) for attr in kind.search)))
     order = [getattr(kind.model, a) for a in ("position", "name", "label", "code", "last_name", "first_name") if hasattr(kind.model, a)]
     return paginate(session, query.order_by(*order, kind.model.id), number, size)
 
@@ -608,8 +608,10 @@ def save_object(session: Session, kind: Kind, object_id: object | None, values: 
             if before != value:
                 changes[name] = ("(hidden)", "(changed)") if name == "password_hash" else (before, value)
                 setattr(obj, name, value)
-        if isinstance(obj, User) and not creating and "password_hash" in changes:
-            end_all_sessions(session, obj, now=now)  # a password set by an admin logs the person out everywhere
+        if isinstance(obj, User) and not creating and ("password_hash" in changes or "email" in changes):
+            # A password set by an admin logs the person out everywhere; so does a new
+            # e-mail address (a reset link sent to the old one must not work any more).
+            end_all_sessions(session, obj, now=now)
         if creating:
             session.add(obj)
             if hasattr(obj, "created_at"):
@@ -823,8 +825,8 @@ def find_customers(session: Session, text: str, *, limit: int = 15) -> list[User
         return []
     query = select(User).where(User.role == Role.CUSTOMER, User.active.is_(True))
     for word in words:
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")[:100] + "%"
-        query = query.where(or_(*(func.lower(column).like(pattern, escape="\\")
+        pattern = contains_pattern(word[:100])
+        query = query.where(or_(*(func.lower(column).like(pattern, escape=LIKE_ESCAPE)
                                   for column in (User.first_name, User.last_name, User.email, User.phone))))
     return list(session.scalars(query.order_by(User.last_name, User.first_name, User.id).limit(limit)))
 

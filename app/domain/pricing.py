@@ -257,6 +257,13 @@ def _pick(items: object, offered: dict[int, Any], errors: FieldErrors, path: str
     if not isinstance(items, list):
         errors.add(path, "Must be a list.")
         return
+    if len(items) > len(offered):
+        # Each item at most once: a longer list can only repeat or invent some.
+        if offered:
+            errors.add(path, f"{service.name} has {len(offered)} {noun}s to choose from; list each at most once.")
+        else:
+            errors.add(f"{path}[0].id", f"{service.name} has no {noun}s.")
+        return
     seen: set[int] = set()
     for j, item in enumerate(items):
         item_path = f"{path}[{j}]"

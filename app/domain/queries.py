@@ -17,6 +17,7 @@ from .models import (
     BookingStatus,
     CustomField,
     Extra,
+    FieldVisibility,
     Frequency,
     Location,
     PricingParameter,
@@ -26,7 +27,7 @@ from .models import (
 )
 from .settings import load_settings
 from .timeutil import local_day_bounds, parse_instant, zone
-from .validation import as_date, as_id, as_int
+from .validation import LIKE_ESCAPE, as_date, as_id, as_int, contains_pattern
 
 T = TypeVar("T")
 MAX_PER_PAGE = 100
@@ -114,10 +115,10 @@ def filtered_bookings(session: Session, filters: dict[str, Any], *, actor: Actor
     query = _booking_query().order_by(*SORTS[sort])
     text = (filters.get("q") or "").strip()
     if text:
-        like = f"%{text.lower()}%"
+        like = contains_pattern(text.lower())
         query = query.join(User, User.id == Booking.customer_id).where(or_(
-            func.lower(Booking.booking_code).like(like), func.lower(User.email).like(like),
-            func.lower(User.first_name + " " + User.last_name).like(like),
+            func.lower(Booking.booking_code).like(like, escape=LIKE_ESCAPE), func.lower(User.email).like(like, escape=LIKE_ESCAPE),
+            func.lower(User.first_name + " " + User.last_name).like(like, escape=LIKE_ESCAPE),
         ))
     status = filters.get("status")
     if status not in (None, ""):
@@ -205,22 +206,33 @@ CATALOG: dict[str, Any] = {
 }
 
 
-def list_catalog(session: Session, kind: str, *, include_inactive: bool, page: object = 1, per_page: object = 100) -> Page[Any]:
+def _shown(query: Select[Any], model: Any, *, include_inactive: bool, public: bool) -> Select[Any]:
+    """Inactive objects only when asked for; the public (no credentials) never sees the
+    questions only staff answer."""
+    if not include_inactive:
+        query = query.where(model.active.is_(True))
+    if public and model is CustomField:
+        query = query.where(CustomField.visibility != FieldVisibility.STAFF)
+    return query
+
+
+def list_catalog(
+    session: Session, kind: str, *, include_inactive: bool, page: object = 1, per_page: object = 100, public: bool = False
+) -> Page[Any]:
     model, options, order = CATALOG[kind]
     errors = FieldErrors()
     number, size = read_paging(errors, page, per_page)
     errors.raise_if_any("The paging parameters are not valid.")
-    query = select(model).options(*options).order_by(order, model.id)
-    if not include_inactive:
-        query = query.where(model.active.is_(True))
+    query = _shown(select(model).options(*options).order_by(order, model.id), model, include_inactive=include_inactive, public=public)
     return paginate(session, query, number, size)
 
 
-def get_catalog(session: Session, kind: str, object_id: object, *, include_inactive: bool) -> Any:
+def get_catalog(session: Session, kind: str, object_id: object, *, include_inactive: bool, public: bool = False) -> Any:
     model, options, _ = CATALOG[kind]
     errors = FieldErrors()
     oid = as_id(errors, "id", object_id)
-    found = session.scalars(select(model).options(*options).where(model.id == oid)).first() if oid else None
+    query = _shown(select(model).options(*options).where(model.id == oid), model, include_inactive=True, public=public)
+    found = session.scalars(query).first() if oid else None
     if found is None or (not include_inactive and not found.active):
         raise NotFound(f"{kind.rstrip('s').replace('_', ' ').capitalize()} with ID {object_id} was not found")
     return found

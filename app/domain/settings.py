@@ -24,6 +24,11 @@ class Settings:
     currency: str = "USD"
     # Where the office's copy of each booking message goes ("" for none).
     office_email: str = ""
+    # The account's short name (Launch27's subdomain), sent as `affilation`.
+    account_slug: str = "sparkle-and-fix"
+    # After the @ of every calendar UID; never derived from the display name, which may
+    # change (and hold characters a UID should not).
+    calendar_uid_domain: str = "booking-portal.local"
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> Settings:

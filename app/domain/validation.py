@@ -34,13 +34,25 @@ MAX_LOCAL_PART = 64  # RFC 5321; email-validator lets longer ones through
 FIRST_DATE = date(1900, 1, 1)
 LAST_DATE = date(2200, 12, 31)
 
+# Declared once for these parsers and the OpenAPI document (app/api/openapi.py), so the
+# document states what the server refuses: text holds none of these characters, a date's
+# year is within FIRST_DATE..LAST_DATE (tests/api/test_openapi.py holds the two together).
+CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+TEXT_PATTERN = f"^[^{CONTROL_CHARACTERS}]*$"
+YEARS = r"(19[0-9]{2}|2[01][0-9]{2}|2200)"
+_DAY = r"(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+_CLOCK = r"([01][0-9]|2[0-3]):[0-5][0-9]"
+DATE_PATTERN = rf"^{YEARS}-{_DAY}$"
+TIME_PATTERN = rf"^{_CLOCK}$"
+INSTANT_PATTERN = rf"^{YEARS}-{_DAY}T{_CLOCK}:[0-5][0-9](\.[0-9]{{1,6}})?(Z|[+-]{_CLOCK})$"
+
 _INTEGER = re.compile(r"-?[0-9]{1,19}", re.ASCII)
 _MONEY = re.compile(r"-?[0-9]{1,13}(\.[0-9]{1,10})?", re.ASCII)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _TIME = re.compile(r"[0-9]{2}:[0-9]{2}", re.ASCII)
 _INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:?[0-9]{2})?", re.ASCII)
 _LOCAL_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?", re.ASCII)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029\x85]")
 
 
@@ -241,6 +253,20 @@ def parse_bool(value: Any, *, default: bool = False) -> bool:
     raise BadValue("Must be true or false.")
 
 
+# A yes/no parameter of a query string: these words exactly (the OpenAPI document lists
+# the same), so a typo such as `include_inactive=ture` is refused rather than read as no.
+FLAG_VALUES = {"1": True, "true": True, "0": False, "false": False}
+
+
+def parse_flag(value: Any, *, default: bool = False) -> bool:
+    """A query-string flag, one of FLAG_VALUES (absent: `default`). Raises BadValue."""
+    if value is None:
+        return default
+    if isinstance(value, str) and value in FLAG_VALUES:
+        return FLAG_VALUES[value]
+    raise BadValue(f"Must be one of {', '.join(FLAG_VALUES)}.")
+
+
 # --- the same, collecting field errors --------------------------------------------------
 
 
@@ -293,6 +319,10 @@ def as_bool(errors: FieldErrors, path: str, value: Any, *, default: bool = False
     return _collect(errors, path, parse_bool, value, default=default)
 
 
+def as_flag(errors: FieldErrors, path: str, value: Any, *, default: bool = False) -> bool | None:
+    return _collect(errors, path, parse_flag, value, default=default)
+
+
 def as_email(errors: FieldErrors, path: str, value: Any, *, required: bool = True) -> str | None:
     return _collect(errors, path, parse_email, value, required=required)
 
@@ -314,3 +344,12 @@ def bad_strings(value: Any, path: str = "", depth: int = 0) -> dict[str, str]:
         for index, child in enumerate(value):
             found |= bad_strings(child, f"{path}[{index}]", depth + 1)
     return found
+
+
+LIKE_ESCAPE = "\\"
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern that finds `text` literally anywhere: its `%` and `_` are not
+    wildcards (`q=_` must not match everything). Use with escape=LIKE_ESCAPE."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -47,7 +47,7 @@ def test_the_launch27_example_body_creates_a_pending_booking(customer_api, catal
     booking = session.get(Booking, body["id"])
     assert body == {
         "id": booking.id,
-        "ga_transaction": {"id": booking.booking_code, "affilation": "Sparkle & Fix", "revenue": 100.0},
+        "ga_transaction": {"id": booking.booking_code, "affilation": "sparkle-and-fix", "revenue": 100.0},
         "ga_item": {"id": booking.booking_code, "name": "Booking", "price": 100.0, "quantity": 1},
     }
     assert booking.status == "pending" and booking.address == "595 Market St" and booking.zip == "94105"
@@ -199,3 +199,25 @@ def test_a_used_up_code_is_409_discount_code_exhausted(customer_api, catalog, se
     assert second.status_code == 409 and second.get_json()["error"]["code"] == "discount_code_exhausted"
     price = customer_api.post("/customer/bookings/price", launch27_body(catalog, discount_code="SAVE10"))
     assert price.status_code == 409
+
+
+def test_a_customers_token_reads_agents_by_name_only(customer_api, staff_api, catalog):
+    agents = customer_api.get("/agents").get_json()["data"]
+    assert {a["name"] for a in agents} == {"Alex Agent", "Bo Agent"}
+    for agent in [*agents, customer_api.get(f"/agents/{catalog['bo']}").get_json()["data"]]:
+        assert set(agent) == {"id", "name", "active", "service_ids", "location_ids"}
+    staff_view = staff_api.get(f"/agents/{catalog['bo']}").get_json()["data"]
+    assert staff_view["email"] == "bo@example.com" and "working_hours" in staff_view  # the office still sees everything
+
+
+def test_two_credentials_that_disagree_are_401(client, customer_api, staff_api, catalog):
+    bearer = customer_api.headers["Authorization"]
+    key = staff_api.headers["X-API-Key"]
+    for headers in ({"Authorization": bearer, "X-API-Key": ""}, {"Authorization": "Bearer junk", "X-API-Key": key},
+                    {"Authorization": bearer, "X-API-Key": key}):
+        for path in ("/api/v1/services", "/api/v1/customer/bookings", "/api/v1/bookings"):
+            answer = client.get(path, headers=headers)
+            assert answer.status_code == 401, (headers, path)
+            assert answer.get_json()["error"]["code"] == "unauthorized"
+    assert client.get("/api/v1/customer/bookings", headers={"Authorization": bearer}).status_code == 200
+    assert client.get("/api/v1/bookings", headers={"X-API-Key": key}).status_code == 200

@@ -89,3 +89,15 @@ def test_read_keys_read_and_customers_cannot(read_api, customer_api, catalog):
     assert read_api.get("/customers").status_code == 200
     assert read_api.post("/customers", JO).status_code == 403
     assert customer_api.get("/customers").status_code == 403
+
+
+def test_underscore_and_percent_in_a_search_match_themselves(staff_api, catalog):
+    plain = staff_api.post("/customers", JO).get_json()["data"]
+    odd = staff_api.post("/customers", {"first_name": "Al_x", "last_name": "100%", "email": "al_x@example.com"}).get_json()["data"]
+    for query in ("q=_", "q=%25", "q=l_x", "q=0%25"):
+        found = staff_api.get(f"/customers?{query}").get_json()["data"]
+        assert [c["id"] for c in found] == [odd["id"]], query
+    booked = staff_api.post("/bookings", {k: v for k, v in staff_booking(catalog, customer_id=plain["id"]).items() if k != "customer"})
+    assert booked.status_code == 201
+    for query in ("q=_", "q=%25"):
+        assert staff_api.get(f"/bookings?{query}").get_json()["data"] == [], query  # Jo Doe has neither

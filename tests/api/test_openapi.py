@@ -111,3 +111,60 @@ def test_schemathesis_finds_no_server_error_and_no_mismatch(app, catalog, staff_
             case.call_and_validate(headers=headers, checks=CHECKS)
 
         run()
+
+
+@pytest.mark.parametrize(("pattern", "parse", "samples"), [
+    ("DATE_PATTERN", "parse_date", ["1900-01-01", "2200-12-31", "1899-12-31", "2201-01-01", "2026-02-30", "2026-13-01",
+                                    "2026-1-01", "٢٠٢٦-01-01", "2026-01-01T00:00", ""]),
+    ("TIME_PATTERN", "parse_time", ["00:00", "23:59", "24:00", "12:60", "9:30", "09:30:00", "²9:30"]),
+    ("INSTANT_PATTERN", "parse_instant", ["2026-11-23T17:00:00Z", "2026-11-23T17:00:00.123456+05:30", "2026-11-23T17:00:00.1234567Z",
+                                          "1899-12-31T23:59:59Z", "2026-11-23T25:00:00Z", "2026-11-23t17:00:00z"]),
+])
+def test_the_documents_patterns_agree_with_the_parsers(pattern, parse, samples):
+    """What the document's pattern (with its format) lets through, the parser takes, and
+    nothing the parser refuses matches it: the two are declared together in validation.py."""
+    from datetime import date, datetime, time
+
+    from app.domain import validation
+
+    regex, parser = getattr(validation, pattern), getattr(validation, parse)
+    for sample in samples:
+        matches = re.fullmatch(regex, sample) is not None
+        if matches and pattern == "DATE_PATTERN":
+            try:
+                date.fromisoformat(sample)
+            except ValueError:
+                matches = False  # the document's `format: date` refuses it too
+        try:
+            parsed = parser(sample)
+        except validation.BadValue:
+            parsed = None
+        assert isinstance(parsed, (date, datetime, time)) == matches, (pattern, sample)
+
+
+def test_every_get_takes_exactly_the_query_parameters_the_document_lists(staff_api, customer_api, admin_api, catalog):
+    for path, item in DOCUMENT["paths"].items():
+        if "get" not in item or path == "/openapi.json":
+            continue
+        declared = [*item.get("parameters", []), *item["get"].get("parameters", [])]
+        names = sorted(DOCUMENT["components"]["parameters"][p["$ref"].rsplit("/", 1)[1]]["name"] if "$ref" in p else p["name"]
+                       for p in declared if "$ref" in p or p["in"] == "query")
+        names = [n for n in names if n != "id"]
+        api = customer_api if path.startswith("/customer/") else admin_api if path.startswith("/webhooks") else staff_api
+        answer = api.get(re.sub(r"\{[^}]+\}", "1", path) + "?zz_unknown=1")
+        assert answer.status_code == 422, (path, answer.get_json())
+        message = answer.get_json()["error"]["details"]["zz_unknown"]
+        assert message == f"Unknown query parameter; this endpoint takes {', '.join(names) or 'none'}.", path
+
+
+def test_the_documented_body_fields_are_the_ones_the_parsers_take():
+    from app.api.parsing import BOOKING_FIELDS, CUSTOMER_FIELDS, UPDATE_FIELDS
+    from app.domain import customers
+
+    schemas = DOCUMENT["components"]["schemas"]
+    assert set(schemas["StaffBookingInput"]["properties"]) == BOOKING_FIELDS
+    assert set(schemas["StaffBookingCreate"]["properties"]) == BOOKING_FIELDS | {"send_confirmation_email"}
+    assert set(schemas["BookingUpdate"]["properties"]) == UPDATE_FIELDS
+    assert set(schemas["StaffBookingInput"]["properties"]["customer"]["properties"]) == set(CUSTOMER_FIELDS)
+    assert set(schemas["CustomerInput"]["properties"]) == set(customers.FIELDS)
+    assert set(schemas["CustomerUpdate"]["properties"]) == set(customers.FIELDS) | {"active"}

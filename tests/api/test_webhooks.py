@@ -146,3 +146,13 @@ def test_switching_an_endpoint_off_or_removing_it_cancels_what_is_queued_for_it(
     # Switched on again, it gets what happens from then on, not what it missed.
     admin_api("PATCH", f"/webhooks/{off['id']}", {"active": True})
     assert [d["status"] for d in admin_api.get(f"/webhooks/{off['id']}/deliveries").get_json()["data"]] == ["cancelled"]
+
+
+def test_a_replayed_create_does_not_show_the_signing_secret_again(admin_api, session):
+    first = admin_api.post("/webhooks", HOOK, headers={"Idempotency-Key": "make-hook-1"})
+    assert first.status_code == 201 and first.get_json()["data"]["secret"].startswith("whsec_")
+    again = admin_api.post("/webhooks", HOOK, headers={"Idempotency-Key": "make-hook-1"})
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert "secret" not in again.get_json()["data"] and again.get_json()["data"]["id"] == first.get_json()["data"]["id"]
+    assert "whsec_" not in again.get_data(as_text=True)
+    conforms("POST", "/webhooks", again)

@@ -3,7 +3,9 @@ address and per account, forgotten-password requests, discount codes in the pric
 preview, and wrong API credentials per address."""
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 from decimal import Decimal
 
 import pytest
@@ -13,8 +15,8 @@ from app.domain import accounts
 from app.domain.discounts import GIFT_CARD_ALPHABET
 from app.domain.models import DiscountCode, OutboxMessage, RateLimitCounter
 from tests import builders as b
-from tests.web.helpers import submit
 from tests.conftest import NOW
+from tests.web.helpers import csrf_from, submit
 
 PASSWORD = "correct-horse"
 
@@ -50,12 +52,78 @@ def test_web_login_stops_a_guesser_even_with_the_right_password(app, client, ses
     assert web_login(client, "other@example.com", PASSWORD, address="198.51.100.7").status_code == 302
 
 
-def test_web_login_is_throttled_per_account_across_addresses(app, client, session):
+def test_web_login_is_throttled_per_account_at_each_address_without_locking_the_owner_out(app, client, session):
     app.config["LOGIN_ACCOUNT_RATE_LIMIT"] = "3 per hour"
     make_user(session)
-    for i in range(3):
-        assert web_login(client, "casey@example.com", "wrong-one", address=f"203.0.113.{i}").status_code == 422
-    assert web_login(client, "casey@example.com", PASSWORD, address="203.0.113.99").status_code == 429
+    for _ in range(3):
+        assert web_login(client, "casey@example.com", "wrong-one", address="203.0.113.1").status_code == 422
+    assert web_login(client, "casey@example.com", PASSWORD, address="203.0.113.1").status_code == 429
+    # The guesser's budget on this account is spent at its address; the owner's is not.
+    assert web_login(app.test_client(), "casey@example.com", PASSWORD, address="198.51.100.99").status_code == 302
+
+
+def test_ten_wrong_passwords_lock_the_guessers_address_not_the_owner(app, client, session):
+    make_user(session, "admin@example.com", role="admin")
+    for i in range(10):  # the default budgets: 10 a minute per address, 10 per 15 minutes per account there
+        assert web_login(client, "admin@example.com", f"guess-{i}", address="203.0.113.66").status_code == 422
+    assert web_login(client, "admin@example.com", PASSWORD, address="203.0.113.66").status_code == 429
+    assert web_login(app.test_client(), "admin@example.com", PASSWORD, address="198.51.100.20").status_code == 302
+    # And a reset link still lets the owner in, from the guesser's address too.
+    submit(app.test_client(), "/forgot-password", {"email": "admin@example.com"}, **at("198.51.100.21"))
+    body = session.scalars(select(OutboxMessage)).one().body
+    link = re.search(r"https?://\S+(/reset-password/\S+)", body).group(1)
+    owner = app.test_client()
+    reset = submit(owner, link, {"password": "a-new-password", "confirm": "a-new-password"}, **at("203.0.113.66"))
+    assert reset.status_code == 302 and owner.get("/admin/calendar").status_code == 200
+
+
+def test_thirty_concurrent_wrong_logins_check_at_most_the_budget(app, session, monkeypatch):
+    app.config["LOGIN_RATE_LIMIT"] = "10 per minute"
+    make_user(session)
+    checked = []
+    together = threading.Barrier(10, timeout=5)  # holds the first checks until ten are in flight
+    real = accounts.verify_password
+
+    def slow_verify(user, password):
+        checked.append(password)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            together.wait()
+        return real(user, password)
+
+    monkeypatch.setattr(accounts, "verify_password", slow_verify)
+    answers: list[int] = []
+    forms = []
+    for _ in range(30):  # thirty browsers on the log-in page, each with its own CSRF token
+        browser = app.test_client()
+        forms.append((browser, csrf_from(browser.get("/login").get_data(as_text=True))))
+
+    def guess(i):
+        browser, token = forms[i]
+        answers.append(browser.post("/login", data={"csrf_token": token, "email": "casey@example.com", "password": f"guess-{i}"},
+                                    **at("203.0.113.77")).status_code)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(checked) == 10
+    assert sorted(answers) == [422] * 10 + [429] * 20
+
+
+def test_guessing_the_current_password_on_the_profile_is_throttled(app, client, session):
+    app.config["LOGIN_ACCOUNT_RATE_LIMIT"] = "3 per hour"
+    make_user(session)
+    assert web_login(client, "casey@example.com", PASSWORD).status_code == 302
+
+    def change(current):
+        return submit(client, "/profile", {"pw-current_password": current, "pw-new_password": "a-new-password",
+                                           "pw-confirm": "a-new-password"}, post_url="/profile/password", **at("192.0.2.1"))
+
+    assert [change(f"guess-{i}").status_code for i in range(3)] == [422] * 3
+    refused = change(PASSWORD)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert accounts.authenticate_login(session, "casey@example.com", PASSWORD) is not None  # unchanged
 
 
 def test_successful_logins_are_not_counted(app, client, session):
@@ -68,12 +136,14 @@ def test_successful_logins_are_not_counted(app, client, session):
 def test_api_login_is_throttled_per_account(app, client, session):
     app.config["LOGIN_ACCOUNT_RATE_LIMIT"] = "2 per hour"
     make_user(session)
-    for i in range(2):
-        answer = client.post("/api/v1/login", json={"email": "casey@example.com", "password": "nope-nope"}, **at(f"203.0.113.{i}"))
+    for _ in range(2):
+        answer = client.post("/api/v1/login", json={"email": "casey@example.com", "password": "nope-nope"}, **at("203.0.113.1"))
         assert answer.status_code == 401
-    refused = client.post("/api/v1/login", json={"email": "casey@example.com", "password": PASSWORD}, **at("203.0.113.50"))
+    refused = client.post("/api/v1/login", json={"email": "casey@example.com", "password": PASSWORD}, **at("203.0.113.1"))
     assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "rate_limited"
     assert int(refused.headers["Retry-After"]) > 0
+    owner = client.post("/api/v1/login", json={"email": "casey@example.com", "password": PASSWORD}, **at("198.51.100.50"))
+    assert owner.status_code == 200
 
 
 def test_forgot_password_is_limited_per_address_and_per_target(app, client, session):
@@ -218,3 +288,67 @@ def test_booking_with_guessed_codes_shares_the_code_budget(app, client, session,
             "discount_code": "GIFT-ABCD-EFGH-JKMN-PQRS"}
     answer = client.post("/book", data=form)
     assert answer.status_code == 429 and "Too many codes" in answer.get_data(as_text=True)
+
+
+REGISTRATION = {"first_name": "Robin", "last_name": "Reyes", "password": "correct-horse", "confirm": "correct-horse"}
+
+
+def register(client, email, address):
+    return submit(client, "/register", REGISTRATION | {"email": email}, **at(address))
+
+
+def test_registration_is_throttled_per_address_and_in_total(app, client, session):
+    app.config["REGISTER_RATE_LIMIT"] = "2 per hour"
+    app.config["REGISTER_TOTAL_RATE_LIMIT"] = "3 per hour"
+    assert [register(app.test_client(), f"r{i}@example.com", "192.0.2.10").status_code for i in range(2)] == [302, 302]
+    refused = register(app.test_client(), "r2@example.com", "192.0.2.10")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert register(app.test_client(), "r3@example.com", "198.51.100.10").status_code == 302  # another address
+    assert register(app.test_client(), "r4@example.com", "203.0.113.10").status_code == 429  # all addresses: 3 an hour
+    assert session.scalar(select(func.count()).select_from(accounts.User)) == 3
+
+
+def test_a_new_account_from_the_same_address_brings_no_new_code_budget(app, client, session, priced):
+    app.config["CODE_CHECK_RATE_LIMIT"] = "2 per hour"
+
+    def guess(email, code):
+        make_user(session, email)
+        token = client.post("/api/v1/login", json={"email": email, "password": PASSWORD}, **at("192.0.2.20")).get_json()["token"]
+        body = {"frequency_id": 1, "services": [{"id": priced.id}], "discount_code": code}
+        return [client.post("/api/v1/customer/bookings/price", json=body,
+                            headers={"Authorization": f"Bearer {token}", **at("192.0.2.20")["headers"]}).status_code for _ in range(2)]
+
+    assert guess("first@example.com", "GUESS1") == [422, 422]
+    assert guess("second@example.com", "GIFT-ABCD-EFGH-JKMN-PQRS") == [429, 429]
+
+
+def test_the_booking_forms_new_account_with_a_known_email_answers_in_the_mailbox(app, client, session, priced):
+    make_user(session)
+    page = client.get("/book").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+    answer = client.post("/book", data={
+        "csrf_token": token, "action": "review", "services": str(priced.id), "frequency_id": "1", "date": "2030-01-08",
+        "time": "10:00", "payment_method": "cash", "account": "new", "account_first_name": "Mallory", "account_last_name": "M",
+        "account_email": "casey@example.com", "account_password": "whatever-it-is"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "We have sent a message to that address" in html and "already exists" not in html
+    message = session.scalars(select(OutboxMessage).where(OutboxMessage.topic == "account.exists")).one()
+    assert message.recipient == "casey@example.com" and "/reset-password/" in message.body
+
+
+def test_the_booking_forms_new_accounts_are_under_the_registration_throttle(app, client, session, priced):
+    app.config["REGISTER_RATE_LIMIT"] = "1 per hour"
+
+    def new_account(email):
+        visitor = app.test_client()
+        page = visitor.get("/book").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+        return visitor.post("/book", data={
+            "csrf_token": token, "action": "review", "services": str(priced.id), "frequency_id": "1", "date": "2030-01-08",
+            "time": "10:00", "payment_method": "cash", "account": "new", "account_first_name": "Robin", "account_last_name": "R",
+            "account_email": email, "account_password": "correct-horse"}, **at("192.0.2.30"))
+
+    new_account("one@example.com")
+    refused = new_account("two@example.com")
+    assert refused.status_code == 422 and "Too many new accounts from here" in refused.get_data(as_text=True)
+    assert session.scalars(select(accounts.User).where(accounts.User.email == "two@example.com")).first() is None

@@ -587,3 +587,23 @@ def test_cancel_scope_must_be_known(session, now, setup):
     booking = make(session, svc, now)
     with pytest.raises(ValidationFailed):
         cancel_booking(session, booking.id, actor=b.STAFF, now=now, scope="everything")
+
+
+def test_changing_the_service_without_a_duration_takes_the_new_services_own_and_checks_it(session, now, setup):
+    loc, svc, agent = setup
+    long = b.service(session, loc, name="Deep clean", duration_minutes=240)
+    agent.services.append(long)
+    session.commit()
+    booking = make(session, svc, now, at="10:00")
+    make(session, svc, now, at="13:00", customer=CustomerInput("Bo", "B", "bo@example.com", ""))
+    # 10:00 + 240 minutes reaches the 13:00 booking: the new service's length is checked.
+    with pytest.raises(SlotUnavailable):
+        update_booking(session, booking.id, BookingChanges(service_id=long.id), actor=b.STAFF, now=now)
+    session.refresh(booking)
+    assert (booking.service_id, booking.duration_minutes) == (svc.id, 60)
+    moved = update_booking(session, booking.id, BookingChanges(service_id=long.id, start_time="09:00"), actor=b.STAFF, now=now)
+    assert (moved.service_id, moved.duration_minutes) == (long.id, 240)
+    assert moved.end_at - moved.start_at == timedelta(minutes=240)
+    # A duration given with the service still wins.
+    short = update_booking(session, booking.id, BookingChanges(service_id=svc.id, duration=45), actor=b.STAFF, now=now)
+    assert (short.service_id, short.duration_minutes) == (svc.id, 45)

@@ -3,8 +3,10 @@ loopback, their parts, headers, summary, links (opened with the test client) and
 calendar file (parsed with icalendar)."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
+from icalendar import Calendar
 from sqlalchemy import select
 
 from app.domain.booking import BookingChanges, cancel_booking, change_status, create_booking, reschedule_booking, update_booking
@@ -48,7 +50,7 @@ def test_booking_received_is_text_and_html_with_the_whole_summary_and_a_calendar
         assert url.startswith((PUBLIC + "/", "https://calendar.google.com/", "https://outlook.live.com/")), url
     assert ics is not None and ics["method"] == "REQUEST"
     [event] = ics.walk("VEVENT")
-    assert event["uid"] == f"booking-{booked.booking_code}@sparkle-&-fix"
+    assert event["uid"] == f"booking-{booked.booking_code}@booking-portal.local"
     assert event["sequence"] == 1 and str(event["status"]) == "TENTATIVE"
     assert event.decoded("dtstart").isoformat() == "2026-11-24T10:00:00-05:00"
     assert str(event["attendee"]) == "mailto:maria@example.com"
@@ -188,3 +190,31 @@ def test_a_booking_staff_made_is_announced_as_confirmed(app, session, maria, inb
     assert "Your booking is confirmed" in html and "confirm it shortly" not in text
     assert str(ics.walk("VEVENT")[0]["status"]) == "CONFIRMED"
     assert to(inbox.parsed(), "alex@example.com")[0]["Subject"].startswith("New booking: Maria Lopez")
+
+
+def _event(body: bytes):
+    [event] = Calendar.from_ical(body).walk("VEVENT")
+    return event
+
+
+def _revision(event) -> tuple[str, int, object, object]:
+    return str(event["uid"]), int(event["sequence"]), event.decoded("last-modified"), event.decoded("dtstamp")
+
+
+def test_the_invitation_the_download_and_the_feed_are_the_same_revision_of_one_event(app, client, session, booked, inbox):
+    later = NOW + timedelta(minutes=7)
+    update_booking(session, booked.id, BookingChanges(notes="Side door, then up the stairs"), actor=b.STAFF, now=later)
+    assert deliver_now(app, later).failed == 0
+    received, changed = [parts(m)[2] for m in to(inbox.parsed(), "maria@example.com")]
+    invitation = _revision(changed.walk("VEVENT")[0])
+    assert invitation[1:] == (3, later, later)  # created 1, staff note 2, this change 3
+
+    submit(client, "/login", {"email": "maria@example.com", "password": PASSWORD})
+    download = _revision(_event(client.get(f"/bookings/{booked.id}.ics").data))
+    submit(client, "/profile", {"action": "regenerate"}, post_url="/profile/calendar-feed")
+    feed_url = re.search(r'id="calendar-feed-url" value="([^"]+)"', client.get("/profile").get_data(as_text=True)).group(1)
+    feed = _revision(_event(app.test_client().get(local_path(feed_url)).data))
+    assert download == feed == invitation
+    # The first invitation is an older revision of the same event than any download.
+    first = _revision(received.walk("VEVENT")[0])
+    assert first[0] == download[0] and first[1:] == (1, NOW, NOW) and first[1] < download[1]

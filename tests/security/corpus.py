@@ -30,3 +30,7 @@ JSON_EXTRA: list[object] = [None, True, False, 0, -1, 2**31, 2**64, -(2**63) - 1
 JSON_CORPUS: list[object] = [*CORPUS, *JSON_EXTRA]
 JSON_SHARP: list[object] = [*SHARP, *JSON_EXTRA]
 DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
+# Lengths a list is sent at, each double the one before: every list a client can send
+# (JSON lists in API bodies, repeated form fields) at each length. The answer must stay
+# clear (a 422 or 413 naming the limit, no 5xx); bench/lists.py times the same doubling.
+DOUBLING: list[int] = [500, 1000, 2000, 4000, 8000]

@@ -37,7 +37,7 @@ from app.db import make_engine
 from tests import builders as b
 from tests.conftest import NOW, ON_POSTGRES, _empty_tables
 
-from .corpus import CORPUS, DEEP_JSON, JSON_SHARP, OTHER_CALLERS, PATH, SHARP_FORM
+from .corpus import CORPUS, DEEP_JSON, DOUBLING, JSON_SHARP, OTHER_CALLERS, PATH, SHARP_FORM
 
 PASSWORD = "correct-horse"  # hashed with the suite's cheap Argon2 settings (tests/conftest.py)
 DAY = (NOW + timedelta(days=30)).date().isoformat()
@@ -128,7 +128,9 @@ def world(template_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         url = f"sqlite:///{path}"
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", "SERVER_NAME": "portal.test",
                       "MAIL_DIR": str(tmp_path_factory.mktemp("mail")), "WTF_CSRF_ENABLED": False,
-                      "API_RATE_LIMIT": "1000000 per minute", "LOGIN_RATE_LIMIT": "1000000 per minute", "NOW": NOW})
+                      "API_RATE_LIMIT": "1000000 per minute", "LOGIN_RATE_LIMIT": "1000000 per minute", "NOW": NOW,
+                      # New accounts are throttled per address; here every caller shares one address.
+                      "REGISTER_RATE_LIMIT": "1000000 per hour", "REGISTER_TOTAL_RATE_LIMIT": "1000000 per hour"})
     _record_reads(app)
     now = NOW
     session = app.extensions["session_factory"]()
@@ -272,14 +274,15 @@ def test_no_page_answers_a_hostile_request_with_a_server_error(world: World, met
     valid = _valid(world.ids)
     base_args = _path_args(rule, world, kind)
 
-    def send(caller: str, args: dict[str, str], fields: dict[str, str]):
+    def send(caller: str, args: dict[str, str], fields: dict[str, str], raw: str | None = None):
         client, headers = world.callers[caller]
         url = _url(rule, args)
         if "nonce" in fields:
             fields = fields | {"nonce": uuid.uuid4().hex + fields["nonce"]}  # a fresh form each time, not a double click
+        encoded = _encode(fields) if raw is None else raw
         if method == "GET":
-            return client.get(url, query_string=_encode(fields), headers=headers)
-        return client.post(url, data=_encode(fields), content_type="application/x-www-form-urlencoded", headers=headers)
+            return client.get(url, query_string=encoded, headers=headers)
+        return client.post(url, data=encoded, content_type="application/x-www-form-urlencoded", headers=headers)
 
     # Which callers reach the view, and which fields it reads once given valid ones.
     reaching, names = [], set()
@@ -315,6 +318,11 @@ def test_no_page_answers_a_hostile_request_with_a_server_error(world: World, met
             for name in sorted(names):
                 for value in SHARP_FORM:
                     tally.check(f"{caller} {method} {rule} {name}={value[:20]!r}", lambda: send(caller, base_args, baseline | {name: value}))
+            for n in DOUBLING if method == "POST" else []:
+                # Every field it reads, each sent n times (a list of n values, or n repeats).
+                # Not for GET: the server's request-line limit (gunicorn: 4094 bytes) bounds a query.
+                repeated = "&".join([_encode(baseline)] * n)
+                tally.check(f"{caller} {method} {rule} fields x{n}", lambda: send(caller, base_args, {}, raw=repeated))
     tally.report(request.node.name)
     tally.assert_clean()
 
@@ -340,7 +348,7 @@ def _api_body(method: str, path: str, ids: dict[str, int]) -> Any:
               "services": [{"id": ids["service"], "extras": [{"id": ids["extra"], "quantity": 1}],
                             "pricing_parameters": [{"id": ids["param"], "quantity": 1}]}],
               "payment_method": "cash", "discount_code": "SAVE10", "tip": 5,
-              "custom_fields": [{"id": ids["field"], "value": "4417"}]}
+              "custom_fields": [{"id": ids["field"], "value": "4417"}, {"id": ids["pets"], "values": [{"id": ids["option"]}]}]}
     return {
         ("POST", "/bookings"): staff,
         ("POST", "/bookings/bulk"): {"bookings": [staff]},
@@ -367,6 +375,28 @@ def _body_variants(body: Any) -> list[tuple[str, list[Any]]]:
 
     walk(body, [], 0)
     return places
+
+
+def _body_lists(body: Any) -> list[tuple[str, list[Any]]]:
+    """(where, path of keys) of every non-empty list in the body, at any depth."""
+    found: list[tuple[str, list[Any]]] = []
+
+    def walk(node: Any, trail: list[Any]) -> None:
+        if isinstance(node, list) and node:
+            found.append(("/".join(map(str, trail)), trail))
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+        for key, child in items:
+            walk(child, [*trail, key])
+
+    walk(body, [])
+    return found
+
+
+def _item(body: Any, trail: list[Any]) -> Any:
+    node = body
+    for key in trail:
+        node = node[key]
+    return node[0]
 
 
 def _replaced(body: Any, trail: list[Any], value: Any) -> Any:
@@ -434,6 +464,11 @@ def test_no_api_operation_answers_a_hostile_request_with_a_server_error(world: W
             for where, trail in _body_variants(body):
                 for value in JSON_SHARP:
                     tally.check(f"{caller} body {where}={str(value)[:20]!r}", lambda: send(caller, payload=_replaced(body, trail, value)))
+            for where, trail in _body_lists(body):
+                for n in DOUBLING:
+                    # The list's first item n times: past any bound, refused whole and early.
+                    longer = _replaced(body, trail, [_item(body, trail)] * n)
+                    tally.check(f"{caller} body {where} x{n}", lambda: send(caller, payload=longer))
             for name in ("unknown", "version", "send_notification", "send_confirmation_email", "reason", "customer_id", "start_at",
                          "duration", "status", "location_id", "price", "customer.email", "customer.first_name"):
                 for value in ["²", "\x00", "\ud800", 2**64, [], None]:

@@ -48,10 +48,15 @@ def test_bad_registrations_show_errors_next_to_fields_and_keep_what_was_typed(cl
     assert count_users(session) == 0
 
 
-def test_registering_a_known_email_is_refused(client, session):
+def test_registering_a_known_email_answers_in_the_mailbox_not_on_the_page(client, session):
     accounts.create_user(session, email="casey@example.com", password="whatever-1", now=NOW)
     response = submit(client, "/register", REGISTRATION)
-    assert response.status_code == 422 and "already exists" in response.get_data(as_text=True)
+    # As a password reset answers: the page says a message was sent, the mailbox says why.
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    page = client.get("/login").get_data(as_text=True)
+    assert "We have sent a message to that address" in page and "already" not in page
+    message = session.scalars(select(OutboxMessage).where(OutboxMessage.topic == "account.exists")).one()
+    assert message.recipient == "casey@example.com" and "/reset-password/" in message.body and "/login" in message.body
     assert count_users(session) == 1
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 
 from app.domain import accounts, feeds
 from app.domain.booking import cancel_booking, create_booking
-from app.domain.models import Agent, CalendarFeed
+from app.domain.models import Agent, Booking, CalendarFeed
 from tests import builders as b
 from tests.web.helpers import csrf_from, submit
 from tests.conftest import NOW
@@ -138,3 +138,47 @@ def test_the_feed_does_not_query_per_booking(app, client, session, business):
         create_booking(session, b.request(service_id, day=DAY, at=f"{hour}:00", agent_id=alex.id,
                                           customer=b.CustomerInput("P", str(hour), f"p{hour}@example.com", "")), actor=b.STAFF, now=NOW)
     assert statements() == (few, events + 4)
+
+
+def _events(body: bytes) -> dict[str, object]:
+    """The feed's or download's events by booking code."""
+    return {str(e["description"]).split()[2].rstrip("."): e for e in Calendar.from_ical(body).walk("VEVENT")}
+
+
+def test_calendar_uids_never_change_when_the_business_is_renamed(app, client, session, business):
+    accounts.create_user(session, email="admin@example.com", password="correct-horse", role="admin", first_name="Ada", now=datetime.now(UTC))
+    _login(client, "casey@example.com")
+    submit(client, "/profile", {"action": "regenerate"}, post_url="/profile/calendar-feed")
+    feed_url = _link(client, "/profile")
+    mine = session.scalars(select(Booking).where(Booking.booking_code == business["mine"])).one()
+    before_feed = _events(app.test_client().get(feed_url).data)[business["mine"]]
+    before_download = _events(client.get(f"/bookings/{mine.id}.ics").data)[business["mine"]]
+    uid = str(before_feed["uid"])
+    assert uid == str(before_download["uid"]) == f"booking-{business['mine']}@booking-portal.local"
+
+    admin = app.test_client()
+    _login(admin, "admin@example.com")
+    values = {"business_name": "Sparkle and Fix Co", "default_timezone": "America/New_York", "slot_interval_minutes": "30",
+              "horizon_weeks": "12", "cancellation_cutoff_hours": "24", "reminder_hours": "24",
+              "business_locale": "en_US", "currency": "USD"}
+    assert submit(admin, "/admin/settings", values).status_code == 303
+
+    after_feed = _events(app.test_client().get(feed_url).data)[business["mine"]]
+    after_download = _events(client.get(f"/bookings/{mine.id}.ics").data)[business["mine"]]
+    assert "Sparkle and Fix Co" in str(after_feed["summary"])  # the rename is shown...
+    assert str(after_feed["uid"]) == str(after_download["uid"]) == uid  # ...but the event is the same one
+    assert "&" not in uid and " " not in uid
+
+
+def test_the_uid_domain_is_a_setting(app, client, session, business):
+    configured = create_app_with(app, CALENDAR_UID_DOMAIN="book.example.com")
+    token = feeds.regenerate_feed(session, "agent", business["alex"], secret=configured.config["SECRET_KEY"], now=datetime.now(UTC))
+    body = configured.test_client().get(f"/calendar/{token}.ics").data
+    assert str(_events(body)[business["mine"]]["uid"]) == f"booking-{business['mine']}@book.example.com"
+    configured.extensions["engine"].dispose()
+
+
+def create_app_with(app, **settings):
+    from app import create_app
+
+    return create_app({k: v for k, v in app.config.items() if k in ("TESTING", "DATABASE_URL", "SECRET_KEY", "MAIL_DIR", "SERVER_NAME")} | settings)

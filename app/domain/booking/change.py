@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import discounts, history, notifications, pricing, webhooks
-from ..accounts import find_user_by_email
+from ..accounts import end_all_sessions, find_user_by_email
 from ..actor import Actor
 from ..availability import SlotSpec, candidate_agents, parse_agent_choice, plan_day
 from ..concurrency import begin_write, lock_more
@@ -189,7 +189,7 @@ def apply_changes(session: Session, booking: Booking, changes: BookingChanges, a
     errors.raise_if_any("The booking could not be changed; check the highlighted fields.")
     values = _place(session, booking, where, target_status, actor, now)
 
-    customer_changes = _read_details(session, booking, changes, values, errors)
+    customer_changes = _read_details(session, booking, changes, values, errors, now=now)
     reason_text = as_text(errors, "reason", changes.reason, max_length=255) or ""
     errors.raise_if_any("The booking could not be changed; check the highlighted fields.")
 
@@ -261,6 +261,10 @@ def _read_where(session: Session, booking: Booking, changes: BookingChanges, err
     duration = booking.duration_minutes
     if changes.duration is not UNSET:
         duration = as_int(errors, "duration", changes.duration, lo=5, hi=MAX_DURATION) or duration
+    elif service.id != booking.service_id:
+        # Another service and no length given: the new service's own (seed 003), so the
+        # slot is re-checked for as long as the new service really takes.
+        duration = _line_for(booking, service).duration
     tz = zone(location.timezone)
     start_at = _read_start(booking, changes, tz, errors)
     return _Where(service=service, location=location, agent_id=agent_id, duration=duration, start_at=start_at, tz=tz)
@@ -355,7 +359,7 @@ def _place(session: Session, booking: Booking, where: _Where, target_status: Boo
 
 
 def _read_details(
-    session: Session, booking: Booking, changes: BookingChanges, values: dict[str, Any], errors: FieldErrors
+    session: Session, booking: Booking, changes: BookingChanges, values: dict[str, Any], errors: FieldErrors, *, now: datetime
 ) -> dict[str, tuple[Any, Any]]:
     """Customer, price and notes into `values`; gives back the changes made to the
     customer's own record (written to them directly, recorded on the booking)."""
@@ -366,7 +370,7 @@ def _read_details(
             errors.add("customer_id", f"There is no customer with id {cid}.")
         elif customer is not None:
             values["customer_id"] = customer.id
-    customer_changes = _customer_changes(session, changes, values.get("customer_id", booking.customer_id), errors)
+    customer_changes = _customer_changes(session, changes, values.get("customer_id", booking.customer_id), errors, now=now)
     if changes.price is None:
         # Back to the price the breakdown adds up to.
         if booking.price_overridden:
@@ -420,13 +424,22 @@ def _spec_after_change(booking: Booking, service: Any, duration: int) -> SlotSpe
     return SlotSpec.for_services(services, duration)
 
 
+def _line_for(booking: Booking, service: Service) -> pricing.PricedLine:
+    """The one line of `service` that replaces the booking's services: an hourly line
+    keeps the workers and hours of an hourly line it replaces, anything else is the
+    service as the catalog has it."""
+    old = booking.lines[0] if booking.lines else None
+    keeps_hours = old is not None and service.is_hourly and old.pricing_mode == "hourly"
+    workers = old.workers if keeps_hours and old is not None else 1
+    minutes = old.minutes if keeps_hours and old is not None else service.duration_minutes
+    return pricing.PricedLine(service=service, workers=workers, minutes=minutes)
+
+
 def _replace_service_line(booking: Booking, service: Any, values: dict[str, Any]) -> None:
     """Swap the booking's services for one line of another service, re-priced from the
     catalog; the stored discounts, tip and any custom price stay as they were."""
-    old = booking.lines[0] if booking.lines else None
-    workers = old.workers if old is not None and service.is_hourly and old.pricing_mode == "hourly" else 1
-    minutes = old.minutes if old is not None and service.is_hourly and old.pricing_mode == "hourly" else service.duration_minutes
-    line = pricing.PricedLine(service=service, workers=workers, minutes=minutes)
+    line = _line_for(booking, service)
+    workers, minutes = line.workers, line.minutes
     booking.lines.clear()
     booking.lines.append(
         BookingLine(position=0, service_id=service.id, name=service.name, pricing_mode=service.pricing_mode,
@@ -459,7 +472,8 @@ def _redeem_again(session: Session, booking: Booking, now: datetime) -> None:
     discounts.redeem(session, code, booking_id=booking.id, customer_id=booking.customer_id, amount=amount, now=now)
 
 
-def _customer_changes(session: Session, changes: BookingChanges, customer_id: int, errors: FieldErrors) -> dict[str, tuple[Any, Any]]:
+def _customer_changes(session: Session, changes: BookingChanges, customer_id: int, errors: FieldErrors, *,
+                      now: datetime) -> dict[str, tuple[Any, Any]]:
     if changes.customer is UNSET:
         return {}
     if not isinstance(changes.customer, dict):
@@ -484,4 +498,7 @@ def _customer_changes(session: Session, changes: BookingChanges, customer_id: in
         if clean is not None and clean != getattr(customer, name):
             result[path] = (getattr(customer, name), clean)
             setattr(customer, name, clean)
+            if name == "email":
+                # Reset links sent to the old address and every login end (as a password change does).
+                end_all_sessions(session, customer, now=now)
     return result

@@ -105,7 +105,7 @@ def _create(session: Session, request: BookingRequest, actor: Actor, now: dateti
     details = _read_details(request, actor, customer, original, errors)
     errors.raise_if_any("The booking could not be made; check the highlighted fields.")
 
-    location = resolve_location(session, location_id)
+    location = _chosen_location(session, location_id)
     services = [line.service for line in lines]
     for i, service in enumerate(services):
         if service.locations and location.id not in {loc.id for loc in service.locations}:
@@ -218,6 +218,17 @@ def _read_start(request: BookingRequest, errors: FieldErrors) -> datetime | tupl
     if day is None or at is None:
         return None
     return (day, at)
+
+
+def _chosen_location(session: Session, location_id: int | None) -> Location:
+    """The location asked for, or the default one. An unknown or inactive id is a field
+    error (422) like any other id in the request; no location at all is NotFound."""
+    if location_id is None:
+        return resolve_location(session, None)
+    location = session.get(Location, location_id)
+    if location is None or not location.active:
+        raise invalid("location_id", f"There is no location with id {location_id}.")
+    return location
 
 
 def _resolve_start(start: datetime | tuple[date, Any] | None, location: Location, errors: FieldErrors) -> datetime | None:

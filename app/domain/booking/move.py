@@ -57,7 +57,9 @@ def move_days(session: Session, booking: Booking, *, first: date, last: date, no
     services = line_services(booking)
     spec = SlotSpec.for_services(services, booking.duration_minutes)
     known = catalog(session)
-    location = known.location(booking.location_id)
+    location = known.locations.get(booking.location_id)
+    if location is None or not location.active:
+        return {}  # an office that closed takes no moves (move_choices says why)
     agents = known.candidates(spec.service_ids, location.id, booking.agent_id)
     tz = zone(location.timezone)
     today = now.astimezone(tz).date()

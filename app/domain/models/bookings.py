@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .agents import Agent
@@ -44,6 +44,8 @@ class Booking(Base):
         Index("ix_bookings_agent_occupied", "agent_id", "occupied_start"),
         Index("ix_bookings_start_at", "start_at"),
         Index("ix_bookings_customer_start", "customer_id", "start_at"),
+        Index("ix_bookings_change_number", "change_number"),
+        Index("ix_bookings_updated_at", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,7 +100,10 @@ class Booking(Base):
     sms_notifications: Mapped[bool] = mapped_column(Boolean, default=False)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Raised at commit, in commit order, for every change (app/domain/changes.py): the
+    # sync cursor (updated_at, id) never passes a change that commits later.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, active_history=True)
+    change_number: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancellation_reason: Mapped[str] = mapped_column(String(255), default="")
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -2,13 +2,13 @@
 queued for it, instead of sending it anyway.
 
 Revision ID: 0013_outbox_cancelled_deliveries
-Revises: 0015_location_contact (written on 0012_generations_bigint; main's 0015 came
-first, so this one follows it and the chain keeps one head)
+Revises: 0014_harden_change_numbers (written on 0012_generations_bigint; main's 0015
+and 0014 came first, so this one follows them and the chain keeps one head)
 """
 from alembic import op
 
 revision = "0013_outbox_cancelled_deliveries"
-down_revision = "0015_location_contact"
+down_revision = "0014_harden_change_numbers"
 branch_labels = None
 depends_on = None
 

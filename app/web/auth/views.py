@@ -12,7 +12,8 @@ from werkzeug.wrappers import Response
 from ...clock import now
 from ...db import get_session
 from ...domain import accounts
-from ...domain.errors import DomainError
+from ...domain.errors import DomainError, EmailTaken
+from ...domain.models import User
 from ... import throttle
 from ...links import public_url_for
 from ..auth_loader import log_in, log_out
@@ -49,18 +50,42 @@ def safe_next(default: str) -> str:
     return target if local else default
 
 
+SENT_TO_MAILBOX = "We have sent a message to that address: follow it to sign in."
+
+
+def register_or_remind(*, email: str, password: str, first_name: str, last_name: str, phone: str) -> User | None:
+    """A new customer account (under the registration throttles, raising Throttled),
+    or None for an address that has one: its mailbox is told how to sign in, as a
+    password reset would, and the page says only that a message was sent.
+    Raises DomainError for invalid details."""
+    throttle.take_registration()
+    session = get_session()
+    try:
+        return accounts.register_customer(session, email=email, password=password, first_name=first_name,
+                                          last_name=last_name, phone=phone, now=now())
+    except EmailTaken:
+        # The same budget as reset e-mails to that address, so this cannot flood a mailbox.
+        if throttle.RESET_BY_EMAIL.spend(email):
+            accounts.queue_account_reminder(
+                session, email, secret=current_app.config["SECRET_KEY"], now=now(),
+                link_for=lambda token: public_url_for("auth.reset_password", token=token), login_link=public_url_for("auth.login"),
+            )
+        return None
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> str | Response:
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register_customer(
-                get_session(), email=form.email.data, password=form.password.data, first_name=form.first_name.data,
-                last_name=form.last_name.data, phone=form.phone.data or "", now=now(),
-            )
+            user = register_or_remind(email=form.email.data, password=form.password.data, first_name=form.first_name.data,
+                                      last_name=form.last_name.data, phone=form.phone.data or "")
         except DomainError as error:
             show_errors(form, error)
         else:
+            if user is None:
+                flash(SENT_TO_MAILBOX, "success")
+                return redirect(url_for("auth.login"))
             log_in(user)
             flash(f"Welcome, {user.first_name}! Your account is ready.", "success")
             return redirect(safe_next(url_for("main.home")))
@@ -152,13 +177,19 @@ def change_password() -> str | Response:
     form = ProfileForm(obj=user)
     password_form = PasswordForm(prefix="pw")
     if password_form.validate_on_submit():
+        # The current password is a login's password: a stolen session guessing it is
+        # throttled as a login is (raises Throttled, the "please wait" page).
+        throttle.reserve_login(user.email)
         try:
             changed = accounts.change_password(
                 get_session(), user.id, current=password_form.current_password.data, new=password_form.new_password.data, now=now()
             )
         except DomainError as error:
+            if "current_password" not in error.details:
+                throttle.refund_login(user.email)
             show_errors(password_form, error)
         else:
+            throttle.refund_login(user.email)
             # This browser stays logged in with the new session version; others are out.
             log_in(changed)
             flash("Your password is changed. Other devices have been logged out.", "success")

@@ -69,12 +69,15 @@ def load_catalog(session: Session, *, staff: bool = False) -> FormCatalog:
 
 
 def chosen_service_ids(form: MultiDict[str, str], catalog: FormCatalog) -> list[int]:
-    ids = []
+    """The ticked services the catalog has, each once, in the order ticked (one pass:
+    a form may repeat `services` up to MAX_FORM_PARTS times)."""
+    offered = {s.id for s in catalog.services}
+    ids: dict[int, None] = {}
     for raw in form.getlist("services"):
         sid = id_or_none(raw)
-        if sid is not None and catalog.service(sid) is not None and sid not in ids:
-            ids.append(sid)
-    return ids
+        if sid is not None and sid in offered:
+            ids.setdefault(sid)
+    return list(ids)
 
 
 @dataclass

@@ -35,6 +35,7 @@ from ...domain.status import allowed_transitions
 from ...domain.summary import booking_summary, preview_summary
 from ...domain.timeutil import parse_date, zone
 from ...domain.validation import id_or_none
+from ..auth.views import SENT_TO_MAILBOX, register_or_remind
 from ..auth_loader import log_in
 from ..formatting import local_day, local_time
 from .calendar import MonthCalendar, month_calendar, month_of_days, parse_month
@@ -357,13 +358,12 @@ def inline_account(values: MultiDict[str, str], errors: dict[str, str]) -> User 
             return None
         return user
     try:
-        return accounts.register_customer(
-            session, email=email, password=password, first_name=values.get("account_first_name", ""),
-            last_name=values.get("account_last_name", ""), phone=values.get("phone", ""), now=now(),
-        )
+        user = register_or_remind(email=email, password=password, first_name=values.get("account_first_name", ""),
+                                  last_name=values.get("account_last_name", ""), phone=values.get("phone", ""))
+    except throttle.Throttled as exc:
+        errors["account_email"] = f"Too many new accounts from here; please try again in {-(-exc.retry_after // 60)} minutes."
+        return None
     except DomainError as error:
-        if error.code == "email_taken":
-            errors["account_email"] = "An account with this e-mail already exists: choose “I have an account” and sign in."
         said = {"first_name": "Enter your first name.", "last_name": "Enter your last name.", "email": "Enter your e-mail address.",
                 "password": "Choose a password."}
         for path, message in error.details.items():
@@ -372,6 +372,10 @@ def inline_account(values: MultiDict[str, str], errors: dict[str, str]) -> User 
         if not errors:
             errors["account_email"] = error.message
         return None
+    if user is None:
+        # The address has an account: its mailbox is told how to sign in (the page does not say).
+        errors["account_email"] = SENT_TO_MAILBOX + " Then choose “I have an account” here."
+    return user
 
 
 def review_problems(values: MultiDict[str, str], catalog: FormCatalog, parsed: ParsedForm, preview: dict[str, Any]) -> dict[str, str]:
@@ -545,7 +549,8 @@ def confirmation(booking_id: int) -> Any:
 @customer_only
 def booking_ics(booking_id: int) -> Response:
     booking = _own_booking(booking_id)
-    body = bookings_ics([booking], business_name=load_settings(get_session()).business_name, now=now())
+    settings = load_settings(get_session())
+    body = bookings_ics([booking], business_name=settings.business_name, uid_domain=settings.calendar_uid_domain)
     return Response(body, mimetype="text/calendar", headers={"Content-Disposition": f'attachment; filename="booking-{booking.booking_code}.ics"'})
 
 

@@ -60,3 +60,13 @@ def test_only_staff_see_the_table_and_its_export(client, many, who, status):
         submit(client, "/login", {"email": who, "password": "correct-horse"})
     assert client.get("/admin/bookings").status_code == status
     assert client.get("/admin/bookings.csv").status_code == status
+
+
+def test_underscore_and_percent_in_the_office_searches_match_themselves(client, many, session):
+    accounts.create_user(session, email="al_x@example.com", password="correct-horse", first_name="Al_x", last_name="100%", now=NOW)
+    submit(client, "/login", {"email": "staff@example.com", "password": "correct-horse"})
+    assert "No bookings match." in client.get("/admin/bookings?q=_").get_data(as_text=True)  # no booking has a "_"
+    assert "No bookings match." in client.get("/admin/bookings?q=%25").get_data(as_text=True)
+    for query in ("_", "%25"):
+        listed = client.get(f"/admin/manage/customers?q={query}").get_data(as_text=True)
+        assert "Al_x 100%" in listed and "Number1" not in listed, query
