@@ -146,7 +146,7 @@ def _events(body: bytes) -> dict[str, object]:
 
 
 def test_calendar_uids_never_change_when_the_business_is_renamed(app, client, session, business):
-    accounts.create_user(session, email="admin@example.com", password="correct-horse", role="admin", first_name="Ada", now=datetime.now(UTC))
+    accounts.create_user(session, email="admin@example.com", password="correct-horse", role="admin", first_name="Ada", now=NOW)
     _login(client, "casey@example.com")
     submit(client, "/profile", {"action": "regenerate"}, post_url="/profile/calendar-feed")
     feed_url = _link(client, "/profile")
@@ -172,7 +172,7 @@ def test_calendar_uids_never_change_when_the_business_is_renamed(app, client, se
 
 def test_the_uid_domain_is_a_setting(app, client, session, business):
     configured = create_app_with(app, CALENDAR_UID_DOMAIN="book.example.com")
-    token = feeds.regenerate_feed(session, "agent", business["alex"], secret=configured.config["SECRET_KEY"], now=datetime.now(UTC))
+    token = feeds.regenerate_feed(session, "agent", business["alex"], secret=configured.config["SECRET_KEY"], now=NOW)
     body = configured.test_client().get(f"/calendar/{token}.ics").data
     assert str(_events(body)[business["mine"]]["uid"]) == f"booking-{business['mine']}@book.example.com"
     configured.extensions["engine"].dispose()
