@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from .domain.booking import customer_change_refusal
+from .domain.booking import customer_change_refusal, later_visits
 from .domain.ical import booking_invitation
 from .domain.links import link_expiry, sign_booking_link
 from .domain.models import Booking, OutboxMessage
@@ -140,6 +140,11 @@ def compose_booking(app: Flask, session: Session, row: OutboxMessage, booking: B
             "reschedule_url": public_url_for("messages.booking_link", app=app, token=sign_booking_link(
                 secret, booking, "reschedule", expires_at=expires)) if may_change else None,
         }
+    # The first visit of a new series announces the whole series to the customer: every
+    # later visit in the text and as its own event in the .ics.
+    starts_series = not staff and row.topic == "booking.created" and booking.occurrence_index == 0
+    visits = later_visits(session, booking) if starts_series else []
+    context["later_visits"] = [(v.start_at, v.booking_code) for v in visits]
     subject = SUBJECTS[kind].format(title=summary.title, when=local_datetime(summary.start_at, summary.timezone))
     if staff:
         subject = f"{context['heading']}: {summary.customer_name or summary.customer_email}, {summary.title} on " \
@@ -156,7 +161,7 @@ def compose_booking(app: Flask, session: Session, row: OutboxMessage, booking: B
     ics = booking_invitation(
         booking, sequence=int(payload.get("sequence", booking.version)), cancel=cancel, organizer=sender,
         attendee=row.recipient, business_name=settings.business_name, uid_domain=settings.calendar_uid_domain,
-        queued_at=row.created_at, status=summary.status,
+        queued_at=row.created_at, status=summary.status, later_visits=visits,
     )
     message.add_attachment(
         ics, maintype="text", subtype="calendar", filename=f"booking-{booking.booking_code}.ics",

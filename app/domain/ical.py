@@ -76,13 +76,18 @@ def bookings_ics(bookings: Iterable[Booking], *, business_name: str, uid_domain:
 def booking_invitation(
     booking: Booking, *, sequence: int, cancel: bool, organizer: str, attendee: str, business_name: str,
     uid_domain: str = DEFAULT_UID_DOMAIN, queued_at: datetime | None = None, status: str | None = None,
+    later_visits: Iterable[Booking] = (),
 ) -> bytes:
     """The .ics an e-mail carries: METHOD:REQUEST (or CANCEL), the booking's stable UID and
     the SEQUENCE of the version the message was queued at (with that version's
     LAST-MODIFIED), so the attendee's calendar keeps one event and updates it (or removes
     it on CANCEL), and a download of the same version is the same revision. `status` is
     the booking's status when the message was written (it may have changed again by the
-    time it is sent)."""
+    time it is sent).
+
+    `later_visits` are the other visits of a series the message announces: each is its own
+    VEVENT with its own UID and current revision (not one RRULE), because each visit can be
+    moved or cancelled on its own later and that message must update exactly its event."""
     calendar = Calendar()
     calendar.add("prodid", f"-//{business_name}//Booking portal//EN")
     calendar.add("version", "2.0")
@@ -99,8 +104,15 @@ def booking_invitation(
     guest.params.update({"role": vText("REQ-PARTICIPANT"), "partstat": vText("ACCEPTED"), "rsvp": vText("FALSE")})
     event.add("attendee", guest)
     calendar.add_component(event)
-    # The zone's rules around the visit are enough; all of 1970-2038 would make every
+    last = booking.start_at
+    for visit in later_visits:
+        visit_sequence, visit_modified = revision(visit)
+        later = _event(visit, business_name=business_name, uid_domain=uid_domain, sequence=visit_sequence, modified=visit_modified)
+        later.add("organizer", who)
+        later.add("attendee", guest)
+        calendar.add_component(later)
+        last = max(last, visit.start_at)
+    # The zone's rules around the visits are enough; all of 1970-2038 would make every
     # e-mail's file tens of kilobytes and its building the slowest part of delivery.
-    year = booking.start_at.year
-    calendar.add_missing_timezones(first_date=date(year - 1, 1, 1), last_date=date(year + 2, 1, 1))
+    calendar.add_missing_timezones(first_date=date(booking.start_at.year - 1, 1, 1), last_date=date(last.year + 2, 1, 1))
     return calendar.to_ical()

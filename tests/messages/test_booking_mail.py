@@ -218,3 +218,47 @@ def test_the_invitation_the_download_and_the_feed_are_the_same_revision_of_one_e
     # The first invitation is an older revision of the same event than any download.
     first = _revision(received.walk("VEVENT")[0])
     assert first[0] == download[0] and first[1:] == (1, NOW, NOW) and first[1] < download[1]
+
+
+def test_the_confirmation_of_a_series_lists_every_visit_and_its_calendar_file_holds_each_one(app, session, maria, inbox):
+    """Every 2 weeks from Thursday 3 December: the customer's one confirmation names each
+    later visit, and its .ics has one event per visit (each with the UID its own later
+    messages, downloads and feed use), so the whole series lands in the calendar at once."""
+    _, svc, _ = b.basic_setup(session)
+    fortnightly = b.frequency(session, name="Every 2 weeks", count=2)
+    session.commit()
+    result = create_booking(
+        session, b.request(svc.id, day="2026-12-03", at="10:00", frequency_id=fortnightly.id, customer_id=maria.id),
+        actor=b.customer_actor(maria), now=NOW,
+    )
+    first, *later = result.bookings
+    assert len(later) >= 5
+    cancel_booking(session, later[-1].id, actor=b.STAFF, now=NOW, notify=False)  # a cancelled visit is not announced
+    still_on = later[:-1]
+    deliver_now(app)
+    [mail] = to(inbox.parsed(), "maria@example.com")
+    text, html, ics = parts(mail)
+    for body in (text, html):
+        assert f"first of {len(still_on) + 1} visits" in body
+        for visit in still_on:
+            assert visit.booking_code in body
+        assert later[-1].booking_code not in body
+    assert "Thu, Dec 17, 2026" in text and "Thu, Dec 31, 2026" in text
+    events = ics.walk("VEVENT")
+    assert [str(e["uid"]) for e in events] == [f"booking-{v.booking_code}@booking-portal.local" for v in (first, *still_on)]
+    assert [e.decoded("dtstart").date().isoformat() for e in events[:3]] == ["2026-12-03", "2026-12-17", "2026-12-31"]
+    assert all(str(e["attendee"]) == "mailto:maria@example.com" for e in events)
+
+
+def test_only_the_customer_hears_of_the_whole_series(app, session, maria, inbox):
+    _, svc, _ = b.basic_setup(session)
+    weekly = b.frequency(session)
+    session.commit()
+    create_booking(
+        session, b.request(svc.id, day="2026-12-03", at="10:00", frequency_id=weekly.id, customer_id=maria.id),
+        actor=b.customer_actor(maria), now=NOW,
+    )
+    deliver_now(app)
+    [office] = to(inbox.parsed(), "office@example.com")
+    text, _, ics = parts(office)
+    assert "visits" not in text and len(ics.walk("VEVENT")) == 1
