@@ -1,4 +1,6 @@
-"""GET /availability: free start times for one day or several."""
+"""GET /availability: free start times for one day or several; and the times one booking
+can move to (staff: GET /bookings/{id}/availability, customers: GET
+/customer/bookings/{id}/availability)."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,12 +8,14 @@ from typing import Any
 import orjson
 
 from ..db import get_session
+from ..domain import queries
 from ..domain.availability import available_days
+from ..domain.booking import customer_change_refusal, move_times
 from ..domain.errors import FieldErrors
 from ..domain.timeutil import parse_date, zone
-from ..domain.validation import as_int
+from ..domain.validation import as_id, as_int
 from . import bp
-from .auth import now, public_read
+from .auth import client, customer, now, public_read, staff
 from .query import query_args
 from .responses import encode, success
 
@@ -50,17 +54,23 @@ def _render(result: Any, tz: Any) -> dict[str, Any]:
     }
 
 
-@bp.get("/availability")
-@public_read()
-def availability() -> Any:
-    args = query_args()
-    errors = FieldErrors()
+def _days(args: dict[str, str], errors: FieldErrors) -> tuple[Any, int]:
+    """The first day (`date`, required) and how many days (`days`, 1-14, default 1)."""
     days = as_int(errors, "days", args.get("days", "1"), lo=1, hi=14) or 1
     try:
         first = parse_date(args.get("date"))
     except (ValueError, TypeError):
         errors.add("date", "Expected a date as YYYY-MM-DD.")
         first = None
+    return first, days
+
+
+@bp.get("/availability")
+@public_read()
+def availability() -> Any:
+    args = query_args()
+    errors = FieldErrors()
+    first, days = _days(args, errors)
     errors.raise_if_any("The availability request is not valid.")
     assert first is not None
     results = available_days(
@@ -86,3 +96,39 @@ def availability() -> Any:
     if days > 1:
         data["days"] = [_day(r, tz)["whole"] for r in results]
     return success(data)
+
+
+def _move_availability(booking_id: str, *, staff_view: bool) -> Any:
+    """The times the booking can move to, day by day: what `PUT` of the booking (staff)
+    or the customer's reschedule accepts, its own time left out. Customers keep their
+    agent; staff may ask for another (`agent_id`)."""
+    args = query_args()
+    errors = FieldErrors()
+    first, days = _days(args, errors)
+    agent_id = as_id(errors, "agent_id", args["agent_id"]) if staff_view and "agent_id" in args else None
+    errors.raise_if_any("The availability request is not valid.")
+    assert first is not None
+    session = get_session()
+    booking = queries.get_booking(session, booking_id, actor=client().actor)
+    if not staff_view and (refusal := customer_change_refusal(session, booking, now())) is not None:
+        raise refusal
+    found = move_times(session, booking, first=first, days=days, agent_id=agent_id, now=now())
+    tz = zone(booking.location.timezone)
+    return success({
+        "booking_id": booking.id, "agent_id": agent_id or booking.agent_id, "duration": booking.duration_minutes,
+        "days": [{"date": day.isoformat(), "available_slots": [s.time for s in slots],
+                  "slots": [{"time": s.time, "start_at": s.start_at.astimezone(tz).isoformat()} for s in slots]}
+                 for day, slots in found],
+    })
+
+
+@bp.get("/bookings/<ref:booking_id>/availability")
+@staff()
+def booking_availability(booking_id: str) -> Any:
+    return _move_availability(booking_id, staff_view=True)
+
+
+@bp.get("/customer/bookings/<ref:booking_id>/availability")
+@customer()
+def customer_booking_availability(booking_id: str) -> Any:
+    return _move_availability(booking_id, staff_view=False)

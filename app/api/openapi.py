@@ -127,6 +127,13 @@ SCHEMAS: dict[str, Any] = {
         "slots_by_agent": {"type": "object", "additionalProperties": {"type": "array", "items": HHMM}},
         "days": {"type": "array", "items": {"type": "object"}},
     }, required=["date", "service_id", "agent_id", "duration", "available_slots"]),
+    "MoveAvailability": obj({
+        "booking_id": ID, "agent_id": ID, "duration": {"type": "integer"},
+        "days": {"type": "array", "items": obj({
+            "date": DATE, "available_slots": {"type": "array", "items": HHMM},
+            "slots": {"type": "array", "items": obj({"time": HHMM, "start_at": STAMP}, required=["time", "start_at"])},
+        }, required=["date", "available_slots", "slots"])},
+    }, required=["booking_id", "agent_id", "duration", "days"]),
     "CustomerBookingRequest": _launch27(SCHEMA),
     "PriceEstimateRequest": _launch27(ESTIMATE_SCHEMA),
     "CustomerBookingCreated": obj({
@@ -190,6 +197,10 @@ def _catalog_paths() -> dict[str, Any]:
 def _body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
+MOVE_DAYS = [
+    {"name": "date", "in": "query", "required": True, "schema": DATE, "description": "The first day (the location's local date)."},
+    query("days", {"type": "integer", "minimum": 1, "maximum": 14}, "How many days from `date`; default 1."),
+]
 
 DESCRIPTION = """\
 LatePoint-style staff API (`X-API-Key`) and Launch27-style customer API (`Authorization: Bearer`).
@@ -311,6 +322,14 @@ DOCUMENT: dict[str, Any] = {
                      "requestBody": _body(ref("StaffBookingCreate")),
                      "responses": {"201": ok(envelope(ref("Booking")), "Created"), **ERRORS}},
         },
+        "/bookings/{id}/availability": {"get": {
+            "summary": "Times this booking can move to", "security": STAFF,
+            "description": "Exactly the times `PUT /bookings/{id}` with `start_date`/`start_time` (and `agent_id`) accepts: "
+                           "the booking's services and duration with its own agent or `agent_id`, the booking itself not "
+                           "counted, its current time left out.",
+            "parameters": [{"$ref": "#/components/parameters/id"}, *MOVE_DAYS,
+                           query("agent_id", ID, "Another agent who does all of the booking's services here.")],
+            "responses": {"200": ok(envelope(ref("MoveAvailability"))), **ERRORS}}},
         "/bookings/bulk": {"post": {
             "summary": "Create up to 50 bookings", "security": STAFF, "parameters": [IDEMPOTENCY],
             "requestBody": _body(obj({"bookings": {"type": "array", "items": ref("StaffBookingInput"), "minItems": 1, "maxItems": MAX_ITEMS},
@@ -355,6 +374,13 @@ DOCUMENT: dict[str, Any] = {
                     "requestBody": _body(_launch27(RESCHEDULE_SCHEMA)),
                     "responses": {"200": ok(envelope(ref("Booking"))), **ERRORS}},
         },
+        "/customer/bookings/{id}/availability": {"get": {
+            "summary": "Times this booking can move to", "security": CUSTOMER,
+            "description": "Exactly the times the reschedule (`PUT /customer/bookings/{id}`) accepts: the booking's own agent, "
+                           "services and duration, the booking itself not counted, its current time left out. Refused like the "
+                           "reschedule itself when the booking can no longer be changed online (`too_late`).",
+            "parameters": [{"$ref": "#/components/parameters/id"}, *MOVE_DAYS],
+            "responses": {"200": ok(envelope(ref("MoveAvailability"))), **ERRORS}}},
         "/customer/bookings/{id}/cancel": {"post": {
             "summary": "Cancel (one occurrence or the rest of a series)", "security": CUSTOMER,
             "parameters": [{"$ref": "#/components/parameters/id"}, IDEMPOTENCY],

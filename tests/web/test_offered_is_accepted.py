@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.domain import accounts
 from app.domain.booking import create_booking
 from app.domain.inputs import CustomerInput
-from app.domain.models import Booking
+from app.domain.models import Booking, Setting
 from app.domain.timeutil import zone
 from tests import builders as b
 from tests.conftest import NOW
@@ -202,3 +202,59 @@ def test_the_move_page_opens_on_the_first_day_the_booking_can_move_to_when_its_o
     page = client.get(f"/bookings/{booking.id}/reschedule").get_data(as_text=True)
     assert monday.isoformat() not in FREE_DAY.findall(page)
     assert re.search(r'value="2026-11-26"\s+checked', page) and TIME.findall(page)  # Thursday, the first free day
+
+
+def test_every_time_the_api_offers_for_moving_a_booking_moves_it(client, shop, session):
+    """GET /bookings/{id}/availability, with the booking's own agent and with another:
+    each offered time is accepted by PUT /bookings/{id}; its own time is not offered."""
+    _, key = accounts.create_api_key(session, name="sync", scope="write", now=NOW)
+    headers = {"X-API-Key": key}
+    booking = session.scalars(select(Booking)).one()  # Wednesday 10:00 with Alex
+    day = shop["busy_day"]
+    own = client.get(f"/api/v1/bookings/{booking.id}/availability?date={day}", headers=headers).get_json()["data"]
+    assert own["agent_id"] == shop["alex"] and own["duration"] == 120
+    assert "10:00" not in own["days"][0]["available_slots"] and own["days"][0]["available_slots"]
+    for agent in (shop["alex"], shop["bo"]):
+        def offers(agent=agent):
+            answer = client.get(f"/api/v1/bookings/{booking.id}/availability?date={day}&days=5&agent_id={agent}", headers=headers)
+            assert answer.status_code == 200, answer.get_json()
+            return [(d["date"], t) for d in answer.get_json()["data"]["days"] for t in d["available_slots"]]
+
+        take_each(offers, lambda offer, agent=agent: client.put(f"/api/v1/bookings/{booking.id}", headers=headers, json={
+            "start_date": offer[0], "start_time": offer[1], "agent_id": agent}))
+    stranger = b.agent(session, [], session.get(b.Location, shop["location"]), name="Cy Other", email="cy@example.com")
+    session.commit()
+    refused = client.get(f"/api/v1/bookings/{booking.id}/availability?date={day}&agent_id={stranger.id}", headers=headers)
+    assert refused.status_code == 422 and "agent_id" in refused.get_json()["error"]["details"]
+
+
+def test_every_time_the_customer_api_offers_for_moving_reschedules_and_matches_the_move_page(client, shop, session):
+    customer = session.scalars(select(b.User).where(b.User.email == "customer@example.com")).one()
+    thursday = TOMORROW + timedelta(days=2)
+    booking = create_booking(session, b.request(shop["clean"], day=thursday.isoformat(), at="08:00", agent_id=shop["alex"],
+                                                customer_id=customer.id, customer=None), actor=b.STAFF, now=NOW).booking
+    token = client.post("/api/v1/login", json={"email": "customer@example.com", "password": "correct-horse"}).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    url = f"/api/v1/customer/bookings/{booking.id}/availability?date={TOMORROW}&days=7"
+
+    def offers():
+        answer = client.get(url, headers=headers)
+        assert answer.status_code == 200, answer.get_json()
+        return [(d["date"], t) for d in answer.get_json()["data"]["days"] for t in d["available_slots"]]
+
+    # The same days the customer's move page marks free, and not its own time.
+    free = sorted({d for d, _ in offers()})
+    submit(client, "/login", {"email": "customer@example.com", "password": "correct-horse"})
+    page_days = [d for d in FREE_DAY.findall(client.get(f"/bookings/{booking.id}/reschedule").get_data(as_text=True))
+                 if d <= (TOMORROW + timedelta(days=6)).isoformat()]
+    assert free == page_days == ["2026-11-26", "2026-11-27", "2026-11-30"]
+    assert (thursday.isoformat(), "08:00") not in offers()
+    take_each(offers, lambda offer: client.put(f"/api/v1/customer/bookings/{booking.id}", headers=headers,
+                                               json={"service_date": f"{offer[0]}T{offer[1]}:00"}))
+    # Inside the cut-off it is refused exactly as the reschedule is.
+    session.add(Setting(key="cancellation_cutoff_hours", value=str(24 * 60)))
+    session.commit()
+    listed = client.get(url, headers=headers)
+    moved = client.put(f"/api/v1/customer/bookings/{booking.id}", headers=headers, json={"service_date": f"{thursday}T12:00:00"})
+    assert listed.status_code == moved.status_code and listed.status_code >= 400
+    assert listed.get_json()["error"]["code"] == moved.get_json()["error"]["code"] == "too_late"

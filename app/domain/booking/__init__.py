@@ -10,7 +10,7 @@ Where to look:
     create.py         create_booking, create_in_transaction (new bookings and series), series_preview
     change.py         update_booking, BookingChanges, the checks every change goes through
     status_change.py  change_status, cancel_booking
-    move.py           reschedule_booking, move_choices, move_days (moving by hand; what the move pages offer)
+    move.py           reschedule_booking, move_choices, move_days, move_times (moving by hand; what the move pages and the API offer)
     again.py          book_again_request (book this again)
     common.py         write_transaction, BookingResult, UNAVAILABLE, shared helpers
 """
@@ -27,7 +27,7 @@ from .common import (
     write_transaction,
 )
 from .create import SeriesVisit, create_booking, create_in_transaction, series_preview
-from .move import first_move_day, move_choices, move_days, reschedule_booking
+from .move import first_move_day, move_choices, move_days, move_times, reschedule_booking
 from .status_change import cancel_booking, change_status, later_visits
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "later_visits",
     "move_choices",
     "move_days",
+    "move_times",
     "new_booking_code",
     "price_adjustment",
     "reschedule_booking",

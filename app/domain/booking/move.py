@@ -15,7 +15,7 @@ from ..settings import load_settings
 from ..snapshot import catalog
 from ..timeutil import resolve_local, zone
 from .change import UNSET, BookingChanges, update_booking
-from .common import line_services
+from .common import invalid, line_services
 
 
 def reschedule_booking(
@@ -29,6 +29,16 @@ def reschedule_booking(
     return update_booking(session, booking_id, changes, actor=actor, now=now, expected_version=expected_version, notify=notify)
 
 
+def move_agents(session: Session, booking: Booking) -> list[Agent]:
+    """The agents who can take `booking` at its location: all its services (its own
+    agent always among them)."""
+    services = line_services(booking)
+    agents = candidate_agents(session, tuple(sorted({s.id for s in services})), booking.location_id, None)
+    if booking.agent not in agents:
+        agents.append(booking.agent)
+    return agents
+
+
 def move_choices(session: Session, booking: Booking, *, day: date, agent_id: int | None, now: datetime) -> tuple[list[Agent], list[Any]]:
     """For moving a booking (the staff panel, and the customer's move page with the
     booking's own agent): the agents who can do all its services here (its own agent
@@ -37,15 +47,26 @@ def move_choices(session: Session, booking: Booking, *, day: date, agent_id: int
     itself not counted as taken; where the booking already is (same agent, same start)
     is no move and is not offered."""
     services = line_services(booking)
-    agents = candidate_agents(session, tuple(sorted({s.id for s in services})), booking.location_id, None)
-    if booking.agent not in agents:
-        agents.append(booking.agent)
+    agents = move_agents(session, booking)
     chosen = agent_id or booking.agent_id
     slots = slots_for_services(session, services=services, duration=booking.duration_minutes, day=day, now=now,
                                agent_id=chosen, location=booking.location, exclude_booking_id=booking.id)
     if chosen == booking.agent_id:
         slots = [s for s in slots if s.start_at != booking.start_at]
     return agents, slots
+
+
+def move_times(
+    session: Session, booking: Booking, *, first: date, days: int, agent_id: int | None, now: datetime,
+) -> list[tuple[date, list[Any]]]:
+    """The free times to move `booking` to, day by day from `first` (the API's
+    availability of a booking being moved): move_choices() for each day, so exactly the
+    times the move accepts. `agent_id` must be one of the agents who can take the
+    booking (move_choices' first answer); None keeps its own agent."""
+    if agent_id is not None and agent_id not in {a.id for a in move_agents(session, booking)}:
+        raise invalid("agent_id", "This agent does not do all of this booking's services at its location.")
+    return [(day, move_choices(session, booking, day=day, agent_id=agent_id, now=now)[1])
+            for day in (first + timedelta(days=n) for n in range(days))]
 
 
 def move_days(session: Session, booking: Booking, *, first: date, last: date, now: datetime) -> dict[date, str]:
