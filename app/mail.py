@@ -160,7 +160,7 @@ def compose_booking(app: Flask, session: Session, row: OutboxMessage, booking: B
     message.add_alternative(_render(app, "email/booking.html", **context), subtype="html")
     ics = booking_invitation(
         booking, sequence=int(payload.get("sequence", booking.version)), cancel=cancel, organizer=sender,
-        attendee=row.recipient, business_name=settings.business_name, uid_domain=settings.calendar_uid_domain,
+        attendee=row.recipient, settings=settings,
         queued_at=row.created_at, status=summary.status, later_visits=visits,
     )
     message.add_attachment(

@@ -120,7 +120,7 @@ def feed_ics(session: Session, token: str, *, now: datetime) -> bytes:
     ).all()
     settings = load_settings(session)
     business = settings.business_name
-    calendar = Calendar.from_ical(bookings_ics(bookings, business_name=business, uid_domain=settings.calendar_uid_domain))
+    calendar = Calendar.from_ical(bookings_ics(bookings, settings=settings))
     # Calendar apps name the subscription and poll it at this pace.
     calendar.add("x-wr-calname", f"{business} bookings")
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})

@@ -4,9 +4,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
+from babel.numbers import format_currency
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from .models import Booking
+from .settings import Settings
+from .summary import booking_place
 from .timeutil import zone
 
 
@@ -22,23 +25,24 @@ def booking_uid(booking: Booking, uid_domain: str = DEFAULT_UID_DOMAIN) -> str:
 
 
 def _event(
-    booking: Booking, *, business_name: str, uid_domain: str, sequence: int, modified: datetime, status: str | None = None
+    booking: Booking, *, settings: Settings, sequence: int, modified: datetime, status: str | None = None
 ) -> Event:
     """One VEVENT. SEQUENCE is the booking's version and LAST-MODIFIED and DTSTAMP the
     moment it reached it, in every file: a download, the feed and the invitation of one
     version are the same revision, and a later version always outranks them."""
     tz = zone(booking.location.timezone)
     event = Event()
-    event.add("uid", booking_uid(booking, uid_domain))
+    event.add("uid", booking_uid(booking, settings.calendar_uid_domain))
     event.add("dtstamp", modified)
     event.add("last-modified", modified)
     event.add("sequence", sequence)
     event.add("dtstart", booking.start_at.astimezone(tz))
     event.add("dtend", booking.end_at.astimezone(tz))
     names = ", ".join(line.name for line in booking.lines) or booking.service.name
-    event.add("summary", f"{names} ({business_name})")
-    event.add("location", booking.address or booking.location.address)
-    event.add("description", f"Booking code {booking.booking_code}. With {booking.agent.name}. Total {booking.total}.")
+    event.add("summary", f"{names} ({settings.business_name})")
+    event.add("location", booking_place(booking))
+    total = format_currency(booking.total, booking.location.currency or settings.currency, locale=settings.business_locale)
+    event.add("description", f"Booking code {booking.booking_code}. With {booking.agent.name}. Total {total}.")
     status = status or booking.status
     event.add("status", "CANCELLED" if status == "cancelled" else "CONFIRMED" if status == "approved" else "TENTATIVE")
     return event
@@ -58,24 +62,24 @@ def revision(booking: Booking, sequence: int | None = None, queued_at: datetime 
     return sequence, min(_utc(queued_at), _utc(booking.updated_at))
 
 
-def bookings_ics(bookings: Iterable[Booking], *, business_name: str, uid_domain: str = DEFAULT_UID_DOMAIN) -> bytes:
+def bookings_ics(bookings: Iterable[Booking], *, settings: Settings) -> bytes:
     """One calendar with an event per booking, each at its current revision; times carry
     the location's zone (TZID), and the VTIMEZONE definitions are included so any client
     shows the right hour."""
     calendar = Calendar()
-    calendar.add("prodid", f"-//{business_name}//Booking portal//EN")
+    calendar.add("prodid", f"-//{settings.business_name}//Booking portal//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
     for booking in bookings:
         sequence, modified = revision(booking)
-        calendar.add_component(_event(booking, business_name=business_name, uid_domain=uid_domain, sequence=sequence, modified=modified))
+        calendar.add_component(_event(booking, settings=settings, sequence=sequence, modified=modified))
     calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
 def booking_invitation(
-    booking: Booking, *, sequence: int, cancel: bool, organizer: str, attendee: str, business_name: str,
-    uid_domain: str = DEFAULT_UID_DOMAIN, queued_at: datetime | None = None, status: str | None = None,
+    booking: Booking, *, sequence: int, cancel: bool, organizer: str, attendee: str, settings: Settings,
+    queued_at: datetime | None = None, status: str | None = None,
     later_visits: Iterable[Booking] = (),
 ) -> bytes:
     """The .ics an e-mail carries: METHOD:REQUEST (or CANCEL), the booking's stable UID and
@@ -89,16 +93,16 @@ def booking_invitation(
     VEVENT with its own UID and current revision (not one RRULE), because each visit can be
     moved or cancelled on its own later and that message must update exactly its event."""
     calendar = Calendar()
-    calendar.add("prodid", f"-//{business_name}//Booking portal//EN")
+    calendar.add("prodid", f"-//{settings.business_name}//Booking portal//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "CANCEL" if cancel else "REQUEST")
     sequence, modified = revision(booking, sequence, queued_at)
-    event = _event(booking, business_name=business_name, uid_domain=uid_domain, sequence=sequence, modified=modified, status=status)
+    event = _event(booking, settings=settings, sequence=sequence, modified=modified, status=status)
     if cancel:
         event["status"] = vText("CANCELLED")
     # REQUEST and CANCEL need an organizer and the attendee, or clients ignore them.
     who = vCalAddress(f"mailto:{organizer}")
-    who.params["cn"] = vText(business_name)
+    who.params["cn"] = vText(settings.business_name)
     event.add("organizer", who)
     guest = vCalAddress(f"mailto:{attendee}")
     guest.params.update({"role": vText("REQ-PARTICIPANT"), "partstat": vText("ACCEPTED"), "rsvp": vText("FALSE")})
@@ -107,7 +111,7 @@ def booking_invitation(
     last = booking.start_at
     for visit in later_visits:
         visit_sequence, visit_modified = revision(visit)
-        later = _event(visit, business_name=business_name, uid_domain=uid_domain, sequence=visit_sequence, modified=visit_modified)
+        later = _event(visit, settings=settings, sequence=visit_sequence, modified=visit_modified)
         later.add("organizer", who)
         later.add("attendee", guest)
         calendar.add_component(later)

@@ -93,6 +93,12 @@ def stored_answer(value: BookingFieldValue) -> Answer:
     return Answer(value.label, _answer_text(value.value, value.options, value.field_type), value.staff_only, value.field_type)
 
 
+def booking_place(booking: Booking) -> str:
+    """Where the visit is: the service address in full, or the office's."""
+    place = ", ".join(p for p in (booking.address, booking.city, booking.state, booking.zip) if p)
+    return place or booking.location.address
+
+
 def booking_summary(booking: Booking) -> BookingSummary:
     """The summary of a saved booking (its lines, price, answers, time and place)."""
     lines: list[SummaryLine] = []
@@ -114,7 +120,6 @@ def booking_summary(booking: Booking) -> BookingSummary:
     if booking.tip:
         adjustments.append(Adjustment("Tip", booking.tip))
     customer = booking.customer
-    place = ", ".join(p for p in (booking.address, booking.city, booking.state, booking.zip) if p)
     return BookingSummary(
         booking_id=booking.id,
         code=booking.booking_code,
@@ -125,7 +130,7 @@ def booking_summary(booking: Booking) -> BookingSummary:
         timezone=booking.location.timezone,
         arrival_window=booking.arrival_window,
         location_name=booking.location.name,
-        where=place or booking.location.address,
+        where=booking_place(booking),
         agent_name=booking.agent.name,
         customer_name=f"{customer.first_name} {customer.last_name}".strip(),
         customer_email=customer.email,

@@ -550,7 +550,7 @@ def confirmation(booking_id: int) -> Any:
 def booking_ics(booking_id: int) -> Response:
     booking = _own_booking(booking_id)
     settings = load_settings(get_session())
-    body = bookings_ics([booking], business_name=settings.business_name, uid_domain=settings.calendar_uid_domain)
+    body = bookings_ics([booking], settings=settings)
     return Response(body, mimetype="text/calendar", headers={"Content-Disposition": f'attachment; filename="booking-{booking.booking_code}.ics"'})
 
 
