@@ -115,7 +115,7 @@ def service(s: Service) -> dict[str, Any]:
         "id": s.id, "name": s.name, "description": s.description, "active": s.active,
         "duration": s.duration_minutes, "price": money(s.price), "pricing_mode": s.pricing_mode,
         "buffer_before": s.buffer_before_minutes, "buffer_after": s.buffer_after_minutes, "capacity": s.capacity,
-        "min_notice_minutes": s.min_notice_minutes, "max_days_ahead": s.max_days_ahead,
+        "at_customer": s.at_customer, "min_notice_minutes": s.min_notice_minutes, "max_days_ahead": s.max_days_ahead,
         "location_ids": [loc.id for loc in s.locations],
         "agent_ids": agent_ids_for_service(session, s.id) if session is not None else [],
         "extra_ids": [e.id for e in s.extras], "pricing_parameter_ids": [p.id for p in s.parameters],

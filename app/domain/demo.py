@@ -107,7 +107,8 @@ def _catalog(session: Session) -> dict[str, object]:
     for i, (name, desc, minutes, price, mode, before, after, capacity, notice) in enumerate(specs):
         s = Service(name=name, description=desc, duration_minutes=minutes, price=Decimal(price), pricing_mode=mode,
                     buffer_before_minutes=before, buffer_after_minutes=after, capacity=capacity,
-                    min_notice_minutes=notice, max_days_ahead=120, position=i)
+                    min_notice_minutes=notice, max_days_ahead=120, position=i,
+                    at_customer=capacity == 1)  # the group class is held at the office
         s.locations.extend([ny, berlin])
         services.append(s)
     session.add_all(services)

@@ -347,6 +347,9 @@ KINDS: dict[str, Kind] = {
                 Field("buffer_before_minutes", "Buffer before, minutes", "int", required=True, lo=0, hi=240),
                 Field("buffer_after_minutes", "Buffer after, minutes", "int", required=True, lo=0, hi=240),
                 Field("capacity", "Places per slot", "int", required=True, lo=1, hi=100),
+                Field("at_customer", "Done at the customer's place", "bool",
+                      help="On: customers must give the street address. Off: the visit is at the office (a class, a "
+                           "salon chair) and no address is asked."),
                 Field("min_notice_minutes", "Minimum notice in minutes", "int", required=True, lo=0, hi=525_600),
                 Field("max_days_ahead", "Bookable up to (days ahead)", "int", required=True, lo=1, hi=3650),
                 Field("position", "Position in lists", "int", required=True, lo=0, hi=10_000),
@@ -354,7 +357,8 @@ KINDS: dict[str, Kind] = {
             ),
             (("name", "Name"), ("pricing_mode", "Pricing"), ("price", "Price"), ("duration_minutes", "Minutes")),
             defaults={"pricing_mode": "fixed", "duration_minutes": 60, "buffer_before_minutes": 0, "buffer_after_minutes": 0,
-                      "capacity": 1, "min_notice_minutes": 0, "max_days_ahead": 365, "position": 0},
+                      "capacity": 1, "at_customer": True, "min_notice_minutes": 0, "max_days_ahead": 365,
+                      "position": 0},
         ),
         Kind(
             "extras", Extra, "extra", "Extras",

@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from .fields import CleanAnswer
-from .models import Booking, BookingFieldValue, Location
+from sqlalchemy.orm import object_session
+
+from .models import Booking, BookingFieldValue, Location, Service
 from .pricing import Quote
 from .timeutil import duration_text
 
@@ -93,10 +95,22 @@ def stored_answer(value: BookingFieldValue) -> Answer:
     return Answer(value.label, _answer_text(value.value, value.options, value.field_type), value.staff_only, value.field_type)
 
 
+NO_ADDRESS_YET = "Address to be confirmed"
+
+
 def booking_place(booking: Booking) -> str:
-    """Where the visit is: the service address in full, or the office's."""
+    """Where the visit is: the service address in full; for a visit at the office (a
+    workshop) the office's; for one at the customer's place whose street staff have not
+    taken yet, that it is still to be confirmed (never the office's, which would send
+    the agent to the wrong door)."""
     place = ", ".join(p for p in (booking.address, booking.city, booking.state, booking.zip) if p)
-    return place or booking.location.address
+    if place:
+        return place
+    services = [line.service_id for line in booking.lines] or [booking.service_id]
+    session = object_session(booking)
+    at_customer = session is not None and any(
+        getattr(session.get(Service, sid), "at_customer", False) for sid in services)
+    return NO_ADDRESS_YET if at_customer else booking.location.address
 
 
 def booking_summary(booking: Booking) -> BookingSummary:

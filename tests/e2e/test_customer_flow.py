@@ -147,6 +147,7 @@ def test_a_visitor_books_from_the_home_page_creating_the_account_on_the_way(brow
         page.locator(".slot-radio").first.check()
     start = page.locator(".slot-radio:checked").get_attribute("value")
     page.get_by_label("How do we get in? (required)").fill("Code 4417")
+    page.get_by_label("Street address (required)").fill("12 Elm St")
     page.get_by_label("Driveway").check()  # with JavaScript its refresh may still be due or under way at the click below
     page.get_by_label("First name").fill("Robin")
     page.get_by_label("Last name").fill("Reyes")
@@ -208,6 +209,7 @@ def answer_everything_but_the_tip(page, width: int) -> None:
     watch_settles(page)
     settled_after(page, lambda: page.locator(".slot-radio").first.check())
     page.get_by_label("How do we get in? (required)").fill("Code 4417")
+    page.get_by_label("Street address (required)").fill("12 Elm St")
     settled_after(page, lambda: page.get_by_label("Driveway").check())
     page.get_by_label("First name").fill("Robin")
     page.get_by_label("Last name").fill("Reyes")
@@ -416,7 +418,8 @@ def _book_for(session, email: str, day: str = "2030-01-08", at: str = "10:00") -
     clean = session.scalars(select(Service).where(Service.name == "Standard clean")).one()
     user = session.scalars(select(User).where(User.email == email)).one()
     door = session.scalars(select(CustomField).where(CustomField.label == "How do we get in?")).one()
-    request = b.request(clean.id, day=day, at=at, customer_id=user.id, custom_fields=[FieldAnswer(door.id, value="Code 4417")])
+    request = b.request(clean.id, day=day, at=at, customer_id=user.id, address="12 Elm St",
+                        custom_fields=[FieldAnswer(door.id, value="Code 4417")])
     return create_booking(session, request, actor=b.customer_actor(user), now=NOW).booking
 
 
@@ -471,6 +474,7 @@ def test_an_existing_customer_signs_in_inline_and_keeps_every_choice(browser, li
     settled_after(page, lambda: page.get_by_label("Inside the fridge").fill("2") or page.get_by_label("Inside the fridge").dispatch_event("change"))
     settled_after(page, lambda: page.locator(".slot-radio").first.check())
     page.get_by_label("How do we get in? (required)").fill("Key under the mat")
+    page.get_by_label("Street address (required)").fill("12 Elm St")
     page.get_by_label("I have an account").check()
     assert not page.get_by_label("First name").is_visible()
     page.get_by_label("E-mail").fill("casey@example.com")
@@ -531,6 +535,8 @@ def test_booking_by_keyboard_alone(browser, live_server, shop, session, pinned):
     assert page.locator(".slot-radio").first.is_checked()
     page.get_by_label("How do we get in? (required)").focus()
     page.keyboard.type("Code 4417")
+    page.get_by_label("Street address (required)").focus()
+    page.keyboard.type("12 Elm St")
     page.get_by_role("button", name="Review booking").focus()
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Review your booking").wait_for()

@@ -228,7 +228,7 @@ def test_the_confirmation_of_a_series_lists_every_visit_and_its_calendar_file_ho
     fortnightly = b.frequency(session, name="Every 2 weeks", count=2)
     session.commit()
     result = create_booking(
-        session, b.request(svc.id, day="2026-12-03", at="10:00", frequency_id=fortnightly.id, customer_id=maria.id),
+        session, b.request(svc.id, day="2026-12-03", at="10:00", frequency_id=fortnightly.id, customer_id=maria.id, address="595 Market St"),
         actor=b.customer_actor(maria), now=NOW,
     )
     first, *later = result.bookings
@@ -255,7 +255,7 @@ def test_only_the_customer_hears_of_the_whole_series(app, session, maria, inbox)
     weekly = b.frequency(session)
     session.commit()
     create_booking(
-        session, b.request(svc.id, day="2026-12-03", at="10:00", frequency_id=weekly.id, customer_id=maria.id),
+        session, b.request(svc.id, day="2026-12-03", at="10:00", frequency_id=weekly.id, customer_id=maria.id, address="595 Market St"),
         actor=b.customer_actor(maria), now=NOW,
     )
     deliver_now(app)

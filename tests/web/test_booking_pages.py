@@ -391,3 +391,54 @@ def test_lengths_of_time_are_written_one_way(client, shop, customer):
 def form_page_for(client, shop):
     page = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
     return client.post("/book", data={"csrf_token": csrf_from(page), **form_values(shop), "action": "refresh"}).get_data(as_text=True)
+
+
+def test_a_home_visit_needs_the_street_and_says_so_before_review(client, shop, customer, session):
+    """A service done at the customer's place: the street is asked as required, a blank
+    one is refused at its own field on the way to review (and by the booking itself),
+    and nothing is booked."""
+    html = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    assert "Street address (required)" in html and 'aria-required="true"' in html
+    for action in ("review", "book"):
+        answer = book(client, form_values(shop, address="  ", action=action))
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 422, action
+        assert re.search(r'id="address"[^>]*aria-invalid="true"', page)
+        assert "Enter the street address where we should come: Standard clean is done at your place." in page
+    assert session.scalar(select(func.count(Booking.id))) == 0
+
+
+def test_an_office_class_asks_no_address_and_the_visit_is_at_the_office(client, shop, customer, session):
+    """A group class at the office: no address fields, the office is named instead, and
+    the address pre-filled from the profile is not stored on the booking."""
+    loc = session.scalars(select(Location)).one()
+    loc.address = "210 Atlantic Ave, Brooklyn"
+    workshop = b.service(session, loc, name="Green cleaning class", capacity=6, at_customer=False, max_days_ahead=5000)
+    agent = session.scalars(select(Agent)).one()
+    agent.services.append(workshop)
+    session.commit()
+    html = client.get(f"/book?service={workshop.id}").get_data(as_text=True)
+    assert 'name="address"' not in html
+    assert "At our office: <strong>Office America/New_York</strong>, 210 Atlantic Ave, Brooklyn. No address needed." in html
+    values = {"services": str(workshop.id), "frequency_id": str(shop["once"]), "date": DAY, "time": "10:00", "agent_id": "any",
+              "payment_method": "cash", "tip": "", "customer_notes": "", "action": "book"}
+    answer = book(client, values)
+    assert answer.status_code == 303, answer.get_data(as_text=True)[:500]
+    booking = session.scalars(select(Booking)).one()
+    assert (booking.address, booking.city) == ("", "")
+    assert "210 Atlantic Ave, Brooklyn" in client.get(answer.headers["Location"]).get_data(as_text=True)
+
+
+def test_staff_may_book_a_home_visit_before_they_have_the_street_and_it_never_reads_as_the_office(session, shop):
+    """Taking a call, staff may leave the street for later; until it is filled in the
+    booking says the address is to be confirmed instead of showing the office's."""
+    from app.domain.summary import NO_ADDRESS_YET, booking_summary
+
+    request = b.request(shop["clean"], day=DAY, at="10:00", address="", customer=CustomerInput("Jo", "Doe", "jo@example.com"))
+    booking = create_booking(session, request, actor=b.STAFF, now=NOW).booking
+    assert booking_summary(booking).where == NO_ADDRESS_YET
+    with pytest.raises(Exception, match="could not be made") as refused:
+        create_booking(session, b.request(shop["clean"], day=DAY, at="12:00", address="",
+                                          customer_id=booking.customer_id, customer=None),
+                       actor=b.customer_actor(booking.customer), now=NOW)
+    assert "address" in refused.value.details

@@ -246,7 +246,7 @@ def test_cancelling_asks_first(client, session, shop):
     accounts.register_customer(session, email="casey@example.com", password="correct-horse", first_name="Casey", last_name="C", now=NOW)
     session.commit()
     user = session.scalars(select(User)).one()
-    request = b.request(shop["clean"], day="2026-12-08", at="10:00", customer_id=user.id,
+    request = b.request(shop["clean"], day="2026-12-08", at="10:00", customer_id=user.id, address="12 Elm St",
                         custom_fields=[FieldAnswer(shop["door"], value="Code 4417")])
     booking = create_booking(session, request, actor=b.customer_actor(user), now=NOW).booking
     submit(client, "/login", {"email": "casey@example.com", "password": "correct-horse"})

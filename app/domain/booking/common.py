@@ -3,7 +3,7 @@ an unavailable time and the small helpers the create and change paths both use."
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -127,3 +127,14 @@ def line_services(booking: Booking) -> list[Any]:
     session = Session.object_session(booking)
     assert session is not None
     return [session.get(Service, line.service_id) for line in booking.lines]
+
+
+def missing_address(services: Iterable[Service], street: str | None) -> str | None:
+    """Why a customer's booking of these services needs its street address, or None: a
+    service done at the customer's place (Service.at_customer) needs one; a booking of
+    office services only (a workshop) does not. The one rule the booking and the booking
+    form's review step both ask."""
+    home = next((s for s in services if s.at_customer), None)
+    if home is None or (street or "").strip():
+        return None
+    return f"Enter the street address where we should come: {home.name} is done at your place."

@@ -37,6 +37,7 @@ from ..models import (
     Location,
     PaymentMethod,
     Role,
+    Service,
     User,
 )
 from ..recurrence import later_dates
@@ -44,7 +45,8 @@ from ..settings import load_settings
 from ..timeutil import resolve_local, zone
 from ..validation import as_bool, as_date, as_id, as_instant, as_int, as_money, as_text, as_time
 from .common import (
-    MAX_DURATION, UNAVAILABLE, BookingResult, SkippedOccurrence, check_offered, choose, invalid, new_booking_code, write_transaction,
+    MAX_DURATION, UNAVAILABLE, BookingResult, SkippedOccurrence, check_offered, choose, invalid, missing_address, new_booking_code,
+    write_transaction,
 )
 
 
@@ -110,6 +112,7 @@ def _create(session: Session, request: BookingRequest, actor: Actor, now: dateti
     for i, service in enumerate(services):
         if service.locations and location.id not in {loc.id for loc in service.locations}:
             errors.add(f"services[{i}].id", f"{service.name} is not offered at {location.name}.")
+    _place_of_visit(services, details, errors, required=not staff)
     start_at = _resolve_start(start, location, errors)
     fields = fields_for_services(session, [s.id for s in services], include_staff=staff)
     details.answers = clean_answers(fields, request.custom_fields, errors, enforce_required=not staff)
@@ -229,6 +232,17 @@ def _chosen_location(session: Session, location_id: int | None) -> Location:
     if location is None or not location.active:
         raise invalid("location_id", f"There is no location with id {location_id}.")
     return location
+
+
+def _place_of_visit(services: list[Service], details: _Details, errors: FieldErrors, *, required: bool) -> None:
+    """A service done at the customer's place needs the street address when the customer
+    books (staff taking a call may fill it in later: until then the booking says so
+    instead of showing the office); a booking only of office services (a workshop) takes
+    none: the visit is at the location, and an address given is dropped."""
+    if not any(s.at_customer for s in services):
+        details.address.update(address="", city="", state="", zip="")
+    elif required and (problem := missing_address(services, details.address.get("address"))) is not None:
+        errors.add("address", problem)
 
 
 def _resolve_start(start: datetime | tuple[date, Any] | None, location: Location, errors: FieldErrors) -> datetime | None:

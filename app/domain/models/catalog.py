@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, FixedDecimal, Money
@@ -64,6 +64,9 @@ class Service(Base):
     buffer_before_minutes: Mapped[int] = mapped_column(Integer, default=0)
     buffer_after_minutes: Mapped[int] = mapped_column(Integer, default=0)
     capacity: Mapped[int] = mapped_column(Integer, default=1)
+    # Done at the customer's place (a booking needs their street address) or at the
+    # office (a workshop: no address asked, the visit is at the location).
+    at_customer: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     min_notice_minutes: Mapped[int] = mapped_column(Integer, default=0)
     max_days_ahead: Mapped[int] = mapped_column(Integer, default=365)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

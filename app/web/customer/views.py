@@ -23,7 +23,7 @@ from ...domain.actor import Actor
 from ...domain.availability import slots_for_request
 from ...domain.booking import (
     book_again_request, cancel_booking, create_booking, later_visits, customer_change_refusal, first_move_day, move_choices, move_days,
-    reschedule_booking, series_preview,
+    missing_address, reschedule_booking, series_preview,
 )
 from ...domain.errors import Conflict, DomainError, FieldErrors
 from ...domain.fields import clean_answers
@@ -242,6 +242,9 @@ def render_booking_form(values: MultiDict[str, str], catalog: FormCatalog, error
         "form_action": url_for("customer.book_submit"), "layout": "base.html", "staff": False,
         "visitor": not current_user.is_authenticated, **preview, **extra,
     }
+    # Asked only when a chosen service is done at the customer's place; required of customers.
+    context["visit_at_home"] = not chosen or any(s.at_customer for sid in chosen if (s := catalog.service(sid)))
+    context["address_required"] = bool(chosen) and context["visit_at_home"] and not context["staff"]
     context["error_links"] = error_links(errors, context)
     return render_template("customer/book/form.html", **context), status
 
@@ -391,8 +394,11 @@ def review_problems(values: MultiDict[str, str], catalog: FormCatalog, parsed: P
         problems["time"] = "Pick a start time."
     elif preview["quote"] is not None and not any(s.time == values.get("time") for s in preview["slots"] or []):
         problems["time"] = "That time is not free any more. Please pick another one."
+    chosen = chosen_service_ids(values, catalog)
+    if (address := missing_address([s for sid in chosen if (s := catalog.service(sid))], values.get("address"))) is not None:
+        problems["address"] = address
     answers = FieldErrors()
-    clean_answers(catalog.fields_for(chosen_service_ids(values, catalog)), parsed.request.custom_fields, answers, enforce_required=True)
+    clean_answers(catalog.fields_for(chosen), parsed.request.custom_fields, answers, enforce_required=True)
     for name, message in errors_for_inputs(answers.errors, parsed.inputs_by_path).items():
         problems.setdefault(name, message)
     return problems
