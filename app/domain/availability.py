@@ -85,6 +85,7 @@ class SlotSpec:
 class Placement:
     agent: Agent
     seat: int
+    free: int = 1  # the places still free in this agent's session at that start (capacity > 1)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,9 @@ class Slot:
     time: str  # local HH:MM
     start_at: datetime
     agent_ids: tuple[int, ...]
+    # For a group service (capacity > 1): the places left at this start, all agents
+    # together; 0 for a service one customer takes whole.
+    seats: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -202,7 +206,7 @@ class DayPlan:
                 continue
             free_seats = [s for s in range(1, self.spec.capacity + 1) if s not in seats_taken]
             if free_seats:
-                found.append(Placement(day.agent, free_seats[0]))
+                found.append(Placement(day.agent, free_seats[0], len(free_seats)))
         return found
 
     def slots(self, now: datetime, interval: int) -> tuple[Slot, ...]:
@@ -216,9 +220,10 @@ class DayPlan:
             start = resolve_local(self.day, local, self.tz)
             if start is None:
                 continue
-            agents = tuple(p.agent.id for p in self.placements(start))
-            if agents:
-                result.append(Slot(local.strftime("%H:%M"), start, agents))
+            places = self.placements(start)
+            if places:
+                seats = sum(p.free for p in places) if self.spec.capacity > 1 else 0
+                result.append(Slot(local.strftime("%H:%M"), start, tuple(p.agent.id for p in places), seats))
         return FreeDay(tuple(result))
 
     def grid(self, interval: int) -> list[time]:

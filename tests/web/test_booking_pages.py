@@ -442,3 +442,27 @@ def test_staff_may_book_a_home_visit_before_they_have_the_street_and_it_never_re
                                           customer_id=booking.customer_id, customer=None),
                        actor=b.customer_actor(booking.customer), now=NOW)
     assert "address" in refused.value.details
+
+
+def test_a_group_class_shows_the_places_left_at_each_time(client, shop, customer, session):
+    """Six places at 10:00; two customers booked: the time says 4 places left; the price
+    card speaks of a class at the office, not of work at home."""
+    loc = session.scalars(select(Location)).one()
+    workshop = b.service(session, loc, name="Green cleaning class", capacity=6, at_customer=False, max_days_ahead=5000)
+    agent = session.scalars(select(Agent)).one()
+    agent.services.append(workshop)
+    session.commit()
+    for n in range(2):
+        create_booking(session, b.request(workshop.id, day=DAY, at="10:00", customer=CustomerInput("Jo", "Doe", f"jo{n}@example.com")),
+                       actor=b.STAFF, now=NOW)
+    values = {"services": str(workshop.id), "frequency_id": str(shop["once"]), "date": DAY, "agent_id": "any", "action": "refresh"}
+    html = client.post("/book", data={"csrf_token": csrf_from(client.get("/book").get_data(as_text=True)), **values}).get_data(as_text=True)
+    ten = html[html.index('id="time-1000"'):]
+    ten = ten[:ten.index("</label>")]
+    assert "4 places left" in ten
+    after = html[html.index('id="time-1100"'):]
+    assert "6 places left" in after[:after.index("</label>")]
+    assert "Takes 1 h, at the office." in html and "of work" not in html
+    # A one-customer service says nothing of places.
+    html = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    assert "places left" not in html and "of work" in html
