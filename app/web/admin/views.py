@@ -18,6 +18,7 @@ from ...db import get_session
 from ...domain import idempotency, management, queries
 from ...domain.actor import Actor
 from ...domain.booking import UNSET, change_status, create_booking, move_choices, reschedule_booking
+from ...domain.booking.bulk_actions import ACTIONS as BULK_ACTIONS, change_bookings, parse_bulk
 from ...domain.errors import DomainError, PreconditionFailed
 from ...domain.inputs import CustomerInput
 from ...domain.models import ACTIVE_STATUSES, Agent, Booking, BookingStatus, Location, Role, Service, User
@@ -291,8 +292,33 @@ def bookings_table() -> Any:
     services = list(session.scalars(select(Service).order_by(Service.name)))
     return render_template(
         "admin/bookings/table.html", page=page, problem=problem, filters=filters, agents=agents, services=services,
-        statuses=list(BookingStatus), locations_shown=len({b.location_id for b in page.items}) if page else 0, export_args={k: v for k, v in filters.items() if k in FILTERS and v},
+        statuses=list(BookingStatus), bulk_actions=BULK_ACTIONS, back=request.full_path.rstrip("?"), locations_shown=len({b.location_id for b in page.items}) if page else 0, export_args={k: v for k, v in filters.items() if k in FILTERS and v},
     ), (422 if problem else 200)
+
+
+@bp.post("/bookings/bulk")
+def bookings_bulk() -> Any:
+    """Approve, cancel (one reason for all) or give to another agent the bookings ticked
+    in the table; each booking is changed and recorded on its own, and the table comes
+    back with what was done and what was refused, booking by booking."""
+    back = request.form.get("back", "")
+    if not back.startswith("/admin/bookings?") and back != "/admin/bookings":
+        back = url_for("admin.bookings_table")
+    try:
+        action, ids, agent_id = parse_bulk(request.form.get("action"), request.form.getlist("ids"), request.form.get("agent_id"))
+    except DomainError as error:
+        flash(" ".join(error.details.values()) if error.details else error.message, "error")
+        return redirect(back, code=303)
+    outcome = change_bookings(get_session(), action, ids, actor=actor(), now=now(), reason=request.form.get("reason", ""),
+                              agent_id=agent_id)
+    if outcome.done:
+        verb = {"approve": "Approved", "cancel": "Cancelled", "reassign": "Gave to another agent"}[action]
+        codes = ", ".join(b.booking_code for b in outcome.done)
+        flash(f"{verb} {len(outcome.done)} booking{'' if len(outcome.done) == 1 else 's'}: {codes}.", "success")
+    if outcome.refused:
+        reasons = "; ".join(f"{r.code}: {r.message}" for r in outcome.refused)
+        flash(f"{len(outcome.refused)} not changed: {reasons}", "error")
+    return redirect(back, code=303)
 
 
 @bp.get("/bookings.csv")
