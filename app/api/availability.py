@@ -112,7 +112,7 @@ def _move_availability(booking_id: str, *, staff_view: bool) -> Any:
     booking = queries.get_booking(session, booking_id, actor=client().actor)
     if not staff_view and (refusal := customer_change_refusal(session, booking, now())) is not None:
         raise refusal
-    found = move_times(session, booking, first=first, days=days, agent_id=agent_id, now=now())
+    found = move_times(session, booking, first=first, days=days, agent_id=agent_id, now=now(), staff=staff_view)
     tz = zone(booking.location.timezone)
     return success({
         "booking_id": booking.id, "agent_id": agent_id or booking.agent_id, "duration": booking.duration_minutes,

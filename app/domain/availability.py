@@ -19,7 +19,7 @@ the day asked, not the size of the tables.
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,8 @@ from .validation import as_date, as_id, as_int
 # No booking occupies an agent for longer than this (concurrency.py refuses longer
 # ones); it bounds the range reads.
 MAX_OCCUPANCY = timedelta(hours=MAX_OCCUPANCY_HOURS)
+# How far ahead staff may book whatever a service allows customers (two years).
+STAFF_HORIZON_DAYS = 730
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,12 @@ class SlotSpec:
     max_days_ahead: int
 
     @classmethod
-    def for_services(cls, services: list[Service], duration: int) -> SlotSpec:
+    def for_services(cls, services: list[Service], duration: int, *, staff: bool = False) -> SlotSpec:
         """Several services in one booking: the strictest buffers, notice and horizon;
-        only a single-service booking can share a slot."""
-        return cls(
+        only a single-service booking can share a slot. Staff are not held to the
+        notice and the horizon, which protect the business from customers (an urgent
+        same-day job is theirs to fit in); clashes, working hours and time off still hold."""
+        spec = cls(
             service_ids=tuple(s.id for s in services),
             duration=duration,
             buffer_before=max(s.buffer_before_minutes for s in services),
@@ -69,6 +73,10 @@ class SlotSpec:
             min_notice=max(s.min_notice_minutes for s in services),
             max_days_ahead=min(s.max_days_ahead for s in services),
         )
+        return spec.for_staff() if staff else spec
+
+    def for_staff(self) -> SlotSpec:
+        return replace(self, min_notice=0, max_days_ahead=max(self.max_days_ahead, STAFF_HORIZON_DAYS))
 
     def slot_key(self, start: datetime) -> str:
         services = "-".join(str(i) for i in self.service_ids)
@@ -523,12 +531,13 @@ def slots_for_services(
     agent_id: int | None = None,
     location: Location | None = None,
     exclude_booking_id: int | None = None,
+    staff: bool = False,
 ) -> list[Slot]:
     """Free start times for a booking of several services (the booking form): the
     agents must offer all of them, with the strictest buffers and notice."""
     known = catalog(session)
     where = known.location(location.id if location is not None else None)
-    spec = SlotSpec.for_services(services, duration)
+    spec = SlotSpec.for_services(services, duration, staff=staff)
     agents = known.candidates(spec.service_ids, where.id, agent_id)
     interval = load_settings(session).slot_interval_minutes
     if exclude_booking_id:
@@ -547,9 +556,11 @@ def slots_for_request(
     agent_id: object = "any",
     location_id: object = None,
     exclude_booking_id: int | None = None,
+    staff: bool = False,
 ) -> list[Slot]:
     """Free start times for the services as a customer chose them (extras and
-    parameters lengthen the booking). Raises ValidationFailed or NotFound."""
+    parameters lengthen the booking); `staff` for the back office's form (no notice or
+    horizon). Raises ValidationFailed or NotFound."""
     errors = FieldErrors()
     lines = pricing.load_lines(session, services, errors, staff=False)
     agent = parse_agent_choice(errors, "agent_id", agent_id)
@@ -557,5 +568,5 @@ def slots_for_request(
     errors.raise_if_any("Choose the services first.")
     return slots_for_services(
         session, services=[line.service for line in lines], duration=sum(line.duration for line in lines), day=day,
-        now=now, agent_id=agent, location=resolve_location(session, loc_id), exclude_booking_id=exclude_booking_id,
+        now=now, agent_id=agent, location=resolve_location(session, loc_id), exclude_booking_id=exclude_booking_id, staff=staff,
     )

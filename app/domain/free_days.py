@@ -54,6 +54,7 @@ def free_days(
     agent_id: object = "any",
     location_id: object = None,
     fill_cache: bool = True,
+    staff: bool = False,
 ) -> FreeDays:
     """Which local days from `first` to `last` have a free start time for the services
     as chosen (extras and parameters lengthen the booking), and the earliest one.
@@ -78,7 +79,7 @@ def free_days(
     errors.raise_if_any("Choose the services first.")
     known = catalog(session)
     location = known.location(loc_id)
-    spec = SlotSpec.for_services([line.service for line in lines], sum(line.duration for line in lines))
+    spec = SlotSpec.for_services([line.service for line in lines], sum(line.duration for line in lines), staff=staff)
     result = FreeDays(first, last, location)
     tz = zone(location.timezone)
     today = now.astimezone(tz).date()
@@ -130,13 +131,14 @@ def first_free_day(
     now: datetime,
     agent_id: object = "any",
     location_id: object = None,
+    staff: bool = False,
 ) -> date | None:
     """The first day from `after` on that has a free time, or None within a year."""
     chunk = 31
     for offset in range(0, SEARCH_DAYS, chunk):
         first = after + timedelta(days=offset)
         found = free_days(session, services, first=first, last=first + timedelta(days=chunk - 1), now=now,
-                          agent_id=agent_id, location_id=location_id, fill_cache=False).days
+                          agent_id=agent_id, location_id=location_id, fill_cache=False, staff=staff).days
         if found:
             return found[0]
     return None

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from app.domain.availability import available_slots
 from app.domain.booking import create_booking
 from app.domain.errors import NotFound, SlotUnavailable, ValidationFailed
-from app.domain.models import Setting
+from app.domain import accounts
+from app.domain.models import BookingEvent, Setting
 from tests import builders as b
 
 TUESDAY = "2026-11-24"
@@ -98,12 +99,28 @@ def test_capacity_lets_customers_share_a_slot_until_it_is_full(session, now):
         book(session, svc, now, at="10:00", customer=b.CustomerInput("Tia", "Third", "tia@example.com"))
 
 
+def customer_books(session, svc, now, day, at):
+    customer = accounts.create_user(session, email="cy@example.com", password="correct-horse", first_name="Cy", last_name="C", now=now)
+    session.commit()
+    return create_booking(session, b.request(svc.id, day=day, at=at, customer_id=customer.id, address="1 Elm St"),
+                          actor=b.customer_actor(customer), now=now).booking
+
+
+def override_lines(session, booking):
+    return [e.changes["override"][1] for e in session.scalars(select(BookingEvent).where(BookingEvent.booking_id == booking.id))
+            if "override" in e.changes]
+
+
 def test_minimum_notice_hides_slots_that_are_too_soon(session, now):
     # now is Monday 12:00 in New York; 3 hours' notice leaves 15:00 as the first slot.
     _, svc, _ = b.basic_setup(session, min_notice_minutes=180)
     assert slots(session, svc, now, day="2026-11-23") == ["15:00", "15:30", "16:00"]
     with pytest.raises(SlotUnavailable, match="notice"):
-        book(session, svc, now, day="2026-11-23", at="13:00")
+        customer_books(session, svc, now, day="2026-11-23", at="13:00")
+    # Staff fit an urgent same-day job in; the history names the rule set aside.
+    urgent = book(session, svc, now, day="2026-11-23", at="13:00")
+    assert override_lines(session, urgent) == ["Booked inside the service's notice period"]
+    assert override_lines(session, book(session, svc, now, day="2026-11-23", at="15:00")) == []
 
 
 def test_maximum_days_ahead_hides_dates_too_far_away(session, now):
@@ -111,7 +128,9 @@ def test_maximum_days_ahead_hides_dates_too_far_away(session, now):
     assert slots(session, svc, now, day="2026-11-30") == ALL_DAY_60
     assert slots(session, svc, now, day="2026-12-01") == []
     with pytest.raises(SlotUnavailable, match="too far"):
-        book(session, svc, now, day="2026-12-01", at="10:00")
+        customer_books(session, svc, now, day="2026-12-01", at="10:00")
+    later = book(session, svc, now, day="2026-12-01", at="10:00")
+    assert override_lines(session, later) == ["Booked beyond the service's booking horizon"]
 
 
 def test_slot_interval_setting_changes_the_grid(session, now):

@@ -34,7 +34,9 @@ from ..settings import load_settings
 from ..status import check_transition
 from ..timeutil import resolve_local, zone
 from ..validation import as_date, as_email, as_id, as_instant, as_int, as_money, as_text, as_time
-from .common import MAX_DURATION, UNAVAILABLE, breakdown_total, check_offered, choose, invalid, line_services, write_transaction
+from .common import (
+    MAX_DURATION, UNAVAILABLE, breakdown_total, check_offered, choose, invalid, line_services, waived_rule, write_transaction,
+)
 
 
 class _Unset:
@@ -201,8 +203,11 @@ def apply_changes(session: Session, booking: Booking, changes: BookingChanges, a
     before_start = booking.start_at
     before_status = booking.status
     before_agent_id = booking.agent_id
+    override = values.pop("_override", None)
     changed = history.diff(booking, values)
     changed |= customer_changes
+    if override and changed:
+        changed["override"] = (None, override)
     if not changed:
         return booking
     booking.updated_at = now
@@ -302,7 +307,7 @@ def _place(session: Session, booking: Booking, where: _Where, target_status: Boo
         raise PastDate("A booking cannot be moved into the past.", {"start_time": "That time has already passed."})
     reactivating = booking.status not in ACTIVE_STATUSES and target_status in ACTIVE_STATUSES
     if target_status in ACTIVE_STATUSES and (moved or reactivating):
-        spec = _spec_after_change(booking, where.service, where.duration)
+        spec = _spec_after_change(booking, where.service, where.duration, staff=actor.is_staff)
         if spec is None:
             raise invalid("service_id", "The agent cannot do this booking's services.")
         candidates = candidate_agents(session, spec.service_ids, where.location.id, None if where.agent_id == -1 else where.agent_id)
@@ -323,7 +328,10 @@ def _place(session: Session, booking: Booking, where: _Where, target_status: Boo
             raise SlotUnavailable(UNAVAILABLE[reason])
         placement = choose(plan.placements(start_at), booking.agent_id)
         occupied_start, occupied_end = spec.occupied(start_at)
+        services = line_services(booking) if where.service.id == booking.service_id else [where.service]
+        waived = waived_rule(services, spec.duration, where.tz, start_at, now, actor) if moved else None
         return {
+            **({"_override": f"Moved {waived}"} if waived else {}),
             "agent_id": placement.agent.id,
             "location_id": where.location.id,
             "service_id": where.service.id,
@@ -416,12 +424,12 @@ def _message_topic(booking: Booking, before_status: str, before_start: datetime,
     return None
 
 
-def _spec_after_change(booking: Booking, service: Any, duration: int) -> SlotSpec | None:
+def _spec_after_change(booking: Booking, service: Any, duration: int, staff: bool = False) -> SlotSpec | None:
     if service.id == booking.service_id:
         services = [line_service for line_service in line_services(booking)] or [service]
     else:
         services = [service]
-    return SlotSpec.for_services(services, duration)
+    return SlotSpec.for_services(services, duration, staff=staff)
 
 
 def _line_for(booking: Booking, service: Service) -> pricing.PricedLine:

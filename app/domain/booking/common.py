@@ -129,6 +129,24 @@ def line_services(booking: Booking) -> list[Any]:
     return [session.get(Service, line.service_id) for line in booking.lines]
 
 
+# A customers' rule staff may set aside, and the line the booking's history keeps of it.
+WAIVED = {
+    "notice": "inside the service's notice period",
+    "too_far": "beyond the service's booking horizon",
+}
+
+
+def waived_rule(services: list[Service], duration: int, tz: Any, start_at: datetime, now: datetime, actor: Actor) -> str | None:
+    """For staff: which customers' rule (notice, horizon) a booking at `start_at` sets
+    aside, as the history says it, or None. Customers are never let past them."""
+    if not actor.is_staff:
+        return None
+    from ..availability import SlotSpec, time_refusal
+
+    reason = time_refusal(SlotSpec.for_services(services, duration), tz, start_at, now)
+    return WAIVED.get(reason or "")
+
+
 def missing_address(services: Iterable[Service], street: str | None) -> str | None:
     """Why a customer's booking of these services needs its street address, or None: a
     service done at the customer's place (Service.at_customer) needs one; a booking of

@@ -46,6 +46,7 @@ from ..timeutil import resolve_local, zone
 from ..validation import as_bool, as_date, as_id, as_instant, as_int, as_money, as_text, as_time
 from .common import (
     MAX_DURATION, UNAVAILABLE, BookingResult, SkippedOccurrence, check_offered, choose, invalid, missing_address, new_booking_code,
+    waived_rule,
     write_transaction,
 )
 
@@ -125,7 +126,7 @@ def _create(session: Session, request: BookingRequest, actor: Actor, now: dateti
     code_id = discounts.find_code_id(session, code_text) if isinstance(code_text, str) else None
 
     first_quote = pricing.price_lines(lines, frequency=frequency, code=None, tip=tip, tip_recurring=tip_recurring)
-    spec = SlotSpec.for_services(services, duration or first_quote.duration)
+    spec = SlotSpec.for_services(services, duration or first_quote.duration, staff=staff)
     if spec.duration > MAX_DURATION:
         raise invalid("services", "That is more than one day of work; split it into several bookings.")
     candidates = candidate_agents(session, spec.service_ids, location.id, agent_choice)
@@ -152,6 +153,8 @@ def _create(session: Session, request: BookingRequest, actor: Actor, now: dateti
     preferred = details.requested_agent_id or (original.requested_agent_id if original else None)
     placement = choose(plan.placements(start_at), preferred)
     booking = _insert(session, quote, spec, placement, start_at, location, customer, details, frequency, actor, now)
+    if (waived := waived_rule(services, spec.duration, tz, start_at, now, actor)) is not None:
+        history.record(session, booking, actor=actor, now=now, action="override", changes={"override": (None, f"Booked {waived}")})
     if code is not None:
         discounts.redeem(
             session, code, booking_id=booking.id, customer_id=customer.id, amount=quote.discount + quote.gift_card, now=now

@@ -39,25 +39,28 @@ def move_agents(session: Session, booking: Booking) -> list[Agent]:
     return agents
 
 
-def move_choices(session: Session, booking: Booking, *, day: date, agent_id: int | None, now: datetime) -> tuple[list[Agent], list[Any]]:
+def move_choices(
+    session: Session, booking: Booking, *, day: date, agent_id: int | None, now: datetime, staff: bool = False,
+) -> tuple[list[Agent], list[Any]]:
     """For moving a booking (the staff panel, and the customer's move page with the
     booking's own agent): the agents who can do all its services here (its own agent
     included) and the free start times on `day` for the chosen one. It asks the question
     the move re-checks: that agent, the booking's services and duration, the booking
     itself not counted as taken; where the booking already is (same agent, same start)
-    is no move and is not offered."""
+    is no move and is not offered. `staff`: without the customers' notice and horizon,
+    as a staff move is checked."""
     services = line_services(booking)
     agents = move_agents(session, booking)
     chosen = agent_id or booking.agent_id
     slots = slots_for_services(session, services=services, duration=booking.duration_minutes, day=day, now=now,
-                               agent_id=chosen, location=booking.location, exclude_booking_id=booking.id)
+                               agent_id=chosen, location=booking.location, exclude_booking_id=booking.id, staff=staff)
     if chosen == booking.agent_id:
         slots = [s for s in slots if s.start_at != booking.start_at]
     return agents, slots
 
 
 def move_times(
-    session: Session, booking: Booking, *, first: date, days: int, agent_id: int | None, now: datetime,
+    session: Session, booking: Booking, *, first: date, days: int, agent_id: int | None, now: datetime, staff: bool = False,
 ) -> list[tuple[date, list[Any]]]:
     """The free times to move `booking` to, day by day from `first` (the API's
     availability of a booking being moved): move_choices() for each day, so exactly the
@@ -65,7 +68,7 @@ def move_times(
     booking (move_choices' first answer); None keeps its own agent."""
     if agent_id is not None and agent_id not in {a.id for a in move_agents(session, booking)}:
         raise invalid("agent_id", "This agent does not do all of this booking's services at its location.")
-    return [(day, move_choices(session, booking, day=day, agent_id=agent_id, now=now)[1])
+    return [(day, move_choices(session, booking, day=day, agent_id=agent_id, now=now, staff=staff)[1])
             for day in (first + timedelta(days=n) for n in range(days))]
 
 

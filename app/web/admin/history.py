@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 from ...domain.models import Agent, Booking, BookingEvent, Service, User
 from ..formatting import local_datetime, money
 
-ACTIONS = {"created": "Booked", "status": "Status changed", "moved": "Moved", "updated": "Changed"}
+ACTIONS = {"created": "Booked", "status": "Status changed", "moved": "Moved", "updated": "Changed", "override": "Staff override"}
 LABELS = {
     "status": "Status", "agent_id": "Agent", "service_id": "Service", "customer_id": "Customer", "start_at": "Start",
     "end_at": "End", "total": "Total", "customer_notes": "Customer notes", "staff_notes": "Staff notes",
     "cancellation_reason": "Reason", "duration_minutes": "Duration", "payment_method": "Payment", "tip": "Tip",
+    "override": "Customers' rule set aside",
 }
 # Follow from other changes shown beside them (the end moves with the start, the time
 # the agent is held follows both), or say nothing a person acts on.

@@ -141,12 +141,12 @@ def _move_options(booking: Booking) -> MoveOptions | None:
         day = booking.start_at.astimezone(tz).date()
     agent_id = id_or_none(request.args.get("agent_id")) or booking.agent_id
     try:
-        agents, slots = move_choices(session, booking, day=day, agent_id=agent_id, now=now())
+        agents, slots = move_choices(session, booking, day=day, agent_id=agent_id, now=now(), staff=True)
     except DomainError as error:
         return MoveOptions(day, booking.agent_id, [booking.agent], [], error.message)
     if agent_id not in {a.id for a in agents}:
         agent_id = booking.agent_id
-        agents, slots = move_choices(session, booking, day=day, agent_id=agent_id, now=now())
+        agents, slots = move_choices(session, booking, day=day, agent_id=agent_id, now=now(), staff=True)
     return MoveOptions(day, agent_id, agents, slots)
 
 

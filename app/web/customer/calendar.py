@@ -74,12 +74,13 @@ def _add_months(first: date, n: int) -> date:
 
 def month_calendar(
     session: Session, services: list[ServiceLineInput], *, month: date | None, chosen: date | None, today: date,
-    now: datetime, agent_id: object, location_id: object,
+    now: datetime, agent_id: object, location_id: object, staff: bool = False,
 ) -> MonthCalendar:
-    """The booking form's month: the days free_days() marks."""
+    """The booking form's month: the days free_days() marks (for staff, without the
+    customers' notice and horizon)."""
     return month_of_days(
         lambda first, last: free_days(session, services, first=first, last=last, now=now, agent_id=agent_id,
-                                      location_id=location_id).earliest,
+                                      location_id=location_id, staff=staff).earliest,
         month=month, chosen=chosen, today=today,
     )
 

@@ -125,7 +125,7 @@ def code_guesser() -> str:
 
 
 def _preview(values: MultiDict[str, str], catalog: FormCatalog, *, exclude_booking_id: int | None = None,
-             customer_id: int | None = None) -> dict[str, Any]:
+             customer_id: int | None = None, staff: bool = False) -> dict[str, Any]:
     """The free times and the price for the form as it stands; problems are shown, not raised.
     The price is the one the booking's customer would pay (per-customer code limits)."""
     session = get_session()
@@ -171,14 +171,14 @@ def _preview(values: MultiDict[str, str], catalog: FormCatalog, *, exclude_booki
     try:
         result["slots"] = slots_for_request(
             session, parsed.request.services, day=day, now=now(), agent_id=values.get("agent_id") or "any",
-            location_id=values.get("location_id") or None, exclude_booking_id=exclude_booking_id,
+            location_id=values.get("location_id") or None, exclude_booking_id=exclude_booking_id, staff=staff,
         )
     except DomainError as error:
         result["slots_error"] = error.message
     return result
 
 
-def _apply_calendar_action(values: MultiDict[str, str], catalog: FormCatalog) -> None:
+def _apply_calendar_action(values: MultiDict[str, str], catalog: FormCatalog, *, staff: bool = False) -> None:
     """Month buttons, "next available", and the default day: the first day with times."""
     services = parse_booking_form(values, catalog).request.services
     if not services:
@@ -198,7 +198,8 @@ def _apply_calendar_action(values: MultiDict[str, str], catalog: FormCatalog) ->
         after = current + timedelta(days=1) if current and today <= current < today + timedelta(days=SEARCH_DAYS) else today
         try:
             found = first_free_day(get_session(), services, after=after, now=now(),
-                                   agent_id=values.get("agent_id") or "any", location_id=values.get("location_id") or None)
+                                   agent_id=values.get("agent_id") or "any", location_id=values.get("location_id") or None,
+                                   staff=staff)
         except DomainError:
             return
         if found is not None:
@@ -207,7 +208,7 @@ def _apply_calendar_action(values: MultiDict[str, str], catalog: FormCatalog) ->
             values.pop("time", None)
 
 
-def _calendar(values: MultiDict[str, str], catalog: FormCatalog) -> MonthCalendar | None:
+def _calendar(values: MultiDict[str, str], catalog: FormCatalog, *, staff: bool = False) -> MonthCalendar | None:
     services = parse_booking_form(values, catalog).request.services
     if not services:
         return None
@@ -219,7 +220,7 @@ def _calendar(values: MultiDict[str, str], catalog: FormCatalog) -> MonthCalenda
     location = catalog.location(values.get("location_id"))
     today = local_today(location.timezone if location else None)
     return month_calendar(get_session(), services, month=shown, chosen=chosen, today=today, now=now(),
-                          agent_id=values.get("agent_id") or "any", location_id=values.get("location_id") or None)
+                          agent_id=values.get("agent_id") or "any", location_id=values.get("location_id") or None, staff=staff)
 
 
 def render_booking_form(values: MultiDict[str, str], catalog: FormCatalog, errors: dict[str, str] | None = None, status: int = 200,
@@ -230,14 +231,16 @@ def render_booking_form(values: MultiDict[str, str], catalog: FormCatalog, error
     chosen = [sid for sid in chosen_service_ids(values, catalog) if any(s.id == sid for s in offered)]
     if len(chosen) != len(values.getlist("services")):
         values.setlist("services", [str(sid) for sid in chosen])
-    _apply_calendar_action(values, catalog)
-    preview = _preview(values, catalog, customer_id=customer_id)
+    # The back office's form (extra staff=True) offers what staff may book: no notice or horizon.
+    staff = bool(extra.get("staff"))
+    _apply_calendar_action(values, catalog, staff=staff)
+    preview = _preview(values, catalog, customer_id=customer_id, staff=staff)
     errors = errors or {}
     context = {
         "catalog": catalog, "values": values, "errors": errors, "chosen": chosen, "offered": offered, "location": location,
         "fields": catalog.fields_for(chosen), "agents": catalog.agents_for(chosen, location) if chosen else [],
         "hourly_minutes": HOURLY_MINUTES, "nonce": values.get("nonce") or uuid.uuid4().hex,
-        "slot_label": slot_label, "calendar": _calendar(values, catalog),
+        "slot_label": slot_label, "calendar": _calendar(values, catalog, staff=staff),
         "cutoff_hours": load_settings(get_session()).cancellation_cutoff_hours,
         "form_action": url_for("customer.book_submit"), "layout": "base.html", "staff": False,
         "visitor": not current_user.is_authenticated, **preview, **extra,
