@@ -315,6 +315,12 @@ class Registration:
     resume: tuple[tuple[str, str], ...]
 
 
+def resumable(choices: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The booking form's choices if they are short enough to carry (MAX_RESUME), else none."""
+    pairs = [(str(name), str(value)) for name, value in choices]
+    return pairs if len(json.dumps(pairs)) <= MAX_RESUME else []
+
+
 def _registration_serializer(secret: str, now: datetime) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt="registration", signer=_ClockSigner, signer_kwargs={"now": now})
 
@@ -352,10 +358,9 @@ def request_registration(
         if user.active:
             _queue_account_reminder(session, user, secret=secret, link_for=reset_link_for, login_link=login_link, now=now)
         return
-    pairs = [[name, value] for name, value in resume]
+    pairs = [list(pair) for pair in resumable(resume)]
     token = _registration_serializer(secret, now).dumps({
-        "email": clean_email, "first_name": first, "last_name": last, "phone": tel, "next": next_path[:500],
-        "resume": pairs if len(json.dumps(pairs)) <= MAX_RESUME else [],
+        "email": clean_email, "first_name": first, "last_name": last, "phone": tel, "next": next_path[:500], "resume": pairs,
     })
     link = confirm_link_for(token)
     name = f"{first} {last}"

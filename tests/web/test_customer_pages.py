@@ -95,6 +95,19 @@ def test_a_visitor_registers_at_the_details_step_confirms_the_address_reviews_an
     assert "Review your booking" not in phone.get("/book?resume=1").get_data(as_text=True)
 
 
+def test_a_form_too_long_to_carry_in_the_link_comes_back_as_a_fresh_form(app, client, session, shop):
+    _, token, nonce = page_of(client, f"/book?service={shop['clean']}")
+    long_note = "n" * (accounts.MAX_RESUME + 1)
+    sent = client.post("/book", data={"csrf_token": token, "nonce": nonce, "action": "review", **choices(shop),
+                                      "customer_notes": long_note, **new_account()})
+    assert sent.status_code == 303
+    link = confirmation_link(session, "robin@example.com")
+    confirm = client.get(link).get_data(as_text=True)
+    made = client.post(link, data={"csrf_token": csrf_from(confirm), "password": "correct-horse", "confirm": "correct-horse"})
+    page = client.get(made.headers["Location"])
+    assert page.status_code == 200 and "Book a service" in page.get_data(as_text=True) and long_note not in page.get_data(as_text=True)
+
+
 def test_a_visitor_with_an_account_signs_in_inline(client, session, shop):
     accounts.register_customer(session, email="casey@example.com", password="correct-horse", first_name="Casey", last_name="C", now=NOW)
     session.commit()

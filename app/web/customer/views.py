@@ -261,7 +261,7 @@ def book() -> Any:
             abort(404)
         values = request_as_form(prepared)
     resumed = web_session.pop(RESUME_KEY, None) if request.args.get("resume") else None
-    if isinstance(resumed, list):
+    if isinstance(resumed, list) and resumed:
         # Back from confirming the address or signing in: the choices as they were, on the
         # review once signed in (which checks them all again).
         values = MultiDict([(str(k), str(v)) for k, v in resumed])
@@ -382,8 +382,8 @@ def inline_registration(values: MultiDict[str, str], errors: dict[str, str], *, 
     other errors to show first)."""
     email = values.get("account_email", "").strip()
     names = {"first_name": values.get("account_first_name", ""), "last_name": values.get("account_last_name", "")}
-    choices = [(k, v) for k, v in values.items(multi=True)
-               if k not in ("csrf_token", "action", "nonce", "month", "account") and not k.startswith("account_")]
+    choices = accounts.resumable([(k, v) for k, v in values.items(multi=True)
+                                  if k not in ("csrf_token", "action", "month", "account") and not k.startswith("account_")])
     try:
         if not send:
             accounts.check_registration(email=email, phone=values.get("phone", ""), **names)
