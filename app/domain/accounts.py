@@ -393,18 +393,27 @@ def registration_for_token(token: str, *, secret: str, now: datetime) -> Registr
     )
 
 
+def _link_and_password(found: object, password: object, *, invalid: str, failed: str) -> str:
+    """The password a link's page was given, if the link named something (`found`) and
+    the password is long enough. Raises ValidationFailed with either problem or both."""
+    errors = FieldErrors()
+    if found is None:
+        errors.add("token", invalid)
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        errors.add("password", f"Use at least {MIN_PASSWORD} characters.")
+    errors.raise_if_any(failed)
+    assert isinstance(password, str)
+    return password
+
+
 def confirm_registration(session: Session, token: str, password: object, *, secret: str, now: datetime) -> tuple[User, Registration]:
     """Create the account a confirmation link is for, with the password chosen now.
     Works once: the address then has an account. Raises ValidationFailed (a link not
     genuine or expired, a short password) or EmailTaken (used, or the address got an
     account meanwhile)."""
     registration = registration_for_token(token, secret=secret, now=now)
-    errors = FieldErrors()
-    if registration is None:
-        errors.add("token", "This link is not valid any more (it lasts 24 hours); please register again.")
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        errors.add("password", f"Use at least {MIN_PASSWORD} characters.")
-    errors.raise_if_any("The account was not created.")
+    password = _link_and_password(registration, password, invalid="This link is not valid any more (it lasts 24 hours); please "
+                                  "register again.", failed="The account was not created.")
     assert registration is not None
     user = register_customer(session, email=registration.email, password=password, first_name=registration.first_name,
                              last_name=registration.last_name, phone=registration.phone, now=now)
@@ -531,13 +540,9 @@ def reset_password(session: Session, token: str, new: object, *, secret: str, no
     """Set a password from a reset link; the link then stops working. Raises
     ValidationFailed for a bad link or a too-short password."""
     user = user_for_reset_token(session, token, secret=secret, now=now)
-    errors = FieldErrors()
-    if user is None:
-        errors.add("token", "This reset link is not valid any more; ask for a new one.")
-    if not isinstance(new, str) or len(new) < MIN_PASSWORD:
-        errors.add("password", f"Use at least {MIN_PASSWORD} characters.")
-    errors.raise_if_any("The password was not changed.")
-    assert user is not None and isinstance(new, str)
+    new = _link_and_password(user, new, invalid="This reset link is not valid any more; ask for a new one.",
+                             failed="The password was not changed.")
+    assert user is not None
     _set_password(session, user, new, now=now)
     session.commit()
     return user
