@@ -165,6 +165,7 @@ def test_a_visitor_books_from_the_home_page_creating_the_account_on_the_way(brow
     page.goto(live_server + confirmation_link(session, f"robin{width}@example.com"))
     page.get_by_role("heading", name="Choose your password").wait_for()
     no_violations(page)
+    shot(page, "3b-choose-password", js)
     page.get_by_label("Password (at least 8 characters)").fill("correct-horse")
     page.get_by_label("Repeat the password").fill("correct-horse")
     page.get_by_role("button", name="Create account").click()
