@@ -56,6 +56,9 @@ def type_of(schema: dict[str, Any]) -> str:
         text += f" ({body['format']})"
     elif body.get("pattern") == TEXT_PATTERN:
         text += " (no control characters)"
+    elif len(body.get("pattern", "")) > 80 and body.get("description"):
+        # A long pattern said in words (the document keeps the pattern itself).
+        text += f" ({body['description']})"
     elif body.get("pattern"):
         text += f" (`{body['pattern']}`)"
     bounds = [f"≥ {body['minimum']}" if "minimum" in body else "", f"≤ {body['maximum']}" if "maximum" in body else "",

@@ -88,6 +88,13 @@ def openapi_parts(*, ok: Callable[..., dict[str, Any]], envelope: Callable[[Any]
     """The schemas and paths these operations add to the OpenAPI document."""
     stamp = {"type": "string", "format": "date-time"}
     events = {"type": "array", "items": {"enum": list(webhooks.EVENTS)}, "minItems": 1, "uniqueItems": True}
+    # One rule, webhooks.parse_url: the pattern says what JSON Schema can (a host must also
+    # be a valid IDNA name and, as an IP address, a public one); answers carry the ASCII form.
+    url_in = {"type": "string", "minLength": 1, "maxLength": webhooks.MAX_URL_LENGTH, "pattern": webhooks.URL_PATTERN,
+              "description": webhooks.URL_RULE + " Loopback, link-local, private, multicast and reserved addresses "
+                                                 "(and IPv6 forms that lead to them) are refused (422) unless "
+                                                 "WEBHOOKS_ALLOW_PRIVATE is set; a host name is checked against every "
+                                                 "address it resolves to when a delivery is sent."}
     endpoint_props = {
         "id": {"type": "integer", "minimum": 1}, "url": {"type": "string", "format": "uri"}, "events": events,
         "description": {"type": "string"}, "active": {"type": "boolean"}, "created_at": stamp, "updated_at": stamp,
@@ -99,12 +106,9 @@ def openapi_parts(*, ok: Callable[..., dict[str, Any]], envelope: Callable[[Any]
             "description": "the signing secret, shown once: a replay of the request (same Idempotency-Key) leaves it out"}},
                                    "required": list(endpoint_props)},
         "WebhookEndpointInput": {"type": "object", "additionalProperties": False, "required": ["url", "events"], "properties": {
-            "url": {"type": "string", "maxLength": webhooks.MAX_URL_LENGTH,
-                    "description": "http or https; loopback, link-local, private, multicast and reserved addresses are refused "
-                                   "(422) unless WEBHOOKS_ALLOW_PRIVATE is set"},
-            "events": events, "description": {"type": "string", "maxLength": 255}}},
+            "url": url_in, "events": events, "description": {"type": "string", "maxLength": 255}}},
         "WebhookEndpointUpdate": {"type": "object", "additionalProperties": False, "properties": {
-            "url": {"type": "string", "maxLength": webhooks.MAX_URL_LENGTH}, "events": events,
+            "url": url_in, "events": events,
             "description": {"type": "string", "maxLength": 255}, "active": {"type": "boolean"}}},
         "WebhookDelivery": {"type": "object", "required": ["id", "event_id", "type", "status", "attempts", "last_response_code",
                                                            "next_attempt_at", "created_at"], "properties": {

@@ -6,8 +6,9 @@ random secrets, so a single SHA-256 is enough to store them: nothing to brute-fo
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -281,23 +282,148 @@ PROFILE_FIELDS = {"first_name": 100, "last_name": 100, "phone": 40, "address": 2
 def register_customer(
     session: Session, *, email: object, password: object, first_name: object, last_name: object, phone: object = "", now: datetime
 ) -> User:
-    """A new customer account. An e-mail already known (also one staff booked for,
-    without a password) is refused: its owner sets a password by "forgot password",
-    which proves they read that mailbox. Raises ValidationFailed or EmailTaken."""
+    """A new customer account, at once: for staff, tests and a confirmed registration
+    (`confirm_registration`); the pages start with `request_registration`. An e-mail
+    already known (also one staff booked for, without a password) is refused: its owner
+    sets a password by "forgot password", which proves they read that mailbox. Raises
+    ValidationFailed or EmailTaken."""
     return create_user(
         session, email=email, password=password, role=Role.CUSTOMER, first_name=first_name, last_name=last_name, phone=phone, now=now,
         names_required=True,
     )
 
 
-def queue_account_reminder(session: Session, email: object, *, secret: str, link_for: Callable[[str], str], login_link: str,
-                           now: datetime) -> None:
-    """Someone tried to register an address that has an account: tell that mailbox, not
-    the page (which answers as a password reset does), with a way to sign in and a reset
-    link. Says nothing for an unknown or deactivated address."""
-    user = find_user_by_email(session, email) if isinstance(email, str) else None
-    if user is None or not user.active:
+# A confirmation link lasts a day (a reset link two hours: it acts on an account that
+# exists; this one only creates an account that does not yet).
+REGISTRATION_MAX_AGE = 24 * 3600
+# How much of a booking form a confirmation link carries back (JSON characters): the
+# choices, not a long note; a longer form comes back empty rather than making the link
+# too long for a mail client.
+MAX_RESUME = 1500
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a confirmation link carries: the details given at registration, and where
+    the person was going (a local path, and the booking form's choices to restore)."""
+
+    email: str
+    first_name: str
+    last_name: str
+    phone: str
+    next_path: str
+    resume: tuple[tuple[str, str], ...]
+
+
+def resumable(choices: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The booking form's choices if they are short enough to carry (MAX_RESUME), else none."""
+    pairs = [(str(name), str(value)) for name, value in choices]
+    return pairs if len(json.dumps(pairs)) <= MAX_RESUME else []
+
+
+def _registration_serializer(secret: str, now: datetime) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="registration", signer=_ClockSigner, signer_kwargs={"now": now})
+
+
+def check_registration(*, email: object, first_name: object, last_name: object, phone: object = "") -> tuple[str, str, str, str]:
+    """The e-mail, names and phone of a registration, cleaned. Raises ValidationFailed
+    (every field's problem at once)."""
+    errors = FieldErrors()
+    clean_email = as_email(errors, "email", email)
+    first = as_text(errors, "first_name", first_name, max_length=100, single_line=True, required=True)
+    last = as_text(errors, "last_name", last_name, max_length=100, single_line=True, required=True)
+    tel = as_text(errors, "phone", phone, max_length=40, single_line=True)
+    errors.raise_if_any("Please check the highlighted fields.")
+    assert clean_email and first and last and tel is not None
+    return clean_email, first, last, tel
+
+
+def request_registration(
+    session: Session, *, email: object, first_name: object, last_name: object, phone: object = "", next_path: str = "",
+    resume: Sequence[tuple[str, str]] = (), secret: str, confirm_link_for: Callable[[str], str],
+    reset_link_for: Callable[[str], str], login_link: str, may_send: Callable[[str], bool] = lambda email: True, now: datetime,
+) -> None:
+    """Start a new customer account, answering in the mailbox only, so that what the
+    caller shows cannot tell who has an account (as a password reset). A new address
+    gets a signed link, valid REGISTRATION_MAX_AGE, that creates the account once
+    (`confirm_registration`); an address with an account gets a reminder with a sign-in
+    and a reset link; a deactivated one gets nothing. `may_send(email)` is the
+    mailbox's own budget: past it nothing is sent, with the same answer. Raises
+    ValidationFailed for details that are invalid whoever owns the address."""
+    clean_email, first, last, tel = check_registration(email=email, first_name=first_name, last_name=last_name, phone=phone)
+    if not may_send(clean_email):
         return
+    user = find_user_by_email(session, clean_email)
+    if user is not None:
+        if user.active:
+            _queue_account_reminder(session, user, secret=secret, link_for=reset_link_for, login_link=login_link, now=now)
+        return
+    pairs = [list(pair) for pair in resumable(resume)]
+    token = _registration_serializer(secret, now).dumps({
+        "email": clean_email, "first_name": first, "last_name": last, "phone": tel, "next": next_path[:500], "resume": pairs,
+    })
+    link = confirm_link_for(token)
+    name = f"{first} {last}"
+    queue_message(
+        session,
+        topic="account.confirm",
+        recipient=clean_email,
+        subject="Confirm your e-mail address",
+        body=f"Hello {name},\n\nTo create your account{' and finish your booking' if pairs else ''}, open this link within "
+        f"24 hours and choose a password:\n\n{link}\n\nIf you did not ask for an account, ignore this message; "
+        "nothing is created without it.\n",
+        payload={"link": link, "name": name},
+        now=now,
+    )
+    session.commit()
+
+
+def registration_for_token(token: str, *, secret: str, now: datetime) -> Registration | None:
+    """What a confirmation link is for, if it is genuine and fresh (at `now`)."""
+    try:
+        data = _registration_serializer(secret, now).loads(token, max_age=REGISTRATION_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return Registration(
+        email=str(data.get("email", "")), first_name=str(data.get("first_name", "")), last_name=str(data.get("last_name", "")),
+        phone=str(data.get("phone", "")), next_path=str(data.get("next", "")),
+        resume=tuple((str(name), str(value)) for name, value in data.get("resume", [])),
+    )
+
+
+def _link_and_password(found: object, password: object, *, invalid: str, failed: str) -> str:
+    """The password a link's page was given, if the link named something (`found`) and
+    the password is long enough. Raises ValidationFailed with either problem or both."""
+    errors = FieldErrors()
+    if found is None:
+        errors.add("token", invalid)
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        errors.add("password", f"Use at least {MIN_PASSWORD} characters.")
+    errors.raise_if_any(failed)
+    assert isinstance(password, str)
+    return password
+
+
+def confirm_registration(session: Session, token: str, password: object, *, secret: str, now: datetime) -> tuple[User, Registration]:
+    """Create the account a confirmation link is for, with the password chosen now.
+    Works once: the address then has an account. Raises ValidationFailed (a link not
+    genuine or expired, a short password) or EmailTaken (used, or the address got an
+    account meanwhile)."""
+    registration = registration_for_token(token, secret=secret, now=now)
+    password = _link_and_password(registration, password, invalid="This link is not valid any more (it lasts 24 hours); please "
+                                  "register again.", failed="The account was not created.")
+    assert registration is not None
+    user = register_customer(session, email=registration.email, password=password, first_name=registration.first_name,
+                             last_name=registration.last_name, phone=registration.phone, now=now)
+    return user, registration
+
+
+def _queue_account_reminder(session: Session, user: User, *, secret: str, link_for: Callable[[str], str], login_link: str,
+                            now: datetime) -> None:
+    """Someone tried to register an address that has an account: tell that mailbox, with
+    a way to sign in and a reset link."""
     link = link_for(_reset_serializer(secret, now).dumps({"uid": user.id, "v": user.session_version}))
     queue_message(
         session,
@@ -414,13 +540,9 @@ def reset_password(session: Session, token: str, new: object, *, secret: str, no
     """Set a password from a reset link; the link then stops working. Raises
     ValidationFailed for a bad link or a too-short password."""
     user = user_for_reset_token(session, token, secret=secret, now=now)
-    errors = FieldErrors()
-    if user is None:
-        errors.add("token", "This reset link is not valid any more; ask for a new one.")
-    if not isinstance(new, str) or len(new) < MIN_PASSWORD:
-        errors.add("password", f"Use at least {MIN_PASSWORD} characters.")
-    errors.raise_if_any("The password was not changed.")
-    assert user is not None and isinstance(new, str)
+    new = _link_and_password(user, new, invalid="This reset link is not valid any more; ask for a new one.",
+                             failed="The password was not changed.")
+    assert user is not None
     _set_password(session, user, new, now=now)
     session.commit()
     return user

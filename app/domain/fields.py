@@ -1,8 +1,9 @@
 """Answers to custom fields, checked by the field's type."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -11,6 +12,8 @@ from .errors import FieldErrors
 from .inputs import FieldAnswer
 from .models import CustomField, FieldType, field_services
 from .validation import BadValue, as_id, as_text, parse_date, parse_local_datetime
+
+T = TypeVar("T")
 
 MAX_ANSWER = 5000
 
@@ -78,18 +81,28 @@ def clean_answers(
 def _clean_listed(by_id: dict[int, CustomField], answered: set[int], answer: FieldAnswer, errors: FieldErrors,
                   path: str) -> CleanAnswer | None:
     """One answer of the list: its question must apply and be answered only once."""
-    fid = as_id(errors, f"{path}.id", answer.id)
-    if fid is None:
+    field = _pick(errors, f"{path}.id", answer.id, by_id, answered,
+                  missing=lambda fid: f"There is no question with id {fid} for the chosen services.", twice="This question is answered twice.")
+    return _clean_one(field, answer, errors, path) if field is not None else None
+
+
+def _pick(errors: FieldErrors, path: str, raw_id: Any, known: dict[int, T], seen: set[int], *,
+          missing: Callable[[int], str], twice: str) -> T | None:
+    """The item of `known` that `raw_id` names, if it is named for the first time (ids
+    named so far are in `seen`, which this extends); otherwise a field error at `path`:
+    not an id, `missing(id)` or `twice`."""
+    item_id = as_id(errors, path, raw_id)
+    if item_id is None:
         return None
-    field = by_id.get(fid)
-    if field is None:
-        errors.add(f"{path}.id", f"There is no question with id {fid} for the chosen services.")
+    item = known.get(item_id)
+    if item is None:
+        errors.add(path, missing(item_id))
         return None
-    if fid in answered:
-        errors.add(f"{path}.id", "This question is answered twice.")
+    if item_id in seen:
+        errors.add(path, twice)
         return None
-    answered.add(fid)
-    return _clean_one(field, answer, errors, path)
+    seen.add(item_id)
+    return item
 
 
 def _is_answered(answer: CleanAnswer) -> bool:
@@ -119,17 +132,11 @@ def _clean_one(field: CustomField, answer: FieldAnswer, errors: FieldErrors, pat
         chosen: list[dict[str, Any]] = []
         picked: set[int] = set()
         for j, item in enumerate(answer.values):
-            oid = as_id(errors, f"{path}.values[{j}].id", item.id)
-            if oid is None:
-                return None
-            option = options.get(oid)
+            option = _pick(errors, f"{path}.values[{j}].id", item.id, options, picked,
+                           missing=lambda oid: f"{field.label}: there is no option with id {oid}.",
+                           twice="This option is chosen twice.")
             if option is None:
-                errors.add(f"{path}.values[{j}].id", f"{field.label}: there is no option with id {oid}.")
                 return None
-            if oid in picked:
-                errors.add(f"{path}.values[{j}].id", "This option is chosen twice.")
-                return None
-            picked.add(oid)
             other = as_text(errors, f"{path}.values[{j}].other", item.other, max_length=MAX_ANSWER)
             if other is None:
                 return None
@@ -137,7 +144,7 @@ def _clean_one(field: CustomField, answer: FieldAnswer, errors: FieldErrors, pat
             if other and not option.allows_other:
                 errors.add(f"{path}.values[{j}].other", f"{option.label} takes no other text.")
                 return None
-            chosen.append({"id": oid, "label": option.label, "other": other})
+            chosen.append({"id": option.id, "label": option.label, "other": other})
         return CleanAnswer(field, None, chosen)
     if answer.values is not None:
         errors.add(path, f"{field.label}: give the answer as value, a string.")

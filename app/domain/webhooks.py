@@ -19,13 +19,16 @@ import base64
 import ipaddress
 import json
 import random
+import re
 import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
+
+import idna
 
 from sqlalchemy import ColumnElement, event, insert, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,7 +40,7 @@ from .management import audit
 from .models import DeliveryStatus, Role, User, WebhookDelivery, WebhookEndpoint
 from .outbox import Attempt, Channel, Delivered, DeliveryFailed, JitteredForADay, Parcel
 from .queries import Page, paginate, read_paging
-from .validation import as_bool, as_id, as_text
+from .validation import BadValue, as_bool, as_id, as_text, parse_text
 
 EVENTS = (
     "booking.created",
@@ -125,28 +128,112 @@ def literal_ip(host: str) -> str | None:
         return None
 
 
-def check_url(errors: FieldErrors, path: str, value: object, *, allow_private: bool) -> str | None:
-    """An http(s) URL whose host, if written as an IP address, webhooks may reach (names
-    are checked against every address they resolve to at send time)."""
-    url = as_text(errors, path, value, max_length=MAX_URL_LENGTH, required=True)
-    if not url:
-        return None
+# RFC 3986, section 3, for what follows the authority. pchar = unreserved / pct-encoded /
+# sub-delims / ":" / "@"; the query and the fragment may also hold "/" and "?".
+_PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"
+_URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<authority>[^/?#]*)(?P<rest>[/?#].*)?", re.DOTALL)
+_REST = re.compile(rf"(?:/{_PCHAR}*)*(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?")
+_PORT = re.compile(r"[0-9]{1,5}")
+_DOTTED_QUAD = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
+# A last label that resolvers (and WHATWG URL parsers) read as a number: 2130706433,
+# 0x7f.1 or 127.1 all lead to 127.0.0.1. Only the dotted quad is taken as an address.
+_NUMERIC_LABEL = re.compile(r"[0-9]+|0[xX][0-9A-Fa-f]*")
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+# What JSON Schema can say of the same rule (the OpenAPI request schemas): the scheme, no
+# user name, a bracketed IPv6 address or a host name (any letters: they are checked
+# against IDNA), a port, then RFC 3986 characters or letters beyond ASCII.
+URL_PATTERN = (
+    r"^[Hh][Tt][Tt][Pp][Ss]?://(\[[0-9A-Fa-f:.]+\]|([A-Za-z0-9.\-]|[^\x00-\x9F])+)(:[0-9]{0,5})?"
+    r"(/([A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2}|[^\x00-\x9F])*)?"
+    r"(\?([A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2}|[^\x00-\x9F])*)?"
+    r"(#([A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2}|[^\x00-\x9F])*)?$"
+)
+URL_RULE = (
+    "An absolute http or https URI (RFC 3986) without a user name or password. An international host "
+    "name is taken in its IDNA (xn--) form and letters beyond ASCII in the path or query are "
+    "percent-encoded as UTF-8 (RFC 3987); the URL is stored and returned in that ASCII form. A host is a "
+    "DNS name or an IP address (IPv4 as four decimal numbers, IPv6 in brackets)."
+)
+
+
+def _host(text: str) -> str:
+    """The host of an authority in its ASCII form: a bracketed IPv6 address, a dotted
+    IPv4 one, or a DNS name after IDNA (UTS 46) mapping. Raises BadValue."""
+    if text.startswith("["):
+        try:
+            if not text.endswith("]") or "%" in text:
+                raise ValueError(text)
+            return f"[{ipaddress.IPv6Address(text[1:-1]).compressed}]"
+        except ValueError:
+            raise BadValue("Not a valid IPv6 address in brackets.") from None
+    if _DOTTED_QUAD.fullmatch(text):
+        try:
+            return str(ipaddress.IPv4Address(text))
+        except ValueError:
+            raise BadValue("Not a valid IPv4 address (four numbers from 0 to 255, no leading zeros).") from None
+    if "%" in text:
+        raise BadValue("Write the host name as it is, not percent-encoded.")
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        errors.add(path, "Not a valid URL.")
+        name = idna.encode(text, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError):
+        raise BadValue("The host is not a valid domain name.") from None
+    labels = name.removesuffix(".").split(".")
+    if len(name) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        raise BadValue("The host is not a valid domain name.")
+    if _NUMERIC_LABEL.fullmatch(labels[-1]):
+        raise BadValue("Write an IPv4 address as four decimal numbers (like 203.0.113.7).")
+    return name
+
+
+def parse_url(value: Any) -> str:
+    """A webhook URL: an absolute http(s) URI per RFC 3986 once its host is in IDNA form
+    and letters beyond ASCII elsewhere are percent-encoded (the IRI to URI mapping of
+    RFC 3987). Returns that ASCII form with the scheme and host in lower case; the rest
+    is kept as written. Anything else (spaces, quotes, a stray "%", a user name, a
+    number that is not a dotted IPv4 address, spaces around it) is refused. Raises
+    BadValue."""
+    text = parse_text(value, max_length=MAX_URL_LENGTH, required=True)
+    if text != value:
+        raise BadValue("Remove the spaces around the URL.")
+    match = _URL.fullmatch(text)
+    if match is None:
+        raise BadValue("Not a valid URL: give an absolute http or https URL such as https://example.com/hooks.")
+    if match["scheme"].lower() not in ("http", "https"):
+        raise BadValue("Only http and https URLs can receive webhooks.")
+    authority = match["authority"]
+    if "@" in authority:
+        raise BadValue("Put no user name or password in the URL: deliveries are signed instead.")
+    host, port = authority, ""
+    colon = authority.rfind(":")
+    if colon > authority.rfind("]"):
+        host, port = authority[:colon], authority[colon + 1:]
+        if port and (not _PORT.fullmatch(port) or not 0 < int(port) < 65536):
+            raise BadValue("Not a valid port: a number from 1 to 65535.")
+    if not host:
+        raise BadValue("The URL needs a host name.")
+    try:
+        rest = "".join(c if c.isascii() else quote(c, safe="") for c in match["rest"] or "")
+    except UnicodeError:
+        raise BadValue("Not a valid URL: it holds a character that is not text.") from None
+    if not _REST.fullmatch(rest):
+        raise BadValue('Not a valid URL: spaces, quotes, "<>{}|\\^`" and a "%" not followed by two hex digits '
+                       "must be percent-encoded (a space is %20).")
+    url = f"{match['scheme'].lower()}://{_host(host)}{':' + port if port else ''}{rest}"
+    if len(url) > MAX_URL_LENGTH:
+        raise BadValue(f"Must be at most {MAX_URL_LENGTH} characters once encoded.")
+    return url
+
+
+def check_url(errors: FieldErrors, path: str, value: object, *, allow_private: bool) -> str | None:
+    """`parse_url`'s form of the URL, whose host, if written as an IP address, webhooks
+    may reach (names are checked against every address they resolve to at send time)."""
+    try:
+        url = parse_url(value)
+    except BadValue as exc:
+        errors.add(path, str(exc))
         return None
-    if parts.scheme not in ("http", "https"):
-        errors.add(path, "Only http and https URLs can receive webhooks.")
-        return None
-    if not parts.hostname:
-        errors.add(path, "The URL needs a host name.")
-        return None
-    if port == 0:
-        errors.add(path, "Not a valid port.")
-        return None
-    literal = literal_ip(parts.hostname)
+    host = urlsplit(url).hostname or ""
+    literal = literal_ip(host)
     if literal is not None and not allow_private:
         reason = refusal(literal)
         if reason is not None:

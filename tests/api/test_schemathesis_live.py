@@ -18,11 +18,12 @@ HERE = Path(__file__).resolve().parent
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 UNLIMITED = "1000000 per minute"
 CATALOG = "availability|services|extras|pricing_parameters|custom_fields|frequencies|locations|agents"
-# The staff API with a key, the customer API with a bearer token, and what answers
-# without credentials (log-in, the public reads). The webhooks (admin) and /logout (it
-# would end the token the run uses) are left out.
+# The staff API with a key, the webhooks with an admin key, the customer API with a
+# bearer token, and what answers without credentials (log-in, the public reads). /logout
+# is left out: it would end the token the run uses.
 RUNS = {
     "staff": rf"^/(bookings|customers|{CATALOG})(/|$)",
+    "admin": r"^/webhooks(/|$)",
     "customer": r"^/customer/",
     "anonymous": rf"^/(login|{CATALOG})(/|$)",
 }
@@ -37,8 +38,8 @@ def server(db_url, tmp_path, catalog):
 
 @pytest.mark.skipif(not SCHEMATHESIS.exists(), reason="needs the schemathesis command")
 @pytest.mark.parametrize("api", sorted(RUNS))
-def test_schemathesis_with_every_check_finds_nothing(api, server, staff_api, customer_api, staff_booking_made, tmp_path):
-    credentials = {"staff": staff_api.headers, "customer": customer_api.headers, "anonymous": {}}[api]
+def test_schemathesis_with_every_check_finds_nothing(api, server, staff_api, admin_api, customer_api, staff_booking_made, tmp_path):
+    credentials = {"staff": staff_api.headers, "admin": admin_api.headers, "customer": customer_api.headers, "anonymous": {}}[api]
     headers = [arg for name, value in credentials.items() for arg in ("-H", f"{name}: {value}")]
     done = subprocess.run(
         [str(SCHEMATHESIS), "--config-file", str(HERE / "schemathesis.toml"), "run", f"{server}/api/v1/openapi.json",

@@ -87,6 +87,8 @@ def test_an_admin_key_manages_endpoints_and_sees_the_secret_only_when_creating(a
     ({"url": "https://hooks.example.com/", "events": ["booking.created"], "secret": "whsec_mine"}, "secret"),
     ({"events": ["booking.created"]}, "url"),
     ({"url": "https://hooks.example.com/", "events": ["booking.created"], "active": False}, "active"),
+    ({"url": "HTTPS://\U000a03a0_u\u00ec5", "events": ["booking.created"]}, "url"),
+    ({"url": "https://hooks.example.com/a b", "events": ["booking.created"]}, "url"),
 ])
 def test_bad_endpoints_are_422_and_nothing_is_written(admin_api, body, field):
     answer = admin_api.post("/webhooks", body)
@@ -156,3 +158,13 @@ def test_a_replayed_create_does_not_show_the_signing_secret_again(admin_api, ses
     assert "secret" not in again.get_json()["data"] and again.get_json()["data"]["id"] == first.get_json()["data"]["id"]
     assert "whsec_" not in again.get_data(as_text=True)
     conforms("POST", "/webhooks", again)
+
+
+def test_an_international_url_is_answered_in_its_ascii_uri_form(admin_api):
+    answer = admin_api.post("/webhooks", {**HOOK, "url": "https://Bücher.Example/café"})
+    assert answer.status_code == 201, answer.get_json()
+    conforms("POST", "/webhooks", answer)
+    hook = answer.get_json()["data"]
+    assert hook["url"] == "https://xn--bcher-kva.example/caf%C3%A9"
+    patched = admin_api("PATCH", f"/webhooks/{hook['id']}", {"url": "http://ß.de/"}).get_json()["data"]
+    assert patched["url"] == "http://xn--zca.de/"

@@ -4,15 +4,20 @@ comes back, with every event arriving exactly once; retries, claims and SSRF ref
 from __future__ import annotations
 
 import random
+import re
 import threading
 from datetime import timedelta
 
+import jsonschema_rs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.domain import accounts, webhooks
 from app.domain.booking import BookingChanges, cancel_booking, change_status, create_booking, reschedule_booking, update_booking
 from app.domain.errors import SlotUnavailable, ValidationFailed
+from app.domain.validation import BadValue
 from app.domain.inputs import CustomerInput
 from app.domain.models import DeliveryStatus, User, WebhookDelivery
 from app.domain.outbox import run_channel
@@ -162,6 +167,8 @@ def test_failed_attempts_back_off_with_jitter_for_a_day_then_give_up(session, fa
     "http://[2002:7f00:1::]/", "http://[2002:a00:1::1]/", "http://[2002:c0a8:1::]:8080/", "http://[64:ff9b::7f00:1]/",
     "http://[64:ff9b:1::a00:1]/", "http://[::127.0.0.1]/", "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",
     "ftp://example.com/", "javascript:alert(1)", "http:///nohost", "not a url",
+    # Numbers that resolvers read as 127.0.0.1, and full-width digits that IDNA maps to it.
+    "http://2130706433/", "http://127.1/", "http://0x7f.0.0.1/", "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11/",
 ])
 def test_an_endpoint_may_not_point_at_a_private_address_or_another_scheme(session, now, url):
     with pytest.raises(ValidationFailed) as refused:
@@ -197,8 +204,9 @@ def test_the_deliver_command_sends_webhooks_too(app, session, now, receiver):
 
 
 def test_a_url_with_characters_beyond_ascii_is_sent_percent_encoded(session, factory, now, receiver):
-    _, receiver.secret = add_endpoint(session, now, f"http://127.0.0.1:{receiver.port}/hooks/café?shop=Straße 1",
-                                      events=["customer.created"])
+    endpoint, receiver.secret = add_endpoint(session, now, f"http://127.0.0.1:{receiver.port}/hooks/café?shop=Straße%201",
+                                             events=["customer.created"])
+    assert endpoint.url == f"http://127.0.0.1:{receiver.port}/hooks/caf%C3%A9?shop=Stra%C3%9Fe%201"
     b.customer(session)
     session.commit()
     assert deliver_due(factory, now=now, allow_private=True).sent == 1
@@ -243,3 +251,52 @@ def test_a_host_that_does_not_resolve_right_now_is_retried_not_failed(session, f
     row = deliveries(session)[0]
     assert row.status == DeliveryStatus.PENDING and row.next_attempt_at > now and row.retry_until is not None
     assert "does not resolve" in row.last_error
+
+
+URI = jsonschema_rs.validator_for({"type": "string", "format": "uri"}, validate_formats=True)
+
+
+@pytest.mark.parametrize("given, stored", [
+    ("HTTPS://Bücher.Example:8443/café?x=Straße%201#top", "https://xn--bcher-kva.example:8443/caf%C3%A9?x=Stra%C3%9Fe%201#top"),
+    ("http://ß.de./", "http://xn--zca.de./"),
+    ("http://[2001:DB8::1]:80/h", "http://[2001:db8::1]:80/h"),
+    ("https://hooks.example.com:/a/../b;v=1?q=/x?y", "https://hooks.example.com/a/../b;v=1?q=/x?y"),
+])
+def test_a_url_is_stored_in_its_ascii_uri_form(given, stored):
+    assert webhooks.parse_url(given) == stored
+    assert URI.is_valid(stored) and re.fullmatch(webhooks.URL_PATTERN.strip("^$"), given)
+
+
+@pytest.mark.parametrize("url, says", [
+    ("HTTPS://\U000a03a0_u\u00ec5", "not a valid domain name"),  # issue 23: stored once, it broke `format: uri`
+    ("http://a_b.example/", "not a valid domain name"),
+    ("http://exa mple.com/", "not a valid domain name"),
+    ("http://example.com/a b", "%20"),
+    ('http://example.com/?q="x"', "percent-encoded"),
+    ("http://example.com/%zz", "percent-encoded"),
+    ("http://example.com/#a#b", "percent-encoded"),
+    ("http://user:pw@example.com/", "user name"),
+    ("http://example.com:0/", "port"),
+    ("http://example.com:65536/", "port"),
+    ("http://[fe80::1%25eth0]/", "IPv6"),
+    ("http://[::1/", "IPv6"),
+    ("http://01.2.3.4/", "IPv4"),
+    (" http://example.com/", "spaces"),
+    ("https:example.com", "absolute"),
+])
+def test_anything_but_an_absolute_http_uri_is_refused_with_the_reason(url, says):
+    with pytest.raises(BadValue, match=re.escape(says)):
+        webhooks.parse_url(url)
+
+
+@settings(max_examples=400, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.from_regex(webhooks.URL_PATTERN))
+def test_whatever_the_documented_pattern_admits_is_stored_as_a_valid_uri_or_refused(url):
+    """The schemathesis run in small and fast: any text the OpenAPI pattern admits is
+    either refused with a reason or stored as a URI that `format: uri` accepts."""
+    try:
+        stored = webhooks.parse_url(url)
+    except BadValue:
+        return
+    assert URI.is_valid(stored) and stored.isascii(), stored
+    assert re.fullmatch(webhooks.URL_PATTERN.strip("^$"), stored)

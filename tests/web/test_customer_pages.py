@@ -14,7 +14,7 @@ import app.web.customer.views as views
 from app.domain import accounts
 from app.domain.booking import create_booking
 from app.domain.inputs import FieldAnswer
-from app.domain.models import Booking, User
+from app.domain.models import Booking, OutboxMessage, User
 from tests import builders as b
 from tests.conftest import NOW
 from tests.web.helpers import csrf_from, submit
@@ -54,28 +54,58 @@ def choices(shop, **over) -> dict[str, str]:
 
 
 def new_account(**over) -> dict[str, str]:
-    return {"account": "new", "account_first_name": "Robin", "account_last_name": "Reyes", "account_email": "robin@example.com",
-            "account_password": "correct-horse"} | over
+    return {"account": "new", "account_first_name": "Robin", "account_last_name": "Reyes", "account_email": "robin@example.com"} | over
+
+
+def confirmation_link(session, email: str) -> str:
+    """The path of the link the confirmation e-mail to `email` carries."""
+    link = session.scalars(select(OutboxMessage.payload).where(OutboxMessage.topic == "account.confirm",
+                                                              OutboxMessage.recipient == email)).one()["link"]
+    return link[link.index("/register/confirm/"):]
 
 
 # --- a visitor books --------------------------------------------------------------------------
 
 
-def test_a_visitor_registers_at_the_details_step_reviews_and_books(client, session, shop):
+def test_a_visitor_registers_at_the_details_step_confirms_the_address_reviews_and_books(app, client, session, shop):
     html, token, nonce = page_of(client, f"/book?service={shop['clean']}")
     assert "Kitchen and floors." in html and "about 1 h" in html  # description and duration in the form
-    review = client.post("/book", data={"csrf_token": token, "nonce": nonce, "action": "review", **choices(shop), **new_account()})
+    sent = client.post("/book", data={"csrf_token": token, "nonce": nonce, "action": "review", **choices(shop), **new_account()})
+    assert sent.status_code == 303 and sent.headers["Location"] == "/register/sent"
+    assert session.scalars(select(User)).first() is None and session.scalars(select(Booking)).first() is None
+    # The link is opened on another device (a phone's mail app): the choices come with it.
+    phone = app.test_client()
+    link = confirmation_link(session, "robin@example.com")
+    confirm = phone.get(link).get_data(as_text=True)
+    made = phone.post(link, data={"csrf_token": csrf_from(confirm), "password": "correct-horse", "confirm": "correct-horse"})
+    assert made.status_code == 302 and made.headers["Location"] == "/book?resume=1"
+    review = phone.get(made.headers["Location"])
     page = review.get_data(as_text=True)
-    assert review.status_code == 200 and "Review your booking" in page
+    assert review.status_code == 200 and "Review your booking" in page and "Booking as Robin Reyes (robin@example.com)" in page
     for text in ("Standard clean", "Inside the fridge × 1", "$25.00", "$125.00", "How do we get in?", "Code 4417", "EST", "12 Elm St"):
         assert text in page
     assert session.scalars(select(Booking)).first() is None  # nothing booked by reviewing
-    assert "correct-horse" not in page  # the password is not carried along
-    booked = client.post("/book", data={"csrf_token": csrf_from(page), "nonce": nonce, "action": "book", **choices(shop, expected_total="125.00")})
+    booked = phone.post("/book", data={"csrf_token": csrf_from(page), "nonce": nonce, "action": "book",
+                                       **choices(shop, expected_total="125.00")})
     assert booked.status_code == 303 and "/confirmation" in booked.headers["Location"]
     booking = session.scalars(select(Booking)).one()
     assert booking.customer.email == "robin@example.com" and booking.customer.first_name == "Robin"
-    assert "Standard clean" in client.get("/bookings").get_data(as_text=True)
+    assert "Standard clean" in phone.get("/bookings").get_data(as_text=True)
+    # A second visit of the resume address shows the plain form: the choices were used once.
+    assert "Review your booking" not in phone.get("/book?resume=1").get_data(as_text=True)
+
+
+def test_a_form_too_long_to_carry_in_the_link_comes_back_as_a_fresh_form(app, client, session, shop):
+    _, token, nonce = page_of(client, f"/book?service={shop['clean']}")
+    long_note = "n" * (accounts.MAX_RESUME + 1)
+    sent = client.post("/book", data={"csrf_token": token, "nonce": nonce, "action": "review", **choices(shop),
+                                      "customer_notes": long_note, **new_account()})
+    assert sent.status_code == 303
+    link = confirmation_link(session, "robin@example.com")
+    confirm = client.get(link).get_data(as_text=True)
+    made = client.post(link, data={"csrf_token": csrf_from(confirm), "password": "correct-horse", "confirm": "correct-horse"})
+    page = client.get(made.headers["Location"])
+    assert page.status_code == 200 and "Book a service" in page.get_data(as_text=True) and long_note not in page.get_data(as_text=True)
 
 
 def test_a_visitor_with_an_account_signs_in_inline(client, session, shop):
@@ -108,13 +138,19 @@ def test_the_inline_sign_in_is_under_the_login_throttle(app, client, session, sh
     assert "Booking as" not in refused.get_data(as_text=True)
 
 
-def test_a_taken_e_mail_says_to_sign_in_instead(client, session, shop):
+def test_a_taken_e_mail_gets_the_same_answer_and_a_sign_in_link_that_brings_the_choices_back(client, session, shop):
     accounts.register_customer(session, email="robin@example.com", password="correct-horse", first_name="R", last_name="R", now=NOW)
     session.commit()
     _, token, nonce = page_of(client, f"/book?service={shop['clean']}")
     response = client.post("/book", data={"csrf_token": token, "nonce": nonce, "action": "review", **choices(shop), **new_account()})
-    assert response.status_code == 422 and "I have an account" in response.get_data(as_text=True)
+    assert response.status_code == 303 and response.headers["Location"] == "/register/sent"
     assert session.scalars(select(User)).one().first_name == "R"
+    reminder = session.scalars(select(OutboxMessage).where(OutboxMessage.topic == "account.exists")).one()
+    login = re.search(r"http://portal\.test(/login\S*)", reminder.body).group(1)
+    signed_in = submit(client, login, {"email": "robin@example.com", "password": "correct-horse"})
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/book?resume=1"
+    page = client.get("/book?resume=1").get_data(as_text=True)
+    assert "Review your booking" in page and "Code 4417" in page and "12 Elm St" in page
 
 
 def test_the_review_refuses_what_is_missing_with_an_error_summary(client, shop):

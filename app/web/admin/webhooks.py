@@ -32,7 +32,7 @@ def _endpoint(endpoint_id: int) -> WebhookEndpoint:
 
 
 def _values(form: MultiDict[str, str]) -> dict[str, Any]:
-    return {"url": form.get("url", ""), "description": form.get("description", ""), "events": form.getlist("events")}
+    return {"url": form.get("url", "").strip(), "description": form.get("description", ""), "events": form.getlist("events")}
 
 
 def _errors(error: DomainError) -> dict[str, str]:

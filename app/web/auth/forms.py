@@ -11,6 +11,10 @@ class RegisterForm(FlaskForm):
     last_name = StringField("Last name", validators=[DataRequired(), Length(max=100)])
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=255)])
     phone = StringField("Phone (optional)", validators=[Length(max=40)])
+
+
+class ConfirmForm(FlaskForm):
+    """The password, chosen once the e-mail's link proves the address."""
     password = PasswordField("Password (at least 8 characters)", validators=[DataRequired()])
     confirm = PasswordField("Repeat the password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
 

@@ -13,11 +13,10 @@ from ...clock import now
 from ...db import get_session
 from ...domain import accounts
 from ...domain.errors import DomainError, EmailTaken
-from ...domain.models import User
 from ... import throttle
 from ...links import public_url_for
 from ..auth_loader import log_in, log_out
-from .forms import ForgotForm, LoginForm, PasswordForm, ProfileForm, RegisterForm, ResetForm
+from .forms import ConfirmForm, ForgotForm, LoginForm, PasswordForm, ProfileForm, RegisterForm, ResetForm
 
 bp = Blueprint("auth", __name__)
 
@@ -38,10 +37,19 @@ def show_errors(form: FlaskForm, error: DomainError) -> None:
         flash(error.message, "error")
 
 
+# The booking form's choices, kept while a visitor confirms an address or signs in
+# (GET /book?resume=1 restores them).
+RESUME_KEY = "resume_booking"
+
+
 def safe_next(default: str) -> str:
-    """Where to go after signing in: a path on this site only, never another site
-    ("//evil", "/\\evil" and control characters are read by browsers as other hosts)."""
-    target = request.args.get("next", "")
+    """Where to go after signing in: the `next` argument if it is a path on this site."""
+    return local_path(request.args.get("next", ""), default)
+
+
+def local_path(target: str, default: str) -> str:
+    """`target` if it is a path on this site only, never another site ("//evil",
+    "/\\evil" and control characters are read by browsers as other hosts), else `default`."""
     parts = urlsplit(target)
     local = (
         target.startswith("/") and not target.startswith("//") and "\\" not in target and not parts.netloc and not parts.scheme
@@ -50,27 +58,22 @@ def safe_next(default: str) -> str:
     return target if local else default
 
 
-SENT_TO_MAILBOX = "We have sent a message to that address: follow it to sign in."
-
-
-def register_or_remind(*, email: str, password: str, first_name: str, last_name: str, phone: str) -> User | None:
-    """A new customer account (under the registration throttles, raising Throttled),
-    or None for an address that has one: its mailbox is told how to sign in, as a
-    password reset would, and the page says only that a message was sent.
-    Raises DomainError for invalid details."""
+def start_registration(*, email: str, first_name: str, last_name: str, phone: str, next_path: str = "",
+                       resume: list[tuple[str, str]] | None = None) -> None:
+    """Register from a page (under the registration throttles, raising Throttled): the
+    answer goes to the mailbox only (accounts.request_registration), so the page that
+    follows is the same whoever owns the address. Sign-in links in the e-mails lead back
+    to `next_path`. Raises DomainError for invalid details."""
     throttle.take_registration()
-    session = get_session()
-    try:
-        return accounts.register_customer(session, email=email, password=password, first_name=first_name,
-                                          last_name=last_name, phone=phone, now=now())
-    except EmailTaken:
+    accounts.request_registration(
+        get_session(), email=email, first_name=first_name, last_name=last_name, phone=phone, next_path=next_path,
+        resume=resume or [], secret=current_app.config["SECRET_KEY"], now=now(),
+        confirm_link_for=lambda token: public_url_for("auth.confirm_registration", token=token),
+        reset_link_for=lambda token: public_url_for("auth.reset_password", token=token),
+        login_link=public_url_for("auth.login", next=next_path or None),
         # The same budget as reset e-mails to that address, so this cannot flood a mailbox.
-        if throttle.RESET_BY_EMAIL.spend(email):
-            accounts.queue_account_reminder(
-                session, email, secret=current_app.config["SECRET_KEY"], now=now(),
-                link_for=lambda token: public_url_for("auth.reset_password", token=token), login_link=public_url_for("auth.login"),
-            )
-        return None
+        may_send=throttle.RESET_BY_EMAIL.spend,
+    )
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -78,18 +81,48 @@ def register() -> str | Response:
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = register_or_remind(email=form.email.data, password=form.password.data, first_name=form.first_name.data,
-                                      last_name=form.last_name.data, phone=form.phone.data or "")
+            start_registration(email=form.email.data, first_name=form.first_name.data, last_name=form.last_name.data,
+                               phone=form.phone.data or "", next_path=safe_next(""))
         except DomainError as error:
             show_errors(form, error)
         else:
-            if user is None:
-                flash(SENT_TO_MAILBOX, "success")
-                return redirect(url_for("auth.login"))
+            return redirect(url_for("auth.registration_sent"))
+    return render_template("auth/register.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/register/sent")
+def registration_sent() -> str:
+    """The one answer to a registration, whoever owns the address."""
+    return render_template("auth/registration_sent.html")
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_registration(token: str) -> str | Response:
+    session = get_session()
+    secret = current_app.config["SECRET_KEY"]
+    registration = accounts.registration_for_token(token, secret=secret, now=now())
+    if registration is None:
+        flash("This link is not valid any more (it lasts 24 hours); please register again.", "error")
+        return redirect(url_for("auth.register"))
+    if accounts.find_user_by_email(session, registration.email) is not None:
+        flash("This address has an account now: log in, or reset the password.", "success")
+        return redirect(url_for("auth.login"))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            user, registration = accounts.confirm_registration(session, token, form.password.data, secret=secret, now=now())
+        except EmailTaken:
+            flash("This address has an account now: log in, or reset the password.", "success")
+            return redirect(url_for("auth.login"))
+        except DomainError as error:
+            show_errors(form, error)
+        else:
             log_in(user)
             flash(f"Welcome, {user.first_name}! Your account is ready.", "success")
-            return redirect(safe_next(url_for("main.home")))
-    return render_template("auth/register.html", form=form), 422 if form.errors else 200
+            if registration.resume:
+                web_session[RESUME_KEY] = list(registration.resume)
+            return redirect(local_path(registration.next_path, url_for("main.home")))
+    return render_template("auth/confirm.html", form=form, registration=registration), 422 if form.errors else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])

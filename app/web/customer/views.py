@@ -35,7 +35,7 @@ from ...domain.status import allowed_transitions
 from ...domain.summary import booking_summary, preview_summary
 from ...domain.timeutil import parse_date, zone
 from ...domain.validation import id_or_none
-from ..auth.views import SENT_TO_MAILBOX, register_or_remind
+from ..auth.views import RESUME_KEY, start_registration
 from ..auth_loader import log_in
 from ..formatting import local_day, local_time
 from .calendar import MonthCalendar, month_calendar, month_of_days, parse_month
@@ -266,6 +266,13 @@ def book() -> Any:
         except DomainError:
             abort(404)
         values = request_as_form(prepared)
+    resumed = web_session.pop(RESUME_KEY, None) if request.args.get("resume") else None
+    if isinstance(resumed, list) and resumed:
+        # Back from confirming the address or signing in: the choices as they were, on the
+        # review once signed in (which checks them all again).
+        values = MultiDict([(str(k), str(v)) for k, v in resumed])
+        if current_user.is_authenticated:
+            return review(values, catalog)
     return render_booking_form(values, catalog)
 
 
@@ -309,13 +316,17 @@ def review(values: MultiDict[str, str], catalog: FormCatalog) -> Any:
     then sees the one summary of what will be booked before committing. What the
     review cannot know yet (a time taken meanwhile) the booking itself refuses."""
     errors: dict[str, str] = {}
-    if not current_user.is_authenticated:
+    registering = not current_user.is_authenticated and values.get("account") != "existing"
+    if not current_user.is_authenticated and not registering:
         user = inline_account(values, errors)
         if user is not None:
             sign_in(user)
     preview = _preview(values, catalog)
     parsed = parse_booking_form(values, catalog)
     errors |= review_problems(values, catalog, parsed, preview)
+    if registering:
+        if inline_registration(values, errors, send=not errors):
+            return redirect(url_for("auth.registration_sent"), code=303)
     if errors:
         return render_booking_form(values, catalog, errors, 422)
     location = catalog.location(values.get("location_id"))
@@ -349,39 +360,56 @@ def sign_in(user: User) -> None:
 
 
 def inline_account(values: MultiDict[str, str], errors: dict[str, str]) -> User | None:
-    """Sign in, or create the account, from the booking form's details step."""
-    session = get_session()
+    """Sign in from the booking form's details step ("I have an account")."""
     email, password = values.get("account_email", "").strip(), values.get("account_password", "")
-    if values.get("account") == "existing":
-        if not email or not password:
-            errors["account_email" if not email else "account_password"] = "Enter your e-mail and password to sign in."
-            return None
-        user = throttle.authenticate(session, email, password)
-        if user is None:
-            errors["account_password"] = "The e-mail or password is not correct."
-        elif user.role != "customer":
-            errors["account_email"] = "This is a staff account: book for customers in the back office."
-            return None
-        return user
+    if not email or not password:
+        errors["account_email" if not email else "account_password"] = "Enter your e-mail and password to sign in."
+        return None
+    user = throttle.authenticate(get_session(), email, password)
+    if user is None:
+        errors["account_password"] = "The e-mail or password is not correct."
+    elif user.role != "customer":
+        errors["account_email"] = "This is a staff account: book for customers in the back office."
+        return None
+    return user
+
+
+def inline_registration(values: MultiDict[str, str], errors: dict[str, str], *, send: bool) -> bool:
+    """ "I'm new here" on the booking form; True once the e-mail is sent.
+
+    A new customer books in one sitting without the page telling who has an account:
+    the details are checked with the rest of the form and, when all is well, the answer
+    goes to the mailbox, whoever owns the address (auth.start_registration). A new
+    address gets a link that creates the account and comes back to the review with
+    every choice (carried in the link, so another device works too); a known one gets a
+    sign-in link that comes back the same way (the choices wait in this browser's
+    session). The time is not held meanwhile: the review and the booking check it
+    again, as they do for anyone. `send` False only checks the details (the form has
+    other errors to show first)."""
+    email = values.get("account_email", "").strip()
+    names = {"first_name": values.get("account_first_name", ""), "last_name": values.get("account_last_name", "")}
+    choices = accounts.resumable([(k, v) for k, v in values.items(multi=True)
+                                  if k not in ("csrf_token", "action", "month", "account") and not k.startswith("account_")])
     try:
-        user = register_or_remind(email=email, password=password, first_name=values.get("account_first_name", ""),
-                                  last_name=values.get("account_last_name", ""), phone=values.get("phone", ""))
+        if not send:
+            accounts.check_registration(email=email, phone=values.get("phone", ""), **names)
+            return False
+        web_session[RESUME_KEY] = choices
+        start_registration(email=email, phone=values.get("phone", ""), next_path=url_for("customer.book", resume=1),
+                           resume=choices, **names)
+        return True
     except throttle.Throttled as exc:
         errors["account_email"] = f"Too many new accounts from here; please try again in {-(-exc.retry_after // 60)} minutes."
-        return None
+        return False
     except DomainError as error:
         said = {"first_name": "Enter your first name.", "last_name": "Enter your last name.", "email": "Enter your e-mail address.",
                 "password": "Choose a password."}
         for path, message in error.details.items():
             # "This field is required." says nothing in the error summary: name the field.
             errors.setdefault(f"account_{path}", said.get(path, str(message)) if "required" in str(message).lower() else str(message))
-        if not errors:
+        if not any(name.startswith("account_") for name in errors):
             errors["account_email"] = error.message
-        return None
-    if user is None:
-        # The address has an account: its mailbox is told how to sign in (the page does not say).
-        errors["account_email"] = SENT_TO_MAILBOX + " Then choose “I have an account” here."
-    return user
+        return False
 
 
 def review_problems(values: MultiDict[str, str], catalog: FormCatalog, parsed: ParsedForm, preview: dict[str, Any]) -> dict[str, str]:
