@@ -7,10 +7,11 @@ import functools
 import re
 from typing import Any
 
-from ..domain.booking.common import MAX_DURATION
 from ..domain.bulk import MAX_ITEMS
 from ..domain.queries import MAX_PAGE, MAX_PER_PAGE
-from ..domain.validation import DATE_PATTERN, FLAG_VALUES, INSTANT_PATTERN, MAX_EMAIL, MAX_ID, TEXT_PATTERN, TIME_PATTERN
+from ..domain.validation import (
+    DATE_PATTERN, FLAG_VALUES, INSTANT_PATTERN, MAX_DURATION, MAX_EMAIL, MAX_ID, MIN_DURATION, TEXT_PATTERN, TIME_PATTERN,
+)
 from . import bp
 from . import webhooks as webhook_api
 from .launch27 import CANCEL_SCHEMA, ESTIMATE_SCHEMA, RESCHEDULE_SCHEMA, SCHEMA
@@ -20,7 +21,7 @@ MONEY = {"type": "string", "pattern": r"^-?\d+\.\d{2}$"}
 # The constraints below come from the parsers' own declarations (validation.py,
 # queries.py), so the document cannot state other limits than the server applies.
 DATE = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
-DURATION = {"type": "integer", "minimum": 5, "maximum": MAX_DURATION}
+DURATION = {"type": "integer", "minimum": MIN_DURATION, "maximum": MAX_DURATION}
 HHMM = {"type": "string", "pattern": TIME_PATTERN}
 STAMP = {"type": "string", "format": "date-time", "pattern": INSTANT_PATTERN}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}

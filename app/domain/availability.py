@@ -37,7 +37,7 @@ from .models import ACTIVE_STATUSES, Agent, Booking, Location, Service, TimeOff,
 from .settings import load_settings
 from .snapshot import catalog
 from .timeutil import fmt_hhmm, local_day_bounds, resolve_local, zone
-from .validation import as_date, as_id, as_int
+from .validation import MAX_DURATION, MIN_DURATION, as_date, as_id, as_int
 
 # No booking occupies an agent for longer than this (concurrency.py refuses longer
 # ones); it bounds the range reads.
@@ -475,7 +475,7 @@ def available_days(
     sid = as_id(errors, "service_id", service_id)
     the_day = as_date(errors, "date", first)
     agent = parse_agent_choice(errors, "agent_id", agent_id)
-    minutes = None if duration in (None, "") else as_int(errors, "duration", duration, lo=5, hi=24 * 60)
+    minutes = None if duration in (None, "") else as_int(errors, "duration", duration, lo=MIN_DURATION, hi=MAX_DURATION)
     loc_id = None if location_id in (None, "") else as_id(errors, "location_id", location_id)
     errors.raise_if_any("The availability request is not valid.")
     assert sid is not None and the_day is not None

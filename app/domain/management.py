@@ -51,7 +51,10 @@ from .models import (
 from .queries import Page, paginate, read_paging
 from .settings import Settings, load_settings
 from .timeutil import resolve_local, zone
-from .validation import LIKE_ESCAPE, BadValue, as_bool, as_email, as_int, as_money, as_text, contains_pattern, id_or_none, parse_local_datetime
+from .validation import (
+    LIKE_ESCAPE, MAX_DURATION, MIN_DURATION, BadValue, as_bool, as_email, as_int, as_money, as_text, contains_pattern, id_or_none,
+    parse_local_datetime,
+)
 
 Values = Mapping[str, Any]  # form values: get(name) and, for lists, getlist(name)
 
@@ -343,7 +346,7 @@ KINDS: dict[str, Kind] = {
                 Field("pricing_mode", "Pricing", "choice", required=True, choices=_choices(PricingMode),
                       help="Hourly services are priced per worker and hour."),
                 Field("price", "Price (hourly rate for hourly services)", "money", required=True, help=MONEY_HELP),
-                Field("duration_minutes", "Duration in minutes", "int", required=True, lo=5, hi=1440),
+                Field("duration_minutes", "Duration in minutes", "int", required=True, lo=MIN_DURATION, hi=MAX_DURATION),
                 Field("buffer_before_minutes", "Buffer before, minutes", "int", required=True, lo=0, hi=240),
                 Field("buffer_after_minutes", "Buffer after, minutes", "int", required=True, lo=0, hi=240),
                 Field("capacity", "Places per slot", "int", required=True, lo=1, hi=100),

@@ -24,6 +24,9 @@ from email_validator import EmailNotValidError, validate_email
 from .errors import FieldErrors
 
 MAX_TEXT = 10_000
+# A booking's length in minutes, wherever one is given (booking, change, availability, catalog, API).
+MIN_DURATION = 5
+MAX_DURATION = 24 * 60
 MAX_AMOUNT = Decimal("1e12")
 MAX_ID = 2**31 - 1  # the largest id a PostgreSQL integer column holds
 MAX_INT = 2**63 - 1  # the largest integer SQLite stores

@@ -35,7 +35,7 @@ from ..status import check_transition
 from ..timeutil import resolve_local, zone
 from ..validation import as_date, as_email, as_id, as_instant, as_int, as_money, as_text, as_time
 from .common import (
-    MAX_DURATION, UNAVAILABLE, breakdown_total, check_offered, choose, invalid, line_services, waived_rule, write_transaction,
+    MAX_DURATION, MIN_DURATION, UNAVAILABLE, breakdown_total, check_offered, choose, invalid, line_services, waived_rule, write_transaction,
 )
 
 
@@ -265,7 +265,7 @@ def _read_where(session: Session, booking: Booking, changes: BookingChanges, err
         agent_id = chosen if chosen is not None else -1
     duration = booking.duration_minutes
     if changes.duration is not UNSET:
-        duration = as_int(errors, "duration", changes.duration, lo=5, hi=MAX_DURATION) or duration
+        duration = as_int(errors, "duration", changes.duration, lo=MIN_DURATION, hi=MAX_DURATION) or duration
     elif service.id != booking.service_id:
         # Another service and no length given: the new service's own (seed 003), so the
         # slot is re-checked for as long as the new service really takes.

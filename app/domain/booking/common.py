@@ -20,9 +20,9 @@ from ..concurrency import is_lock_failure, translate_integrity_error
 from ..errors import Conflict, DomainError, FieldErrors, ValidationFailed
 from ..models import Booking, Service
 from ..settings import load_settings
+from ..validation import MAX_DURATION, MIN_DURATION  # noqa: F401 - re-exported: where a booking's length is bounded
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
-MAX_DURATION = 24 * 60
 
 UNAVAILABLE = {
     "past": "That time has already passed.",

@@ -45,7 +45,7 @@ from ..settings import load_settings
 from ..timeutil import resolve_local, zone
 from ..validation import as_bool, as_date, as_id, as_instant, as_int, as_money, as_text, as_time
 from .common import (
-    MAX_DURATION, UNAVAILABLE, BookingResult, SkippedOccurrence, check_offered, choose, invalid, missing_address, new_booking_code,
+    MAX_DURATION, MIN_DURATION, UNAVAILABLE, BookingResult, SkippedOccurrence, check_offered, choose, invalid, missing_address, new_booking_code,
     waived_rule,
     write_transaction,
 )
@@ -96,7 +96,7 @@ def _create(session: Session, request: BookingRequest, actor: Actor, now: dateti
     duration = None
     if request.duration not in (None, ""):
         if staff:
-            duration = as_int(errors, "duration", request.duration, lo=5, hi=MAX_DURATION)
+            duration = as_int(errors, "duration", request.duration, lo=MIN_DURATION, hi=MAX_DURATION)
         else:
             errors.add("duration", "The length of a booking follows from the services chosen.")
     expected_total = None
