@@ -17,11 +17,11 @@ from ...clock import now
 from ...db import get_session
 from ...domain import idempotency, management, queries
 from ...domain.actor import Actor
-from ...domain.booking import UNSET, change_status, create_booking, move_choices, reschedule_booking
+from ...domain.booking import UNSET, cancel_booking, change_status, create_booking, later_visits, move_choices, reschedule_booking
 from ...domain.booking.bulk_actions import ACTIONS as BULK_ACTIONS, change_bookings, parse_bulk
 from ...domain.errors import DomainError, PreconditionFailed
 from ...domain.inputs import CustomerInput
-from ...domain.models import ACTIVE_STATUSES, Agent, Booking, BookingStatus, Location, Role, Service, User
+from ...domain.models import ACTIVE_STATUSES, Agent, Booking, BookingStatus, Frequency, Location, Role, Service, User
 from ...domain.settings import load_settings
 from ...domain.status import allowed_transitions, offered_transitions
 from ...domain.summary import booking_summary
@@ -30,7 +30,7 @@ from ..customer.forms import ADDRESS, load_catalog, parse_booking_form
 from ..customer.views import claim_submission, refused_booking, render_booking_form
 from ...domain.export import spreadsheet_cell
 from ...domain.validation import MAX_ID, BadValue, id_or_none, parse_int
-from ..formatting import local_datetime
+from ..formatting import local_datetime, local_day
 from .calendar import DAY_START_HOUR, Filters, booking_block, day_view, month_view, team_week_view, week_view
 from .history import booking_history
 
@@ -171,6 +171,7 @@ def _render_panel(booking_id: int, status: int = 200, *, oob: bool = False) -> A
     return render_template(
         template, booking=booking, summary=booking_summary(booking), history=booking_history(session, booking),
         transitions=offered_transitions(booking.status, booking.start_at, actor(), now()), STATUS_ACTIONS=STATUS_ACTIONS,
+        series=queries.series_of(session, booking), frequency=session.get(Frequency, booking.frequency_id) if booking.frequency_id else None,
         local=booking.start_at.astimezone(tz), move=_move_options(booking), oob=oob,
         chip_block=booking_block(booking, tz) if oob else None,
         panel_base=url_for("admin.booking_panel", booking_id=0)[:-1],
@@ -184,7 +185,10 @@ def confirm_cancel(booking_id: int) -> Any:
     if BookingStatus.CANCELLED not in allowed_transitions(booking.status, actor()):
         flash(f"A {booking.status.replace('_', ' ')} booking cannot be cancelled by you.", "error")
         return redirect(url_for("admin.booking_panel", booking_id=booking_id), code=303)
-    return render_template("admin/bookings/confirm_cancel.html", booking=booking)
+    series = queries.series_of(get_session(), booking)
+    return render_template("admin/bookings/confirm_cancel.html", booking=booking, later=later_visits(get_session(), booking),
+                           position=[b.id for b in series].index(booking.id) + 1,
+                           frequency=get_session().get(Frequency, booking.frequency_id) if booking.frequency_id else None)
 
 
 @bp.get("/bookings/<int:booking_id>")
@@ -254,11 +258,16 @@ def booking_status(booking_id: int) -> Any:
         # Every panel sends the version it shows; without one we cannot tell a stale panel.
         flash("This form is out of date; here is the booking as it is now.", "error")
         return redirect(url_for("admin.booking_panel", booking_id=booking_id), code=303)
+    series_too = request.form.get("status") == BookingStatus.CANCELLED and request.form.get("scope") == "this_and_future"
     try:
-        booking = change_status(
-            get_session(), booking_id, request.form.get("status", ""), actor=actor(), now=now(),
-            expected_version=version, reason=request.form.get("reason", ""),
-        )
+        if series_too:
+            booking, *later = cancel_booking(get_session(), booking_id, actor=actor(), now=now(), scope="this_and_future",
+                                             expected_version=version, reason=request.form.get("reason", ""))
+        else:
+            booking = change_status(
+                get_session(), booking_id, request.form.get("status", ""), actor=actor(), now=now(),
+                expected_version=version, reason=request.form.get("reason", ""),
+            )
     except DomainError as error:
         if error.code == "booking_not_found":
             abort(404)
@@ -266,7 +275,8 @@ def booking_status(booking_id: int) -> Any:
                    else error.message)
         flash(message, "error")
     else:
-        flash(f"Booking {booking.booking_code} is now {booking.status.replace('_', ' ')}.", "success")
+        also = f" with the {len(later)} later visit{'' if len(later) == 1 else 's'} of its series" if series_too and later else ""
+        flash(f"Booking {booking.booking_code}{also} is now {booking.status.replace('_', ' ')}.", "success")
     if request.form.get("next") == "dashboard":
         return redirect(url_for("admin.dashboard_page", location_id=request.form.get("location_id") or None), code=303)
     if request.headers.get("HX-Request"):
@@ -417,4 +427,8 @@ def new_booking() -> Any:
     idempotency.finish(session, owner=owner, key=nonce, status=303, body=target)
     extra = f" and {len(result.occurrences)} repeat visits" if result.occurrences else ""
     flash(f"Booking {result.booking.booking_code}{extra} created for {result.booking.customer.full_name}.", "success")
+    if result.skipped:
+        # A series never skips a date silently: each one left out is named with the reason.
+        missed = "; ".join(f"{local_day(s.date)} at {s.time}: {s.reason}" for s in result.skipped)
+        flash(f"Not booked ({len(result.skipped)} of the series' dates): {missed}", "error")
     return redirect(target, code=303)
