@@ -51,6 +51,7 @@ from .models import (
 from .queries import Page, paginate, read_paging
 from .settings import Settings, load_settings
 from .timeutil import resolve_local, zone
+from .schedule_check import StrandsBookings, stranded_bookings
 from .validation import (
     LIKE_ESCAPE, MAX_DURATION, MIN_DURATION, BadValue, as_bool, as_email, as_int, as_money, as_text, contains_pattern, id_or_none,
     parse_local_datetime,
@@ -698,9 +699,12 @@ def _parse_intervals(errors: FieldErrors, path: str, text: str) -> list[tuple[ti
     return intervals
 
 
-def set_working_hours(session: Session, agent_id: object, days: Mapping[int, str], *, actor: Actor, now: datetime) -> Agent:
+def set_working_hours(
+    session: Session, agent_id: object, days: Mapping[int, str], *, actor: Actor, now: datetime, strand_ok: bool = False,
+) -> Agent:
     """Replace an agent's weekly hours. Several intervals a day are allowed; overlapping
-    ones are refused."""
+    ones are refused. Hours that would leave coming bookings outside them raise
+    StrandsBookings (nothing saved) unless `strand_ok`: staff save that knowingly."""
     agent = get_object(session, KINDS["agents"], agent_id)
     errors = FieldErrors()
     parsed = {d: _parse_intervals(errors, f"day-{d}", days.get(d, "")) for d in range(7)}
@@ -710,6 +714,7 @@ def set_working_hours(session: Session, agent_id: object, days: Mapping[int, str
     session.flush()
     session.refresh(agent)
     after = hours_as_text(agent)
+    _refuse_stranding(session, agent, now, strand_ok)
     changes = {WEEKDAYS[d]: (before[d], after[d]) for d in range(7) if before[d] != after[d]}
     if changes:
         audit(session, actor=actor, now=now, kind="agents", object_id=agent.id, action="hours", changes=changes)
@@ -727,7 +732,20 @@ def time_off_for(session: Session, agent: Agent, now: datetime) -> list[TimeOff]
     ))
 
 
-def add_time_off(session: Session, agent_id: object, values: Values, *, actor: Actor, now: datetime) -> TimeOff:
+def _refuse_stranding(session: Session, agent: Agent, now: datetime, strand_ok: bool) -> None:
+    if strand_ok:
+        return
+    stranded = stranded_bookings(session, agent, now)
+    if stranded:
+        session.rollback()
+        raise StrandsBookings(stranded)
+
+
+def add_time_off(
+    session: Session, agent_id: object, values: Values, *, actor: Actor, now: datetime, strand_ok: bool = False,
+) -> TimeOff:
+    """Add time off; time off over coming bookings raises StrandsBookings (nothing saved)
+    unless `strand_ok`."""
     agent = get_object(session, KINDS["agents"], agent_id)
     errors = FieldErrors()
     tz = agent_timezone(session, agent)
@@ -744,6 +762,7 @@ def add_time_off(session: Session, agent_id: object, values: Values, *, actor: A
     off = TimeOff(agent_id=agent.id, start_at=start, end_at=end, reason=reason or "")
     session.add(off)
     session.flush()
+    _refuse_stranding(session, agent, now, strand_ok)
     audit(session, actor=actor, now=now, kind="agents", object_id=agent.id, action="time off",
           changes={"time_off": (None, f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC {reason or ''}".strip())})
     session.commit()

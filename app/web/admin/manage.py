@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from ...db import get_session
 from ...domain import management
 from ...domain.errors import DomainError
+from ...domain.schedule_check import StrandsBookings, stranded_bookings
 from ...domain.timeutil import zone
 from .views import actor, bp, now
 
@@ -121,14 +122,29 @@ def agent_hours(object_id: int) -> Any:
             # Without JavaScript, adding or removing an interval redraws the form unsaved.
             return _hours_page(agent, days, {}, {}, {}, 200, edit=request.form)
         try:
-            management.set_working_hours(session, agent.id, days, actor=actor(), now=now())
+            management.set_working_hours(session, agent.id, days, actor=actor(), now=now(), strand_ok=_strand_ok())
+        except StrandsBookings as stranded:
+            return _hours_page(agent, days, {}, {}, {}, 409, stranded=stranded)
         except DomainError as error:
             errors = {k: str(v) for k, v in error.details.items()} | {"form": error.message}
             status = 422
         else:
             flash(f"Working hours of {agent.name} saved.", "success")
+            _flash_stranded(agent)
             return redirect(url_for("admin.agent_hours", object_id=agent.id), code=303)
     return _hours_page(agent, days, errors, {}, {}, status)
+
+
+def _strand_ok() -> bool:
+    return request.form.get("strand_ok") == "1"
+
+
+def _flash_stranded(agent: Any) -> None:
+    """Saved knowingly over bookings it leaves uncovered: say which, every time."""
+    stranded = stranded_bookings(get_session(), agent, now())
+    if stranded:
+        codes = ", ".join(f"{b.booking_code} ({why})" for b, why in stranded)
+        flash(f"{len(stranded)} booking{'' if len(stranded) == 1 else 's'} of {agent.name} outside the schedule: {codes}.", "error")
 
 
 def _small(text: str) -> bool:
@@ -160,7 +176,7 @@ def intervals(text: str) -> list[tuple[str, str]]:
 
 
 def _hours_page(agent: Any, days: dict[int, str], errors: dict[str, str], off_values: Any, off_errors: dict[str, str], status: int,
-                edit: Any = None) -> Any:
+                edit: Any = None, stranded: StrandsBookings | None = None) -> Any:
     text_mode = request.form.get("mode") == "text"  # a refused typed form opens again as typed
     session = get_session()
     rows = {d: intervals(days[d]) for d in range(7)}
@@ -175,6 +191,8 @@ def _hours_page(agent: Any, days: dict[int, str], errors: dict[str, str], off_va
         text_mode=text_mode,
         errors=errors, time_off=management.time_off_for(session, agent, now()), tz=management.agent_timezone(session, agent), zone=zone,
         off_values=off_values, off_errors=off_errors, changes=management.recent_changes(session, "agents", agent.id),
+        stranded=stranded, stranded_action=request.path,
+        stranded_values=[(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "strand_ok")],
     ), status
 
 
@@ -183,11 +201,14 @@ def agent_time_off(object_id: int) -> Any:
     kind = _kind("agents")
     agent = _object(kind, object_id)
     try:
-        management.add_time_off(get_session(), agent.id, request.form, actor=actor(), now=now())
+        management.add_time_off(get_session(), agent.id, request.form, actor=actor(), now=now(), strand_ok=_strand_ok())
+    except StrandsBookings as stranded:
+        return _hours_page(agent, management.hours_as_text(agent), {}, request.form, {}, 409, stranded=stranded)
     except DomainError as error:
         errors = {k: str(v) for k, v in error.details.items()} | {"form": error.message}
         return _hours_page(agent, management.hours_as_text(agent), {}, request.form, errors, 422)
     flash("Time off added.", "success")
+    _flash_stranded(agent)
     return redirect(url_for("admin.agent_hours", object_id=agent.id), code=303)
 
 

@@ -22,6 +22,7 @@ from ...domain.booking.bulk_actions import ACTIONS as BULK_ACTIONS, change_booki
 from ...domain.errors import DomainError, PreconditionFailed
 from ...domain.inputs import CustomerInput
 from ...domain.models import ACTIVE_STATUSES, Agent, Booking, BookingStatus, Frequency, Location, Role, Service, User
+from ...domain.schedule_check import booking_uncovered
 from ...domain.settings import load_settings
 from ...domain.status import allowed_transitions, offered_transitions
 from ...domain.summary import booking_summary
@@ -277,6 +278,9 @@ def booking_status(booking_id: int) -> Any:
     else:
         also = f" with the {len(later)} later visit{'' if len(later) == 1 else 's'} of its series" if series_too and later else ""
         flash(f"Booking {booking.booking_code}{also} is now {booking.status.replace('_', ' ')}.", "success")
+        if booking.status == BookingStatus.APPROVED and (why := booking_uncovered(get_session(), booking)) is not None:
+            flash(f"Note: {booking.agent.name}'s schedule does not cover this booking ({why}). Move it or give it to "
+                  "another agent.", "error")
     if request.form.get("next") == "dashboard":
         return redirect(url_for("admin.dashboard_page", location_id=request.form.get("location_id") or None), code=303)
     if request.headers.get("HX-Request"):
