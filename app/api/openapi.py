@@ -315,8 +315,10 @@ DOCUMENT: dict[str, Any] = {
             "get": {"summary": "List bookings", "security": STAFF, "parameters": [
                 {"name": "status", "in": "query", "schema": STATUS}, {"name": "agent_id", "in": "query", "schema": ID},
                 {"name": "service_id", "in": "query", "schema": ID}, {"name": "customer_id", "in": "query", "schema": ID},
+                {"name": "location_id", "in": "query", "schema": ID},
                 {"name": "from", "in": "query", "schema": DATE}, {"name": "to", "in": "query", "schema": DATE},
-                query("q", {"type": "string"}, "Part of the booking code, the customer's name or e-mail."), *SYNC_PARAMETERS,
+                query("q", {"type": "string"}, "Part of the booking code, the customer's name, e-mail or phone (a phone "
+                                               "matches by its digits, four or more, however it is written)."), *SYNC_PARAMETERS,
                 {"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/per_page"}],
                 "responses": {"200": ok(list_envelope(ref("Booking"))), **ERRORS}},
             "post": {"summary": "Create a booking", "security": STAFF, "parameters": [IDEMPOTENCY],

@@ -28,7 +28,7 @@ from ...domain.status import allowed_transitions, offered_transitions
 from ...domain.summary import booking_summary
 from ...domain.timeutil import parse_date, zone
 from ..customer.forms import ADDRESS, load_catalog, parse_booking_form
-from ..customer.views import claim_submission, refused_booking, render_booking_form
+from ..customer.views import claim_submission, local_today, refused_booking, render_booking_form
 from ...domain.export import spreadsheet_cell
 from ...domain.validation import MAX_ID, BadValue, id_or_none, parse_int
 from ..formatting import local_datetime, local_day
@@ -290,13 +290,16 @@ def booking_status(booking_id: int) -> Any:
     return redirect(url_for("admin.booking_panel", booking_id=booking_id), code=303)
 
 
-FILTERS = ("q", "status", "agent_id", "service_id", "from", "to", "sort")
+FILTERS = ("q", "status", "agent_id", "service_id", "location_id", "from", "to", "sort")
 
 
 @bp.get("/bookings")
 def bookings_table() -> Any:
     session = get_session()
     filters = {k: request.args.get(k, "") for k in FILTERS} | {"page": request.args.get("page", "1"), "per_page": "25"}
+    if not any(request.args.get(k) for k in FILTERS):
+        # Opened plainly, the table starts at today's bookings, soonest first (the past is a filter away).
+        filters |= {"from": local_today().isoformat(), "sort": "start"}
     try:
         page = queries.list_bookings(session, filters, actor=actor())
         problem = None
@@ -304,8 +307,9 @@ def bookings_table() -> Any:
         page, problem = None, error
     agents = list(session.scalars(select(Agent).order_by(Agent.name)))
     services = list(session.scalars(select(Service).order_by(Service.name)))
+    locations = list(session.scalars(select(Location).order_by(Location.name)))
     return render_template(
-        "admin/bookings/table.html", page=page, problem=problem, filters=filters, agents=agents, services=services,
+        "admin/bookings/table.html", page=page, problem=problem, filters=filters, agents=agents, services=services, locations=locations,
         statuses=list(BookingStatus), bulk_actions=BULK_ACTIONS, back=request.full_path.rstrip("?"), locations_shown=len({b.location_id for b in page.items}) if page else 0, export_args={k: v for k, v in filters.items() if k in FILTERS and v},
     ), (422 if problem else 200)
 

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
+from datetime import timedelta
 
 import pytest
 
@@ -34,7 +36,9 @@ def test_search_filter_sort_and_pages(client, many):
     submit(client, "/login", {"email": "staff@example.com", "password": "correct-horse"})
     first = client.get("/admin/bookings").get_data(as_text=True)
     assert "30 bookings." in first and "Page 1 of 2" in first
-    assert first.index("Wed, Jan 30, 2030") < first.index("Tue, Jan 29, 2030")  # newest first
+    assert first.index("Tue, Jan 1, 2030") < first.index("Wed, Jan 2, 2030")  # from today, soonest first
+    newest = client.get("/admin/bookings?sort=-start").get_data(as_text=True)
+    assert newest.index("Wed, Jan 30, 2030") < newest.index("Tue, Jan 29, 2030")
     found = client.get(f"/admin/bookings?q={many[4].booking_code.lower()}").get_data(as_text=True)
     assert "1 booking." in found and "Number5" in found
     by_email = client.get("/admin/bookings?q=pat12@").get_data(as_text=True)
@@ -70,3 +74,31 @@ def test_underscore_and_percent_in_the_office_searches_match_themselves(client, 
     for query in ("_", "%25"):
         listed = client.get(f"/admin/manage/customers?q={query}").get_data(as_text=True)
         assert "Al_x 100%" in listed and "Number1" not in listed, query
+
+
+def test_opened_plainly_the_table_starts_today_soonest_first_and_filters_by_office_and_phone(client, session, many):
+    """The first row is the first booking from today on, not the newest start; an office
+    filter; a phone typed any way finds the booking of a number stored another way."""
+    from app.domain.models import Booking
+
+    berlin = b.location(session, "Europe/Berlin")
+    berlin.name = "Berlin office"
+    svc = many[0].service
+    svc.locations.append(berlin)
+    b.agent(session, [svc], berlin, name="Bea Berlin", email="bea@example.com")
+    session.commit()
+    there = create_booking(session, b.request(svc.id, day=(NOW.date() + timedelta(days=3)).isoformat(), at="10:00",
+                                              location_id=berlin.id, customer=CustomerInput("Uwe", "Phone", "uwe@example.com")),
+                           actor=b.STAFF, now=NOW).booking
+    session.get(Booking, there.id).customer.phone = "+49 30 5550-1234"
+    session.commit()
+    submit(client, "/login", {"email": "staff@example.com", "password": "correct-horse"})
+    html = client.get("/admin/bookings").get_data(as_text=True)
+    codes = re.findall(r'class="code">([A-Z0-9]+)<', html)
+    assert codes[0] == there.booking_code  # 26 Nov, before every January booking; none of them is "newest first"
+    assert 'value="start" selected' in html and f'value="{NOW.date().isoformat()}"' in html
+    only_berlin = client.get(f"/admin/bookings?location_id={berlin.id}").get_data(as_text=True)
+    assert re.findall(r'class="code">([A-Z0-9]+)<', only_berlin) == [there.booking_code]
+    for typed in ("5550 1234", "30 5550-1234", "+49 (30) 55501234"):
+        found = client.get(f"/admin/bookings?q={typed}").get_data(as_text=True)
+        assert re.findall(r'class="code">([A-Z0-9]+)<', found) == [there.booking_code], typed
