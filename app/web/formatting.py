@@ -80,6 +80,11 @@ def local_time(value: time | datetime | None, tz: Any = None) -> str:
     return format_time(value, "short", locale=formats.locale)
 
 
+def clock_hour(hour: int) -> str:
+    """An hour of the day as the business writes times: '2 PM'-style '2:00 PM' (en_US), '14:00' (de_DE)."""
+    return local_time(time(hour % 24))
+
+
 def local_datetime(value: datetime | None, tz: Any = None, with_zone: bool = True) -> str:
     """'Wed, Nov 25, 2026, 2:00 PM EST': the date and time in the zone, the zone named."""
     if value is None:
@@ -150,6 +155,7 @@ FILTERS = {
     "local_date": local_date,
     "local_day": local_day,
     "local_time": local_time,
+    "clock_hour": clock_hour,
     "local_datetime": local_datetime,
     "zone_label": zone_label,
     "zone_name": zone_name,

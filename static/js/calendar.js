@@ -106,7 +106,7 @@
         if (answer.ok) {
           block.dataset.v = answer.version;
           block.dataset.t = time;
-          label.textContent = time + " (moved)";
+          label.textContent = (answer.label || time) + " (moved)";
           say(answer.message, false);
         } else {
           undo(answer.message);

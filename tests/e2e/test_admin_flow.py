@@ -82,6 +82,9 @@ def test_staff_run_the_day_from_the_calendar(browser, live_server, office, sessi
     drag(page, booking.id, booking.agent_id, minutes(target))
     page.locator(".calendar-status.flash-success").wait_for()
     assert f"{booking.booking_code} moved to" in page.locator("#calendar-status").inner_text()
+    # The block says its new start and end as the business writes times, not a bare "14:00".
+    moved_label = page.locator(f"#booking-{booking.id} b").inner_text()
+    assert moved_label.endswith(" (moved)") and "–" in moved_label and ("AM" in moved_label or "PM" in moved_label), moved_label
     page.reload()
     block = page.locator(f'.agent-day[data-agent-id="{booking.agent_id}"] #booking-{booking.id}')
     assert block.locator("xpath=..").get_attribute("style").startswith(f"top: {minutes(target)}px")

@@ -221,7 +221,9 @@ def booking_move(booking_id: int) -> Any:
         return _after_move(booking_id, moved=False)
     message = f"Booking {booking.booking_code} moved to {local_datetime(booking.start_at, booking.location)} with {booking.agent.name}."
     if wants_json:
-        return jsonify(ok=True, message=message, version=booking.version)
+        # The block's new label as the calendar writes times (start and end, the business's format).
+        label = booking_block(booking, zone(booking.location.timezone)).label
+        return jsonify(ok=True, message=message, version=booking.version, label=label)
     flash(message, "success")
     return _after_move(booking_id, moved=True)
 
