@@ -17,6 +17,32 @@
     status.setAttribute("role", isError ? "alert" : "status");
   }
 
+  // Right after a move, "Undo" moves the booking back (the server checks it like any
+  // move: the old time may have been taken meanwhile) and redraws the calendar.
+  function offerUndo(block, url, back) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "link-button undo-move";
+    button.textContent = "Undo";
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      var body = new FormData();
+      body.append("csrf_token", csrfToken());
+      body.append("version", block.dataset.v);
+      body.append("date", back.date);
+      body.append("time", back.time);
+      if (back.agent) { body.append("agent_id", back.agent); }
+      fetch(url, { method: "POST", body: body, headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (answer) {
+          if (answer.ok) { window.location.reload(); } else { say(answer.message, true); }
+        })
+        .catch(function () { say("The server could not be reached; the booking was not moved back.", true); });
+    });
+    status.appendChild(document.createTextNode(" "));
+    status.appendChild(button);
+  }
+
   function hhmm(minutes) {
     var total = startHour * 60 + minutes;
     var h = Math.floor(total / 60), m = total % 60;
@@ -81,6 +107,10 @@
       time = block.dataset.t;
     }
     var from = { parent: box.parentNode, next: box.nextSibling, top: box.style.top, label: label.textContent };
+    // Where it was, for Undo: the day, the agent and the start it had.
+    var fromColumn = box.parentNode.closest(".agent-day, td[data-date]");
+    var back = { date: fromColumn ? fromColumn.dataset.date : "", agent: fromColumn ? (fromColumn.dataset.agentId || "") : "",
+                 time: block.dataset.t };
     // Show the move at once; undo it if the server refuses.
     column.appendChild(box);
     if (onGrid) { box.style.top = minutes + "px"; }
@@ -108,6 +138,7 @@
           block.dataset.t = time;
           label.textContent = (answer.label || time) + " (moved)";
           say(answer.message, false);
+          if (back.date) { offerUndo(block, url, back); }
         } else {
           undo(answer.message);
         }

@@ -105,6 +105,19 @@ def test_staff_run_the_day_from_the_calendar(browser, live_server, office, sessi
     assert block.locator("xpath=..").get_attribute("style").startswith(f"top: {minutes(target)}px")
     session.expire_all()
     assert session.get(Booking, booking.id).start_at.astimezone(zone(booking.location.timezone)).strftime("%H:%M") == target
+
+    # Undo, right after a drag, moves it back to where it was.
+    other = next(s.time for s in move_choices(session, session.get(Booking, booking.id), day=day, agent_id=booking.agent_id,
+                                              now=NOW, staff=True)[1] if abs(minutes(s.time) - minutes(target)) >= 60)
+    drag(page, booking.id, booking.agent_id, minutes(other))
+    page.locator(".calendar-status.flash-success").wait_for()
+    session.expire_all()
+    assert session.get(Booking, booking.id).start_at.astimezone(zone(booking.location.timezone)).strftime("%H:%M") == other
+    page.get_by_role("button", name="Undo").click()
+    back = page.locator(f'.agent-day[data-agent-id="{booking.agent_id}"] .pos:has(#booking-{booking.id})')
+    expect(back).to_have_attribute("style", re.compile(rf"^top: {minutes(target)}px"))
+    session.expire_all()
+    assert session.get(Booking, booking.id).start_at.astimezone(zone(booking.location.timezone)).strftime("%H:%M") == target
     context.close()
 
 
