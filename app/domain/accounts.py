@@ -25,6 +25,7 @@ from .errors import EmailTaken, FieldErrors, NotFound
 from .inputs import CustomerInput
 from .models import ApiKey, ApiScope, CalendarFeed, CustomerToken, LoginSession, Role, User
 from .notifications import queue_message
+from .phones import as_phone, region_for
 from .validation import as_email, as_text
 
 _hasher = PasswordHasher()
@@ -89,7 +90,7 @@ def create_user(
         errors.add("role", "Must be customer, staff or admin.")
     first = as_text(errors, "first_name", first_name, max_length=100, single_line=True, required=names_required)
     last = as_text(errors, "last_name", last_name, max_length=100, single_line=True, required=names_required)
-    tel = as_text(errors, "phone", phone, max_length=40, single_line=True)
+    tel = as_phone(errors, "phone", phone, region=region_for(session))
     errors.raise_if_any("The user could not be created.")
     assert clean_email and isinstance(password, str)
     begin_write(session)
@@ -120,7 +121,7 @@ def find_or_create_customer(session: Session, data: CustomerInput, errors: Field
     first = as_text(errors, f"{path}.first_name", data.first_name, max_length=100, required=True, single_line=True)
     last = as_text(errors, f"{path}.last_name", data.last_name, max_length=100, required=True, single_line=True)
     email = as_email(errors, f"{path}.email", data.email)
-    phone = as_text(errors, f"{path}.phone", data.phone, max_length=40, single_line=True)
+    phone = as_phone(errors, f"{path}.phone", data.phone, region=region_for(session))
     if not (first and last and email) or phone is None:
         return None
     existing = find_user_by_email(session, email)
@@ -325,15 +326,19 @@ def update_profile(session: Session, user_id: int, values: dict[str, object], *,
     errors = FieldErrors()
     clean: dict[str, object] = {}
     for name, limit in PROFILE_FIELDS.items():
-        if name in values:
+        if name == "phone" and name in values:
+            clean[name] = as_phone(errors, name, values[name], region=region_for(session))
+        elif name in values:
             clean[name] = as_text(errors, name, values[name], max_length=limit, required=name in ("first_name", "last_name"),
                                   single_line=True)
     if "sms_notifications" in values:
         clean["sms_notifications"] = bool(values["sms_notifications"])
-    errors.raise_if_any("Please check the highlighted fields.")
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("No such user.")
+    if clean.get("sms_notifications") and not clean.get("phone", user.phone) and "phone" not in errors.errors:
+        errors.add("phone", "Give a mobile number to get text messages.")
+    errors.raise_if_any("Please check the highlighted fields.")
     for name, value in clean.items():
         setattr(user, name, value)
     session.commit()
