@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .concurrency import begin_write
-from .errors import NotFound
+from .errors import NotFound, ValidationFailed
 from .models import ACTIVE_STATUSES, Agent, Booking, OutboxMessage, OutboxStatus, User
 from .outbox import DEADLINE_SECONDS, Attempt, Channel, Delivered, Doubling, Parcel
 from .preferences import CHANGE_TOPICS, REMINDER_TOPICS, customer_wants  # noqa: F401 - also imported from here
@@ -105,13 +105,19 @@ def queue_message(
     return message
 
 
-def set_message_preferences(session: Session, user_id: int, *, reminders: bool, changes: bool) -> User:
-    """Save which optional messages a customer wants. Raises NotFound for an unknown user."""
+def set_message_preferences(session: Session, user_id: int, *, reminders: bool, changes: bool, texts: bool | None = None) -> User:
+    """Save which optional messages a customer wants, and (`texts`) whether they are
+    also sent as text messages. Raises NotFound for an unknown user, ValidationFailed
+    for texts without a mobile number."""
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("There is no such account.")
+    if texts and not user.phone:
+        raise ValidationFailed("Add your mobile number first.", {"sms_notifications": "Add your mobile number on your profile first."})
     user.notify_reminders = reminders
     user.notify_changes = changes
+    if texts is not None:
+        user.sms_notifications = texts
     session.commit()
     return user
 
