@@ -49,7 +49,7 @@ def test_patch_changes_only_the_fields_sent_and_is_audited(staff_api, catalog, s
     changed = staff_api("PATCH", f"/customers/{jo['id']}", {"phone": "201-555-0111", "sms_notifications": True})
     assert changed.status_code == 200, changed.get_json()
     data = changed.get_json()["data"]
-    assert (data["phone"], data["sms_notifications"], data["city"], data["first_name"]) == ("201-555-0111", True, "Brooklyn", "Jo")
+    assert (data["phone"], data["sms_notifications"], data["city"], data["first_name"]) == ("+12015550111", True, "Brooklyn", "Jo")
     gone = staff_api("PATCH", f"/customers/{jo['id']}", {"active": False})
     assert gone.get_json()["data"]["active"] is False
     assert staff_api.get("/customers").get_json()["meta"]["total"] == 0

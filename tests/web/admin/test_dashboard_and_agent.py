@@ -91,7 +91,7 @@ def test_an_agent_sees_their_own_day_and_records_the_outcome_once_started(client
     html = page.get_data(as_text=True)
     assert page.request.path == "/admin/my-day"
     assert "Ann Customer" in html and "Ben Customer" in html and "Cat Customer" not in html
-    assert 'href="tel:+15550123"' in html and "google.com/maps/search/?api=1&amp;query=12+Elm+St%2C+Brooklyn" in html
+    assert 'href="tel:+12015550123"' in html and "google.com/maps/search/?api=1&amp;query=12+Elm+St%2C+Brooklyn" in html
     assert html.index("Next job") < html.index("Ann Customer") < html.index("Ben Customer")  # 11:30 has not ended: it is next
     assert "Office menu" not in html  # nothing else of the office
     token = csrf_from(html)
