@@ -227,3 +227,15 @@ def test_a_file_backend_channel_round_on_its_own(app, session, factory, setup, c
     channel = sms_channel(FileSmsBackend(tmp_path / "out"), compose=sms_composer(app))
     assert run_channel(factory, channel, clock=lambda: NOW).sent == 1
     assert len(list((tmp_path / "out").glob("sms-*.txt"))) == 1
+
+
+def test_a_pending_booking_is_texted_when_it_is_confirmed(app, session, factory, setup, casey, twilio):
+    from app.domain.booking import change_status
+
+    _, svc, _ = setup
+    booking = book(session, svc, casey, status="pending")
+    assert texts(session) == []
+    change_status(session, booking.id, "approved", actor=b.STAFF, now=NOW)
+    assert [t.topic for t in texts(session)] == ["booking.confirmed"]
+    assert deliver(app, factory).sent == 1
+    assert twilio.messages[0]["body"].startswith("Sparkle & Fix: booked Standard clean, Tue, Nov 24, 10:00 AM EST.")
