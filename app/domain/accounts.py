@@ -25,7 +25,7 @@ from .errors import EmailTaken, FieldErrors, NotFound
 from .inputs import CustomerInput
 from .models import ApiKey, ApiScope, CalendarFeed, CustomerToken, LoginSession, Role, User
 from .notifications import queue_message
-from .phones import as_phone, region_for
+from .phones import as_phone, region_for, unchanged
 from .validation import as_email, as_text
 
 _hasher = PasswordHasher()
@@ -325,17 +325,19 @@ def update_profile(session: Session, user_id: int, values: dict[str, object], *,
     """Change a user's own contact details. Raises ValidationFailed."""
     errors = FieldErrors()
     clean: dict[str, object] = {}
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
     for name, limit in PROFILE_FIELDS.items():
         if name == "phone" and name in values:
-            clean[name] = as_phone(errors, name, values[name], region=region_for(session))
+            region = region_for(session)
+            clean[name] = user.phone if unchanged(values[name], user.phone, region) else \
+                as_phone(errors, name, values[name], region=region)
         elif name in values:
             clean[name] = as_text(errors, name, values[name], max_length=limit, required=name in ("first_name", "last_name"),
                                   single_line=True)
     if "sms_notifications" in values:
         clean["sms_notifications"] = bool(values["sms_notifications"])
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("No such user.")
     if clean.get("sms_notifications") and not clean.get("phone", user.phone) and "phone" not in errors.errors:
         errors.add("phone", "Give a mobile number to get text messages.")
     errors.raise_if_any("Please check the highlighted fields.")

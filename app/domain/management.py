@@ -48,7 +48,7 @@ from .models import (
     User,
     WorkingHours,
 )
-from .phones import REGIONS, as_phone, national, region_for
+from .phones import REGIONS, as_phone, national, region_for, unchanged
 from .queries import Page, paginate, read_paging
 from .settings import Settings, load_settings
 from .timeutil import resolve_local, zone
@@ -233,6 +233,11 @@ class Kind:
 
 def _choices(enum: Iterable[Any]) -> tuple[tuple[str, str], ...]:
     return tuple((e.value, e.value.replace("_", " ").capitalize()) for e in enum)
+
+
+def _texts_need_a_number(session: Session, obj: Any, clean: dict[str, Any], errors: FieldErrors) -> None:
+    if clean.get("sms_notifications") and not clean.get("phone") and "phone" not in errors.errors:
+        errors.add("phone", "Give a mobile number to get text messages.")
 
 
 def _unique(attr: str, message: str) -> Check:
@@ -474,7 +479,7 @@ KINDS: dict[str, Kind] = {
             (("full_name", "Name"), ("email", "E-mail"), ("phone", "Phone"), ("city", "City")),
             search=("first_name", "last_name", "email", "phone"),
             base_filter=lambda: User.role == Role.CUSTOMER,
-            check=_unique("email", "Another account already uses this e-mail address."),
+            check=_all(_unique("email", "Another account already uses this e-mail address."), _texts_need_a_number),
             defaults={"role": Role.CUSTOMER},
         ),
         Kind(
@@ -601,6 +606,9 @@ def save_object(session: Session, kind: Kind, object_id: object | None, values: 
         tz = business_tz(session)
         clean: dict[str, Any] = {}
         for f in kind.fields:
+            if f.kind == "phone" and not creating and unchanged(_get(values, f.name), getattr(obj, f.name), region_for(session)):
+                clean[f.name] = getattr(obj, f.name)
+                continue
             value = f.read(session, values, errors, tz)
             if f.kind == "password":
                 if creating and not value and "password" not in errors.errors:

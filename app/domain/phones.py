@@ -73,6 +73,12 @@ def national(value: str | None, region: str | None = None) -> str:
     return phonenumbers.format_number(number, fmt)
 
 
+def unchanged(value: Any, stored: str, region: str) -> bool:
+    """Whether a form sent back the number it was shown (the stored one, or its national
+    form): a number saved before numbers were checked is kept as it is until changed."""
+    return bool(stored) and isinstance(value, str) and value.strip() in (stored, national(stored, region))
+
+
 def region_for(session: Session, location_id: int | None = None) -> str:
     """The region a number without its country code is read in: the location's
     country (the default location's when none is given), else the business's."""

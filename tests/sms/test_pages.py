@@ -137,3 +137,25 @@ def test_the_location_country_reads_numbers_without_a_country_code(client, sessi
     session.commit()
     user = customer_account(session, phone="0151 23456789", sms=False)
     assert user.phone == "+4915123456789"
+
+
+def test_a_number_saved_before_numbers_were_checked_is_kept_until_it_is_changed(app, client, session, setup):
+    user = customer_account(session, sms=False)
+    user.phone = "555-0100"  # written before issue 24
+    session.commit()
+    staff_account(session)
+    log_in(client, "dana@example.com")
+    kept = submit(client, "/profile", {"first_name": "Dana", "last_name": "Lee", "phone": "555-0100", "city": "Queens"})
+    assert kept.status_code == 302
+    changed = submit(client, "/profile", {"first_name": "Dana", "last_name": "Lee", "phone": "555-0101"})
+    assert changed.status_code == 422
+    client = app.test_client()
+    log_in(client, "staff@example.com")
+    page = client.get(f"/admin/manage/customers/{user.id}").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {"csrf_token": token, "first_name": "Dana", "last_name": "Lee", "email": "dana@example.com", "phone": "555-0100"}
+    assert client.post(f"/admin/manage/customers/{user.id}", data=form | {"city": "Bronx"}).status_code == 303
+    wants = client.post(f"/admin/manage/customers/{user.id}", data=form | {"phone": "", "sms_notifications": "1"})
+    assert wants.status_code == 422 and "Give a mobile number to get text messages." in wants.get_data(as_text=True)
+    session.expire_all()
+    assert (session.get(User, user.id).phone, session.get(User, user.id).city) == ("555-0100", "Bronx")
