@@ -39,9 +39,10 @@ def casey(session, setup):
     return user
 
 
-def book(session, svc, customer, *, day="2026-11-24", at="10:00", now=NOW, **kw):
+def book(session, svc, customer, *, day="2026-11-24", at="10:00", now=NOW, when=None, **kw):
     """A booking staff make (approved at once) for `customer`."""
-    return create_booking(session, b.request(svc.id, day=day, at=at, customer_id=customer.id, **kw), actor=b.STAFF, now=now).booking
+    request = b.request(svc.id, when, day=day, at=at, customer_id=customer.id, **kw)
+    return create_booking(session, request, actor=b.STAFF, now=now).booking
 
 
 def deliver(app, factory, *, now=NOW, deadline=2.0, backend=None):

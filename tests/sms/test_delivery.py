@@ -239,3 +239,22 @@ def test_a_pending_booking_is_texted_when_it_is_confirmed(app, session, factory,
     assert [t.topic for t in texts(session)] == ["booking.confirmed"]
     assert deliver(app, factory).sent == 1
     assert twilio.messages[0]["body"].startswith("Sparkle & Fix: booked Standard clean, Tue, Nov 24, 10:00 AM EST.")
+
+
+def test_the_commands_queue_text_reminders_and_send_texts(app, session, tmp_path):
+    from tests.test_cli import run
+
+    app.config["SMS_BACKEND"] = "file"
+    loc = b.location(session, "Etc/UTC")
+    svc = b.service(session, loc)
+    b.agent(session, [svc], loc, hours={d: [("00:00", "23:30")] for d in range(7)})
+    who = b.customer(session, phone=MOBILE, sms_notifications=True)
+    session.commit()
+    book(session, svc, who, day=None, at=None, when=NOW + timedelta(hours=1), send_notifications=False)
+    queued = run(app, "notifications", "send-reminders")
+    assert queued.exit_code == 0 and "queued 1 text reminder(s)" in queued.output
+    assert "queued 0 text reminder(s)" in run(app, "notifications", "send-reminders").output
+    delivered = run(app, "notifications", "deliver")
+    assert delivered.exit_code == 0 and "texts: sent 1," in delivered.output
+    [written] = list(Path(app.config["SMS_DIR"]).glob("*.txt"))
+    assert "reminder: Standard clean" in written.read_text()
