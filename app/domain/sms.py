@@ -185,10 +185,14 @@ def opt_out(session: Session, number: str, *, now: datetime) -> int:
     for user in session.scalars(select(User).where(User.id.in_(ids))) if ids else []:
         turned += bool(user.sms_notifications)
         user.sms_notifications = False
-    if ids:
-        session.execute(update(Booking).where(Booking.customer_id.in_(ids), Booking.start_at > now,
-                                              Booking.sms_notifications.is_(True)).values(sms_notifications=False)
-                        .execution_options(synchronize_session=False))
+    # Through the ORM, so each booking gets a new version, its history and a change stamp
+    # (API sync clients see `sms_notifications` go false).
+    actor = Actor.system("Text messages (STOP reply)")
+    upcoming = session.scalars(select(Booking).where(Booking.customer_id.in_(ids), Booking.start_at > now,
+                                                     Booking.sms_notifications.is_(True)).order_by(Booking.id)) if ids else []
+    for booking in upcoming:
+        booking.sms_notifications = False
+        record_history(session, booking, actor=actor, now=now, action="updated", changes={"sms_notifications": (True, False)})
     session.commit()
     return turned
 
@@ -289,8 +293,13 @@ def sms_channel(backend: SmsBackend, *, compose: SmsComposer, deadline: float = 
     )
 
 
+# How a transport words Twilio's "this recipient replied STOP" (app/transports/sms.py).
+UNSUBSCRIBED_REASON = "error 21610:"
+
+
 def _record_text(row: SmsMessage, attempt: Attempt) -> None:
-    """The text is noted in its booking's history once it is sent, or has failed for good."""
+    """The text is noted in its booking's history once it is sent, or has failed for
+    good; a recipient Twilio says has opted out gets no more texts from us either."""
     if not (attempt.ok or attempt.final) or row.booking_id is None:
         return
     if attempt.ok:
@@ -298,6 +307,12 @@ def _record_text(row: SmsMessage, attempt: Attempt) -> None:
     session = object_session(row)
     if session is None:
         return
+    if UNSUBSCRIBED_REASON in row.last_error:
+        # The account's flag alone stops every text (bookings are not touched here: a
+        # booking write could meet a concurrent change while this text's outcome is saved).
+        customer = session.get(User, row.customer_id)
+        if customer is not None:
+            customer.sms_notifications = False
     kind = SMS_TOPICS.get(row.topic, row.topic)
     outcome = f"{kind} text to {row.to}" + ("" if attempt.ok else f" failed: {row.last_error[:200]}")
     session.add(BookingEvent(

@@ -110,6 +110,8 @@ def test_twilio_5xx_is_retried_with_backoff_and_4xx_is_not(app, session, factory
     assert [r["form"]["To"] for r in twilio.requests] == [MOBILE, "+12015550125", "+12015550126", MOBILE]
     failed = session.scalars(select(BookingEvent).where(BookingEvent.action == "text_failed")).all()
     assert len(failed) == 2
+    # Twilio's 21610 says the recipient replied STOP to it: we stop texting them too.
+    assert session.get(User, stop.id).sms_notifications is False and session.get(User, other.id).sms_notifications is True
 
 
 def test_a_twilio_too_slow_for_the_deadline_is_retried(app, session, factory, setup, casey, twilio):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.domain.models import Booking, SmsMessage, User
+from app.domain.models import Booking, BookingEvent, SmsMessage, User
 from tests import builders as b
 from tests.conftest import NOW
 from tests.sms.conftest import MOBILE, PUBLIC, book, deliver, signed
@@ -78,11 +78,16 @@ def test_a_report_for_an_unknown_text_or_without_fields_changes_nothing(client):
 def test_stop_turns_texts_off_for_the_customer_and_their_bookings_to_come(app, client, session, factory, setup, casey, twilio):
     _, svc, _ = setup
     booking = book(session, svc, casey)
+    version = booking.version
     answer = reply(client, " stop ")
     assert answer.status_code == 200 and answer.mimetype == "text/xml" and "<Response></Response>" in answer.get_data(as_text=True)
     session.expire_all()
     assert session.get(User, casey.id).sms_notifications is False
     assert session.get(Booking, booking.id).sms_notifications is False
+    # A change to the booking like any other: a new version and a line in its history.
+    assert session.get(Booking, booking.id).version == version + 1
+    event = session.scalars(select(BookingEvent).where(BookingEvent.booking_id == booking.id).order_by(BookingEvent.id.desc())).first()
+    assert (event.actor_label, event.changes) == ("Text messages (STOP reply)", {"sms_notifications": [True, False]})
     # The confirmation still waiting is not sent, and nothing new is queued.
     assert deliver(app, factory).failed == 1 and twilio.requests == []
     book(session, svc, session.get(User, casey.id), at="13:00")
