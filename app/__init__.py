@@ -40,7 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     edge.count_form_fields(app)
     login_manager.init_app(app)
 
-    from .web import admin, auth, auth_loader, customer, main, messages
+    from .web import admin, auth, auth_loader, customer, main, messages, sms
 
     auth_loader.init_app(app)
     app.register_blueprint(main.bp)
@@ -48,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(customer.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(messages.bp)
+    app.register_blueprint(sms.bp)
 
     from .web import feeds
 

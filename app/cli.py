@@ -17,6 +17,7 @@ from . import clock
 from .db import session_factory
 from .domain import accounts, notifications
 from .domain.errors import DomainError
+from .domain.sms import queue_sms_reminders
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -97,14 +98,17 @@ notifications_cli = AppGroup("notifications", help="The e-mail outbox.")
 @click.option("--limit", default=100, show_default=True)
 def notifications_deliver(limit: int) -> None:
     """Send the messages that are due."""
-    from .worker import deliver
+    from .worker import deliver, deliver_sms
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     report = deliver(app, "email", _now, limit=limit)
     click.echo(f"sent {report.sent}, will retry {report.retried}, gave up on {report.failed}")
     hooks = deliver(app, "webhooks", _now, limit=limit)
     click.echo(f"webhooks: delivered {hooks.sent}, will retry {hooks.retried}, gave up on {hooks.failed}")
-    if report.failed or hooks.failed:
+    texts = deliver_sms(app, _now)
+    if texts is not None:
+        click.echo(f"texts: sent {texts.sent}, will retry {texts.retried}, held for the morning {texts.held}, gave up on {texts.failed}")
+    if report.failed or hooks.failed or (texts is not None and texts.failed):
         raise SystemExit(1)
 
 
@@ -113,7 +117,9 @@ def notifications_send_reminders() -> None:
     """Queue reminders for bookings starting soon (each booking once)."""
     with session_factory()() as session:
         count = notifications.queue_reminders(session, now=_now())
+        texts = queue_sms_reminders(session, now=_now())
     click.echo(f"queued {count} reminder(s)")
+    click.echo(f"queued {texts} text reminder(s)")
 
 
 @notifications_cli.command("work")

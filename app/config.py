@@ -94,6 +94,13 @@ def _url(raw: str) -> str:
     return raw.strip().rstrip("/")
 
 
+def _region(raw: str) -> str:
+    text = raw.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", text):
+        raise ValueError("expected a two-letter country code, like US or DE")
+    return text
+
+
 def _label(raw: str) -> str:
     text = raw.strip().lower()
     if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", text):
@@ -151,6 +158,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BOOKING_HORIZON_WEEKS", _int, 12, "how far a recurring series is booked ahead"),
     Setting("CANCELLATION_CUTOFF_HOURS", _int, 24, "customers cancel/reschedule online until this long before the start"),
     Setting("REMINDER_HOURS", _int, 24, "reminders go out this long before the start"),
+    Setting("SMS_REMINDER_HOURS", _int, 2, "text reminders go out this long before the start (to customers who asked for texts)"),
+    Setting("SMS_BACKEND", _text, "file", "`file` writes each text to `SMS_DIR`; `twilio` sends through Twilio's Messages API; `off` sends none"),
+    Setting("SMS_DIR", _text, _in_instance("sms"), "where the `file` SMS backend writes (default `instance/sms/`)"),
+    Setting("SMS_FROM", _text, "", "the sender of texts: a Twilio phone number in E.164 (`+12015550123`) or a Messaging Service SID (`MG…`)"),
+    Setting("TWILIO_ACCOUNT_SID", _text, "", "the Twilio account texts are sent from (`AC…`)"),
+    Setting("TWILIO_AUTH_TOKEN", _text, "", "the account's auth token: signs requests to Twilio, and Twilio's status and reply webhooks are checked with it"),
+    Setting("TWILIO_API_URL", _url, "https://api.twilio.com", "where Twilio's REST API is (tests point it at a loopback server)"),
+    Setting("PHONE_REGION", _region, "US", "the country of phone numbers written without a country code, for locations without a country"),
     Setting("OUTBOX_WORKER", _bool, False, "deliver the outbox from a thread of the dev server (`make run` turns it on)"),
     Setting("OFFICE_EMAIL", _text, "", "the office's copy of each booking message (empty: none)"),
     Setting("WORKER_INTERVAL_SECONDS", _float, 5, "how long the notifications worker rests between rounds"),

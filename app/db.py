@@ -46,6 +46,8 @@ def make_session_factory(engine: Engine, config: dict[str, Any]) -> sessionmaker
             "horizon_weeks": config.get("BOOKING_HORIZON_WEEKS"),
             "cancellation_cutoff_hours": config.get("CANCELLATION_CUTOFF_HOURS"),
             "reminder_hours": config.get("REMINDER_HOURS"),
+            "sms_reminder_hours": config.get("SMS_REMINDER_HOURS"),
+            "phone_region": config.get("PHONE_REGION"),
             "business_locale": config.get("BUSINESS_LOCALE"),
             "currency": config.get("CURRENCY"),
             "office_email": config.get("OFFICE_EMAIL"),

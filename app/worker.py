@@ -10,7 +10,8 @@ each message is claimed in the database before it is sent, so nothing goes out t
 Every channel of the outbox is one entry of CHANNELS: a function from the app to its
 `Channel` declaration (app/domain/outbox.py), which names its table, its sender and its
 retry policy. SMS or payment events are one more entry. Each round calls every function
-in DELIVERERS with the app, the clock and the stop flag.
+in DELIVERERS with the app, the clock and the stop flag. Texts (SMS) are one channel
+like e-mail, with their own reminder round (their own lead time).
 """
 from __future__ import annotations
 
@@ -25,8 +26,10 @@ from .clock import app_now, wall
 from .db import session_factory
 from .domain.notifications import email_channel, queue_reminders
 from .domain.outbox import Channel, DeliveryReport, run_channel
+from .domain.sms import queue_sms_reminders, sms_channel
 from .domain.webhooks import webhook_channel
 from .mail import backend_from_config, composer
+from .sms import backend_from_config as sms_backend, sms_composer
 from .transports.http import http_post
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,7 @@ CHANNELS: dict[str, Callable[[Flask], Channel]] = {
         http_post, allow_private=bool(app.config.get("WEBHOOKS_ALLOW_PRIVATE")), signing_clock=wall,
         deadline=deadline(app),
     ),
+    "sms": lambda app: sms_channel(sms_backend(app), compose=sms_composer(app), deadline=deadline(app)),  # type: ignore[arg-type]
 }
 
 
@@ -68,8 +72,20 @@ def deliver_webhooks(app: Flask, clock: Clock, stop: threading.Event | None = No
     return deliver(app, "webhooks", clock, stop)
 
 
+def queue_due_text_reminders(app: Flask, clock: Clock, stop: threading.Event | None = None) -> int:
+    with session_factory(app)() as session:
+        return queue_sms_reminders(session, now=clock())
+
+
+def deliver_sms(app: Flask, clock: Clock, stop: threading.Event | None = None) -> DeliveryReport | None:
+    """Send the texts that are due; with SMS_BACKEND=off they stay queued."""
+    if sms_backend(app) is None:
+        return None
+    return deliver(app, "sms", clock, stop)
+
+
 # Reminders first, so a reminder queued in a round goes out in the same round.
-DELIVERERS: list[Deliverer] = [queue_due_reminders, deliver_email, deliver_webhooks]
+DELIVERERS: list[Deliverer] = [queue_due_reminders, queue_due_text_reminders, deliver_email, deliver_sms, deliver_webhooks]
 
 
 def run_worker(

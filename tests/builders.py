@@ -126,7 +126,7 @@ def field(session: Session, services: list[Service], field_type: str, label: str
 def request(service_id: int, when: datetime | None = None, *, day: str | None = None, at: str | None = None, **kw: Any) -> BookingRequest:
     lines = kw.pop("services", None) or [ServiceLineInput(id=service_id)]
     if "customer_id" not in kw and "customer" not in kw:
-        kw["customer"] = CustomerInput("Casey", "Customer", "casey@example.com", "555-0100")
+        kw["customer"] = CustomerInput("Casey", "Customer", "casey@example.com", "201-555-0100")
     return BookingRequest(services=lines, start_at=when, start_date=day, start_time=at, **kw)
 
 

@@ -18,7 +18,7 @@ def test_a_customer_change_is_announced_with_the_apps_time_not_the_wall_clock(ap
                              now=NOW)
     customer = b.customer(session)
     session.commit()
-    accounts.update_profile(session, customer.id, {"phone": "555-0199"}, now=NOW)
+    accounts.update_profile(session, customer.id, {"phone": "201-555-0199"}, now=NOW)
     [delivery] = session.scalars(select(WebhookDelivery)).all()
     assert delivery.payload["type"] == "customer.updated"
     assert delivery.payload["timestamp"] == "2026-11-23T17:00:00Z"

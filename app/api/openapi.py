@@ -146,11 +146,15 @@ SCHEMAS: dict[str, Any] = {
     "CatalogObject": obj({"id": ID, "name": {"type": "string"}, "active": {"type": "boolean"}}),
     "Customer": obj({
         "id": ID, **{k: {"type": "string"} for k in ("first_name", "last_name", "email", "phone", "address", "city", "state", "zip")},
-        "sms_notifications": {"type": "boolean"}, "active": {"type": "boolean"}, "has_account": {"type": "boolean"}, "created_at": STAMP,
+        "phone": {"type": "string", "description": "a mobile number in E.164 (`+12015550123`), or empty"},
+        "sms_notifications": {"type": "boolean", "description": "the customer wants text messages (a booking's own flag must be on too)"},
+        "active": {"type": "boolean"}, "has_account": {"type": "boolean"}, "created_at": STAMP,
     }),
     "CustomerInput": {"type": "object", "additionalProperties": False, "properties": {
         "first_name": {"type": "string", "minLength": 1, "maxLength": 100}, "last_name": {"type": "string", "maxLength": 100},
-        "email": {"type": "string", "format": "email", "maxLength": MAX_EMAIL}, "phone": {"type": "string", "maxLength": 40},
+        "email": {"type": "string", "format": "email", "maxLength": MAX_EMAIL},
+        "phone": {"type": "string", "maxLength": 40, "description": "a number that can take texts; without a country code it is read as the "
+                  "default location's country's; stored in E.164; another is a 422 naming `phone`"},
         "address": {"type": "string", "maxLength": 255}, "city": {"type": "string", "maxLength": 100},
         "state": {"type": "string", "maxLength": 40}, "zip": {"type": "string", "maxLength": 20},
         "sms_notifications": {"type": "boolean"},

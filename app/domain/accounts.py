@@ -26,6 +26,7 @@ from .errors import EmailTaken, FieldErrors, NotFound
 from .inputs import CustomerInput
 from .models import ApiKey, ApiScope, CalendarFeed, CustomerToken, LoginSession, Role, User
 from .notifications import queue_message
+from .phones import as_phone, region_for, unchanged
 from .validation import as_email, as_text
 
 _hasher = PasswordHasher()
@@ -90,7 +91,7 @@ def create_user(
         errors.add("role", "Must be customer, staff or admin.")
     first = as_text(errors, "first_name", first_name, max_length=100, single_line=True, required=names_required)
     last = as_text(errors, "last_name", last_name, max_length=100, single_line=True, required=names_required)
-    tel = as_text(errors, "phone", phone, max_length=40, single_line=True)
+    tel = as_phone(errors, "phone", phone, region=region_for(session))
     errors.raise_if_any("The user could not be created.")
     assert clean_email and isinstance(password, str)
     begin_write(session)
@@ -121,7 +122,7 @@ def find_or_create_customer(session: Session, data: CustomerInput, errors: Field
     first = as_text(errors, f"{path}.first_name", data.first_name, max_length=100, required=True, single_line=True)
     last = as_text(errors, f"{path}.last_name", data.last_name, max_length=100, required=True, single_line=True)
     email = as_email(errors, f"{path}.email", data.email)
-    phone = as_text(errors, f"{path}.phone", data.phone, max_length=40, single_line=True)
+    phone = as_phone(errors, f"{path}.phone", data.phone, region=region_for(session))
     if not (first and last and email) or phone is None:
         return None
     existing = find_user_by_email(session, email)
@@ -325,16 +326,19 @@ def _registration_serializer(secret: str, now: datetime) -> URLSafeTimedSerializ
     return URLSafeTimedSerializer(secret, salt="registration", signer=_ClockSigner, signer_kwargs={"now": now})
 
 
-def check_registration(*, email: object, first_name: object, last_name: object, phone: object = "") -> tuple[str, str, str, str]:
-    """The e-mail, names and phone of a registration, cleaned. Raises ValidationFailed
-    (every field's problem at once)."""
+def check_registration(
+    session: Session, *, email: object, first_name: object, last_name: object, phone: object = "",
+) -> tuple[str, str, str, str]:
+    """The e-mail, names and phone of a registration, cleaned (the phone in E.164, read in
+    the business's region, as every phone). Raises ValidationFailed (every field's
+    problem at once), before any e-mail is sent."""
     errors = FieldErrors()
     clean_email = as_email(errors, "email", email)
     first = as_text(errors, "first_name", first_name, max_length=100, single_line=True, required=True)
     last = as_text(errors, "last_name", last_name, max_length=100, single_line=True, required=True)
-    tel = as_text(errors, "phone", phone, max_length=40, single_line=True)
+    tel = as_phone(errors, "phone", phone, region=region_for(session)) or ""
     errors.raise_if_any("Please check the highlighted fields.")
-    assert clean_email and first and last and tel is not None
+    assert clean_email and first and last
     return clean_email, first, last, tel
 
 
@@ -350,7 +354,7 @@ def request_registration(
     and a reset link; a deactivated one gets nothing. `may_send(email)` is the
     mailbox's own budget: past it nothing is sent, with the same answer. Raises
     ValidationFailed for details that are invalid whoever owns the address."""
-    clean_email, first, last, tel = check_registration(email=email, first_name=first_name, last_name=last_name, phone=phone)
+    clean_email, first, last, tel = check_registration(session, email=email, first_name=first_name, last_name=last_name, phone=phone)
     if not may_send(clean_email):
         return
     user = find_user_by_email(session, clean_email)
@@ -450,16 +454,22 @@ def update_profile(session: Session, user_id: int, values: dict[str, object], *,
     """Change a user's own contact details. Raises ValidationFailed."""
     errors = FieldErrors()
     clean: dict[str, object] = {}
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
     for name, limit in PROFILE_FIELDS.items():
-        if name in values:
+        if name == "phone" and name in values:
+            region = region_for(session)
+            clean[name] = user.phone if unchanged(values[name], user.phone, region) else \
+                as_phone(errors, name, values[name], region=region)
+        elif name in values:
             clean[name] = as_text(errors, name, values[name], max_length=limit, required=name in ("first_name", "last_name"),
                                   single_line=True)
     if "sms_notifications" in values:
         clean["sms_notifications"] = bool(values["sms_notifications"])
+    if clean.get("sms_notifications") and not clean.get("phone", user.phone) and "phone" not in errors.errors:
+        errors.add("phone", "Give a mobile number to get text messages.")
     errors.raise_if_any("Please check the highlighted fields.")
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("No such user.")
     for name, value in clean.items():
         setattr(user, name, value)
     session.commit()

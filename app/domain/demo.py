@@ -74,7 +74,9 @@ def _people(session: Session, now: datetime) -> list[User]:
             role=Role.CUSTOMER,
             first_name=FIRST[i],
             last_name=LAST[i],
-            phone=f"555-01{i:02d}",
+            # Mobile numbers (E.164, as stored): the first customer, the demo login, gets texts.
+            phone=f"+1201555{100 + i:04d}" if i % 2 == 0 else f"+4915123456{i:03d}",
+            sms_notifications=i == 0,
             address=f"{10 + i * 7} {STREETS[i % len(STREETS)]}",
             city="Brooklyn" if i % 2 == 0 else "Berlin",
             state="NY" if i % 2 == 0 else "BE",
@@ -89,8 +91,8 @@ def _people(session: Session, now: datetime) -> list[User]:
 
 def _catalog(session: Session) -> dict[str, object]:
     ny = Location(name="Brooklyn office", address="210 Atlantic Ave, Brooklyn, NY 11201", timezone="America/New_York", is_default=True,
-                  phone="+1 718-555-0142", email="brooklyn@example.com")
-    berlin = Location(name="Berlin office", address="Torstraße 110, 10119 Berlin", timezone="Europe/Berlin", currency="EUR",
+                  country="US", phone="+1 718-555-0142", email="brooklyn@example.com")
+    berlin = Location(name="Berlin office", address="Torstraße 110, 10119 Berlin", timezone="Europe/Berlin", currency="EUR", country="DE",
                       phone="+49 30 5550 1234", email="berlin@example.com")
     session.add_all([ny, berlin])
     specs = [

@@ -48,6 +48,7 @@ from .models import (
     User,
     WorkingHours,
 )
+from .phones import REGIONS, as_phone, national, region_for, unchanged
 from .queries import Page, paginate, read_paging
 from .settings import Settings, load_settings
 from .timeutil import resolve_local, zone
@@ -108,13 +109,19 @@ class Field:
                        required=self.required)
         if text is None:
             return None
-        if text == "" and (self.optional or self.kind in ("text", "textarea", "email")):
-            return None if self.kind in ("int", "money", "percent", "datetime") else ""
+        if text == "" and (self.optional or self.kind in ("text", "textarea", "email", "phone")):
+            return None if self.kind in ("int", "money", "percent", "datetime", "country") else ""
+        if self.kind == "phone":
+            return as_phone(errors, self.name, text, region=region_for(session))
         return self._read_text(text, errors, tz)
 
     def _read_text(self, text: str, errors: FieldErrors, tz: str) -> Any:
         if self.kind == "int":
             return as_int(errors, self.name, text, lo=self.lo, hi=self.hi)
+        if self.kind == "country":
+            if text.upper() not in REGIONS:
+                errors.add(self.name, "Choose a country by its two-letter code, like US or DE.")
+            return text.upper()
         if self.kind == "money":
             return as_money(errors, self.name, text, hi=str(self.hi) if self.hi is not None else "1000000")
         if self.kind == "percent":
@@ -232,6 +239,11 @@ def _choices(enum: Iterable[Any]) -> tuple[tuple[str, str], ...]:
     return tuple((e.value, e.value.replace("_", " ").capitalize()) for e in enum)
 
 
+def _texts_need_a_number(session: Session, obj: Any, clean: dict[str, Any], errors: FieldErrors) -> None:
+    if clean.get("sms_notifications") and not clean.get("phone") and "phone" not in errors.errors:
+        errors.add("phone", "Give a mobile number to get text messages.")
+
+
 def _unique(attr: str, message: str) -> Check:
     def check(session: Session, obj: Any, clean: dict[str, Any], errors: FieldErrors) -> None:
         value = clean.get(attr)
@@ -334,6 +346,8 @@ KINDS: dict[str, Kind] = {
                       help="Prices at this office are charged in this currency."),
                 Field("phone", "Phone", max_length=40, help="Customers are told to call this number when they cannot change a booking online."),
                 Field("email", "E-mail", "email", max_length=255),
+                Field("country", "Country", "country", optional=True, max_length=2,
+                      help="Two letters (US, DE): customers' phone numbers written without a country code are read as this country's."),
                 Field("is_default", "Default location", "bool"),
             ),
             (("name", "Name"), ("timezone", "Time zone"), ("address", "Address"), ("phone", "Phone")),
@@ -462,7 +476,8 @@ KINDS: dict[str, Kind] = {
                 Field("first_name", "First name", required=True, max_length=100),
                 Field("last_name", "Last name", max_length=100),
                 Field("email", "E-mail", "email", required=True, max_length=255),
-                Field("phone", "Phone", max_length=40),
+                Field("phone", "Mobile phone", "phone", max_length=40,
+                      help="Texts go to this number when the customer asks for them; without a country code it is read as the default location's country's."),
                 Field("address", "Address", max_length=255),
                 Field("city", "City", max_length=100),
                 Field("state", "State", max_length=40),
@@ -472,7 +487,7 @@ KINDS: dict[str, Kind] = {
             (("full_name", "Name"), ("email", "E-mail"), ("phone", "Phone"), ("city", "City")),
             search=("first_name", "last_name", "email", "phone"),
             base_filter=lambda: User.role == Role.CUSTOMER,
-            check=_unique("email", "Another account already uses this e-mail address."),
+            check=_all(_unique("email", "Another account already uses this e-mail address."), _texts_need_a_number),
             defaults={"role": Role.CUSTOMER},
         ),
         Kind(
@@ -547,6 +562,10 @@ def form_values(session: Session, kind: Kind, obj: Any | None) -> dict[str, Any]
     """What a form for this object starts with."""
     tz = business_tz(session)
     values = {f.name: f.shown(obj, tz) for f in kind.fields}
+    for f in kind.fields:
+        if f.kind == "phone" and values.get(f.name):
+            # Stored in E.164, shown as people write it (and read back the same way).
+            values[f.name] = national(values[f.name], region_for(session))
     if obj is None:
         values |= {k: (f"{v:.2f}" if isinstance(v, Decimal) else v if isinstance(v, bool) else str(v)) for k, v in kind.defaults.items()
                    if k in values}
@@ -595,6 +614,9 @@ def save_object(session: Session, kind: Kind, object_id: object | None, values: 
         tz = business_tz(session)
         clean: dict[str, Any] = {}
         for f in kind.fields:
+            if f.kind == "phone" and not creating and unchanged(_get(values, f.name), getattr(obj, f.name), region_for(session)):
+                clean[f.name] = getattr(obj, f.name)
+                continue
             value = f.read(session, values, errors, tz)
             if f.kind == "password":
                 if creating and not value and "password" not in errors.errors:

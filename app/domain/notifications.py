@@ -22,9 +22,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .concurrency import begin_write
-from .errors import NotFound
+from .errors import NotFound, ValidationFailed
 from .models import ACTIVE_STATUSES, Agent, Booking, OutboxMessage, OutboxStatus, User
 from .outbox import DEADLINE_SECONDS, Attempt, Channel, Delivered, Doubling, Parcel
+from .preferences import CHANGE_TOPICS, REMINDER_TOPICS, customer_wants  # noqa: F401 - also imported from here
+from .sms import queue_booking_text
 from .settings import load_settings
 
 MAX_ATTEMPTS = 8
@@ -39,20 +41,6 @@ TOPIC_LABELS = {
 }
 # The office and the agent hear about everything that changes their day, not reminders.
 STAFF_TOPICS = {"booking.created", "booking.confirmed", "booking.rescheduled", "booking.updated", "booking.cancelled"}
-# What a customer may turn off; confirmations (received, confirmed, cancelled) always go.
-REMINDER_TOPICS = {"booking.reminder"}
-CHANGE_TOPICS = {"booking.rescheduled", "booking.updated"}
-
-
-def customer_wants(customer: User, topic: str) -> bool:
-    """Whether the customer's message preferences let this message go out."""
-    if topic in REMINDER_TOPICS:
-        return bool(customer.notify_reminders)
-    if topic in CHANGE_TOPICS:
-        return bool(customer.notify_changes)
-    return True
-
-
 def queue_booking_message(
     session: Session, booking: Booking, topic: str, now: datetime, *,
     previous_start: datetime | None = None, previous_agent_id: int | None = None,
@@ -97,6 +85,10 @@ def queue_booking_message(
         )
         session.add(message)
         messages.append(message)
+    # The customer's text, when they asked for texts (sms.py checks their consent);
+    # text reminders have their own lead time and round (sms.queue_sms_reminders).
+    if topic != "booking.reminder":
+        queue_booking_text(session, booking, topic, now)
     return messages
 
 
@@ -113,13 +105,19 @@ def queue_message(
     return message
 
 
-def set_message_preferences(session: Session, user_id: int, *, reminders: bool, changes: bool) -> User:
-    """Save which optional messages a customer wants. Raises NotFound for an unknown user."""
+def set_message_preferences(session: Session, user_id: int, *, reminders: bool, changes: bool, texts: bool | None = None) -> User:
+    """Save which optional messages a customer wants, and (`texts`) whether they are
+    also sent as text messages. Raises NotFound for an unknown user, ValidationFailed
+    for texts without a mobile number."""
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("There is no such account.")
+    if texts and not user.phone:
+        raise ValidationFailed("Add your mobile number first.", {"sms_notifications": "Add your mobile number on your profile first."})
     user.notify_reminders = reminders
     user.notify_changes = changes
+    if texts is not None:
+        user.sms_notifications = texts
     session.commit()
     return user
 

@@ -56,6 +56,15 @@ class DeliveryFailed(Exception):
         self.status_code = status_code
 
 
+class NotYet(Exception):
+    """A message that may not go out now (a text in the customer's quiet hours): it
+    waits until `until`, and this claim does not count as an attempt."""
+
+    def __init__(self, until: datetime, reason: str = "") -> None:
+        super().__init__(reason or f"held until {until.isoformat()}")
+        self.until = until
+
+
 @dataclass(frozen=True)
 class Delivered:
     """What the receiver answered, and what the row should remember of what was sent."""
@@ -157,6 +166,8 @@ class DeliveryReport:
     failed: int = 0
     # Left for the next round: their receiver timed out on an earlier message.
     deferred: int = 0
+    # Not to go out yet (quiet hours): due again at the time the channel said.
+    held: int = 0
 
 
 def _claimable(channel: Channel, now: datetime) -> list[ColumnElement[bool]]:
@@ -204,13 +215,15 @@ def run_channel(
             report.retried += 1
         elif outcome == "failed":
             report.failed += 1
+        elif outcome == "held":
+            report.held += 1
     return report
 
 
 def _deliver_one(
     factory: sessionmaker[Session], channel: Channel, row_id: int, *, clock: Callable[[], datetime], stop: threading.Event | None
 ) -> str | None:
-    """Claim, send and mark one message: "sent", "retry", "timed out", "failed", or None
+    """Claim, send and mark one message: "sent", "retry", "timed out", "failed", "held", or None
     when another worker has it (or it is no longer due)."""
     model = channel.model
     with factory() as session:
@@ -231,6 +244,14 @@ def _deliver_one(
         delivered = Delivered()
         try:
             parcel = channel.prepare(session, row, now)
+        except NotYet as held:
+            session.rollback()
+            row = session.get(model, row_id, populate_existing=True)
+            row.claimed_until = None
+            row.attempts = max(row.attempts - 1, 0)
+            row.next_attempt_at = held.until
+            session.commit()
+            return "held"
         except DeliveryFailed as exc:
             session.rollback()
             failure = exc

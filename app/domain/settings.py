@@ -19,6 +19,10 @@ class Settings:
     horizon_weeks: int = 12
     cancellation_cutoff_hours: int = 24
     reminder_hours: int = 24
+    # Text reminders go out this long before the start (a text is read at once: later than e-mail).
+    sms_reminder_hours: int = 2
+    # Where a phone number without its country code is from, when its location has no country.
+    phone_region: str = "US"
     # How dates, times and amounts are written (a Babel locale) and the money they are in.
     business_locale: str = "en_US"
     currency: str = "USD"

@@ -23,6 +23,7 @@ from babel.numbers import format_currency, format_percent
 from flask import Flask, g, has_app_context
 
 from .. import clock
+from ..domain.phones import national
 from ..domain.summary import stored_answer
 from ..domain.timeutil import duration_text
 
@@ -146,7 +147,23 @@ def answer_text(answer: Any) -> str:
     return str(answer.text)
 
 
+def phone(value: str | None, region: str | None = None) -> str:
+    """A stored (E.164) number as people write it: national format in the business's
+    country (the default location's), international for numbers from elsewhere."""
+    if not value:
+        return ""
+    if region is None and has_app_context():
+        if "phone_region" not in g:
+            from app.db import get_session
+            from app.domain.phones import region_for
+
+            g.phone_region = region_for(get_session())
+        region = g.phone_region
+    return national(value, region)
+
+
 FILTERS = {
+    "phone": phone,
     "answer_text": answer_text,
     "stored_answer": stored_answer,
     "duration": duration_text,

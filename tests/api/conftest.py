@@ -108,10 +108,10 @@ DAY = "2030-01-08"
 
 def staff_booking(catalog, **over):
     return {"service_id": catalog["service"], "agent_id": catalog["alex"], "start_date": DAY, "start_time": "10:00",
-            "customer": {"first_name": "Jo", "last_name": "Doe", "email": "jo@example.com", "phone": "555-0100"}} | over
+            "customer": {"first_name": "Jo", "last_name": "Doe", "email": "jo@example.com", "phone": "201-555-0100"}} | over
 
 
 def launch27_body(catalog, **over):
-    return {"address": "595 Market St", "city": "San Francisco", "state": "CA", "zip": "94105", "phone": "462-485-0790",
+    return {"address": "595 Market St", "city": "San Francisco", "state": "CA", "zip": "94105", "phone": "415-555-0190",
             "frequency_id": catalog["once"], "service_date": f"{DAY}T09:30:00", "arrival_window": 0,
             "services": [{"id": catalog["service"]}], "payment_method": "cash"} | over

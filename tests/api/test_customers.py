@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from app.domain.models import AuditEvent, User
 from tests.api.conftest import staff_booking
 
-JO = {"first_name": "Jo", "last_name": "Doe", "email": "Jo@Example.com", "phone": "555-0100", "city": "Brooklyn"}
+JO = {"first_name": "Jo", "last_name": "Doe", "email": "Jo@Example.com", "phone": "201-555-0100", "city": "Brooklyn"}
 
 
 def test_create_then_find_by_email_name_or_phone(staff_api, catalog):
@@ -14,7 +14,7 @@ def test_create_then_find_by_email_name_or_phone(staff_api, catalog):
     assert created.status_code == 201, created.get_json()
     jo = created.get_json()["data"]
     assert (jo["email"], jo["city"], jo["has_account"], jo["active"]) == ("jo@example.com", "Brooklyn", False, True)
-    staff_api.post("/customers", {"first_name": "Sam", "last_name": "Roe", "email": "sam@example.com", "phone": "555-0199"})
+    staff_api.post("/customers", {"first_name": "Sam", "last_name": "Roe", "email": "sam@example.com", "phone": "201-555-0199"})
     for query in ("q=JO%20DOE", "q=jo%40exa", "q=0100", "email=JO@example.com"):
         found = staff_api.get(f"/customers?{query}").get_json()
         assert [c["id"] for c in found["data"]] == [jo["id"]], query
@@ -46,10 +46,10 @@ def test_email_clashes_are_409_email_taken_and_change_nothing(staff_api, catalog
 
 def test_patch_changes_only_the_fields_sent_and_is_audited(staff_api, catalog, session):
     jo = staff_api.post("/customers", JO).get_json()["data"]
-    changed = staff_api("PATCH", f"/customers/{jo['id']}", {"phone": "555-0111", "sms_notifications": True})
+    changed = staff_api("PATCH", f"/customers/{jo['id']}", {"phone": "201-555-0111", "sms_notifications": True})
     assert changed.status_code == 200, changed.get_json()
     data = changed.get_json()["data"]
-    assert (data["phone"], data["sms_notifications"], data["city"], data["first_name"]) == ("555-0111", True, "Brooklyn", "Jo")
+    assert (data["phone"], data["sms_notifications"], data["city"], data["first_name"]) == ("+12015550111", True, "Brooklyn", "Jo")
     gone = staff_api("PATCH", f"/customers/{jo['id']}", {"active": False})
     assert gone.get_json()["data"]["active"] is False
     assert staff_api.get("/customers").get_json()["meta"]["total"] == 0

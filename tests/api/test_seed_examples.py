@@ -136,7 +136,11 @@ def test_the_launch27_curl_example_books_through_the_launch27_path(server, busin
     status, login = http(server, "POST", "/latest/login", {"email": "casey@example.com", "password": "correct-horse"})
     assert status == 200, login
     [create] = curl_commands(LAUNCH27_CREATE.read_text())
+    # The seed's phone, 462-485-0790, is no real number (462 is not a North American area
+    # code): phones must take texts (issue 24), so as written it is refused on its field.
     status, answer = run_curl(create, server, login["token"])
+    assert status == 422 and set(answer["error"]["details"]) == {"phone"}, answer
+    status, answer = run_curl(create.replace("462-485-0790", "415-555-0190"), server, login["token"])
     assert status == 201, answer
     assert set(answer) >= {"id", "ga_transaction", "ga_item"}
     assert answer["ga_transaction"]["affilation"] == "acme-sandbox"  # the account's subdomain (ACCOUNT_SLUG)

@@ -43,6 +43,14 @@ SAMPLES = {
     "BOOKING_HORIZON_WEEKS": ("8", 8),
     "CANCELLATION_CUTOFF_HOURS": ("12", 12),
     "REMINDER_HOURS": ("6", 6),
+    "SMS_REMINDER_HOURS": ("3", 3),
+    "SMS_BACKEND": ("twilio", "twilio"),
+    "SMS_DIR": None,
+    "SMS_FROM": ("+12015550100", "+12015550100"),
+    "TWILIO_ACCOUNT_SID": ("AC0123", "AC0123"),
+    "TWILIO_AUTH_TOKEN": ("token", "token"),
+    "TWILIO_API_URL": ("http://127.0.0.1:9/", "http://127.0.0.1:9"),
+    "PHONE_REGION": ("de", "DE"),
     "OUTBOX_WORKER": ("0", False),
     "WEBHOOKS_ALLOW_PRIVATE": ("on", True),
     "OFFICE_EMAIL": ("office@example.com", "office@example.com"),
@@ -91,8 +99,8 @@ def test_every_setting_is_read_from_the_environment(monkeypatch, config, tmp_pat
     raw, expected = SAMPLES[name] or (None, None)
     if name == "DATABASE_URL":
         raw = expected = config["DATABASE_URL"]
-    if name == "MAIL_DIR":
-        raw = expected = str(tmp_path / "env-mail")
+    if name in ("MAIL_DIR", "SMS_DIR"):
+        raw = expected = str(tmp_path / "env-dir")
     application = app_with_env(monkeypatch, config, name, raw)
     value = application.config[name]
     assert value == expected or value == expected.replace("postgresql://", "postgresql+psycopg://")

@@ -64,7 +64,7 @@ def test_every_event_reaches_a_receiver_that_fails_goes_away_and_comes_back_exac
     change_status(session, made.id, "approved", actor=b.STAFF, now=now)
     cancel_booking(session, made.id, actor=b.STAFF, now=now)
     customer = session.scalar(select(User).where(User.email == "casey@example.com"))
-    accounts.update_profile(session, customer.id, {"phone": "555-0199"}, now=now)
+    accounts.update_profile(session, customer.id, {"phone": "201-555-0199"}, now=now)
     create_booking(session, b.request(svc.id, day="2026-11-24", at="14:00"), actor=b.STAFF, now=now)
     # A change that is rolled back sends nothing: the slot is taken, so neither the
     # booking nor its new customer is written.

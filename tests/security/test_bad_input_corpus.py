@@ -341,9 +341,9 @@ def _deref(node: Any) -> Any:
 
 def _api_body(method: str, path: str, ids: dict[str, int]) -> Any:
     staff = {"service_id": ids["service"], "agent_id": ids["agent"], "start_date": DAY, "start_time": "15:00",
-             "customer": {"first_name": "Jo", "last_name": "Doe", "email": "jo@example.com", "phone": "555-0100"},
+             "customer": {"first_name": "Jo", "last_name": "Doe", "email": "jo@example.com", "phone": "201-555-0100"},
              "notes": "n", "staff_notes": "s"}
-    launch = {"address": "1 Main St", "city": "Brooklyn", "state": "NY", "zip": "11201", "phone": "555-0100",
+    launch = {"address": "1 Main St", "city": "Brooklyn", "state": "NY", "zip": "11201", "phone": "201-555-0100",
               "frequency_id": ids["frequency"], "service_date": f"{DAY}T15:00:00", "arrival_window": 0,
               "services": [{"id": ids["service"], "extras": [{"id": ids["extra"], "quantity": 1}],
                             "pricing_parameters": [{"id": ids["param"], "quantity": 1}]}],

@@ -11,7 +11,7 @@ from app.domain.models import OutboxMessage, User
 from tests.web.helpers import csrf_from, submit
 from tests.conftest import NOW
 
-REGISTRATION = {"first_name": "Casey", "last_name": "Customer", "email": "Casey@Example.com", "phone": "555-0100"}
+REGISTRATION = {"first_name": "Casey", "last_name": "Customer", "email": "Casey@Example.com", "phone": "201-555-0100"}
 
 
 def count_users(session):
@@ -45,7 +45,7 @@ def test_bad_registrations_show_errors_next_to_fields_and_keep_what_was_typed(cl
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert message in html and 'aria-invalid="true"' in html
-    assert 'value="555-0100"' in html  # what the customer typed is still there
+    assert 'value="201-555-0100"' in html  # what the customer typed is still there
     assert count_users(session) == 0
 
 
@@ -127,7 +127,7 @@ def test_profile_updates_details_and_a_password_change_ends_other_sessions(app, 
     other_device = app.test_client()
     for c in (client, other_device):
         submit(c, "/login", {"email": "casey@example.com", "password": "correct-horse"})
-    saved = submit(client, "/profile", {"first_name": "Cassie", "last_name": "C", "phone": "555-0111", "address": "12 Elm St",
+    saved = submit(client, "/profile", {"first_name": "Cassie", "last_name": "C", "phone": "201-555-0111", "address": "12 Elm St",
                                         "city": "Brooklyn", "state": "NY", "zip": "11201", "sms_notifications": "y"}, follow_redirects=True)
     assert "Your details are saved." in saved.get_data(as_text=True)
     session.expire_all()

@@ -30,6 +30,7 @@ from ..errors import (
     TooLate,
 )
 from ..models import ACTIVE_STATUSES, Agent, Booking, BookingLine, BookingStatus, DiscountCode, Location, Role, Service, User
+from ..phones import as_phone, region_for
 from ..settings import load_settings
 from ..status import check_transition
 from ..timeutil import resolve_local, zone
@@ -501,8 +502,10 @@ def _customer_changes(session: Session, changes: BookingChanges, customer_id: in
                 other = find_user_by_email(session, clean)
                 if other is not None and other.id != customer.id:
                     raise EmailTaken("That e-mail address belongs to another customer.", {path: "Already in use."})
+        elif name == "phone":
+            clean = as_phone(errors, path, value, region=region_for(session))
         else:
-            clean = as_text(errors, path, value, max_length=100, required=name != "phone", single_line=True)
+            clean = as_text(errors, path, value, max_length=100, required=True, single_line=True)
         if clean is not None and clean != getattr(customer, name):
             result[path] = (getattr(customer, name), clean)
             setattr(customer, name, clean)

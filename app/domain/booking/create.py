@@ -40,6 +40,7 @@ from ..models import (
     Service,
     User,
 )
+from ..phones import as_phone, region_for
 from ..recurrence import later_dates
 from ..settings import load_settings
 from ..timeutil import resolve_local, zone
@@ -105,7 +106,7 @@ def _create(session: Session, request: BookingRequest, actor: Actor, now: dateti
     customer, customer_matched = _resolve_customer(session, request, actor, errors, now)
     original = _resolve_original(session, request.original_booking_id, customer, actor, errors)
     start = _read_start(request, errors)
-    details = _read_details(request, actor, customer, original, errors)
+    details = _read_details(request, actor, customer, original, errors, region_for(session, location_id))
     errors.raise_if_any("The booking could not be made; check the highlighted fields.")
 
     location = _chosen_location(session, location_id)
@@ -258,7 +259,8 @@ def _resolve_start(start: datetime | tuple[date, Any] | None, location: Location
     return instant
 
 
-def _read_details(request: BookingRequest, actor: Actor, customer: User | None, original: Booking | None, errors: FieldErrors) -> _Details:
+def _read_details(request: BookingRequest, actor: Actor, customer: User | None, original: Booking | None, errors: FieldErrors,
+                  region: str) -> _Details:
     staff = actor.is_staff
     status = BookingStatus.APPROVED if staff else BookingStatus.PENDING
     if request.status not in (None, ""):
@@ -286,9 +288,15 @@ def _read_details(request: BookingRequest, actor: Actor, customer: User | None, 
         given = getattr(request, name)
         if given is None:
             address[name] = getattr(profile, name, "") if profile is not None else ""
+        elif name == "phone":
+            # The number texts go to: E.164, one that can take texts (phones.py).
+            address[name] = as_phone(errors, name, given, region=region) or ""
         else:
             address[name] = as_text(errors, name, given, max_length=limit, single_line=True) or ""
     sms = as_bool(errors, "sms_notifications", request.sms_notifications, default=bool(profile and profile.sms_notifications))
+    if sms and request.sms_notifications is not None and not (address["phone"] or (profile is not None and profile.phone)) \
+            and "phone" not in errors.errors:
+        errors.add("sms_notifications", "Give a mobile number to get text messages.")
     requested = None
     if request.agent_id not in (None, "", "any", -1, "-1"):
         requested = as_id(errors, "agent_id", request.agent_id)

@@ -43,6 +43,7 @@ from .enums import (
 from .feeds import CalendarFeed
 from .outbox import OutboxMessage
 from .settings import CacheVersion, Setting
+from .sms import SmsMessage
 from .users import ApiKey, CustomerToken, LoginSession, User
 from .webhooks import WebhookDelivery, WebhookEndpoint
 

@@ -107,6 +107,8 @@ class Booking(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancellation_reason: Mapped[str] = mapped_column(String(255), default="")
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The text reminder has its own lead time (SMS_REMINDER_HOURS), so its own mark.
+    sms_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     customer: Mapped[User] = relationship(foreign_keys=[customer_id])
     agent: Mapped[Agent] = relationship(foreign_keys=[agent_id])

@@ -41,6 +41,9 @@ class Location(Base):
     # How customers reach this office (shown on booking pages, the footer and every "call us").
     phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
     email: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    # ISO 3166 code (US, DE): phone numbers written without a country code are read as
+    # this country's. NULL: the business's `phone_region`.
+    country: Mapped[str | None] = mapped_column(String(2))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

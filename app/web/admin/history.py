@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from ...domain.models import Agent, Booking, BookingEvent, Service, User
 from ..formatting import local_datetime, money
 
-ACTIONS = {"created": "Booked", "status": "Status changed", "moved": "Moved", "updated": "Changed", "override": "Staff override"}
+ACTIONS = {"created": "Booked", "status": "Status changed", "moved": "Moved", "updated": "Changed", "override": "Staff override",
+           "text_sent": "Text sent", "text_failed": "Text not sent", "text_resent": "Text sent again"}
 LABELS = {
     "status": "Status", "agent_id": "Agent", "service_id": "Service", "customer_id": "Customer", "start_at": "Start",
     "end_at": "End", "total": "Total", "customer_notes": "Customer notes", "staff_notes": "Staff notes",

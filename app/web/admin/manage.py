@@ -9,7 +9,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from ...db import get_session
-from ...domain import management
+from ...domain import management, sms
 from ...domain.errors import DomainError
 from ...domain.schedule_check import StrandsBookings, stranded_bookings
 from ...domain.timeutil import zone
@@ -71,8 +71,10 @@ def _edit(kind: management.Kind, obj: Any | None) -> Any:
             flash(f"{kind.singular.capitalize()} “{kind.title(saved)}” saved.", "success")
             return redirect(url_for("admin.manage_edit", key=kind.key, object_id=saved.id), code=303)
     changes = management.recent_changes(session, kind.key, obj.id) if obj is not None else []
+    # A customer's record shows their number, whether they want texts, and the texts sent.
+    texts = sms.texts_for_customer(session, obj.id) if obj is not None and kind.key == "customers" else None
     return render_template("admin/manage/form.html", kind=kind, obj=obj, values=values, errors=errors, changes=changes,
-                           options=_options(kind)), status
+                           options=_options(kind), texts=texts), status
 
 
 def _options(kind: management.Kind) -> dict[str, list[tuple[str, str]]]:

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from ...clock import now
 from ...db import get_session
-from ...domain import idempotency, management, queries
+from ...domain import idempotency, management, queries, sms
 from ...domain.actor import Actor
 from ...domain.booking import UNSET, cancel_booking, change_status, create_booking, later_visits, move_choices, reschedule_booking
 from ...domain.booking.bulk_actions import ACTIONS as BULK_ACTIONS, change_bookings, parse_bulk
@@ -176,6 +176,9 @@ def _render_panel(booking_id: int, status: int = 200, *, oob: bool = False) -> A
         local=booking.start_at.astimezone(tz), move=_move_options(booking), oob=oob,
         chip_block=booking_block(booking, tz) if oob else None,
         panel_base=url_for("admin.booking_panel", booking_id=0)[:-1],
+        texts=sms.texts_for_booking(session, booking.id), text_kinds=sms.KIND_TOPIC,
+        texts_phone_e164=booking.phone or booking.customer.phone,
+        texts_consent=bool(booking.sms_notifications and booking.customer.sms_notifications),
     ), status
 
 
@@ -289,6 +292,22 @@ def booking_status(booking_id: int) -> Any:
         # The panel answers in place; opened from the calendar it also recolours the block.
         from_calendar = "/admin/calendar" in request.headers.get("HX-Current-URL", "")
         return _render_panel(booking_id, oob=from_calendar)
+    return redirect(url_for("admin.booking_panel", booking_id=booking_id), code=303)
+
+
+@bp.post("/bookings/<int:booking_id>/texts")
+def booking_resend_text(booking_id: int) -> Any:
+    """Send one of the booking's texts again (the customer lost it, or it failed)."""
+    _load(booking_id)
+    kind = request.form.get("kind", "")
+    try:
+        sms.resend_text(get_session(), booking_id, kind, actor=actor(), now=now())
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"The {kind} text is queued again.", "success")
+    if request.headers.get("HX-Request"):
+        return _render_panel(booking_id)
     return redirect(url_for("admin.booking_panel", booking_id=booking_id), code=303)
 
 

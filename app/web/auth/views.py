@@ -16,6 +16,7 @@ from ...domain.errors import DomainError, EmailTaken
 from ... import throttle
 from ...links import public_url_for
 from ..auth_loader import log_in, log_out
+from ..formatting import phone as phone_text
 from .forms import ConfirmForm, ForgotForm, LoginForm, PasswordForm, ProfileForm, RegisterForm, ResetForm
 
 bp = Blueprint("auth", __name__)
@@ -190,6 +191,8 @@ def reset_password(token: str) -> str | Response:
 def profile() -> str | Response:
     user = current_user.user
     form = ProfileForm(obj=user if request.method == "GET" else None)
+    if request.method == "GET":
+        form.phone.data = phone_text(user.phone)  # stored in E.164, shown as people write it
     password_form = PasswordForm(prefix="pw")
     if form.validate_on_submit():
         try:

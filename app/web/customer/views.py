@@ -392,7 +392,7 @@ def inline_registration(values: MultiDict[str, str], errors: dict[str, str], *, 
                                   if k not in ("csrf_token", "action", "month", "account") and not k.startswith("account_")])
     try:
         if not send:
-            accounts.check_registration(email=email, phone=values.get("phone", ""), **names)
+            accounts.check_registration(get_session(), email=email, phone=values.get("phone", ""), **names)
             return False
         web_session[RESUME_KEY] = choices
         start_registration(email=email, phone=values.get("phone", ""), next_path=url_for("customer.book", resume=1),

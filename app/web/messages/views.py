@@ -13,8 +13,10 @@ from wtforms import BooleanField
 from ...clock import now
 from ...db import get_session
 from ...domain import notifications
+from ...domain.errors import DomainError
 from ...domain.models import User
 from ...domain.links import LinkExpired, LinkInvalid, read_booking_link
+from ..auth.views import show_errors
 
 bp = Blueprint("messages", __name__)
 
@@ -23,6 +25,7 @@ bp = Blueprint("messages", __name__)
 class PreferencesForm(FlaskForm):
     notify_reminders = BooleanField("Reminders before each visit")
     notify_changes = BooleanField("Notices when a booking is moved or changed")
+    sms_notifications = BooleanField("Also send them to my mobile as text messages")
 
 
 @bp.get("/m/<token>")
@@ -53,9 +56,14 @@ def preferences() -> Any:
     user = current_user.user
     form = PreferencesForm(obj=user)
     if form.validate_on_submit():
-        notifications.set_message_preferences(
-            get_session(), user.id, reminders=bool(form.notify_reminders.data), changes=bool(form.notify_changes.data)
-        )
-        flash("Your message preferences are saved.", "success")
-        return redirect(url_for("messages.preferences"))
-    return render_template("messages/preferences.html", form=form), 422 if form.errors else 200
+        try:
+            notifications.set_message_preferences(
+                get_session(), user.id, reminders=bool(form.notify_reminders.data), changes=bool(form.notify_changes.data),
+                texts=bool(form.sms_notifications.data),
+            )
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            flash("Your message preferences are saved.", "success")
+            return redirect(url_for("messages.preferences"))
+    return render_template("messages/preferences.html", form=form, user=user), 422 if form.errors else 200

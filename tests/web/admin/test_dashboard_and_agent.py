@@ -23,7 +23,7 @@ def pinned(app):
     return app
 
 
-def book(session, svc, agent, day, at, who, *, status="approved", made=NOW, phone="555-0100"):
+def book(session, svc, agent, day, at, who, *, status="approved", made=NOW, phone="201-555-0100"):
     return create_booking(session, b.request(svc.id, day=day, at=at, agent_id=agent.id, status=status,
                                              customer=CustomerInput(who, "Customer", f"{who.lower()}@example.com", phone),
                                              address="12 Elm St", city="Brooklyn"),
@@ -80,7 +80,7 @@ def agent_day(client, booked, session, pinned):
     alex = session.scalars(select(Agent).where(Agent.name == "Alex Agent")).one()
     bo = session.scalars(select(Agent).where(Agent.name == "Bo Agent")).one()
     started = book(session, svc, alex, TODAY, "11:30", "Ann", made=NOW - timedelta(days=1))
-    later = book(session, svc, alex, TODAY, "15:00", "Ben", phone="+1 555 0123")
+    later = book(session, svc, alex, TODAY, "15:00", "Ben", phone="+1 201 555 0123")
     others = book(session, svc, bo, TODAY, "15:00", "Cat")
     return started, later, others
 
@@ -91,7 +91,7 @@ def test_an_agent_sees_their_own_day_and_records_the_outcome_once_started(client
     html = page.get_data(as_text=True)
     assert page.request.path == "/admin/my-day"
     assert "Ann Customer" in html and "Ben Customer" in html and "Cat Customer" not in html
-    assert 'href="tel:+15550123"' in html and "google.com/maps/search/?api=1&amp;query=12+Elm+St%2C+Brooklyn" in html
+    assert 'href="tel:+12015550123"' in html and "google.com/maps/search/?api=1&amp;query=12+Elm+St%2C+Brooklyn" in html
     assert html.index("Next job") < html.index("Ann Customer") < html.index("Ben Customer")  # 11:30 has not ended: it is next
     assert "Office menu" not in html  # nothing else of the office
     token = csrf_from(html)
@@ -139,7 +139,7 @@ def test_an_agents_day_shows_answers_as_the_summary_does(client, session, booked
     session.commit()
     alex = session.scalars(select(Agent).where(Agent.name == "Alex Agent")).one()
     create_booking(session, b.request(svc.id, day=TODAY, at="15:00", agent_id=alex.id, address="12 Elm St",
-                                      customer=CustomerInput("Dee", "Customer", "dee@example.com", "555-0100"),
+                                      customer=CustomerInput("Dee", "Customer", "dee@example.com", "201-555-0100"),
                                       custom_fields=[FieldAnswer(pets.id, value="false"), FieldAnswer(gate.id, value="Side gate\nCode 12")]),
                    actor=b.STAFF, now=NOW)
     html = submit(client, "/login", {"email": "agent@example.com", "password": "correct-horse"}, follow_redirects=True).get_data(as_text=True)

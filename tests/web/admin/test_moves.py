@@ -169,7 +169,7 @@ def test_staff_book_for_a_new_customer_and_for_an_existing_one(client, booked, s
     refused = client.post("/admin/bookings/new", data={**base, "nonce": nonce, "customer_first_name": "Lee"})
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and 'id="customer_email-error"' in html and "Key handover" in html
-    lee_values = {"customer_first_name": "Lee", "customer_last_name": "Park", "customer_email": "lee@example.com", "phone": "555-0101"}
+    lee_values = {"customer_first_name": "Lee", "customer_last_name": "Park", "customer_email": "lee@example.com", "phone": "201-555-0101"}
     # Staff may leave a required question for later, but not answer it with nonsense.
     no_answer = client.post("/admin/bookings/new", data={**base, "nonce": "n-0", **lee_values, f"field-{question.id}": "soon"})
     assert no_answer.status_code == 422 and f'id="field-{question.id}-error"' in no_answer.get_data(as_text=True)
