@@ -284,7 +284,7 @@ def test_booking_with_guessed_codes_shares_the_code_budget(app, client, session,
     assert web_login(client, "casey@example.com", PASSWORD).status_code == 302
     page = client.get("/book").get_data(as_text=True)
     form = {"csrf_token": re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1), "action": "book",
-            "services": str(priced.id), "frequency_id": "1", "date": "2030-01-08", "time": "10:00", "payment_method": "cash",
+            "services": str(priced.id), "frequency_id": "1", "date": "2030-01-08", "time": "10:00", "address": "1 Elm St", "payment_method": "cash",
             "discount_code": "GIFT-ABCD-EFGH-JKMN-PQRS"}
     answer = client.post("/book", data=form)
     assert answer.status_code == 429 and "Too many codes" in answer.get_data(as_text=True)
@@ -332,7 +332,7 @@ def test_the_booking_forms_new_account_answers_a_known_and_a_new_email_alike(app
         token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
         answer = visitor.post("/book", data={
             "csrf_token": token, "action": "review", "services": str(priced.id), "frequency_id": "1", "date": "2026-11-24",
-            "time": "10:00", "payment_method": "cash", "account": "new", "account_first_name": "Mallory", "account_last_name": "M",
+            "time": "10:00", "address": "1 Elm St", "payment_method": "cash", "account": "new", "account_first_name": "Mallory", "account_last_name": "M",
             "account_email": email})
         answers.append((answer.status_code, answer.headers.get("Location"), answer.get_data(as_text=True)))
     assert answers[0] == answers[1] and answers[0][:2] == (303, "/register/sent")
@@ -351,7 +351,7 @@ def test_the_booking_forms_new_accounts_are_under_the_registration_throttle(app,
         token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
         return visitor.post("/book", data={
             "csrf_token": token, "action": "review", "services": str(priced.id), "frequency_id": "1", "date": "2026-11-24",
-            "time": "10:00", "payment_method": "cash", "account": "new", "account_first_name": "Robin", "account_last_name": "R",
+            "time": "10:00", "address": "1 Elm St", "payment_method": "cash", "account": "new", "account_first_name": "Robin", "account_last_name": "R",
             "account_email": email}, **at("192.0.2.30"))
 
     assert new_account("one@example.com").status_code == 303

@@ -15,7 +15,7 @@ from tests.conftest import NOW
 from tests.mailbox import smtp_server  # noqa: F401 - the fixture
 from tests.web.helpers import csrf_from, submit
 
-DETAILS = {"first_name": "Casey", "last_name": "Customer", "phone": "555-0100"}
+DETAILS = {"first_name": "Casey", "last_name": "Customer", "phone": "201-555-0100"}
 CSRF = re.compile(r'(name="csrf_token" (?:type="hidden" )?value="|"X-CSRFToken": ")[^"]+"')
 
 
@@ -76,7 +76,7 @@ def test_the_confirmation_link_creates_the_account_once(app, client, session, sm
     assert made.status_code == 200 and "Welcome, Casey!" in made.get_data(as_text=True)
     user = session.scalars(select(User)).one()
     assert (user.email, user.first_name, user.last_name, user.phone, user.role) == (
-        "casey@example.com", "Casey", "Customer", "555-0100", "customer")
+        "casey@example.com", "Casey", "Customer", "+12015550100", "customer")
     assert accounts.authenticate_login(session, "casey@example.com", "correct-horse") is not None
     # Used: a second visit (another browser) cannot set another password or make a second account.
     other = app.test_client()
