@@ -26,7 +26,7 @@ STAMP = {"type": "string", "format": "date-time", "pattern": INSTANT_PATTERN}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 NULLABLE_ID = {"type": ["integer", "null"]}
 FLAG = {"type": "string", "enum": list(FLAG_VALUES)}  # what parse_flag takes
-STATUS = {"type": "string", "enum": ["pending", "approved", "cancelled", "completed", "no_show"]}
+STATUS = {"type": "string", "enum": ["pending", "approved", "cancelled", "completed", "no_show", "payment_pending"]}
 
 
 def ref(name: str) -> dict[str, str]:

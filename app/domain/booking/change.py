@@ -29,7 +29,7 @@ from ..errors import (
     SlotUnavailable,
     TooLate,
 )
-from ..models import ACTIVE_STATUSES, Agent, Booking, BookingLine, BookingStatus, DiscountCode, Location, Role, Service, User
+from ..models import ACTIVE_STATUSES, SLOT_HOLDING_STATUSES, Agent, Booking, BookingLine, BookingStatus, DiscountCode, Location, Role, Service, User
 from ..settings import load_settings
 from ..status import check_transition
 from ..timeutil import resolve_local, zone
@@ -300,7 +300,7 @@ def _place(session: Session, booking: Booking, where: _Where, target_status: Boo
     start_at = where.start_at
     if moved and start_at != booking.start_at and start_at < now:
         raise PastDate("A booking cannot be moved into the past.", {"start_time": "That time has already passed."})
-    reactivating = booking.status not in ACTIVE_STATUSES and target_status in ACTIVE_STATUSES
+    reactivating = booking.status not in SLOT_HOLDING_STATUSES and target_status in SLOT_HOLDING_STATUSES
     if target_status in ACTIVE_STATUSES and (moved or reactivating):
         spec = _spec_after_change(booking, where.service, where.duration)
         if spec is None:
