@@ -1,0 +1,623 @@
+"""Card payments: every rule about money taken by card lives here (issue 19).
+
+- What a service asks for (its PaymentPolicy, or the business-wide default): pay in
+  person, the full total or a deposit when booking, or a card on file charged later.
+- Amounts come from the stored booking only, in the location's currency, converted to
+  Stripe's minor units with Babel's precision for that currency (yen have none).
+- Exactly once: each charge, fee or refund is first written as our own Payment row; its
+  idempotency key is derived from that row and goes with every Stripe call made for it.
+  Before calling Stripe a request claims the row (pending -> processing, one winner),
+  so concurrent submits cannot create two PaymentIntents even against a Stripe stand-in
+  that ignores idempotency keys. A crash between Stripe's answer and our commit is
+  repaired by Stripe's webhook (handle_stripe_event) or `flask payments reconcile`.
+- A booking waiting for its payment is `payment_pending`: it holds its slot (see
+  SLOT_HOLDING_STATUSES) until its payment's hold_until, then release_expired_holds()
+  cancels it and the slot is free.
+
+The Stripe calls go through a gateway (app/transports/stripe.py) the caller passes in;
+this module imports nothing from Flask.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Protocol
+
+from babel.numbers import get_currency_precision
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from . import history, notifications, webhooks
+from .actor import Actor
+from .booking.change import BookingChanges, apply_changes
+from .booking.common import write_transaction
+from .booking.create import create_in_transaction
+from .concurrency import begin_write
+from .errors import DomainError, FieldErrors, ValidationFailed
+from .inputs import BookingRequest
+from .models import (
+    AmountType,
+    Booking,
+    BookingStatus,
+    Payment,
+    PaymentCard,
+    PaymentCustomer,
+    PaymentKind,
+    PaymentMode,
+    PaymentPolicy,
+    PaymentStatus,
+    StripeEvent,
+    User,
+)
+from .settings import load_settings
+
+# How long one request may hold its claim on a payment row while it asks Stripe; after
+# that another request (or reconcile) may take the row over, reusing its idempotency key.
+CLAIM = timedelta(seconds=60)
+SYSTEM = Actor.system("payments")
+
+
+class PaymentDeclined(DomainError):
+    """The card was declined, or the bank's check failed: nothing was charged."""
+
+    code = "payment_declined"
+    status = 402
+
+
+class PaymentNotReady(DomainError):
+    """The card was not saved yet, or another request is charging this payment now."""
+
+    code = "payment_not_ready"
+    status = 409
+
+
+class CardDeclined(Exception):
+    """Raised by the gateway: Stripe refused the card; `intent_id` is the PaymentIntent
+    it left, if any."""
+
+    def __init__(self, message: str, intent_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.intent_id = intent_id
+
+
+class Gateway(Protocol):
+    """What this module asks of Stripe (app/transports/stripe.py's StripeGateway)."""
+
+    def create_customer(self, *, email: str, name: str, key: str) -> str: ...
+    def create_setup_intent(self, *, customer: str, key: str, metadata: dict[str, str]) -> Any: ...
+    def retrieve_setup_intent(self, intent_id: str) -> Any: ...
+    def card(self, payment_method: str) -> Any: ...
+    def charge(self, *, amount: int, currency: str, customer: str, payment_method: str, key: str,
+               metadata: dict[str, str], off_session: bool) -> Any: ...
+    def retrieve_payment_intent(self, intent_id: str) -> Any: ...
+    def payment_intents(self, limit: int = 100) -> list[Any]: ...
+    def refund(self, *, payment_intent: str, amount: int, key: str, metadata: dict[str, str]) -> str: ...
+
+
+# --- money ----------------------------------------------------------------------------
+
+
+def minor_units(amount: Decimal, currency: str) -> int:
+    """`amount` in the currency's smallest unit, as Stripe takes it (12.50 EUR -> 1250,
+    1200 JPY -> 1200), rounded half up to what the currency can express."""
+    places = get_currency_precision(currency.upper())
+    return int((amount * (Decimal(10) ** places)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def major_units(amount: int, currency: str) -> Decimal:
+    """The inverse of minor_units: 1250 EUR cents -> Decimal('12.50')."""
+    places = get_currency_precision(currency.upper())
+    return (Decimal(amount) / (Decimal(10) ** places)).quantize(Decimal(1) / (Decimal(10) ** places))
+
+
+def booking_currency(session: Session, booking: Booking) -> str:
+    """The money the booking's location charges in: its own, or the business's."""
+    return (booking.location.currency or load_settings(session).currency).upper()
+
+
+# --- policy ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Policy:
+    mode: PaymentMode
+    deposit_type: AmountType = AmountType.PERCENT
+    deposit_value: Decimal = Decimal("0")
+    late_cancel_fee_type: AmountType = AmountType.FIXED
+    late_cancel_fee_value: Decimal = Decimal("0")
+    no_show_fee_type: AmountType = AmountType.FIXED
+    no_show_fee_value: Decimal = Decimal("0")
+
+    @property
+    def takes_card(self) -> bool:
+        return self.mode != PaymentMode.IN_PERSON
+
+    @property
+    def charges_when_booking(self) -> bool:
+        return self.mode in (PaymentMode.FULL, PaymentMode.DEPOSIT)
+
+
+IN_PERSON = Policy(PaymentMode.IN_PERSON)
+
+
+def _policy(row: PaymentPolicy) -> Policy:
+    return Policy(
+        PaymentMode(row.mode), AmountType(row.deposit_type), row.deposit_value, AmountType(row.late_cancel_fee_type),
+        row.late_cancel_fee_value, AmountType(row.no_show_fee_type), row.no_show_fee_value,
+    )
+
+
+def policy_for(session: Session, service_id: int) -> Policy:
+    """The service's own policy, else the business-wide default, else pay in person."""
+    rows = session.scalars(
+        select(PaymentPolicy).where((PaymentPolicy.service_id == service_id) | PaymentPolicy.service_id.is_(None))
+    ).all()
+    own = next((r for r in rows if r.service_id == service_id), None)
+    default = next((r for r in rows if r.service_id is None), None)
+    chosen = own or default
+    return _policy(chosen) if chosen is not None else IN_PERSON
+
+
+def save_policy(session: Session, *, service_id: int | None, values: dict[str, Any]) -> PaymentPolicy:
+    """Set a service's policy (service_id None: the business-wide default), checked:
+    raises ValidationFailed naming each wrong field. The caller commits."""
+    errors = FieldErrors()
+    mode = values.get("mode", PaymentMode.IN_PERSON)
+    if mode not in [m.value for m in PaymentMode]:
+        errors.add("mode", f"Choose one of {', '.join(m.value for m in PaymentMode)}.")
+    cleaned: dict[str, Any] = {"mode": mode}
+    for name in ("deposit", "late_cancel_fee", "no_show_fee"):
+        kind = values.get(f"{name}_type", AmountType.PERCENT if name == "deposit" else AmountType.FIXED)
+        if kind not in [a.value for a in AmountType]:
+            errors.add(f"{name}_type", "Choose percent or fixed.")
+        raw = values.get(f"{name}_value", "0")
+        try:
+            amount = Decimal(str(raw))
+            if not amount.is_finite() or amount < 0 or amount > Decimal("1000000") or amount != amount.quantize(Decimal("0.01")):
+                raise ValueError
+        except (ValueError, ArithmeticError):
+            errors.add(f"{name}_value", "Give an amount of 0 or more with at most two decimals.")
+            continue
+        if kind == AmountType.PERCENT and amount > 100:
+            errors.add(f"{name}_value", "A percentage is at most 100.")
+        cleaned[f"{name}_type"], cleaned[f"{name}_value"] = kind, amount
+    if mode == PaymentMode.DEPOSIT and cleaned.get("deposit_value") == 0:
+        errors.add("deposit_value", "A deposit needs an amount above 0.")
+    errors.raise_if_any("The payment policy could not be saved; check the highlighted fields.")
+    row = session.scalars(
+        select(PaymentPolicy).where(
+            PaymentPolicy.service_id == service_id if service_id is not None else PaymentPolicy.service_id.is_(None)
+        )
+    ).first()
+    if row is None:
+        row = PaymentPolicy(service_id=service_id)
+        session.add(row)
+    for key, value in cleaned.items():
+        setattr(row, key, value)
+    session.flush()
+    return row
+
+
+def _part(kind: AmountType, value: Decimal, total: Decimal) -> Decimal:
+    amount = (total * value / 100) if kind == AmountType.PERCENT else value
+    return min(amount, total).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def due_when_booking(policy: Policy, total: Decimal) -> Decimal:
+    """What the card is charged when booking: the total, the deposit (never more than
+    the total), or nothing."""
+    if policy.mode == PaymentMode.FULL:
+        return total
+    if policy.mode == PaymentMode.DEPOSIT:
+        return _part(policy.deposit_type, policy.deposit_value, total)
+    return Decimal("0")
+
+
+def fee(policy: Policy, kind: PaymentKind, total: Decimal) -> Decimal:
+    """The no-show or late-cancellation fee on a booking of `total`."""
+    if kind == PaymentKind.NO_SHOW_FEE:
+        return _part(policy.no_show_fee_type, policy.no_show_fee_value, total)
+    return _part(policy.late_cancel_fee_type, policy.late_cancel_fee_value, total)
+
+
+# --- the booking's payment state -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentState:
+    """What the booking object, its page and the back office show about its money."""
+
+    policy: str
+    status: str  # none, due, pending, authorised, paid, partially_refunded, refunded
+    currency: str
+    amount_paid: Decimal
+    amount_due: Decimal
+    refunded: Decimal
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "policy": self.policy, "status": self.status, "currency": self.currency,
+            "amount_paid": str(self.amount_paid), "amount_due": str(self.amount_due), "refunded": str(self.refunded),
+        }
+
+
+def payment_state(session: Session, booking: Booking) -> PaymentState:
+    currency = booking_currency(session, booking)
+    policy = policy_for(session, booking.service_id)
+    rows = session.scalars(select(Payment).where(Payment.booking_id == booking.id).order_by(Payment.id)).all()
+    paid = sum((r.amount_minor for r in rows if r.kind != PaymentKind.REFUND and r.status == PaymentStatus.SUCCEEDED), 0)
+    refunded = sum((r.amount_minor for r in rows if r.kind == PaymentKind.REFUND and r.status == PaymentStatus.SUCCEEDED), 0)
+    fees = sum((r.amount_minor for r in rows if r.kind in (PaymentKind.NO_SHOW_FEE, PaymentKind.LATE_CANCEL_FEE)
+                and r.status == PaymentStatus.SUCCEEDED), 0)
+    total = minor_units(booking.total, currency)
+    if booking.status == BookingStatus.CANCELLED or booking.status == BookingStatus.NO_SHOW:
+        due = 0
+    else:
+        due = max(total - (paid - fees), 0) if policy.takes_card or paid else 0
+    in_flight = any(r.status in (PaymentStatus.PENDING, PaymentStatus.PROCESSING, PaymentStatus.REQUIRES_ACTION)
+                    and r.kind != PaymentKind.REFUND for r in rows)
+    if refunded and refunded >= paid:
+        status = "refunded"
+    elif refunded:
+        status = "partially_refunded"
+    elif in_flight:
+        status = "pending"
+    elif paid and due == 0:
+        status = "paid"
+    elif paid:
+        status = "partially_paid"
+    elif policy.mode == PaymentMode.CARD_ON_FILE and due:
+        status = "authorised" if _has_card(session, booking.customer_id) else "due"
+    elif due:
+        status = "due"
+    else:
+        status = "none"
+    return PaymentState(
+        policy.mode.value, status, currency, major_units(paid, currency), major_units(due, currency), major_units(refunded, currency)
+    )
+
+
+def _has_card(session: Session, user_id: int) -> bool:
+    return session.scalar(select(PaymentCard.id).where(PaymentCard.user_id == user_id).limit(1)) is not None
+
+
+# --- booking with a card ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardBooking:
+    booking: Booking
+    payment: Payment
+    # For Stripe.js: the SetupIntent that saves the customer's card.
+    setup_client_secret: str
+
+
+def book_with_card(
+    session: Session, request: BookingRequest, *, actor: Actor, now: datetime, gateway: Gateway, hold_minutes: int,
+) -> CardBooking:
+    """Book a service whose policy takes a payment when booking: the booking is written
+    `payment_pending` (holding its slot for `hold_minutes`) with its Payment row, then a
+    SetupIntent is made for Stripe.js to save the card with. settle() charges it.
+
+    Raises what create_booking raises; a service paid in person is a field error."""
+    request.payment_method = "stripe"
+    request.card_payments = True
+    request.hold_for_payment = True
+    notify = request.send_notifications
+    request.send_notifications = False  # the booking is announced once it is paid
+    with write_transaction(session):
+        result = create_in_transaction(session, request, actor=actor, now=now)
+        if result.occurrences:
+            raise _invalid("frequency_id", "A booking paid by card when booking cannot be a recurring series.")
+        booking = result.booking
+        policy = policy_for(session, booking.service_id)
+        if not policy.charges_when_booking:
+            raise _invalid("payment_method", "This service is not paid by card when booking.")
+        currency = booking_currency(session, booking)
+        amount = minor_units(due_when_booking(policy, booking.total), currency)
+        if amount <= 0:
+            raise _invalid("payment_method", "Nothing is due by card for this booking.")
+        kind = PaymentKind.FULL if policy.mode == PaymentMode.FULL else PaymentKind.DEPOSIT
+        payment = Payment(
+            booking_id=booking.id, kind=kind, status=PaymentStatus.PENDING, amount_minor=amount, currency=currency,
+            idempotency_key=new_key(f"booking-{booking.id}-{kind.value}"), hold_until=now + timedelta(minutes=hold_minutes),
+            reason="notify" if notify else "", created_at=now, updated_at=now,
+        )
+        session.add(payment)
+    customer = session.get(User, booking.customer_id)
+    assert customer is not None
+    stripe_customer = ensure_stripe_customer(session, customer, gateway)
+    intent = gateway.create_setup_intent(
+        customer=stripe_customer, key=f"{payment.idempotency_key}-setup", metadata=_metadata(payment)
+    )
+    with write_transaction(session):
+        payment.stripe_setup_intent_id = intent.id
+    return CardBooking(booking, payment, intent.client_secret)
+
+
+def new_key(prefix: str) -> str:
+    """A payment row's idempotency key: its booking and purpose, plus a random part so
+    that two portals (or two test databases) sharing one Stripe account never reuse one.
+    Written once with the row; every Stripe call for the row derives its key from it."""
+    return f"{prefix}-{secrets.token_urlsafe(12)}"
+
+
+def _metadata(payment: Payment) -> dict[str, str]:
+    """What a PaymentIntent carries back to us: our row, found again by reconcile."""
+    return {"payment_id": str(payment.id), "booking_id": str(payment.booking_id), "payment_key": payment.idempotency_key}
+
+
+def _invalid(field: str, message: str) -> DomainError:
+    return ValidationFailed(message, {field: message})
+
+
+def ensure_stripe_customer(session: Session, user: User, gateway: Gateway) -> str:
+    """The customer's Stripe customer id, created once (the key is derived from the user)."""
+    row = session.get(PaymentCustomer, user.id)
+    if row is not None:
+        return row.stripe_customer_id
+    name = f"{user.first_name} {user.last_name}".strip()
+    customer_id = gateway.create_customer(email=user.email, name=name, key=new_key(f"customer-{user.id}"))
+    with write_transaction(session):
+        if session.get(PaymentCustomer, user.id) is None:
+            session.add(PaymentCustomer(user_id=user.id, stripe_customer_id=customer_id))
+    return session.get(PaymentCustomer, user.id).stripe_customer_id  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class Settled:
+    payment: Payment
+    status: str  # succeeded, requires_action, failed, processing
+    client_secret: str = ""  # for Stripe.js's 3-D Secure step (requires_action)
+    message: str = ""
+
+
+def _claim(session: Session, payment_id: int, now: datetime) -> bool:
+    """Take the row for this request: one winner among concurrent requests."""
+    with write_transaction(session):
+        begin_write(session)
+        claimed = session.execute(
+            update(Payment)
+            .where(
+                Payment.id == payment_id,
+                Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION, PaymentStatus.PROCESSING]),
+                (Payment.status != PaymentStatus.PROCESSING) | (Payment.claimed_until < now),
+            )
+            .values(status=PaymentStatus.PROCESSING, claimed_until=now + CLAIM, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return claimed == 1
+
+
+def settle(session: Session, payment_id: int, *, gateway: Gateway, now: datetime, actor: Actor = SYSTEM) -> Settled:
+    """Charge a booking's payment with the card its SetupIntent saved, or look at the
+    PaymentIntent again after 3-D Secure, and bring our rows to what Stripe says.
+    Never trusts the browser: the state is read from Stripe. Safe to call repeatedly
+    and concurrently; the card is charged at most once."""
+    payment = session.get(Payment, payment_id)
+    if payment is None:
+        raise PaymentNotReady("There is no such payment.")
+    if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELLED):
+        return Settled(payment, payment.status, message=payment.failure_message)
+    if not _claim(session, payment.id, now):
+        session.refresh(payment)
+        if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELLED):
+            return Settled(payment, payment.status, message=payment.failure_message)
+        return Settled(payment, "processing")
+    session.refresh(payment)
+    try:
+        if payment.stripe_payment_intent_id:
+            intent = gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)
+        else:
+            setup = gateway.retrieve_setup_intent(payment.stripe_setup_intent_id or "")
+            if setup.status != "succeeded" or not setup.payment_method:
+                _unclaim(session, payment, now)
+                raise PaymentNotReady("The card has not been saved yet.", {"card": "Enter your card details."})
+            booking = session.get(Booking, payment.booking_id)
+            assert booking is not None
+            save_card(session, booking.customer_id, setup.payment_method, gateway, now)
+            customer = ensure_stripe_customer(session, booking.customer, gateway)
+            intent = gateway.charge(
+                amount=payment.amount_minor, currency=payment.currency, customer=customer, payment_method=setup.payment_method,
+                key=payment.idempotency_key, metadata=_metadata(payment),
+                off_session=False,
+            )
+    except CardDeclined as exc:
+        return _record_failure(session, payment, exc.message, exc.intent_id, actor, now)
+    return apply_intent(session, payment, intent, actor=actor, now=now)
+
+
+def _unclaim(session: Session, payment: Payment, now: datetime) -> None:
+    with write_transaction(session):
+        payment.status = PaymentStatus.PENDING
+        payment.claimed_until = None
+        payment.updated_at = now
+
+
+def save_card(session: Session, user_id: int, payment_method: str, gateway: Gateway, now: datetime) -> PaymentCard:
+    """Keep a card Stripe saved for the customer (brand and last four); the first is the default."""
+    existing = session.scalars(select(PaymentCard).where(PaymentCard.stripe_payment_method_id == payment_method)).first()
+    if existing is not None:
+        return existing
+    card = gateway.card(payment_method)
+    with write_transaction(session):
+        first = not _has_card(session, user_id)
+        row = PaymentCard(
+            user_id=user_id, stripe_payment_method_id=payment_method, brand=card.brand, last4=card.last4,
+            exp_month=card.exp_month, exp_year=card.exp_year, is_default=first, created_at=now,
+        )
+        session.add(row)
+    return row
+
+
+def apply_intent(session: Session, payment: Payment, intent: Any, *, actor: Actor = SYSTEM, now: datetime) -> Settled:
+    """Write what a PaymentIntent says onto our payment and its booking (from settle,
+    a Stripe webhook or reconcile). Changes nothing the second time."""
+    if intent.status == "succeeded":
+        return _record_success(session, payment, intent.id, actor, now)
+    if intent.status in ("requires_action", "requires_confirmation"):
+        with write_transaction(session):
+            payment.status = PaymentStatus.REQUIRES_ACTION
+            payment.stripe_payment_intent_id = intent.id
+            payment.claimed_until = None
+            payment.updated_at = now
+        return Settled(payment, "requires_action", client_secret=intent.client_secret)
+    if intent.status in ("requires_payment_method", "canceled"):
+        return _record_failure(session, payment, intent.error or "The card was not charged.", intent.id, actor, now)
+    # processing: Stripe will tell us through its webhook.
+    with write_transaction(session):
+        payment.stripe_payment_intent_id = intent.id
+        payment.claimed_until = None
+    return Settled(payment, "processing")
+
+
+def _record_success(session: Session, payment: Payment, intent_id: str, actor: Actor, now: datetime) -> Settled:
+    with write_transaction(session):
+        begin_write(session)
+        session.refresh(payment)
+        if payment.status == PaymentStatus.SUCCEEDED:
+            return Settled(payment, "succeeded")
+        payment.status = PaymentStatus.SUCCEEDED
+        payment.stripe_payment_intent_id = intent_id
+        payment.claimed_until = None
+        payment.hold_until = None
+        payment.failure_message = ""
+        payment.updated_at = now
+        booking = session.get(Booking, payment.booking_id)
+        assert booking is not None
+        amount = major_units(payment.amount_minor, payment.currency)
+        history.record(session, booking, actor=actor, now=now, action="payment",
+                       changes={payment.kind: (None, f"{amount} {payment.currency} paid")})
+        webhooks.payment_event(session, "payment.succeeded", payment_payload(payment), now)
+        if booking.status == BookingStatus.PAYMENT_PENDING:
+            apply_changes(session, booking, BookingChanges(status=BookingStatus.PENDING), SYSTEM, now, notify=False)
+            if payment.reason == "notify":
+                notifications.queue_booking_message(session, booking, "booking.created", now)
+    return Settled(payment, "succeeded")
+
+
+def _record_failure(
+    session: Session, payment: Payment, message: str, intent_id: str | None, actor: Actor, now: datetime
+) -> Settled:
+    with write_transaction(session):
+        begin_write(session)
+        session.refresh(payment)
+        if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED):
+            return Settled(payment, payment.status, message=payment.failure_message)
+        payment.status = PaymentStatus.FAILED
+        if intent_id:
+            payment.stripe_payment_intent_id = intent_id
+        payment.failure_message = message[:255]
+        payment.claimed_until = None
+        payment.hold_until = None
+        payment.updated_at = now
+        booking = session.get(Booking, payment.booking_id)
+        assert booking is not None
+        history.record(session, booking, actor=actor, now=now, action="payment",
+                       changes={payment.kind: (None, f"declined: {payment.failure_message}")})
+        webhooks.payment_event(session, "payment.failed", payment_payload(payment), now)
+        if booking.status == BookingStatus.PAYMENT_PENDING:
+            # Nothing is booked without its payment: the slot is free again.
+            apply_changes(session, booking, BookingChanges(status=BookingStatus.CANCELLED, reason="The card payment failed."),
+                          SYSTEM, now, notify=False)
+    return Settled(payment, "failed", message=payment.failure_message)
+
+
+def payment_payload(payment: Payment) -> dict[str, Any]:
+    """The `data` of our own payment.* webhook events."""
+    return {
+        "id": payment.id, "booking_id": payment.booking_id, "kind": payment.kind, "status": payment.status,
+        "amount": str(major_units(payment.amount_minor, payment.currency)), "currency": payment.currency,
+        "reason": "" if payment.reason == "notify" else payment.reason,
+    }
+
+
+# --- holds, Stripe's webhooks and reconcile ----------------------------------------------
+
+
+def release_expired_holds(session: Session, *, now: datetime, limit: int = 100) -> int:
+    """Cancel the bookings whose payment did not arrive in time, so their slots are free.
+    Bounded per call; the worker calls it every round."""
+    rows = session.execute(
+        select(Payment.id, Payment.booking_id)
+        .join(Booking, Booking.id == Payment.booking_id)
+        .where(Booking.status == BookingStatus.PAYMENT_PENDING, Payment.hold_until < now,
+               Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION]))
+        .order_by(Payment.hold_until)
+        .limit(limit)
+    ).all()
+    released = 0
+    for payment_id, booking_id in rows:
+        with write_transaction(session):
+            begin_write(session)
+            payment = session.get(Payment, payment_id)
+            booking = session.get(Booking, booking_id)
+            if payment is None or booking is None or booking.status != BookingStatus.PAYMENT_PENDING:
+                continue
+            if payment.status not in (PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION):
+                continue
+            payment.status = PaymentStatus.CANCELLED
+            payment.updated_at = now
+            apply_changes(session, booking, BookingChanges(status=BookingStatus.CANCELLED, reason="The payment did not arrive in time."),
+                          SYSTEM, now, notify=False)
+            released += 1
+    return released
+
+
+def handle_stripe_event(session: Session, event: dict[str, Any], *, gateway: Gateway, now: datetime) -> bool:
+    """Bring our rows to what a (signature-checked) Stripe event says. Each event counts
+    once: a replay answers False and changes nothing. The PaymentIntent is read again
+    from Stripe rather than taken from the event."""
+    event_id, kind = str(event.get("id") or ""), str(event.get("type") or "")
+    if not event_id:
+        return False
+    with write_transaction(session):
+        if session.get(StripeEvent, event_id) is not None:
+            return False
+        session.add(StripeEvent(id=event_id, type=kind[:64], received_at=now))
+    obj = (event.get("data") or {}).get("object") or {}
+    if kind.startswith("payment_intent.") and obj.get("id"):
+        payment = _payment_for_intent(session, str(obj["id"]), (obj.get("metadata") or {}).get("payment_key"))
+        if payment is not None and payment.status != PaymentStatus.SUCCEEDED:
+            apply_intent(session, payment, gateway.retrieve_payment_intent(str(obj["id"])), now=now)
+    return True
+
+
+def _payment_for_intent(session: Session, intent_id: str, payment_key: Any) -> Payment | None:
+    payment = session.scalars(select(Payment).where(Payment.stripe_payment_intent_id == intent_id)).first()
+    if payment is None and isinstance(payment_key, str):
+        payment = session.scalars(select(Payment).where(Payment.idempotency_key == payment_key[:64])).first()
+    return payment
+
+
+def reconcile(session: Session, *, gateway: Gateway, now: datetime, limit: int = 100) -> int:
+    """Repair payments whose outcome we did not record (a crash between Stripe's answer
+    and our commit, a lost webhook): each unsettled payment is compared with Stripe's
+    PaymentIntent, found by its id or by our payment id in its metadata. Returns how many
+    changed."""
+    open_rows = session.scalars(
+        select(Payment)
+        .where(Payment.kind != PaymentKind.REFUND,
+               Payment.status.in_([PaymentStatus.PROCESSING, PaymentStatus.REQUIRES_ACTION, PaymentStatus.PENDING]))
+        .order_by(Payment.id).limit(limit)
+    ).all()
+    if not open_rows:
+        return 0
+    by_payment: dict[str, Any] = {}
+    if any(not p.stripe_payment_intent_id for p in open_rows):
+        by_payment = {(i.metadata or {}).get("payment_key"): i for i in gateway.payment_intents(limit=100)}
+    changed = 0
+    for payment in open_rows:
+        if payment.stripe_payment_intent_id:
+            intent = gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)
+        else:
+            intent = by_payment.get(payment.idempotency_key)
+            if intent is None:
+                continue
+        before = payment.status
+        apply_intent(session, payment, intent, now=now)
+        changed += payment.status != before
+    return changed
