@@ -283,7 +283,13 @@ def book_submit() -> Any:
     replay = claim_submission(owner, nonce)
     if replay is not None:
         return redirect(replay)
+    from ..payments import start_card_booking  # a service paid by card when booking goes to the card step
+
     try:
+        card_step = start_card_booking(values, parsed.request, owner_actor=actor())
+        if card_step is not None:
+            idempotency.finish(session, owner=owner, key=nonce, status=303, body=card_step)
+            return redirect(card_step, code=303)
         result = create_booking(session, parsed.request, actor=actor(), now=now())
     except DomainError as error:
         idempotency.finish(session, owner=owner, key=nonce, status=500, body="")  # free the form for another try

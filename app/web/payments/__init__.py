@@ -1,0 +1,183 @@
+"""Card payments on the pages: paying for a booking with Stripe.js (the card goes from
+the browser to Stripe, never to us), the 3-D Secure step, and Stripe's webhook. Every
+rule is in app/domain/payments.py; this only translates."""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import stripe
+from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import session as web_session
+from werkzeug.datastructures import MultiDict
+
+from ...clock import now
+from ...db import get_session
+from ...domain import payments, queries
+from ...domain.errors import DomainError
+from ...domain.models import Booking, BookingStatus, Payment, PaymentStatus
+from ...domain.summary import booking_summary
+from ...extensions import csrf
+from ...transports.stripe import StripeGateway, gateway_from_config
+from ..customer.views import actor, customer_only
+
+bp = Blueprint("payments", __name__)
+
+DEFAULT_JS_URL = "https://js.stripe.com/v3/"
+DEFAULT_API_URL = "https://api.stripe.com"
+
+
+def gateway(app: Flask | None = None) -> StripeGateway | None:
+    """The Stripe gateway when card payments are set up (both keys), else None."""
+    app = app or current_app
+    if "stripe_gateway" not in app.extensions:
+        app.extensions["stripe_gateway"] = gateway_from_config(app.config)
+    return app.extensions["stripe_gateway"]
+
+
+def js_url(app: Flask) -> str:
+    return app.config.get("STRIPE_JS_URL") or DEFAULT_JS_URL
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def csp_sources(app: Flask) -> dict[str, list[str]]:
+    """What the Content-Security-Policy must allow for Stripe.js: its own origin (and
+    the API it talks to), nothing else; nothing at all when card payments are off."""
+    if not (app.config.get("STRIPE_SECRET_KEY") and app.config.get("STRIPE_PUBLISHABLE_KEY")):
+        return {}
+    js = _origin(js_url(app))
+    api = _origin(app.config.get("STRIPE_API_BASE") or DEFAULT_API_URL)
+    return {"script-src": [js], "frame-src": [js], "connect-src": sorted({js, api})}
+
+
+def _own_payment(booking_id: int) -> tuple[Booking, Payment]:
+    session = get_session()
+    try:
+        booking = queries.get_booking(session, booking_id, actor=actor())
+    except DomainError:
+        abort(404)
+    payment = session.query(Payment).filter(Payment.booking_id == booking.id, Payment.kind != "refund").order_by(Payment.id).first()
+    if payment is None:
+        abort(404)
+    return booking, payment
+
+
+@bp.get("/bookings/<int:booking_id>/pay")
+@customer_only
+def pay(booking_id: int) -> Any:
+    """The card step of a booking that takes a payment when booking."""
+    booking, payment = _own_payment(booking_id)
+    if payment.status == PaymentStatus.SUCCEEDED:
+        return redirect(url_for("customer.confirmation", booking_id=booking.id))
+    session = get_session()
+    gw = gateway()
+    if gw is None:
+        abort(404)
+    secret = gw.retrieve_setup_intent(payment.stripe_setup_intent_id).client_secret if payment.stripe_setup_intent_id else ""
+    state = payments.payment_state(session, booking)
+    now_due = payments.major_units(payment.amount_minor, payment.currency)
+    return render_template(
+        "customer/bookings/pay.html", booking=booking, payment=payment, summary=booking_summary(booking), setup_secret=secret,
+        publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"], stripe_js=js_url(current_app), due_now=now_due,
+        due_later=booking.total - now_due, currency=state.currency,
+        open=booking.status == BookingStatus.PAYMENT_PENDING and payment.status in (PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION),
+    )
+
+
+@bp.post("/bookings/<int:booking_id>/pay")
+@customer_only
+def settle(booking_id: int) -> Any:
+    """Charge the card Stripe.js saved (or look again after 3-D Secure). Answers JSON
+    for the page's script: succeeded (go to the confirmation), requires_action (run
+    3-D Secure with this secret), failed (the message for the card field), processing."""
+    booking, payment = _own_payment(booking_id)
+    gw = gateway()
+    if gw is None:
+        abort(404)
+    try:
+        outcome = payments.settle(get_session(), payment.id, gateway=gw, now=now(), actor=actor())
+    except payments.PaymentNotReady as error:
+        return jsonify(status="not_ready", message=error.message), 409
+    body: dict[str, Any] = {"status": outcome.status, "message": outcome.message}
+    if outcome.status == "succeeded":
+        body["redirect"] = url_for("customer.confirmation", booking_id=booking.id)
+    elif outcome.status == "requires_action":
+        body["client_secret"] = outcome.client_secret
+    elif outcome.status in ("failed", "cancelled"):
+        body["retry"] = url_for("payments.retry", booking_id=booking.id)
+        body["message"] = outcome.message or "The payment did not go through; nothing was booked."
+    return jsonify(body)
+
+
+@bp.get("/bookings/<int:booking_id>/pay/again")
+@customer_only
+def retry(booking_id: int) -> Any:
+    """After a declined card: the booking form again with every choice kept and the
+    card's refusal next to the payment field."""
+    from ..customer.forms import load_catalog
+    from ..customer.views import render_booking_form
+
+    booking, payment = _own_payment(booking_id)
+    values = MultiDict(web_session.get(f"form-{payment.id}", []))
+    values.pop("nonce", None)
+    message = payment.failure_message or "The payment did not go through; nothing was booked."
+    return render_booking_form(values, load_catalog(get_session()), {"payment_method": message}, 422)
+
+
+@bp.post("/stripe/webhook")
+@csrf.exempt
+def stripe_webhook() -> Any:
+    """Stripe's events, signature checked with the SDK against STRIPE_WEBHOOK_SECRET;
+    each event is handled once (a replay answers 200 and changes nothing)."""
+    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    gw = gateway()
+    if not secret or gw is None:
+        abort(404)
+    payload = request.get_data()
+    try:
+        event = stripe.Webhook.construct_event(payload, request.headers.get("Stripe-Signature", ""), secret)
+    except (ValueError, stripe.SignatureVerificationError):
+        return jsonify(error="bad_signature"), 400
+    handled = payments.handle_stripe_event(get_session(), event.to_dict(), gateway=gw, now=now())
+    return jsonify(received=True, handled=handled)
+
+
+def start_card_booking(values: MultiDict[str, str], request_obj: Any, *, owner_actor: Any) -> str | None:
+    """From the customer's booking form: book with a card when the chosen service's
+    policy takes a payment when booking and card payments are set up. Returns where to
+    go next (the card step), or None when the booking is not paid by card. Raises the
+    domain's errors for the form to show."""
+    gw = gateway()
+    if gw is None or not request_obj.services:
+        return None
+    session = get_session()
+    service_id = getattr(request_obj.services[0], "id", None)
+    try:
+        policy = payments.policy_for(session, int(service_id))
+    except (TypeError, ValueError):
+        return None
+    if not policy.charges_when_booking:
+        return None
+    started = payments.book_with_card(
+        session, request_obj, actor=owner_actor, now=now(), gateway=gw,
+        hold_minutes=int(current_app.config.get("PAYMENT_HOLD_MINUTES") or 15),
+    )
+    web_session[f"form-{started.payment.id}"] = [(k, v) for k, v in values.items(multi=True) if k not in ("csrf_token", "action")]
+    return url_for("payments.pay", booking_id=started.booking.id)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def _payment_state() -> dict[str, Any]:
+        def payment_of(booking: Booking) -> payments.PaymentState | None:
+            """The booking's money for the pages: None when nothing is paid by card."""
+            state = payments.payment_state(get_session(), booking)
+            return None if state.policy == "in_person" and state.status == "none" else state
+
+        return {"payment_of": payment_of}
