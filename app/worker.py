@@ -68,8 +68,16 @@ def deliver_webhooks(app: Flask, clock: Clock, stop: threading.Event | None = No
     return deliver(app, "webhooks", clock, stop)
 
 
+def release_payment_holds(app: Flask, clock: Clock, stop: threading.Event | None = None) -> int:
+    """Free the slots of bookings whose card payment did not arrive in time."""
+    from .domain.payments import release_expired_holds
+
+    with session_factory(app)() as session:
+        return release_expired_holds(session, now=clock())
+
+
 # Reminders first, so a reminder queued in a round goes out in the same round.
-DELIVERERS: list[Deliverer] = [queue_due_reminders, deliver_email, deliver_webhooks]
+DELIVERERS: list[Deliverer] = [queue_due_reminders, deliver_email, deliver_webhooks, release_payment_holds]
 
 
 def run_worker(
