@@ -146,9 +146,9 @@ def payments_reconcile(limit: int) -> None:
     """Bring unsettled payments to what Stripe says (after a crash or a lost webhook),
     and release the slots of bookings whose payment did not arrive in time."""
     from .domain import payments
-    from .web.payments import gateway
+    from .transports.stripe import gateway_for
 
-    stripe_gateway = gateway(current_app._get_current_object())  # type: ignore[attr-defined]
+    stripe_gateway = gateway_for(current_app._get_current_object())  # type: ignore[attr-defined]
     if stripe_gateway is None:
         raise click.ClickException("Card payments are not set up (STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY).")
     with session_factory()() as session:

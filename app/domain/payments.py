@@ -150,15 +150,20 @@ def _policy(row: PaymentPolicy) -> Policy:
     )
 
 
+def _policies(session: Session) -> dict[int | None, Policy]:
+    """Every policy by service id (None: the default), read once per session: the table
+    has at most one row per service, and a list of bookings needs them all."""
+    cached = session.info.get("payment_policies")
+    if cached is None:
+        cached = {row.service_id: _policy(row) for row in session.scalars(select(PaymentPolicy))}
+        session.info["payment_policies"] = cached
+    return cached
+
+
 def policy_for(session: Session, service_id: int) -> Policy:
     """The service's own policy, else the business-wide default, else pay in person."""
-    rows = session.scalars(
-        select(PaymentPolicy).where((PaymentPolicy.service_id == service_id) | PaymentPolicy.service_id.is_(None))
-    ).all()
-    own = next((r for r in rows if r.service_id == service_id), None)
-    default = next((r for r in rows if r.service_id is None), None)
-    chosen = own or default
-    return _policy(chosen) if chosen is not None else IN_PERSON
+    policies = _policies(session)
+    return policies.get(service_id) or policies.get(None) or IN_PERSON
 
 
 def save_policy(session: Session, *, service_id: int | None, values: dict[str, Any]) -> PaymentPolicy:
@@ -198,6 +203,7 @@ def save_policy(session: Session, *, service_id: int | None, values: dict[str, A
     for key, value in cleaned.items():
         setattr(row, key, value)
     session.flush()
+    session.info.pop("payment_policies", None)
     return row
 
 
@@ -247,6 +253,10 @@ class PaymentState:
 def payment_state(session: Session, booking: Booking) -> PaymentState:
     currency = booking_currency(session, booking)
     policy = policy_for(session, booking.service_id)
+    if not policy.takes_card and booking.payment_method != "stripe":
+        # Paid in person, never by card: nothing to read (the common case, no query).
+        zero = major_units(0, currency)
+        return PaymentState(policy.mode.value, "none", currency, zero, zero, zero)
     rows = session.scalars(select(Payment).where(Payment.booking_id == booking.id).order_by(Payment.id)).all()
     paid = sum((r.amount_minor for r in rows if r.kind != PaymentKind.REFUND and r.status == PaymentStatus.SUCCEEDED), 0)
     refunded = sum((r.amount_minor for r in rows if r.kind == PaymentKind.REFUND and r.status == PaymentStatus.SUCCEEDED), 0)
@@ -338,6 +348,60 @@ def book_with_card(
     return CardBooking(booking, payment, intent.client_secret)
 
 
+def default_card(session: Session, user_id: int) -> PaymentCard | None:
+    return session.scalars(
+        select(PaymentCard).where(PaymentCard.user_id == user_id).order_by(PaymentCard.is_default.desc(), PaymentCard.id)
+    ).first()
+
+
+NO_CARD = "Pay by card needs a card saved on your account (Payment methods); or choose cash or check."
+
+
+def book_with_saved_card(
+    session: Session, request: BookingRequest, *, actor: Actor, now: datetime, gateway: Gateway, hold_minutes: int,
+) -> Booking:
+    """`payment_method: "stripe"` from the customer API (Launch27): the booking goes
+    against the customer's saved (default) card. A service that takes a payment when
+    booking is charged now, off-session, once; a card-on-file service is charged when
+    completed. Without a saved card: a validation error naming payment_method. A decline
+    books nothing (PaymentDeclined, naming payment_method)."""
+    customer_id = actor.id if actor.is_customer else request.customer_id
+    card = default_card(session, int(customer_id)) if isinstance(customer_id, int) else None
+    if card is None:
+        raise _invalid("payment_method", NO_CARD)
+    request.payment_method = "stripe"
+    request.card_payments = True
+    services = request.services or []
+    service_id = getattr(services[0], "id", None) if services else None
+    policy = policy_for(session, service_id) if isinstance(service_id, int) else IN_PERSON
+    if not policy.charges_when_booking:
+        from .booking.create import create_booking
+
+        return create_booking(session, request, actor=actor, now=now).booking
+    request.hold_for_payment = True
+    notify = request.send_notifications
+    request.send_notifications = False
+    with write_transaction(session):
+        result = create_in_transaction(session, request, actor=actor, now=now)
+        if result.occurrences:
+            raise _invalid("frequency_id", "A booking paid by card when booking cannot be a recurring series.")
+        booking = result.booking
+        currency = booking_currency(session, booking)
+        amount = minor_units(due_when_booking(policy, booking.total), currency)
+        kind = PaymentKind.FULL if policy.mode == PaymentMode.FULL else PaymentKind.DEPOSIT
+        payment = Payment(
+            booking_id=booking.id, kind=kind, status=PaymentStatus.PENDING, amount_minor=max(amount, 1), currency=currency,
+            idempotency_key=new_key(f"booking-{booking.id}-{kind.value}"), hold_until=now + timedelta(minutes=hold_minutes),
+            stripe_payment_method_id=card.stripe_payment_method_id, reason="notify" if notify else "", created_at=now, updated_at=now,
+        )
+        session.add(payment)
+    outcome = settle(session, payment.id, gateway=gateway, now=now, actor=actor)
+    if outcome.status == "failed":
+        raise PaymentDeclined(outcome.message, {"payment_method": outcome.message})
+    session.refresh(booking)
+    return booking
+
+
 def new_key(prefix: str) -> str:
     """A payment row's idempotency key: its booking and purpose, plus a random part so
     that two portals (or two test databases) sharing one Stripe account never reuse one.
@@ -411,6 +475,15 @@ def settle(session: Session, payment_id: int, *, gateway: Gateway, now: datetime
     try:
         if payment.stripe_payment_intent_id:
             intent = gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)
+        elif payment.stripe_payment_method_id:
+            # A card already on file (the API, or a charge after the visit): off-session.
+            booking = session.get(Booking, payment.booking_id)
+            assert booking is not None
+            intent = gateway.charge(
+                amount=payment.amount_minor, currency=payment.currency, customer=ensure_stripe_customer(session, booking.customer, gateway),
+                payment_method=payment.stripe_payment_method_id, key=payment.idempotency_key, metadata=_metadata(payment),
+                off_session=True,
+            )
         else:
             setup = gateway.retrieve_setup_intent(payment.stripe_setup_intent_id or "")
             if setup.status != "succeeded" or not setup.payment_method:
@@ -613,6 +686,15 @@ def reconcile(session: Session, *, gateway: Gateway, now: datetime, limit: int =
     for payment in open_rows:
         if payment.stripe_payment_intent_id:
             intent = gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)
+        elif payment.stripe_payment_method_id:
+            # A card already on file (the API, or a charge after the visit): off-session.
+            booking = session.get(Booking, payment.booking_id)
+            assert booking is not None
+            intent = gateway.charge(
+                amount=payment.amount_minor, currency=payment.currency, customer=ensure_stripe_customer(session, booking.customer, gateway),
+                payment_method=payment.stripe_payment_method_id, key=payment.idempotency_key, metadata=_metadata(payment),
+                off_session=True,
+            )
         else:
             intent = by_payment.get(payment.idempotency_key)
             if intent is None:

@@ -138,3 +138,10 @@ def gateway_from_config(config: Any) -> StripeGateway | None:
     if not secret or not publishable:
         return None
     return StripeGateway(secret, api_base=config.get("STRIPE_API_BASE"), timeout=float(config.get("DELIVERY_TIMEOUT_SECONDS") or 20))
+
+
+def gateway_for(app: Any) -> StripeGateway | None:
+    """The app's gateway (made once per app), or None when card payments are not set up."""
+    if "stripe_gateway" not in app.extensions:
+        app.extensions["stripe_gateway"] = gateway_from_config(app.config)
+    return app.extensions["stripe_gateway"]

@@ -18,7 +18,7 @@ from ...domain.errors import DomainError
 from ...domain.models import Booking, BookingStatus, Payment, PaymentStatus
 from ...domain.summary import booking_summary
 from ...extensions import csrf
-from ...transports.stripe import StripeGateway, gateway_from_config
+from ...transports.stripe import StripeGateway, gateway_for
 from ..customer.views import actor, customer_only
 
 bp = Blueprint("payments", __name__)
@@ -29,10 +29,7 @@ DEFAULT_API_URL = "https://api.stripe.com"
 
 def gateway(app: Flask | None = None) -> StripeGateway | None:
     """The Stripe gateway when card payments are set up (both keys), else None."""
-    app = app or current_app
-    if "stripe_gateway" not in app.extensions:
-        app.extensions["stripe_gateway"] = gateway_from_config(app.config)
-    return app.extensions["stripe_gateway"]
+    return gateway_for(app or current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def js_url(app: Flask) -> str:
