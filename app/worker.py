@@ -69,11 +69,16 @@ def deliver_webhooks(app: Flask, clock: Clock, stop: threading.Event | None = No
 
 
 def release_payment_holds(app: Flask, clock: Clock, stop: threading.Event | None = None) -> int:
-    """Free the slots of bookings whose card payment did not arrive in time."""
-    from .domain.payments import release_expired_holds
+    """Free the slots of bookings whose card payment did not arrive in time, and make
+    any queued charge or refund that its request did not get to (card payments only)."""
+    from .domain.payments import process_queued, release_expired_holds
+    from .transports.stripe import gateway_for
 
+    gateway = gateway_for(app)
+    if gateway is None:
+        return 0
     with session_factory(app)() as session:
-        return release_expired_holds(session, now=clock())
+        return release_expired_holds(session, now=clock()) + process_queued(session, gateway=gateway, now=clock())
 
 
 # Reminders first, so a reminder queued in a round goes out in the same round.

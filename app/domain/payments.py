@@ -703,3 +703,202 @@ def reconcile(session: Session, *, gateway: Gateway, now: datetime, limit: int =
         apply_intent(session, payment, intent, now=now)
         changed += payment.status != before
     return changed
+
+
+# --- after the visit: card on file, fees, refunds -------------------------------------------
+
+AFTER_VISIT_KINDS = (PaymentKind.BALANCE, PaymentKind.NO_SHOW_FEE, PaymentKind.LATE_CANCEL_FEE)
+
+
+def _charges(session: Session, booking_id: int) -> list[Payment]:
+    return list(session.scalars(select(Payment).where(Payment.booking_id == booking_id).order_by(Payment.id)))
+
+
+def _paid_minor(rows: list[Payment]) -> int:
+    return sum(r.amount_minor for r in rows if r.kind != PaymentKind.REFUND and r.status == PaymentStatus.SUCCEEDED)
+
+
+def _refunded_minor(rows: list[Payment], of: int | None = None) -> int:
+    return sum(r.amount_minor for r in rows if r.kind == PaymentKind.REFUND and r.status != PaymentStatus.FAILED
+               and (of is None or r.refund_of_id == of))
+
+
+def _queue_charge(session: Session, booking: Booking, kind: PaymentKind, amount: int, reason: str, now: datetime) -> Payment | None:
+    """A charge of the saved card, written now and made after commit (process_queued).
+    None when there is nothing to charge, no card, or it was queued already."""
+    card = default_card(session, booking.customer_id)
+    rows = _charges(session, booking.id)
+    if amount <= 0 or card is None or any(r.kind == kind for r in rows):
+        return None
+    payment = Payment(
+        booking_id=booking.id, kind=kind, status=PaymentStatus.PENDING, amount_minor=amount, currency=booking_currency(session, booking),
+        idempotency_key=new_key(f"booking-{booking.id}-{kind.value}"), stripe_payment_method_id=card.stripe_payment_method_id,
+        reason=reason[:255], created_at=now, updated_at=now,
+    )
+    session.add(payment)
+    session.flush()
+    return payment
+
+
+def queue_for_status_change(session: Session, booking: Booking, before: str, *, actor: Actor, now: datetime) -> list[Payment]:
+    """What a status change means for the money, written in the change's transaction:
+    completed with a card on file -> the rest of the total; no-show -> the no-show fee;
+    cancelled before the cut-off -> everything paid refunded; cancelled inside it (not by
+    payments itself) -> the late-cancellation fee. Charges go to the saved card."""
+    policy = policy_for(session, booking.service_id)
+    if not policy.takes_card and booking.payment_method != "stripe":
+        return []
+    currency = booking_currency(session, booking)
+    total = minor_units(booking.total, currency)
+    rows = _charges(session, booking.id)
+    queued: list[Payment | None] = []
+    if booking.status == BookingStatus.COMPLETED and policy.mode == PaymentMode.CARD_ON_FILE:
+        queued.append(_queue_charge(session, booking, PaymentKind.BALANCE, total - _paid_minor(rows), "Charged when completed", now))
+    elif booking.status == BookingStatus.NO_SHOW:
+        queued.append(_queue_charge(session, booking, PaymentKind.NO_SHOW_FEE,
+                                    minor_units(fee(policy, PaymentKind.NO_SHOW_FEE, booking.total), currency), "No-show fee", now))
+    elif booking.status == BookingStatus.CANCELLED and before != BookingStatus.PAYMENT_PENDING:
+        cutoff = booking.start_at - timedelta(hours=load_settings(session).cancellation_cutoff_hours)
+        if now < cutoff:
+            for charge in rows:
+                if charge.kind != PaymentKind.REFUND and charge.status == PaymentStatus.SUCCEEDED:
+                    left = charge.amount_minor - _refunded_minor(rows, charge.id)
+                    if left > 0:
+                        queued.append(_queue_refund(session, charge, left, "Cancelled before the cut-off", now))
+        elif actor.kind != "system":
+            queued.append(_queue_charge(session, booking, PaymentKind.LATE_CANCEL_FEE,
+                                        minor_units(fee(policy, PaymentKind.LATE_CANCEL_FEE, booking.total), currency),
+                                        "Late-cancellation fee", now))
+    return [p for p in queued if p is not None]
+
+
+def _queue_refund(session: Session, charge: Payment, amount: int, reason: str, now: datetime) -> Payment:
+    refund = Payment(
+        booking_id=charge.booking_id, kind=PaymentKind.REFUND, status=PaymentStatus.PENDING, amount_minor=amount, currency=charge.currency,
+        idempotency_key=new_key(f"refund-{charge.id}"), refund_of_id=charge.id, reason=reason[:255], created_at=now, updated_at=now,
+    )
+    session.add(refund)
+    session.flush()
+    return refund
+
+
+def refund(session: Session, booking_id: int, *, amount: Any, reason: Any, actor: Actor, now: datetime, gateway: Gateway) -> list[Payment]:
+    """Staff give money back: `amount` (None: everything still refundable) with a reason,
+    from the booking's card charges, never more than was paid. Raises ValidationFailed
+    naming amount or reason."""
+    errors = FieldErrors()
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text or len(text) > 255:
+        errors.add("reason", "Say why (at most 255 characters).")
+    with write_transaction(session):
+        begin_write(session)
+        booking = session.get(Booking, booking_id)
+        if booking is None:
+            raise _invalid("booking_id", "There is no such booking.")
+        rows = _charges(session, booking.id)
+        currency = booking_currency(session, booking)
+        refundable = _paid_minor(rows) - _refunded_minor(rows)
+        wanted = refundable
+        if amount not in (None, ""):
+            try:
+                wanted = minor_units(Decimal(str(amount)), currency)
+                if Decimal(str(amount)) <= 0 or not Decimal(str(amount)).is_finite():
+                    raise ValueError
+            except (ValueError, ArithmeticError):
+                errors.add("amount", "Give an amount above 0.")
+        if not errors and (wanted <= 0 or wanted > refundable):
+            errors.add("amount", f"At most {major_units(max(refundable, 0), currency)} {currency} can be refunded.")
+        errors.raise_if_any("The refund could not be made; check the highlighted fields.")
+        made: list[Payment] = []
+        for charge in rows:
+            if wanted <= 0:
+                break
+            if charge.kind == PaymentKind.REFUND or charge.status != PaymentStatus.SUCCEEDED:
+                continue
+            part = min(wanted, charge.amount_minor - _refunded_minor(rows + made, charge.id))
+            if part > 0:
+                made.append(_queue_refund(session, charge, part, text, now))
+                wanted -= part
+    process_queued(session, booking_id=booking_id, gateway=gateway, now=now, actor=actor)
+    return made
+
+
+def charge_balance(session: Session, booking_id: int, *, actor: Actor, now: datetime, gateway: Gateway) -> Payment:
+    """Staff charge what is still due to the saved card. Raises ValidationFailed."""
+    with write_transaction(session):
+        begin_write(session)
+        booking = session.get(Booking, booking_id)
+        if booking is None:
+            raise _invalid("booking_id", "There is no such booking.")
+        if default_card(session, booking.customer_id) is None:
+            raise _invalid("payment_method", "The customer has no card saved.")
+        rows = _charges(session, booking.id)
+        due = minor_units(booking.total, booking_currency(session, booking)) - _paid_minor(rows)
+        if any(r.kind == PaymentKind.BALANCE for r in rows) or due <= 0:
+            raise _invalid("amount", "Nothing is due on this booking.")
+        payment = _queue_charge(session, booking, PaymentKind.BALANCE, due, "Balance charged by staff", now)
+        assert payment is not None
+    process_queued(session, booking_id=booking_id, gateway=gateway, now=now, actor=actor)
+    session.refresh(payment)
+    return payment
+
+
+def charge_no_show_fee(session: Session, booking_id: int, *, actor: Actor, now: datetime, gateway: Gateway) -> Payment:
+    """Staff charge the no-show fee of a booking marked no-show (once)."""
+    with write_transaction(session):
+        begin_write(session)
+        booking = session.get(Booking, booking_id)
+        if booking is None or booking.status != BookingStatus.NO_SHOW:
+            raise _invalid("status", "Only a booking marked no-show has a no-show fee.")
+        policy = policy_for(session, booking.service_id)
+        currency = booking_currency(session, booking)
+        payment = _queue_charge(session, booking, PaymentKind.NO_SHOW_FEE,
+                                minor_units(fee(policy, PaymentKind.NO_SHOW_FEE, booking.total), currency), "No-show fee", now)
+        if payment is None:
+            raise _invalid("payment_method", "There is no fee to charge, no card saved, or it was charged already.")
+    process_queued(session, booking_id=booking_id, gateway=gateway, now=now, actor=actor)
+    session.refresh(payment)
+    return payment
+
+
+def process_queued(session: Session, *, gateway: Gateway, now: datetime, booking_id: int | None = None,
+                   actor: Actor = SYSTEM, limit: int = 100) -> int:
+    """Make the charges and refunds written by queue_for_status_change, refund() and the
+    staff actions: each row once (its claim and idempotency key). Returns how many ran.
+    Called right after the change, and by the worker for anything left over."""
+    query = select(Payment.id).where(
+        Payment.status == PaymentStatus.PENDING,
+        Payment.kind.in_([*AFTER_VISIT_KINDS, PaymentKind.REFUND]),
+    )
+    if booking_id is not None:
+        query = query.where(Payment.booking_id == booking_id)
+    ids = list(session.scalars(query.order_by(Payment.id).limit(limit)))
+    for payment_id in ids:
+        payment = session.get(Payment, payment_id)
+        assert payment is not None
+        if payment.kind == PaymentKind.REFUND:
+            _make_refund(session, payment, gateway=gateway, now=now, actor=actor)
+        else:
+            settle(session, payment.id, gateway=gateway, now=now, actor=actor)
+    return len(ids)
+
+
+def _make_refund(session: Session, refund_row: Payment, *, gateway: Gateway, now: datetime, actor: Actor) -> None:
+    if not _claim(session, refund_row.id, now):
+        return
+    session.refresh(refund_row)
+    charge = session.get(Payment, refund_row.refund_of_id)
+    assert charge is not None and charge.stripe_payment_intent_id
+    refund_id = gateway.refund(payment_intent=charge.stripe_payment_intent_id, amount=refund_row.amount_minor,
+                               key=refund_row.idempotency_key, metadata=_metadata(refund_row))
+    with write_transaction(session):
+        refund_row.status = PaymentStatus.SUCCEEDED
+        refund_row.stripe_refund_id = refund_id
+        refund_row.claimed_until = None
+        refund_row.updated_at = now
+        booking = session.get(Booking, refund_row.booking_id)
+        assert booking is not None
+        amount = major_units(refund_row.amount_minor, refund_row.currency)
+        history.record(session, booking, actor=actor, now=now, action="payment",
+                       changes={"refund": (None, f"{amount} {refund_row.currency} refunded: {refund_row.reason}")})
+        webhooks.payment_event(session, "payment.refunded", payment_payload(refund_row), now)

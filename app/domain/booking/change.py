@@ -210,6 +210,12 @@ def apply_changes(session: Session, booking: Booking, changes: BookingChanges, a
     history.record(session, booking, actor=actor, now=now, action=action, changes=changed)
     session.flush()
     webhooks.booking_event(session, booking, webhooks.booking_change_event(action, before_status, booking.status), now)
+    if before_status != booking.status:
+        from .. import payments  # imports this module
+
+        # Card on file charged at completion, a no-show fee, a refund on an early cancel:
+        # queued as payment rows in this transaction, charged after it (payments.process_queued).
+        payments.queue_for_status_change(session, booking, before_status, actor=actor, now=now)
     if notify:
         topic = _message_topic(booking, before_status, before_start, staff=actor.is_staff)
         if topic is not None:
