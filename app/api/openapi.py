@@ -336,6 +336,17 @@ DOCUMENT: dict[str, Any] = {
                       "requestBody": _body(ref("BookingUpdate")), "responses": {"200": ok(envelope(ref("Booking"))), **ERRORS}},
             "delete": {"summary": "Cancel a booking", "security": STAFF, "responses": {"200": ok(envelope(ref("Booking"))), **ERRORS}},
         },
+        "/bookings/{id}/charges": {"post": {
+            "summary": "Charge the saved card: the balance still due, or the no-show fee (once each; write scope)", "security": STAFF,
+            "parameters": [{"$ref": "#/components/parameters/id"}, IDEMPOTENCY],
+            "requestBody": _body(obj({"kind": {"enum": ["balance", "no_show_fee"]}}, ["kind"], additionalProperties=False)),
+            "responses": {"201": ok(envelope(ref("Booking")), "Charged (see payment)"), **ERRORS}}},
+        "/bookings/{id}/refunds": {"post": {
+            "summary": "Refund card payments, in full or in part, with a reason; never more than was paid (admin scope)",
+            "security": STAFF, "parameters": [{"$ref": "#/components/parameters/id"}, IDEMPOTENCY],
+            "requestBody": _body(obj({"amount": {"type": ["string", "number"], "description": "left out: all that is refundable"},
+                                      "reason": {"type": "string", "minLength": 1, "maxLength": 255}}, ["reason"], additionalProperties=False)),
+            "responses": {"201": ok(envelope(ref("Booking")), "Refunded (see payment)"), **ERRORS}}},
         "/login": {"post": {"summary": "Customer log-in", "security": [],
                             "requestBody": _body(obj({"email": {"type": "string"}, "password": {"type": "string"}}, additionalProperties=False)),
                             "responses": {"200": ok(obj({"token": {"type": "string"}, "expires_at": STAMP})), **ERRORS}}},

@@ -73,3 +73,37 @@ def test_a_cash_booking_shows_nothing_paid_by_card(staff_api, catalog):
     assert created.status_code == 201, created.get_json()
     assert created.get_json()["data"]["payment"] == {"policy": "in_person", "status": "none", "currency": "USD", "amount_paid": "0.00",
                                              "amount_due": "0.00", "refunded": "0.00"}
+
+
+def test_staff_refund_through_the_api_needs_the_admin_scope_and_stays_within_what_was_paid(
+        customer_api, deposit, session, gateway, staff_api, client):
+    from tests.api.conftest import _key
+
+    save_a_card(session, gateway, "casey@example.com")
+    booking_id = customer_api.post("/customer/bookings", launch27_body(deposit, payment_method="stripe")).get_json()["id"]
+    admin_api = Api(client, {"X-API-Key": _key(session, "admin")})
+    assert staff_api.post(f"/bookings/{booking_id}/refunds", {"amount": "5", "reason": "Late"}).status_code == 403
+    too_much = admin_api.post(f"/bookings/{booking_id}/refunds", {"amount": "25.01", "reason": "Oops"})
+    assert too_much.status_code == 422 and "amount" in too_much.get_json()["error"]["details"]
+    no_reason = admin_api.post(f"/bookings/{booking_id}/refunds", {"amount": "5"})
+    assert no_reason.status_code == 422 and "reason" in no_reason.get_json()["error"]["details"]
+    done = admin_api.post(f"/bookings/{booking_id}/refunds", {"amount": "5.00", "reason": "Late arrival"})
+    assert done.status_code == 201, done.get_json()
+    assert done.get_json()["data"]["payment"]["refunded"] == "5.00"
+    assert done.get_json()["data"]["payment"]["status"] == "partially_refunded"
+
+
+def test_charges_through_the_api_are_checked(staff_api, deposit, customer_api, session, gateway):
+    save_a_card(session, gateway, "casey@example.com")
+    booking_id = customer_api.post("/customer/bookings", launch27_body(deposit, payment_method="stripe")).get_json()["id"]
+    bad = staff_api.post(f"/bookings/{booking_id}/charges", {"kind": "everything"})
+    assert bad.status_code == 422 and "kind" in bad.get_json()["error"]["details"]
+    not_a_no_show = staff_api.post(f"/bookings/{booking_id}/charges", {"kind": "no_show_fee"})
+    assert not_a_no_show.status_code == 422
+    balance = staff_api.post(f"/bookings/{booking_id}/charges", {"kind": "balance"})
+    assert balance.status_code == 201, balance.get_json()
+    assert balance.get_json()["data"]["payment"] | {} == {"policy": "deposit", "status": "paid", "currency": "USD",
+                                                        "amount_paid": "100.00", "amount_due": "0.00", "refunded": "0.00"}
+    again = staff_api.post(f"/bookings/{booking_id}/charges", {"kind": "balance"})
+    assert again.status_code == 422
+    assert len(session.scalars(select(Payment)).all()) == 2
