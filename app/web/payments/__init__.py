@@ -143,6 +143,49 @@ def stripe_webhook() -> Any:
     return jsonify(received=True, handled=handled)
 
 
+STAFF_ACTIONS = {"balance": "Balance charged.", "no_show_fee": "No-show fee charged.", "refund": "Refund made."}
+
+
+@bp.post("/admin/bookings/<int:booking_id>/payment/<action>")
+def staff_action(booking_id: int, action: str) -> Any:
+    """The panel's Charge balance, Charge no-show fee and Refund (admins only)."""
+    from flask import flash
+    from flask_login import current_user
+
+    from ...domain.actor import Actor
+
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    user = current_user.user
+    if action not in STAFF_ACTIONS or not user.is_staff or (action == "refund" and user.role != "admin"):
+        abort(403 if action in STAFF_ACTIONS else 404)
+    gw = gateway()
+    if gw is None:
+        abort(404)
+    session, who = get_session(), Actor.for_user(user)
+    try:
+        booking = queries.get_booking(session, booking_id, actor=who)
+        if action == "balance":
+            done = payments.charge_balance(session, booking.id, actor=who, now=now(), gateway=gw)
+        elif action == "no_show_fee":
+            done = payments.charge_no_show_fee(session, booking.id, actor=who, now=now(), gateway=gw)
+        else:
+            made = payments.refund(session, booking.id, amount=request.form.get("amount") or None, reason=request.form.get("reason", ""),
+                                   actor=who, now=now(), gateway=gw)
+            done = made[-1] if made else None
+    except DomainError as error:
+        if error.code == "booking_not_found":
+            abort(404)
+        problems = "; ".join(str(v) for v in error.details.values()) if error.details else error.message
+        flash(f"Not done: {problems}", "error")
+        return redirect(url_for("admin.booking_panel", booking_id=booking_id), code=303)
+    if done is not None and done.status == PaymentStatus.FAILED:
+        flash(f"The card was declined: {done.failure_message}", "error")
+    else:
+        flash(STAFF_ACTIONS[action], "success")
+    return redirect(url_for("admin.booking_panel", booking_id=booking_id), code=303)
+
+
 def start_card_booking(values: MultiDict[str, str], request_obj: Any, *, owner_actor: Any) -> str | None:
     """From the customer's booking form: book with a card when the chosen service's
     policy takes a payment when booking and card payments are set up. Returns where to
