@@ -61,6 +61,7 @@ test-faketime: $(BIN)/.installed-test
 bench: $(BIN)/.installed-test
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.lists
+	$(BIN)/python -m bench.payments
 
 bench-lists: $(BIN)/.installed-test
 	$(BIN)/python -m bench.lists
