@@ -229,6 +229,27 @@ def fee(policy: Policy, kind: PaymentKind, total: Decimal) -> Decimal:
     return _part(policy.late_cancel_fee_type, policy.late_cancel_fee_value, total)
 
 
+@dataclass(frozen=True)
+class Terms:
+    """What the customer is told before booking (the review) and after (the confirmation)."""
+
+    mode: str
+    due_now: Decimal
+    due_later: Decimal
+    no_show_fee: Decimal
+    late_cancel_fee: Decimal
+
+
+def terms(session: Session, service_id: int, total: Decimal) -> Terms | None:
+    """The money terms of booking `service_id` at `total`; None when it is paid in person."""
+    policy = policy_for(session, service_id)
+    if not policy.takes_card:
+        return None
+    now_part = due_when_booking(policy, total)
+    return Terms(policy.mode.value, now_part, total - now_part, fee(policy, PaymentKind.NO_SHOW_FEE, total),
+                 fee(policy, PaymentKind.LATE_CANCEL_FEE, total))
+
+
 # --- the booking's payment state -------------------------------------------------------
 
 

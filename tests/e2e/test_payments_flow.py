@@ -24,7 +24,8 @@ def deposit_shop(session):
     loc = b.location(session)
     svc = b.service(session, loc, name="Deep clean", price=Decimal("100.00"), max_days_ahead=5000)
     b.agent(session, [svc], loc)
-    save_policy(session, service_id=svc.id, values={"mode": PaymentMode.DEPOSIT, "deposit_type": AmountType.PERCENT, "deposit_value": "20"})
+    save_policy(session, service_id=svc.id, values={"mode": PaymentMode.DEPOSIT, "deposit_type": AmountType.PERCENT, "deposit_value": "20",
+                                                    "no_show_fee_type": AmountType.FIXED, "no_show_fee_value": "15"})
     accounts.register_customer(session, email="casey@example.com", password="correct-horse", first_name="Casey", last_name="C", now=NOW)
     session.commit()
     return svc
@@ -38,6 +39,10 @@ def book_and_reach_the_card_step(page, base: str, svc) -> str:
     start = first.get_attribute("value")
     page.get_by_role("button", name="Review booking").click()
     page.get_by_role("heading", name="Review your booking").wait_for()
+    # Before booking: what is due now, later, and the fee.
+    assert page.locator("#terms-due-now").inner_text() == "$20.00"
+    assert page.locator("#terms-due-later").inner_text() == "$80.00"
+    assert page.locator("#terms-no-show-fee").inner_text() == "$15.00 fee"
     page.get_by_role("button", name=re.compile("^Book now")).click()
     page.wait_for_url(re.compile(r".*/bookings/\d+/pay$"))
     page.get_by_role("heading", name="Pay to book").wait_for()
@@ -71,6 +76,8 @@ def test_a_customer_pays_the_deposit_by_card_and_sees_it_paid(browser, live_serv
     assert page.locator("#payment-status").inner_text() == "Deposit paid"
     assert page.locator("#amount-paid").inner_text() == "$20.00"
     assert page.locator("#amount-due").inner_text() == "$80.00"
+    assert page.locator("#terms-no-show-fee").inner_text() == "$15.00 fee"  # the fee, in the confirmation too
+    assert page.locator("#terms-due-now").count() == 0
     session.expire_all()
     booking = session.scalars(select(Booking)).one()
     payment = session.scalars(select(Payment)).one()

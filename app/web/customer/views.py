@@ -338,7 +338,9 @@ def review(values: MultiDict[str, str], catalog: FormCatalog) -> Any:
     hidden = [(k, v) for k, v in values.items(multi=True) if k not in ("csrf_token", "action", "month") and not k.startswith("account_")]
     visits = series_preview(get_session(), preview["quote"], first_start=slot.start_at, location_id=values.get("location_id"),
                             agent_id=wanted, now=now())
+    chosen = chosen_service_ids(values, catalog)
     return render_template("customer/book/review.html", summary=summary, hidden=hidden, values=values, visits=visits,
+                           first_service_id=chosen[0] if chosen else None,
                            frequency=preview["quote"].frequency, slot_tz=location.timezone if location else None,
                            cutoff_hours=load_settings(get_session()).cancellation_cutoff_hours)
 

@@ -220,4 +220,10 @@ def init_app(app: Flask) -> None:
             state = payments.payment_state(get_session(), booking)
             return None if state.policy == "in_person" and state.status == "none" else state
 
-        return {"payment_of": payment_of}
+        def payment_terms(service_id: Any, total: Any) -> payments.Terms | None:
+            """What booking this service costs by card (None when cards are off or it is paid in person)."""
+            if gateway() is None or not isinstance(service_id, int):
+                return None
+            return payments.terms(get_session(), service_id, total)
+
+        return {"payment_of": payment_of, "payment_terms": payment_terms}
