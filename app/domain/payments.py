@@ -923,3 +923,60 @@ def _make_refund(session: Session, refund_row: Payment, *, gateway: Gateway, now
         history.record(session, booking, actor=actor, now=now, action="payment",
                        changes={"refund": (None, f"{amount} {refund_row.currency} refunded: {refund_row.reason}")})
         webhooks.payment_event(session, "payment.refunded", payment_payload(refund_row), now)
+
+
+# --- the customer's saved cards (Payment methods) -------------------------------------------
+
+
+def start_saving_card(session: Session, user: User, *, gateway: Gateway) -> str:
+    """A SetupIntent for Stripe.js to save a card to the customer with; its client secret."""
+    customer = ensure_stripe_customer(session, user, gateway)
+    intent = gateway.create_setup_intent(customer=customer, key=new_key(f"card-{user.id}"), metadata={"user_id": str(user.id)})
+    return intent.client_secret
+
+
+def finish_saving_card(session: Session, user: User, setup_intent_id: Any, *, gateway: Gateway, now: datetime) -> PaymentCard:
+    """Keep the card a SetupIntent saved, read from Stripe (not from the browser), once it
+    is the customer's own. Raises ValidationFailed naming `card`."""
+    if not isinstance(setup_intent_id, str) or not setup_intent_id.startswith("seti_") or len(setup_intent_id) > 64:
+        raise _invalid("card", "The card was not saved; please enter it again.")
+    intent = gateway.retrieve_setup_intent(setup_intent_id)
+    if (intent.metadata or {}).get("user_id") != str(user.id):
+        raise _invalid("card", "The card was not saved; please enter it again.")
+    if intent.status != "succeeded" or not intent.payment_method:
+        raise _invalid("card", intent.error or "The card was not saved; please enter it again.")
+    return save_card(session, user.id, intent.payment_method, gateway, now)
+
+
+def _own_card(session: Session, user_id: int, card_id: Any) -> PaymentCard:
+    card = session.get(PaymentCard, card_id) if isinstance(card_id, int) else None
+    if card is None or card.user_id != user_id:
+        raise _invalid("card", "There is no such card on your account.")
+    return card
+
+
+def remove_card(session: Session, user_id: int, card_id: Any) -> None:
+    """Forget a saved card; the oldest remaining one becomes the default if it was."""
+    with write_transaction(session):
+        card = _own_card(session, user_id, card_id)
+        was_default = card.is_default
+        session.delete(card)
+        session.flush()
+        if was_default:
+            following = session.scalars(select(PaymentCard).where(PaymentCard.user_id == user_id).order_by(PaymentCard.id)).first()
+            if following is not None:
+                following.is_default = True
+
+
+def make_default_card(session: Session, user_id: int, card_id: Any) -> None:
+    with write_transaction(session):
+        chosen = _own_card(session, user_id, card_id)
+        for card in session.scalars(select(PaymentCard).where(PaymentCard.user_id == user_id)):
+            card.is_default = card.id == chosen.id
+
+
+def cards_of(session: Session, user_id: int) -> list[PaymentCard]:
+    """A customer's saved cards, the default first (a handful at most)."""
+    return list(session.scalars(
+        select(PaymentCard).where(PaymentCard.user_id == user_id).order_by(PaymentCard.is_default.desc(), PaymentCard.id).limit(20)
+    ))

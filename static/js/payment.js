@@ -53,3 +53,35 @@
     await settle();
   });
 })();
+
+// Payment methods, "Add a card" (templates/customer/account/add_card.html): Stripe.js
+// saves the card through the SetupIntent, then the form posts the SetupIntent's id and
+// the server reads the card from Stripe.
+(function () {
+  "use strict";
+  const form = document.getElementById("card-form");
+  if (!form || typeof Stripe === "undefined") return;
+  const stripe = Stripe(form.dataset.key);
+  const card = stripe.elements().create("card");
+  card.mount("#card-element");
+  const error = document.getElementById("payment-error");
+  form.addEventListener("submit", async (event) => {
+    if (form.elements.setup_intent.value) return;  // saved: let the post go
+    event.preventDefault();
+    if (form.dataset.spent) { window.location.reload(); return; }  // a refused SetupIntent cannot be used again
+    const button = document.getElementById("save-card");
+    button.disabled = true;
+    const saved = await stripe.confirmCardSetup(form.dataset.setupSecret, { payment_method: { card: card } });
+    if (saved.error) {
+      error.textContent = saved.error.message || "Your card was declined.";
+      error.hidden = false;
+      form.querySelector("#payment-field").classList.add("has-error");
+      form.dataset.spent = "yes";
+      button.textContent = "Try another card";
+      button.disabled = false;
+      return;
+    }
+    form.elements.setup_intent.value = saved.setupIntent.id;
+    form.submit();
+  });
+})();

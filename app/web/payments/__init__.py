@@ -143,6 +143,63 @@ def stripe_webhook() -> Any:
     return jsonify(received=True, handled=handled)
 
 
+@bp.get("/account/payment-methods")
+@customer_only
+def payment_methods() -> Any:
+    """The customer's saved cards: brand and last four, the default, remove; add one."""
+    if gateway() is None:
+        abort(404)
+    from flask_login import current_user
+
+    cards = payments.cards_of(get_session(), current_user.user.id)
+    return render_template("customer/account/payment_methods.html", cards=cards)
+
+
+@bp.route("/account/payment-methods/new", methods=["GET", "POST"])
+@customer_only
+def add_payment_method() -> Any:
+    """Add a card: Stripe.js saves it (a SetupIntent); the server keeps what Stripe says."""
+    from flask import flash
+    from flask_login import current_user
+
+    gw = gateway()
+    if gw is None:
+        abort(404)
+    session, user = get_session(), current_user.user
+    error = ""
+    if request.method == "POST":
+        try:
+            card = payments.finish_saving_card(session, user, request.form.get("setup_intent"), gateway=gw, now=now())
+        except DomainError as refused:
+            error = str(refused.details.get("card", refused.message))
+        else:
+            flash(f"{card.brand.title()} ending {card.last4} saved.", "success")
+            return redirect(url_for("payments.payment_methods"), code=303)
+    secret = payments.start_saving_card(session, user, gateway=gw)
+    return render_template("customer/account/add_card.html", setup_secret=secret, error=error,
+                           publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"], stripe_js=js_url(current_app)), 422 if error else 200
+
+
+@bp.post("/account/payment-methods/<int:card_id>/<action>")
+@customer_only
+def change_payment_method(card_id: int, action: str) -> Any:
+    from flask import flash
+    from flask_login import current_user
+
+    if gateway() is None or action not in ("remove", "default"):
+        abort(404)
+    try:
+        if action == "remove":
+            payments.remove_card(get_session(), current_user.user.id, card_id)
+            flash("The card was removed.", "success")
+        else:
+            payments.make_default_card(get_session(), current_user.user.id, card_id)
+            flash("That card is now your default.", "success")
+    except DomainError:
+        abort(404)
+    return redirect(url_for("payments.payment_methods"), code=303)
+
+
 STAFF_ACTIONS = {"balance": "Balance charged.", "no_show_fee": "No-show fee charged.", "refund": "Refund made."}
 
 
@@ -226,4 +283,4 @@ def init_app(app: Flask) -> None:
                 return None
             return payments.terms(get_session(), service_id, total)
 
-        return {"payment_of": payment_of, "payment_terms": payment_terms}
+        return {"payment_of": payment_of, "payment_terms": payment_terms, "card_payments_on": lambda: gateway() is not None}
