@@ -32,10 +32,10 @@ from sqlalchemy.orm import Session
 from . import history, notifications, webhooks
 from .actor import Actor
 from .booking.change import BookingChanges, apply_changes
-from .booking.common import write_transaction
-from .booking.create import create_in_transaction
+from .booking.common import invalid, write_transaction
+from .booking.create import create_booking, create_in_transaction
 from .concurrency import begin_write
-from .errors import DomainError, FieldErrors, ValidationFailed
+from .errors import DomainError, FieldErrors
 from .inputs import BookingRequest
 from .models import (
     AmountType,
@@ -326,14 +326,13 @@ class CardBooking:
     setup_client_secret: str
 
 
-def book_with_card(
-    session: Session, request: BookingRequest, *, actor: Actor, now: datetime, gateway: Gateway, hold_minutes: int,
-) -> CardBooking:
-    """Book a service whose policy takes a payment when booking: the booking is written
-    `payment_pending` (holding its slot for `hold_minutes`) with its Payment row, then a
-    SetupIntent is made for Stripe.js to save the card with. settle() charges it.
-
-    Raises what create_booking raises; a service paid in person is a field error."""
+def _write_held_booking(
+    session: Session, request: BookingRequest, *, actor: Actor, now: datetime, hold_minutes: int, card: PaymentCard | None,
+) -> tuple[Booking, Payment]:
+    """One transaction: the booking `payment_pending` (holding its slot for `hold_minutes`)
+    and the payment row for what its policy takes when booking (the card on file's id
+    when one is charged). Raises what create_booking raises, and a field error on
+    payment_method for a service not paid by card when booking or with nothing due."""
     request.payment_method = "stripe"
     request.card_payments = True
     request.hold_for_payment = True
@@ -342,28 +341,37 @@ def book_with_card(
     with write_transaction(session):
         result = create_in_transaction(session, request, actor=actor, now=now)
         if result.occurrences:
-            raise _invalid("frequency_id", "A booking paid by card when booking cannot be a recurring series.")
+            raise invalid("frequency_id", "A booking paid by card when booking cannot be a recurring series.")
         booking = result.booking
         policy = policy_for(session, booking.service_id)
         if not policy.charges_when_booking:
-            raise _invalid("payment_method", "This service is not paid by card when booking.")
+            raise invalid("payment_method", "This service is not paid by card when booking.")
         currency = booking_currency(session, booking)
         amount = minor_units(due_when_booking(policy, booking.total), currency)
         if amount <= 0:
-            raise _invalid("payment_method", "Nothing is due by card for this booking.")
+            raise invalid("payment_method", "Nothing is due by card for this booking; choose cash or check.")
         kind = PaymentKind.FULL if policy.mode == PaymentMode.FULL else PaymentKind.DEPOSIT
         payment = Payment(
             booking_id=booking.id, kind=kind, status=PaymentStatus.PENDING, amount_minor=amount, currency=currency,
             idempotency_key=new_key(f"booking-{booking.id}-{kind.value}"), hold_until=now + timedelta(minutes=hold_minutes),
+            stripe_payment_method_id=card.stripe_payment_method_id if card is not None else None,
             reason="notify" if notify else "", created_at=now, updated_at=now,
         )
         session.add(payment)
+    return booking, payment
+
+
+def book_with_card(
+    session: Session, request: BookingRequest, *, actor: Actor, now: datetime, gateway: Gateway, hold_minutes: int,
+) -> CardBooking:
+    """Book a service whose policy takes a payment when booking, from the booking form:
+    the held booking and its payment row, then a SetupIntent for Stripe.js to save the
+    card with; settle() charges it."""
+    booking, payment = _write_held_booking(session, request, actor=actor, now=now, hold_minutes=hold_minutes, card=None)
     customer = session.get(User, booking.customer_id)
     assert customer is not None
     stripe_customer = ensure_stripe_customer(session, customer, gateway)
-    intent = gateway.create_setup_intent(
-        customer=stripe_customer, key=f"{payment.idempotency_key}-setup", metadata=_metadata(payment)
-    )
+    intent = gateway.create_setup_intent(customer=stripe_customer, key=f"{payment.idempotency_key}-setup", metadata=_metadata(payment))
     with write_transaction(session):
         payment.stripe_setup_intent_id = intent.id
     return CardBooking(booking, payment, intent.client_secret)
@@ -387,35 +395,16 @@ def book_with_saved_card(
     completed. Without a saved card: a validation error naming payment_method. A decline
     books nothing (PaymentDeclined, naming payment_method)."""
     customer_id = actor.id if actor.is_customer else request.customer_id
-    card = default_card(session, int(customer_id)) if isinstance(customer_id, int) else None
+    card = default_card(session, customer_id) if isinstance(customer_id, int) else None
     if card is None:
-        raise _invalid("payment_method", NO_CARD)
-    request.payment_method = "stripe"
-    request.card_payments = True
+        raise invalid("payment_method", NO_CARD)
     services = request.services or []
     service_id = getattr(services[0], "id", None) if services else None
-    policy = policy_for(session, service_id) if isinstance(service_id, int) else IN_PERSON
-    if not policy.charges_when_booking:
-        from .booking.create import create_booking
-
+    if not isinstance(service_id, int) or not policy_for(session, service_id).charges_when_booking:
+        request.payment_method = "stripe"
+        request.card_payments = True
         return create_booking(session, request, actor=actor, now=now).booking
-    request.hold_for_payment = True
-    notify = request.send_notifications
-    request.send_notifications = False
-    with write_transaction(session):
-        result = create_in_transaction(session, request, actor=actor, now=now)
-        if result.occurrences:
-            raise _invalid("frequency_id", "A booking paid by card when booking cannot be a recurring series.")
-        booking = result.booking
-        currency = booking_currency(session, booking)
-        amount = minor_units(due_when_booking(policy, booking.total), currency)
-        kind = PaymentKind.FULL if policy.mode == PaymentMode.FULL else PaymentKind.DEPOSIT
-        payment = Payment(
-            booking_id=booking.id, kind=kind, status=PaymentStatus.PENDING, amount_minor=max(amount, 1), currency=currency,
-            idempotency_key=new_key(f"booking-{booking.id}-{kind.value}"), hold_until=now + timedelta(minutes=hold_minutes),
-            stripe_payment_method_id=card.stripe_payment_method_id, reason="notify" if notify else "", created_at=now, updated_at=now,
-        )
-        session.add(payment)
+    booking, payment = _write_held_booking(session, request, actor=actor, now=now, hold_minutes=hold_minutes, card=card)
     outcome = settle(session, payment.id, gateway=gateway, now=now, actor=actor)
     if outcome.status == "failed":
         raise PaymentDeclined(outcome.message, {"payment_method": outcome.message})
@@ -433,10 +422,6 @@ def new_key(prefix: str) -> str:
 def _metadata(payment: Payment) -> dict[str, str]:
     """What a PaymentIntent carries back to us: our row, found again by reconcile."""
     return {"payment_id": str(payment.id), "booking_id": str(payment.booking_id), "payment_key": payment.idempotency_key}
-
-
-def _invalid(field: str, message: str) -> DomainError:
-    return ValidationFailed(message, {field: message})
 
 
 def ensure_stripe_customer(session: Session, user: User, gateway: Gateway) -> str:
@@ -815,7 +800,7 @@ def refund(session: Session, booking_id: int, *, amount: Any, reason: Any, actor
         begin_write(session)
         booking = session.get(Booking, booking_id)
         if booking is None:
-            raise _invalid("booking_id", "There is no such booking.")
+            raise invalid("booking_id", "There is no such booking.")
         rows = _charges(session, booking.id)
         currency = booking_currency(session, booking)
         refundable = _paid_minor(rows) - _refunded_minor(rows)
@@ -850,13 +835,13 @@ def charge_balance(session: Session, booking_id: int, *, actor: Actor, now: date
         begin_write(session)
         booking = session.get(Booking, booking_id)
         if booking is None:
-            raise _invalid("booking_id", "There is no such booking.")
+            raise invalid("booking_id", "There is no such booking.")
         if default_card(session, booking.customer_id) is None:
-            raise _invalid("payment_method", "The customer has no card saved.")
+            raise invalid("payment_method", "The customer has no card saved.")
         rows = _charges(session, booking.id)
         due = minor_units(booking.total, booking_currency(session, booking)) - _paid_minor(rows)
         if any(r.kind == PaymentKind.BALANCE for r in rows) or due <= 0:
-            raise _invalid("amount", "Nothing is due on this booking.")
+            raise invalid("amount", "Nothing is due on this booking.")
         payment = _queue_charge(session, booking, PaymentKind.BALANCE, due, "Balance charged by staff", now)
         assert payment is not None
     process_queued(session, booking_id=booking_id, gateway=gateway, now=now, actor=actor)
@@ -870,13 +855,13 @@ def charge_no_show_fee(session: Session, booking_id: int, *, actor: Actor, now: 
         begin_write(session)
         booking = session.get(Booking, booking_id)
         if booking is None or booking.status != BookingStatus.NO_SHOW:
-            raise _invalid("status", "Only a booking marked no-show has a no-show fee.")
+            raise invalid("status", "Only a booking marked no-show has a no-show fee.")
         policy = policy_for(session, booking.service_id)
         currency = booking_currency(session, booking)
         payment = _queue_charge(session, booking, PaymentKind.NO_SHOW_FEE,
                                 minor_units(fee(policy, PaymentKind.NO_SHOW_FEE, booking.total), currency), "No-show fee", now)
         if payment is None:
-            raise _invalid("payment_method", "There is no fee to charge, no card saved, or it was charged already.")
+            raise invalid("payment_method", "There is no fee to charge, no card saved, or it was charged already.")
     process_queued(session, booking_id=booking_id, gateway=gateway, now=now, actor=actor)
     session.refresh(payment)
     return payment
@@ -939,19 +924,19 @@ def finish_saving_card(session: Session, user: User, setup_intent_id: Any, *, ga
     """Keep the card a SetupIntent saved, read from Stripe (not from the browser), once it
     is the customer's own. Raises ValidationFailed naming `card`."""
     if not isinstance(setup_intent_id, str) or not setup_intent_id.startswith("seti_") or len(setup_intent_id) > 64:
-        raise _invalid("card", "The card was not saved; please enter it again.")
+        raise invalid("card", "The card was not saved; please enter it again.")
     intent = gateway.retrieve_setup_intent(setup_intent_id)
     if (intent.metadata or {}).get("user_id") != str(user.id):
-        raise _invalid("card", "The card was not saved; please enter it again.")
+        raise invalid("card", "The card was not saved; please enter it again.")
     if intent.status != "succeeded" or not intent.payment_method:
-        raise _invalid("card", intent.error or "The card was not saved; please enter it again.")
+        raise invalid("card", intent.error or "The card was not saved; please enter it again.")
     return save_card(session, user.id, intent.payment_method, gateway, now)
 
 
 def _own_card(session: Session, user_id: int, card_id: Any) -> PaymentCard:
     card = session.get(PaymentCard, card_id) if isinstance(card_id, int) else None
     if card is None or card.user_id != user_id:
-        raise _invalid("card", "There is no such card on your account.")
+        raise invalid("card", "There is no such card on your account.")
     return card
 
 
