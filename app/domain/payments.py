@@ -559,6 +559,7 @@ def _record_success(session: Session, payment: Payment, intent_id: str, actor: A
         session.refresh(payment)
         if payment.status == PaymentStatus.SUCCEEDED:
             return Settled(payment, "succeeded")
+        late = payment.status == PaymentStatus.CANCELLED  # paid after its hold ran out and the slot went
         payment.status = PaymentStatus.SUCCEEDED
         payment.stripe_payment_intent_id = intent_id
         payment.claimed_until = None
@@ -571,7 +572,10 @@ def _record_success(session: Session, payment: Payment, intent_id: str, actor: A
         history.record(session, booking, actor=actor, now=now, action="payment",
                        changes={payment.kind: (None, f"{amount} {payment.currency} paid")})
         webhooks.payment_event(session, "payment.succeeded", payment_payload(payment), now)
-        if booking.status == BookingStatus.PAYMENT_PENDING:
+        if late:
+            # The booking was released: give the money back (made by process_queued).
+            _queue_refund(session, payment, payment.amount_minor, "Paid after the booking's hold ran out", now)
+        elif booking.status == BookingStatus.PAYMENT_PENDING:
             apply_changes(session, booking, BookingChanges(status=BookingStatus.PENDING), SYSTEM, now, notify=False)
             if payment.reason == "notify":
                 notifications.queue_booking_message(session, booking, "booking.created", now)

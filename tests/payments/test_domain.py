@@ -183,3 +183,22 @@ def test_reconcile_repairs_a_charge_whose_commit_was_lost(session, now, berlin, 
     assert (payment.status, started.booking.status) == ("succeeded", "pending")
     assert payments.reconcile(session, gateway=gateway, now=now) == 0
     assert len(intents_for(gateway, payment)) == 1
+
+
+def test_a_payment_that_lands_after_its_hold_ran_out_is_refunded(session, now, berlin, gateway):
+    loc, svc, agent, customer = berlin
+    started = book(session, svc, customer, now, gateway, hold=10)
+    confirm_setup(gateway, started.payment.stripe_setup_intent_id, "ok")
+    payment = started.payment
+    # The browser paid (a 3-D Secure step that took too long), but the hold was released first.
+    setup = gateway.retrieve_setup_intent(payment.stripe_setup_intent_id)
+    intent = gateway.charge(amount=payment.amount_minor, currency=payment.currency,
+                            customer=payments.ensure_stripe_customer(session, customer, gateway), payment_method=setup.payment_method,
+                            key=payment.idempotency_key, metadata=payments._metadata(payment), off_session=False)
+    later = now + timedelta(minutes=11)
+    assert payments.release_expired_holds(session, now=later) == 1
+    payments.apply_intent(session, payment, intent, now=later)  # what Stripe's webhook or reconcile then says
+    assert payments.process_queued(session, gateway=gateway, now=later) == 1
+    session.refresh(started.booking)
+    state = payments.payment_state(session, started.booking)
+    assert (started.booking.status, state.status, state.refunded) == ("cancelled", "refunded", Decimal("20.00"))
