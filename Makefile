@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+STRIPE_PORT ?= 8420
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/booking_test
 # How far `make test-faketime` moves the machine's clock (libfaketime's syntax).
 FAKETIME_OFFSET ?= +400d
@@ -20,11 +21,22 @@ $(BIN)/.installed-test: $(BIN)/.installed-app
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-run: $(BIN)/.installed-app
+# localstripe (a stand-in for Stripe's API and Stripe.js) runs beside the dev server, so the
+# demo's deposit and card-on-file services can be paid with 4242 4242 4242 4242.
+$(BIN)/.installed-localstripe: $(BIN)/.installed-app
+	$(BIN)/pip install --quiet 'localstripe>=1.15'
+	touch $@
+
+run: $(BIN)/.installed-app $(BIN)/.installed-localstripe
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app seed-demo
-	@echo "Open http://127.0.0.1:$(PORT)/"
-	OUTBOX_WORKER=1 PUBLIC_URL=$${PUBLIC_URL:-http://127.0.0.1:$(PORT)} $(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
+	@echo "Open http://127.0.0.1:$(PORT)/  (cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0341 is declined)"
+	$(BIN)/localstripe --port $(STRIPE_PORT) --from-scratch & STRIPE_PID=$$!; trap 'kill $$STRIPE_PID' EXIT INT TERM; \
+	OUTBOX_WORKER=1 PUBLIC_URL=$${PUBLIC_URL:-http://127.0.0.1:$(PORT)} \
+	STRIPE_SECRET_KEY=$${STRIPE_SECRET_KEY:-sk_test_localstripe} STRIPE_PUBLISHABLE_KEY=$${STRIPE_PUBLISHABLE_KEY:-pk_test_localstripe} \
+	STRIPE_WEBHOOK_SECRET=$${STRIPE_WEBHOOK_SECRET:-whsec_localstripe} STRIPE_API_BASE=$${STRIPE_API_BASE:-http://127.0.0.1:$(STRIPE_PORT)} \
+	STRIPE_JS_URL=$${STRIPE_JS_URL:-http://127.0.0.1:$(STRIPE_PORT)/js.stripe.com/v3/} \
+	$(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
 
 test: test-sqlite test-postgres
 
@@ -49,6 +61,7 @@ test-faketime: $(BIN)/.installed-test
 bench: $(BIN)/.installed-test
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.lists
+	$(BIN)/python -m bench.payments
 
 bench-lists: $(BIN)/.installed-test
 	$(BIN)/python -m bench.lists

@@ -50,9 +50,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(messages.bp)
     app.register_blueprint(sms.bp)
 
-    from .web import feeds
+    from .web import feeds, payments
 
     feeds.init_app(app)
+    payments.init_app(app)
 
     from . import api
 

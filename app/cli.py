@@ -143,6 +143,26 @@ def notifications_work(interval: float | None) -> None:
     click.echo(f"Notifications worker stopped after {rounds} round(s).")
 
 
+payments_cli = AppGroup("payments", help="Card payments (Stripe).")
+
+
+@payments_cli.command("reconcile")
+@click.option("--limit", default=100, show_default=True, help="Unsettled payments looked at in one run.")
+def payments_reconcile(limit: int) -> None:
+    """Bring unsettled payments to what Stripe says (after a crash or a lost webhook),
+    and release the slots of bookings whose payment did not arrive in time."""
+    from .domain import payments
+    from .transports.stripe import gateway_for
+
+    stripe_gateway = gateway_for(current_app._get_current_object())  # type: ignore[attr-defined]
+    if stripe_gateway is None:
+        raise click.ClickException("Card payments are not set up (STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY).")
+    with session_factory()() as session:
+        changed = payments.reconcile(session, gateway=stripe_gateway, now=_now(), limit=limit)
+        released = payments.release_expired_holds(session, now=_now(), limit=limit)
+    click.echo(f"reconciled {changed} payment(s), released {released} expired hold(s)")
+
+
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo() -> None:
@@ -156,6 +176,6 @@ def seed_demo() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, users_cli, api_keys_cli, notifications_cli):
+    for group in (db_cli, users_cli, api_keys_cli, notifications_cli, payments_cli):
         app.cli.add_command(group)
     app.cli.add_command(seed_demo)

@@ -101,6 +101,14 @@ def _region(raw: str) -> str:
     return text
 
 
+def _script_url(raw: str) -> str:
+    """A script's address, kept as written (Stripe.js's path ends in a slash)."""
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError("expected a script's address, like http://127.0.0.1:8420/js.stripe.com/v3/")
+    return raw.strip()
+
+
 def _label(raw: str) -> str:
     text = raw.strip().lower()
     if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", text):
@@ -195,6 +203,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NOW", _instant, None,
             "pins the app's clock (`app/clock.py`) to this instant, like `2026-11-23T17:00:00+00:00`: for tests and demos; unset, the machine's clock"),
     Setting("RATELIMIT_STORAGE_URI", _text, None, "where rate-limit counts live: the portal's database when unset, or `redis://…`"),
+    Setting("STRIPE_SECRET_KEY", _text, None, "Stripe's secret key (`sk_…`): card payments are offered only when it and the publishable key are set"),
+    Setting("STRIPE_PUBLISHABLE_KEY", _text, None, "Stripe's publishable key (`pk_…`), given to Stripe.js in the browser"),
+    Setting("STRIPE_WEBHOOK_SECRET", _text, None, "the signing secret (`whsec_…`) of the endpoint `/stripe/webhook`; unset, Stripe's events are refused"),
+    Setting("STRIPE_API_BASE", _url, None, "where the Stripe API is reached; unset: Stripe itself. For localstripe only (`http://127.0.0.1:8420`)"),
+    Setting("STRIPE_JS_URL", _script_url, None, "where Stripe.js is loaded from; unset: `https://js.stripe.com/v3/`. For localstripe only (`http://127.0.0.1:8420/js.stripe.com/v3/`)"),
+    Setting("PAYMENT_HOLD_MINUTES", _int, 15, "how long a booking waiting for its card payment (`payment_pending`) holds its slot before it is released"),
 )
 
 def defaults(instance_path: Path) -> dict[str, Any]:

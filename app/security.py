@@ -26,6 +26,21 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "form-action 'self'",
 ))
 
+def content_security_policy(extra: dict[str, list[str]]) -> str:
+    """The policy, with the origins card payments need (Stripe.js's, when configured)
+    added to their directives and nothing else."""
+    if not extra:
+        return CONTENT_SECURITY_POLICY
+    parts = []
+    for directive in CONTENT_SECURITY_POLICY.split("; "):
+        name = directive.split(" ", 1)[0]
+        parts.append(" ".join([directive, *extra.get(name, [])]))
+    for name, sources in extra.items():
+        if not any(p.split(" ", 1)[0] == name for p in parts):
+            parts.append(" ".join([name, "'self'", *sources]))
+    return "; ".join(parts)
+
+
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
@@ -53,9 +68,13 @@ def configure(app: Flask) -> None:
         # is then the client's, not nginx's, and a client cannot forge its own.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
 
+    from .web.payments import csp_sources
+
+    headers = dict(HEADERS, **{"Content-Security-Policy": content_security_policy(csp_sources(app))})
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
         if _carries_credentials():
             # Signed-in pages and answers to API credentials are for one person only.

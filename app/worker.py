@@ -84,8 +84,23 @@ def deliver_sms(app: Flask, clock: Clock, stop: threading.Event | None = None) -
     return deliver(app, "sms", clock, stop)
 
 
+def release_payment_holds(app: Flask, clock: Clock, stop: threading.Event | None = None) -> int:
+    """Free the slots of bookings whose card payment did not arrive in time, and make
+    any queued charge or refund that its request did not get to (card payments only)."""
+    from .domain.payments import process_queued, release_expired_holds
+    from .transports.stripe import gateway_for
+
+    gateway = gateway_for(app)
+    if gateway is None:
+        return 0
+    with session_factory(app)() as session:
+        return release_expired_holds(session, now=clock()) + process_queued(session, gateway=gateway, now=clock())
+
+
 # Reminders first, so a reminder queued in a round goes out in the same round.
-DELIVERERS: list[Deliverer] = [queue_due_reminders, queue_due_text_reminders, deliver_email, deliver_sms, deliver_webhooks]
+DELIVERERS: list[Deliverer] = [
+    queue_due_reminders, queue_due_text_reminders, deliver_email, deliver_sms, deliver_webhooks, release_payment_holds,
+]
 
 
 def run_worker(

@@ -27,7 +27,7 @@ STAMP = {"type": "string", "format": "date-time", "pattern": INSTANT_PATTERN}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 NULLABLE_ID = {"type": ["integer", "null"]}
 FLAG = {"type": "string", "enum": list(FLAG_VALUES)}  # what parse_flag takes
-STATUS = {"type": "string", "enum": ["pending", "approved", "cancelled", "completed", "no_show"]}
+STATUS = {"type": "string", "enum": ["pending", "approved", "cancelled", "completed", "no_show", "payment_pending"]}
 
 
 def ref(name: str) -> dict[str, str]:
@@ -84,7 +84,14 @@ SCHEMAS: dict[str, Any] = {
         "start_date": DATE, "start_time": HHMM, "end_time": HHMM, "start_at": STAMP, "end_at": STAMP,
         "duration": {"type": "integer"}, "arrival_window": {"type": "integer"}, "sms_notifications": {"type": "boolean"},
         "price": ref("Price"), "price_overridden": {"type": "boolean"},
-        "payment_method": {"enum": ["cash", "check", "stripe", "paypal"]}, "frequency_id": NULLABLE_ID, "series_id": NULLABLE_ID,
+        "payment_method": {"enum": ["cash", "check", "stripe", "paypal"]},
+        "payment": obj({
+            "policy": {"enum": ["in_person", "full", "deposit", "card_on_file"]},
+            "status": {"enum": ["none", "due", "pending", "authorised", "partially_paid", "paid", "partially_refunded", "refunded"]},
+            "currency": {"type": "string", "description": "ISO 4217, the location's"},
+            "amount_paid": MONEY, "amount_due": MONEY, "refunded": MONEY,
+        }, ["policy", "status", "currency", "amount_paid", "amount_due", "refunded"]),
+        "frequency_id": NULLABLE_ID, "series_id": NULLABLE_ID,
         "notes": {"type": "string"}, "address": {"type": "object"}, "custom_fields": {"type": "array", "items": {"type": "object"}},
         "original_booking_id": NULLABLE_ID, "created_at": STAMP, "updated_at": STAMP, "staff_notes": {"type": "string"},
         "change": {"type": "integer", "description": "raised at each change in the order changes commit (a later commit has a higher number)"},
@@ -93,7 +100,7 @@ SCHEMAS: dict[str, Any] = {
         "customer_matched": {"type": "boolean"},
     }, required=["id", "booking_code", "status", "version", "service_id", "service_name", "services", "agent_id", "agent_name",
                  "location_id", "customer_id", "customer", "start_date", "start_time", "end_time", "start_at", "end_at",
-                 "duration", "arrival_window", "sms_notifications", "price", "price_overridden", "payment_method", "notes", "original_booking_id",
+                 "duration", "arrival_window", "sms_notifications", "price", "price_overridden", "payment_method", "payment", "notes", "original_booking_id",
                  "created_at", "updated_at", "change"]),
     "StaffBookingInput": obj({
         "service_id": ID, "agent_id": {"oneOf": [ID, {"enum": ["any", -1, "-1"]}]}, "start_date": DATE, "start_time": HHMM,
@@ -355,6 +362,17 @@ DOCUMENT: dict[str, Any] = {
                       "requestBody": _body(ref("BookingUpdate")), "responses": {"200": ok(envelope(ref("Booking"))), **ERRORS}},
             "delete": {"summary": "Cancel a booking", "security": STAFF, "responses": {"200": ok(envelope(ref("Booking"))), **ERRORS}},
         },
+        "/bookings/{id}/charges": {"post": {
+            "summary": "Charge the saved card: the balance still due, or the no-show fee (once each; write scope)", "security": STAFF,
+            "parameters": [{"$ref": "#/components/parameters/id"}, IDEMPOTENCY],
+            "requestBody": _body(obj({"kind": {"enum": ["balance", "no_show_fee"]}}, ["kind"], additionalProperties=False)),
+            "responses": {"201": ok(envelope(ref("Booking")), "Charged (see payment)"), **ERRORS}}},
+        "/bookings/{id}/refunds": {"post": {
+            "summary": "Refund card payments, in full or in part, with a reason; never more than was paid (admin scope)",
+            "security": STAFF, "parameters": [{"$ref": "#/components/parameters/id"}, IDEMPOTENCY],
+            "requestBody": _body(obj({"amount": {"type": ["string", "number"], "description": "left out: all that is refundable"},
+                                      "reason": {"type": "string", "minLength": 1, "maxLength": 255}}, ["reason"], additionalProperties=False)),
+            "responses": {"201": ok(envelope(ref("Booking")), "Refunded (see payment)"), **ERRORS}}},
         "/login": {"post": {"summary": "Customer log-in", "security": [],
                             "requestBody": _body(obj({"email": {"type": "string"}, "password": {"type": "string"}}, additionalProperties=False)),
                             "responses": {"200": ok(obj({"token": {"type": "string"}, "expires_at": STAMP})), **ERRORS}}},

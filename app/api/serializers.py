@@ -18,6 +18,7 @@ from ..domain.models import (
 )
 from ..domain.booking import price_adjustment
 from ..domain.queries import agent_ids_for_service
+from ..domain.payments import payment_state
 from ..domain.timeutil import zone
 
 
@@ -88,6 +89,8 @@ def booking(b: Booking, *, staff: bool = True) -> dict[str, Any]:
         },
         "price_overridden": b.price_overridden,
         "payment_method": b.payment_method,
+        # What was paid by card, is due and was refunded (app/domain/payments.py).
+        "payment": payment_state(object_session(b), b).as_dict(),
         "frequency_id": b.frequency_id,
         "series_id": b.series_id,
         "notes": b.customer_notes,

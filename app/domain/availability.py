@@ -33,7 +33,7 @@ from .cache import lookup, remember, versions
 from .concurrency import MAX_OCCUPANCY_HOURS
 from .errors import FieldErrors, NotFound
 from .inputs import ServiceLineInput
-from .models import ACTIVE_STATUSES, Agent, Booking, Location, Service, TimeOff, agent_locations, agent_services
+from .models import SLOT_HOLDING_STATUSES, Agent, Booking, Location, Service, TimeOff, agent_locations, agent_services
 from .settings import load_settings
 from .snapshot import catalog
 from .timeutil import fmt_hhmm, local_day_bounds, resolve_local, zone
@@ -324,7 +324,7 @@ def plan_days(
         ))
         query = select(*_BOOKING_COLUMNS).where(
             Booking.agent_id.in_(ids),
-            Booking.status.in_(ACTIVE_STATUSES),
+            Booking.status.in_(SLOT_HOLDING_STATUSES),
             # Lower bound keeps this an index range scan on (agent_id, occupied_start).
             and_(Booking.occupied_start > first - MAX_OCCUPANCY, Booking.occupied_start < last),
             Booking.occupied_end > first,

@@ -40,9 +40,10 @@ from .cache import API_KEYS, CATALOG, mark_written
 from .errors import DiscountCodeExhausted, DomainError, EmailTaken, SlotUnavailable
 from .models.settings import new_generation
 from .models import Agent, ApiKey, Booking, CacheVersion, DiscountCode, Location, Service, Setting, TimeOff, WorkingHours
-from .models.enums import ACTIVE_STATUSES, sql_in
+from .models.enums import SLOT_HOLDING_STATUSES, sql_in
 
-_ACTIVE = sql_in(list(ACTIVE_STATUSES))
+# Version 2 (0016_payments): a booking waiting for its payment holds its slot too.
+_ACTIVE = sql_in(list(SLOT_HOLDING_STATUSES))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -56,9 +57,23 @@ def seed(session: Session, *, now: datetime) -> bool:
     rng = random.Random(20261121)
     users = _people(session, now)
     catalog = _catalog(session)
+    _payment_policies(session, catalog)
     session.commit()
     _bookings(session, rng, users, catalog, now)
     return True
+
+
+def _payment_policies(session: Session, catalog: dict[str, Any]) -> None:
+    """Deep cleaning takes a 25 % deposit by card; an appliance repair keeps a card on file
+    (charged when completed) with a no-show fee and a late-cancellation fee. They apply
+    when the Stripe keys are set (`make run` sets them for localstripe)."""
+    from .payments import save_policy
+
+    services = catalog["services"]
+    save_policy(session, service_id=services[1].id, values={"mode": "deposit", "deposit_type": "percent", "deposit_value": "25"})
+    save_policy(session, service_id=services[5].id, values={
+        "mode": "card_on_file", "no_show_fee_type": "fixed", "no_show_fee_value": "40", "late_cancel_fee_type": "percent",
+        "late_cancel_fee_value": "50"})
 
 
 def _people(session: Session, now: datetime) -> list[User]:

@@ -91,3 +91,8 @@ class BookingRequest:
     # with the new price (STYLE habit 7).
     expected_total: Any = None
     send_notifications: bool = True
+    # Set by the caller when card payments are set up (the Stripe keys): `stripe` is then
+    # a payment method, not refused.
+    card_payments: bool = False
+    # Set by payments.book_with_card only: the booking waits for its card payment.
+    hold_for_payment: bool = False

@@ -13,6 +13,9 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.CANCELLED: frozenset({S.PENDING, S.APPROVED}),
     S.COMPLETED: frozenset({S.CANCELLED}),
     S.NO_SHOW: frozenset({S.APPROVED, S.CANCELLED}),
+    # Waiting for the card payment asked for at booking (app/domain/payments.py): paid, it
+    # becomes pending (or approved by staff); declined, abandoned or out of time, cancelled.
+    S.PAYMENT_PENDING: frozenset({S.PENDING, S.APPROVED, S.CANCELLED}),
 }
 
 # Transitions only an admin may make.
@@ -23,7 +26,9 @@ ADMIN_ONLY: frozenset[tuple[S, S]] = frozenset({(S.COMPLETED, S.CANCELLED)})
 AFTER_START: frozenset[S] = frozenset({S.COMPLETED, S.NO_SHOW})
 
 # What a customer may do to their own booking.
-CUSTOMER_ALLOWED: frozenset[tuple[S, S]] = frozenset({(S.PENDING, S.CANCELLED), (S.APPROVED, S.CANCELLED)})
+CUSTOMER_ALLOWED: frozenset[tuple[S, S]] = frozenset(
+    {(S.PENDING, S.CANCELLED), (S.APPROVED, S.CANCELLED), (S.PAYMENT_PENDING, S.CANCELLED)}
+)
 
 
 # What an agent may record about their own booking: how the visit went, and undo a

@@ -50,6 +50,9 @@ EVENTS = (
     "booking.cancelled",
     "customer.created",
     "customer.updated",
+    "payment.succeeded",
+    "payment.failed",
+    "payment.refunded",
 )
 TIMEOUT_SECONDS = 10.0
 RETRY_FOR = timedelta(hours=24)
@@ -390,7 +393,7 @@ def _record(session: Session, event_type: str, kind: str, obj: Any, now: datetim
     if not targets:
         return 0
     serialise = PAYLOADS.get(kind)
-    data = serialise(obj) if serialise is not None else {"id": obj.id}
+    data = obj.data if isinstance(obj, _Data) else serialise(obj) if serialise is not None else {"id": obj.id}
     payload = {"type": event_type, "timestamp": now.astimezone(UTC).isoformat().replace("+00:00", "Z"), "data": data}
     rows = [
         {
@@ -414,6 +417,19 @@ def booking_event(session: Session, booking: Any, event_type: str, now: datetime
     """Queue `event_type` about a booking; the booking package calls this where it
     writes the booking's history."""
     return _record(session, event_type, "booking", booking, now)
+
+
+def payment_event(session: Session, event_type: str, data: dict[str, Any], now: datetime) -> int:
+    """Queue a payment.* event (app/domain/payments.py gives its `data`)."""
+    return _record(session, event_type, "payment", _Data(data), now)
+
+
+class _Data:
+    """A ready payload passed through _record (kinds without an API serialiser)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.id = data.get("id")
 
 
 def booking_change_event(action: str, before_status: str, after_status: str) -> str:

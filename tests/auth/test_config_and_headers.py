@@ -73,6 +73,12 @@ SAMPLES = {
     "CODE_CHECK_RATE_LIMIT": ("5 per hour", "5 per hour"),
     "AUTH_FAILURE_RATE_LIMIT": ("11 per minute", "11 per minute"),
     "RATELIMIT_STORAGE_URI": ("memory://", "memory://"),
+    "STRIPE_SECRET_KEY": ("sk_test_env", "sk_test_env"),
+    "STRIPE_PUBLISHABLE_KEY": ("pk_test_env", "pk_test_env"),
+    "STRIPE_WEBHOOK_SECRET": ("whsec_env", "whsec_env"),
+    "STRIPE_API_BASE": ("http://127.0.0.1:8420/", "http://127.0.0.1:8420"),
+    "STRIPE_JS_URL": ("http://127.0.0.1:8420/js.stripe.com/v3/", "http://127.0.0.1:8420/js.stripe.com/v3/"),
+    "PAYMENT_HOLD_MINUTES": ("20", 20),
 }
 
 

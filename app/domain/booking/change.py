@@ -29,7 +29,9 @@ from ..errors import (
     SlotUnavailable,
     TooLate,
 )
-from ..models import ACTIVE_STATUSES, Agent, Booking, BookingLine, BookingStatus, DiscountCode, Location, Role, Service, User
+from ..models import (
+    ACTIVE_STATUSES, SLOT_HOLDING_STATUSES, Agent, Booking, BookingLine, BookingStatus, DiscountCode, Location, Role, Service, User,
+)
 from ..phones import as_phone, region_for
 from ..settings import load_settings
 from ..status import check_transition
@@ -216,6 +218,12 @@ def apply_changes(session: Session, booking: Booking, changes: BookingChanges, a
     history.record(session, booking, actor=actor, now=now, action=action, changes=changed)
     session.flush()
     webhooks.booking_event(session, booking, webhooks.booking_change_event(action, before_status, booking.status), now)
+    if before_status != booking.status:
+        from .. import payments  # imports this module
+
+        # Card on file charged at completion, a no-show fee, a refund on an early cancel:
+        # queued as payment rows in this transaction, charged after it (payments.process_queued).
+        payments.queue_for_status_change(session, booking, before_status, actor=actor, now=now)
     if notify:
         topic = _message_topic(booking, before_status, before_start, staff=actor.is_staff)
         if topic is not None:
@@ -306,7 +314,7 @@ def _place(session: Session, booking: Booking, where: _Where, target_status: Boo
     start_at = where.start_at
     if moved and start_at != booking.start_at and start_at < now:
         raise PastDate("A booking cannot be moved into the past.", {"start_time": "That time has already passed."})
-    reactivating = booking.status not in ACTIVE_STATUSES and target_status in ACTIVE_STATUSES
+    reactivating = booking.status not in SLOT_HOLDING_STATUSES and target_status in SLOT_HOLDING_STATUSES
     if target_status in ACTIVE_STATUSES and (moved or reactivating):
         spec = _spec_after_change(booking, where.service, where.duration, staff=actor.is_staff)
         if spec is None:

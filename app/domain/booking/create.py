@@ -271,9 +271,14 @@ def _read_details(request: BookingRequest, actor: Actor, customer: User | None, 
             status = BookingStatus(request.status)
     payment = request.payment_method or PaymentMethod.CASH
     if payment not in [p.value for p in PaymentMethod]:
-        errors.add("payment_method", "Choose cash or check.")
-    elif payment in (PaymentMethod.STRIPE, PaymentMethod.PAYPAL):
+        errors.add("payment_method", "Choose cash, check or stripe." if request.card_payments else "Choose cash or check.")
+    elif payment == PaymentMethod.PAYPAL:
+        errors.add("payment_method", "PayPal is not offered: there is no local stand-in to build and test it against; "
+                                     + ("pay by card (stripe), cash or check." if request.card_payments else "choose cash or check."))
+    elif payment == PaymentMethod.STRIPE and not request.card_payments:
         errors.add("payment_method", "Card payments are not set up for this business; choose cash or check.")
+    if request.hold_for_payment:
+        status = BookingStatus.PAYMENT_PENDING
     arrival = as_int(errors, "arrival_window", request.arrival_window or 0, lo=0, hi=1440)
     notes = as_text(errors, "customer_notes", request.customer_notes)
     staff_notes = ""

@@ -36,12 +36,17 @@ from .enums import (
     FieldType,
     FieldVisibility,
     OutboxStatus,
+    PaymentKind,
     PaymentMethod,
+    PaymentMode,
+    PaymentStatus,
     PricingMode,
     Role,
+    SLOT_HOLDING_STATUSES,
 )
 from .feeds import CalendarFeed
 from .outbox import OutboxMessage
+from .payments import Payment, PaymentCard, PaymentCustomer, PaymentPolicy, StripeEvent
 from .settings import CacheVersion, Setting
 from .sms import SmsMessage
 from .users import ApiKey, CustomerToken, LoginSession, User

@@ -50,7 +50,7 @@ class Booking(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booking_code: Mapped[str] = mapped_column(String(16), unique=True)
-    status: Mapped[str] = mapped_column(String(12), default=BookingStatus.PENDING)
+    status: Mapped[str] = mapped_column(String(16), default=BookingStatus.PENDING)
     # Raised on every change; SQLAlchemy also adds it to each UPDATE's WHERE clause, so
     # two writers that both read version N cannot both write N + 1.
     version: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -54,10 +54,17 @@ class BookingStatus(StrEnum):
     CANCELLED = "cancelled"
     COMPLETED = "completed"
     NO_SHOW = "no_show"
+    # Waiting for the card payment the booking's policy asks for at booking: holds its
+    # slot for PAYMENT_HOLD_MINUTES, then is released (app/domain/payments.py).
+    PAYMENT_PENDING = "payment_pending"
 
 
-# Bookings in these states hold their slot.
+# Bookings in these states are on: reminders, feeds, changes, the customer's upcoming list.
 ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.APPROVED)
+
+# Bookings in these states take their slot: availability, the re-check before a write and
+# the database backstops. A booking waiting for its payment holds the slot too.
+SLOT_HOLDING_STATUSES = (BookingStatus.PENDING, BookingStatus.APPROVED, BookingStatus.PAYMENT_PENDING)
 
 
 class PaymentMethod(StrEnum):
@@ -65,6 +72,35 @@ class PaymentMethod(StrEnum):
     CHECK = "check"
     STRIPE = "stripe"
     PAYPAL = "paypal"
+
+
+class PaymentMode(StrEnum):
+    """What a service's payment policy asks of the customer when booking."""
+
+    IN_PERSON = "in_person"  # cash or check at the visit: nothing taken online
+    FULL = "full"  # the whole total by card when booking
+    DEPOSIT = "deposit"  # part of it (percent or fixed) by card when booking
+    CARD_ON_FILE = "card_on_file"  # a card saved when booking, charged the total when completed
+
+
+class PaymentKind(StrEnum):
+    """What one payment row is for."""
+
+    DEPOSIT = "deposit"
+    FULL = "full"
+    BALANCE = "balance"
+    NO_SHOW_FEE = "no_show_fee"
+    LATE_CANCEL_FEE = "late_cancel_fee"
+    REFUND = "refund"
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"  # written, Stripe not asked yet (or the answer was lost)
+    PROCESSING = "processing"  # claimed by one request, which is asking Stripe
+    REQUIRES_ACTION = "requires_action"  # the bank asks for 3-D Secure
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"  # released unpaid (the hold ran out)
 
 
 class ApiScope(StrEnum):

@@ -296,7 +296,13 @@ def book_submit() -> Any:
     replay = claim_submission(owner, nonce)
     if replay is not None:
         return redirect(replay)
+    from ..payments import start_card_booking  # a service paid by card when booking goes to the card step
+
     try:
+        card_step = start_card_booking(values, parsed.request, owner_actor=actor())
+        if card_step is not None:
+            idempotency.finish(session, owner=owner, key=nonce, status=303, body=card_step)
+            return redirect(card_step, code=303)
         result = create_booking(session, parsed.request, actor=actor(), now=now())
     except DomainError as error:
         idempotency.finish(session, owner=owner, key=nonce, status=500, body="")  # free the form for another try
@@ -349,7 +355,9 @@ def review(values: MultiDict[str, str], catalog: FormCatalog) -> Any:
     hidden = [(k, v) for k, v in values.items(multi=True) if k not in ("csrf_token", "action", "month") and not k.startswith("account_")]
     visits = series_preview(get_session(), preview["quote"], first_start=slot.start_at, location_id=values.get("location_id"),
                             agent_id=wanted, now=now())
+    chosen = chosen_service_ids(values, catalog)
     return render_template("customer/book/review.html", summary=summary, hidden=hidden, values=values, visits=visits,
+                           first_service_id=chosen[0] if chosen else None,
                            frequency=preview["quote"].frequency, slot_tz=location.timezone if location else None,
                            cutoff_hours=load_settings(get_session()).cancellation_cutoff_hours)
 
