@@ -60,7 +60,7 @@ def main() -> None:
             day = first + timedelta(days=i // len(agent_ids))
             start = datetime.combine(day, dtime(9 + (service_id % 2) * 4), TZ).astimezone(UTC)
             return BookingRequest(services=[ServiceLineInput(id=service_id)], start_at=start, agent_id=agent_ids[i % len(agent_ids)],
-                                  customer_id=customer_id)
+                                  customer_id=customer_id, address="1 Main St")
 
         with factory() as session:
             actor = b.customer_actor(session.get(b.User, customer_id))

@@ -37,6 +37,7 @@ def book_and_reach_the_card_step(page, base: str, svc) -> str:
     first = page.locator(".slot-radio").first
     first.check()
     start = first.get_attribute("value")
+    page.get_by_label("Street address (required)").fill("12 Elm St")
     page.get_by_role("button", name="Review booking").click()
     page.get_by_role("heading", name="Review your booking").wait_for()
     # Before booking: what is due now, later, and the fee.
