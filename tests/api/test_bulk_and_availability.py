@@ -1,6 +1,7 @@
 """Bulk create (LatePoint) and availability through HTTP."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from app.domain.models import Booking, OutboxMessage, User
@@ -91,3 +92,9 @@ def test_availability_for_several_days_and_bad_parameters(customer_api, catalog)
         response = customer_api.get(f"/availability?{query}")
         assert response.status_code == 422 and path in response.get_json()["error"]["details"], query
     assert customer_api.get(f"/availability?service_id=999&date={DAY}").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["date=9999-12-31&days=14", "date=0001-01-01", "date=2030-01-08&days=%C2%B2"])
+def test_availability_refuses_dates_it_cannot_step_through(anon, staff_api, catalog, query):
+    response = staff_api.get(f"/availability?service_id={catalog['service']}&{query}")
+    assert response.status_code == 422

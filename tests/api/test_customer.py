@@ -221,3 +221,34 @@ def test_two_credentials_that_disagree_are_401(client, customer_api, staff_api, 
             assert answer.get_json()["error"]["code"] == "unauthorized"
     assert client.get("/api/v1/customer/bookings", headers={"Authorization": bearer}).status_code == 200
     assert client.get("/api/v1/bookings", headers={"X-API-Key": key}).status_code == 200
+
+
+def test_affilation_is_the_configured_account_slug(app, customer_api, catalog, session):
+    created = customer_api.post("/customer/bookings", launch27_body(catalog)).get_json()
+    assert created["ga_transaction"]["affilation"] == "sparkle-and-fix"
+
+
+def test_a_customer_cannot_reschedule_to_the_last_representable_day(customer_api, catalog):
+    created = customer_api.post("/customer/bookings", launch27_body(catalog)).get_json()
+    moved = customer_api.put(f"/customer/bookings/{created['id']}", {"service_date": "9999-12-31T10:00:00"})
+    assert moved.status_code == 422
+    assert "service_date" in str(moved.get_json()["error"]["details"]) or "start_date" in str(moved.get_json()["error"]["details"])
+
+
+def test_a_lone_surrogate_in_a_discount_code_is_refused(customer_api, catalog):
+    response = customer_api.post("/customer/bookings/price", {"services": [{"id": catalog["service"]}], "frequency_id": catalog["once"],
+                                                              "discount_code": "SAVE\ud800"})
+    assert response.status_code == 422
+    assert "discount_code" in response.get_json()["error"]["details"]
+
+
+def test_customers_book_only_offered_times_through_the_api_too(customer_api, staff_api, catalog):
+    response = customer_api.post("/customer/bookings", launch27_body(catalog, service_date=f"{DAY}T09:07:00"))
+    assert response.status_code == 422
+    assert response.get_json()["error"]["details"] == {"start_time": "Pick one of the offered start times."}
+    assert staff_api.post("/bookings", staff_booking(catalog, start_time="10:07")).status_code == 201
+    mine = customer_api.post("/customer/bookings", launch27_body(catalog, service_date=f"{DAY}T09:30:00")).get_json()
+    moved = customer_api.put(f"/customer/bookings/{mine['id']}", {"service_date": f"{DAY}T13:07:00"})
+    assert moved.status_code == 422
+    assert moved.get_json()["error"]["details"] == {"start_time": "Pick one of the offered start times."}
+    assert customer_api.put(f"/customer/bookings/{mine['id']}", {"service_date": f"{DAY}T13:30:00"}).status_code == 200

@@ -1,6 +1,7 @@
 """Staff endpoints, LatePoint style, through HTTP."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from app.domain.models import Booking, BookingEvent, OutboxMessage
@@ -225,3 +226,20 @@ def test_a_database_that_is_down_is_a_json_503(tmp_path):
     response = down.test_client().get("/api/v1/services", headers={"X-API-Key": "bk_anything"})
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "service_unavailable" and response.headers["Retry-After"] == "5"
+
+
+def test_a_method_a_fixed_path_does_not_take_is_405_not_a_missing_booking(customer_api, staff_api):
+    for api, path, allowed in ((customer_api, "/customer/bookings/price", "OPTIONS, POST"), (staff_api, "/bookings/bulk", "OPTIONS, POST")):
+        for method in ("GET", "PUT", "PATCH", "DELETE"):
+            response = api(method, path, {})
+            assert response.status_code == 405, (method, path, response.get_json())
+            assert response.get_json()["error"]["code"] == "method_not_allowed"
+            assert response.headers["Allow"] == allowed  # and OPTIONS, which werkzeug answers itself
+
+
+@pytest.mark.parametrize("query", ["page=%C2%B2", "per_page=--1", "from=9999-12-31", "to=0001-01-01", "agent_id=%E2%91%A0",
+                                   "customer_id=2147483648", "q=a%00b"])
+def test_api_list_filters_are_parsed_strictly(staff_api, catalog, query):
+    response = staff_api.get(f"/bookings?{query}")
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "validation_failed"

@@ -391,3 +391,44 @@ def test_lengths_of_time_are_written_one_way(client, shop, customer):
 def form_page_for(client, shop):
     page = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
     return client.post("/book", data={"csrf_token": csrf_from(page), **form_values(shop), "action": "refresh"}).get_data(as_text=True)
+
+
+def test_slots_free_only_the_callers_own_booking(client, session):
+    loc = b.location(session)
+    svc = b.service(session, loc, max_days_ahead=5000)
+    b.agent(session, [svc], loc)
+    session.commit()
+    for email in ("casey@example.com", "other@example.com"):
+        accounts.create_user(session, email=email, password="correct-horse", first_name="C", last_name="D", now=NOW)
+    other = accounts.find_user_by_email(session, "other@example.com")
+    mine = create_booking(session, b.request(svc.id, day=DAY, at="10:00", customer_id=accounts.find_user_by_email(session, "casey@example.com").id),
+                          actor=b.STAFF, now=NOW).booking
+    theirs = create_booking(session, b.request(svc.id, day=DAY, at="14:00", customer_id=other.id), actor=b.STAFF, now=NOW).booking
+    submit(client, "/login", {"email": "casey@example.com", "password": "correct-horse"})
+
+    def times(booking_id):
+        html = client.get(f"/book/slots?services={svc.id}&date={DAY}&booking_id={booking_id}").get_data(as_text=True)
+        return set(re.findall(r'value="(\d\d:\d\d)"', html))
+
+    assert "10:00" in times(mine.id) and "14:00" not in times(mine.id)
+    assert "14:00" not in times(theirs.id) and "10:00" not in times(theirs.id)
+
+
+def test_customers_book_only_the_offered_times(client, session):
+    loc = b.location(session)
+    svc = b.service(session, loc, max_days_ahead=5000)
+    b.agent(session, [svc], loc)
+    once = b.frequency(session, "One time", None, 1, "0")
+    session.commit()
+    accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="C", last_name="D", now=NOW)
+    submit(client, "/login", {"email": "casey@example.com", "password": "correct-horse"})
+    page = client.get(f"/book?service={svc.id}").get_data(as_text=True)
+    nonce = re.search(r'name="nonce" value="([^"]+)"', page).group(1)
+    data = {"csrf_token": csrf_from(page), "nonce": nonce, "services": str(svc.id), "frequency_id": str(once.id), "date": DAY,
+            "time": "10:07", "agent_id": "any", "address": "1 Main St", "payment_method": "cash", "action": "book"}
+    response = client.post("/book", data=data)
+    assert response.status_code == 422
+    assert "Pick one of the offered start times." in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Booking)) == 0
+    response = client.post("/book", data=data | {"time": "10:30"})
+    assert response.status_code == 303

@@ -9,7 +9,9 @@ import pytest
 from app.domain import accounts
 from app.domain.booking import create_booking
 from app.domain.inputs import CustomerInput
+from app.domain.models import User
 from tests import builders as b
+from tests.web.admin.conftest import login_as
 from tests.web.helpers import submit
 from tests.conftest import NOW
 
@@ -70,3 +72,24 @@ def test_underscore_and_percent_in_the_office_searches_match_themselves(client, 
     for query in ("_", "%25"):
         listed = client.get(f"/admin/manage/customers?q={query}").get_data(as_text=True)
         assert "Al_x 100%" in listed and "Number1" not in listed, query
+
+
+@pytest.mark.parametrize("url", ["/admin/bookings?from=9999-12-31", "/admin/bookings.csv?to=0001-01-01",
+                                 "/admin/bookings?agent_id=%C2%B2", "/admin/bookings?page=--1"])
+def test_the_bookings_table_and_export_refuse_bad_filters_with_422(client, booked, url):
+    login_as(client, "staff")
+    assert client.get(url).status_code == 422
+
+
+def test_the_bookings_csv_neutralises_formulas(client, booked, session):
+    customer = session.get(User, booked.customer_id)
+    customer.first_name, customer.last_name, customer.phone = "=HYPERLINK(\"http://evil.example\")", "@SUM(A1)", "+1 555 0100"
+    session.commit()
+    login_as(client, "staff")
+    rows = list(csv.reader(io.StringIO(client.get("/admin/bookings.csv").get_data(as_text=True))))
+    header, row = rows[0], rows[1]
+    assert row[header.index("customer")] == "'=HYPERLINK(\"http://evil.example\") @SUM(A1)"
+    assert row[header.index("phone")] == "'+1 555 0100"
+    assert row[header.index("total")] == f"{booked.total:.2f}"
+    for cell in (c for r in rows for c in r):
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell

@@ -2,13 +2,14 @@
 hours, time off, settings, API keys and staff; every change in the audit log by name."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.domain.models import ApiKey, AuditEvent, DiscountCode, Service, TimeOff, User, WorkingHours
 from app.domain.settings import load_settings
 from tests import builders as b
 from tests.web.admin.conftest import login_as
 from tests.web.helpers import csrf_from
+from tests.security.corpus import BAD_EMAIL
 
 SERVICE = {"name": "Deep clean", "description": "", "pricing_mode": "fixed", "price": "120.00", "duration_minutes": "180",
            "buffer_before_minutes": "0", "buffer_after_minutes": "15", "capacity": "1", "min_notice_minutes": "60",
@@ -176,3 +177,14 @@ def test_an_office_has_a_phone_and_an_e_mail_customers_are_shown(client, booked,
     assert (session.get(type(location), location.id).phone, session.get(type(location), location.id).email) == \
         ("+1 718-555-0142", "office@example.com")
     assert "+1 718-555-0142" in client.get("/").get_data(as_text=True).split('class="site-footer"')[1]
+
+
+def test_admin_customer_and_staff_forms_validate_addresses(client, booked, session):
+    login_as(client, "admin")
+    for kind in ("customers", "staff"):
+        page = client.get(f"/admin/manage/{kind}/new")
+        data = {"csrf_token": csrf_from(page.get_data(as_text=True)), "first_name": "Nl", "last_name": "X", "email": BAD_EMAIL,
+                "password": "long-enough-1", "role": "staff"}
+        response = client.post(f"/admin/manage/{kind}/new", data=data)
+        assert response.status_code == 422, kind
+    assert session.scalar(select(func.count()).select_from(User).where(User.first_name == "Nl")) == 0

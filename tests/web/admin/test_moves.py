@@ -201,3 +201,18 @@ def test_extreme_calendar_dates_and_absurd_amounts_get_answers_not_crashes(clien
     token = csrf_from(client.get("/login").get_data(as_text=True))
     refused = client.post("/admin/manage/extras/new", data={"csrf_token": token, "name": "Huge", "price": "1e400", "minutes": "0", "max_quantity": "1"})
     assert refused.status_code == 422 and 'id="price-error">Must be an amount of money.' in refused.get_data(as_text=True)
+
+
+def test_the_panel_and_the_move_form_take_far_dates_and_odd_versions_without_crashing(client, booked):
+    login_as(client, "staff")
+    assert client.get(f"/admin/bookings/{booked.id}?date=9999-12-31&agent_id=%C2%B2").status_code == 200
+    page = client.get(f"/admin/bookings/{booked.id}").get_data(as_text=True)
+    for version in ("²", "--1", str(2**63)):
+        moved = client.post(f"/admin/bookings/{booked.id}/move", data={"csrf_token": csrf_from(page), "version": version,
+                                                                      "date": "9999-12-31", "time": "10:00"},
+                            headers={"Accept": "application/json"})
+        assert moved.status_code == 409 and moved.get_json()["code"] == "precondition_failed"
+    moved = client.post(f"/admin/bookings/{booked.id}/move", data={"csrf_token": csrf_from(page), "version": "1",
+                                                                  "date": "9999-12-31", "time": "10:00"},
+                        headers={"Accept": "application/json"})
+    assert moved.status_code == 422 and "start date" in moved.get_json()["message"]
