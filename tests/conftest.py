@@ -69,6 +69,35 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"database: {'PostgreSQL ' + PG_URL if ON_POSTGRES else 'SQLite'}"
 
 
+# The PostgreSQL run repeats only what can differ by database. A test is marked
+# db_independent, and left out of that run, when it never asks for a database (no db_url
+# or template_db among its fixtures: parsers, the clock's AST check, configuration, the
+# OpenAPI document), or when it is a browser test: the pages' SQL runs on PostgreSQL in
+# the HTTP tests of tests/web and tests/api, and a browser adds no SQL of its own.
+# Everything else runs on both, whatever its directory: the bad-input corpus stays, since
+# PostgreSQL enforces VARCHAR lengths and refuses NUL where SQLite stores either, and so do
+# the races, locks, constraints, migrations and sync cursors. `--postgres-all` runs every
+# test on PostgreSQL as well.
+DB_INDEPENDENT_DIRS = ("tests/e2e/",)
+DATABASE_FIXTURES = {"db_url", "template_db"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--postgres-all", action="store_true",
+                     help="on PostgreSQL, run the db_independent tests too (they are left out by default)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    independent = [item for item in items
+                   if item.nodeid.startswith(DB_INDEPENDENT_DIRS) or not DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    for item in independent:
+        item.add_marker(pytest.mark.db_independent)
+    if ON_POSTGRES and not config.getoption("--postgres-all") and independent:
+        left_out = {id(item) for item in independent}
+        config.hook.pytest_deselected(items=independent)
+        items[:] = [item for item in items if id(item) not in left_out]
+
+
 def _pg_admin_dsn(url: str, dbname: str = "postgres") -> str:
     base, _, _ = url.replace("postgresql+psycopg://", "postgresql://").rpartition("/")
     return f"{base}/{dbname}"
