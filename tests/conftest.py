@@ -14,7 +14,7 @@ import itertools
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -39,6 +39,34 @@ ON_POSTGRES = PG_URL.startswith("postgres")
 # A Monday noon in New York; tests book relative to it, and every app the tests make
 # takes it as its clock (the `config` fixture), whatever the machine's date.
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+
+# The day the tests book on: a Tuesday (as NOW is a Monday) 163 weeks and a day after
+# NOW, which puts it in January, with New York on winter time (UTC-5), and far past any
+# notice or horizon a test sets. DAY is it as the forms and the API write it; every other
+# date a test names is counted from it (day_after), so no test names a year.
+BOOKING_DAY: date = NOW.date() + timedelta(weeks=163, days=1)
+DAY = BOOKING_DAY.isoformat()
+assert BOOKING_DAY.weekday() == 1 and BOOKING_DAY.month == 1, "the tests count on a Tuesday in January"
+
+
+def day_after(days: int) -> str:
+    """The date `days` after BOOKING_DAY (before it when negative), as DAY is written."""
+    return (BOOKING_DAY + timedelta(days=days)).isoformat()
+
+
+def month_day(day: date) -> str:
+    """A day as the pages write it without its year: "Jan 8"."""
+    return f"{day:%b} {day.day}"
+
+
+def short_date(day: date) -> str:
+    """A day as the pages write it in a date and time: "Tue, Jan 8, 2030"."""
+    return f"{day:%a}, {month_day(day)}, {day.year}"
+
+
+def long_date(day: date) -> str:
+    """A day as the pages write it in a sentence: "Tuesday, January 8, 2030"."""
+    return f"{day:%A, %B} {day.day}, {day.year}"
 
 
 # Argon2 as the app sets it up (64 MiB, 3 passes) is slow on purpose: the suite's ~900
