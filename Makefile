@@ -44,6 +44,8 @@ test-sqlite: $(BIN)/.installed-test
 	$(BIN)/python -m pytest
 
 # PostgreSQL runs whenever a server answers; in CI (CI set) it must, or the run fails.
+# It runs what can differ by database: tests/conftest.py leaves out the tests marked
+# db_independent (no database fixture, or a browser test); pytest --postgres-all runs them too.
 test-postgres: $(BIN)/.installed-test
 	@if [ -n "$$CI" ] || $(BIN)/python tests/pg_available.py "$(PG_URL)"; then \
 		TEST_DATABASE_URL="$(PG_URL)" $(BIN)/python -m pytest; \

@@ -14,7 +14,7 @@ import itertools
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -39,6 +39,34 @@ ON_POSTGRES = PG_URL.startswith("postgres")
 # A Monday noon in New York; tests book relative to it, and every app the tests make
 # takes it as its clock (the `config` fixture), whatever the machine's date.
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+
+# The day the tests book on: a Tuesday (as NOW is a Monday) 163 weeks and a day after
+# NOW, which puts it in January, with New York on winter time (UTC-5), and far past any
+# notice or horizon a test sets. DAY is it as the forms and the API write it; every other
+# date a test names is counted from it (day_after), so no test names a year.
+BOOKING_DAY: date = NOW.date() + timedelta(weeks=163, days=1)
+DAY = BOOKING_DAY.isoformat()
+assert BOOKING_DAY.weekday() == 1 and BOOKING_DAY.month == 1, "the tests count on a Tuesday in January"
+
+
+def day_after(days: int) -> str:
+    """The date `days` after BOOKING_DAY (before it when negative), as DAY is written."""
+    return (BOOKING_DAY + timedelta(days=days)).isoformat()
+
+
+def month_day(day: date) -> str:
+    """A day as the pages write it without its year: "Jan 8"."""
+    return f"{day:%b} {day.day}"
+
+
+def short_date(day: date) -> str:
+    """A day as the pages write it in a date and time: "Tue, Jan 8, 2030"."""
+    return f"{day:%a}, {month_day(day)}, {day.year}"
+
+
+def long_date(day: date) -> str:
+    """A day as the pages write it in a sentence: "Tuesday, January 8, 2030"."""
+    return f"{day:%A, %B} {day.day}, {day.year}"
 
 
 # Argon2 as the app sets it up (64 MiB, 3 passes) is slow on purpose: the suite's ~900
@@ -67,6 +95,35 @@ def real_password_hashing(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"database: {'PostgreSQL ' + PG_URL if ON_POSTGRES else 'SQLite'}"
+
+
+# The PostgreSQL run repeats only what can differ by database. A test is marked
+# db_independent, and left out of that run, when it never asks for a database (no db_url
+# or template_db among its fixtures: parsers, the clock's AST check, configuration, the
+# OpenAPI document), or when it is a browser test: the pages' SQL runs on PostgreSQL in
+# the HTTP tests of tests/web and tests/api, and a browser adds no SQL of its own.
+# Everything else runs on both, whatever its directory: the bad-input corpus stays, since
+# PostgreSQL enforces VARCHAR lengths and refuses NUL where SQLite stores either, and so do
+# the races, locks, constraints, migrations and sync cursors. `--postgres-all` runs every
+# test on PostgreSQL as well.
+DB_INDEPENDENT_DIRS = ("tests/e2e/",)
+DATABASE_FIXTURES = {"db_url", "template_db"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--postgres-all", action="store_true",
+                     help="on PostgreSQL, run the db_independent tests too (they are left out by default)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    independent = [item for item in items
+                   if item.nodeid.startswith(DB_INDEPENDENT_DIRS) or not DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    for item in independent:
+        item.add_marker(pytest.mark.db_independent)
+    if ON_POSTGRES and not config.getoption("--postgres-all") and independent:
+        left_out = {id(item) for item in independent}
+        config.hook.pytest_deselected(items=independent)
+        items[:] = [item for item in items if id(item) not in left_out]
 
 
 def _pg_admin_dsn(url: str, dbname: str = "postgres") -> str:

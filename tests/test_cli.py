@@ -25,6 +25,7 @@ from app.domain.models import (
 from app.domain.booking import create_booking
 from tests import builders as b
 from tests.conftest import NOW
+from tests.security.corpus import BAD_EMAIL
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -115,3 +116,9 @@ def test_db_upgrade_creates_the_schema_from_nothing(tmp_path):
 
     tables = {r[0] for r in sqlite3.connect(tmp_path / "fresh.sqlite3").execute("select name from sqlite_master")}
     assert {"bookings", "outbox", "tr_bookings_no_overlap_insert"} <= tables
+
+
+def test_the_cli_refuses_a_bad_address(app):
+    result = app.test_cli_runner().invoke(args=["users", "create", "--email", BAD_EMAIL, "--password", "long-enough", "--role", "customer"])
+    assert result.exit_code != 0
+    assert "e-mail" in result.output.lower()

@@ -6,7 +6,7 @@ import pytest
 
 from app.domain import accounts
 from tests import builders as b
-from tests.conftest import NOW
+from tests.conftest import DAY, NOW
 
 
 class Api:
@@ -100,10 +100,6 @@ def customer_api(client, session):
 @pytest.fixture
 def other_customer_api(client, session):
     return login(client, session, "other@example.com")
-
-
-# A Tuesday comfortably ahead of the real clock (tests run years before it).
-DAY = "2030-01-08"
 
 
 def staff_booking(catalog, **over):

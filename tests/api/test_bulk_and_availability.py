@@ -1,10 +1,12 @@
 """Bulk create (LatePoint) and availability through HTTP."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from app.domain.models import Booking, OutboxMessage, User
 from tests.api.conftest import DAY, staff_booking
+from tests.conftest import BOOKING_DAY, day_after
 
 
 def item(catalog, time, email, **over):
@@ -56,7 +58,7 @@ def test_a_bulk_request_where_all_fail_is_400(staff_api, catalog):
 
 
 def test_a_bulk_request_of_51_is_refused_whole(staff_api, catalog, session):
-    bookings = [item(catalog, "09:00", f"p{i}@example.com", start_date=f"2030-02-{1 + i % 28:02d}") for i in range(51)]
+    bookings = [item(catalog, "09:00", f"p{i}@example.com", start_date=day_after(i % 28)) for i in range(51)]
     response = staff_api.post("/bookings/bulk", {"bookings": bookings})
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "too_many_bookings"
     assert session.scalar(select(func.count()).select_from(Booking)) == 0
@@ -84,10 +86,16 @@ def test_availability_for_an_agent_and_for_any(staff_api, catalog):
 
 def test_availability_for_several_days_and_bad_parameters(customer_api, catalog):
     data = customer_api.get(f"/availability?service_id={catalog['service']}&date={DAY}&days=3").get_json()["data"]
-    assert [d["date"] for d in data["days"]] == [DAY, "2030-01-09", "2030-01-10"]
+    assert [d["date"] for d in data["days"]] == [DAY, day_after(1), day_after(2)]
     svc = catalog["service"]
-    for query, path in ((f"service_id={svc}&date=2030-01-08&days=15", "days"), (f"service_id={svc}&date=08.01.2030", "date"),
-                        ("date=2030-01-08&service_id=x", "service_id"), (f"service_id={svc}", "date")):
+    for query, path in ((f"service_id={svc}&date={DAY}&days=15", "days"), (f"service_id={svc}&date={BOOKING_DAY:%d.%m.%Y}", "date"),
+                        (f"date={DAY}&service_id=x", "service_id"), (f"service_id={svc}", "date")):
         response = customer_api.get(f"/availability?{query}")
         assert response.status_code == 422 and path in response.get_json()["error"]["details"], query
     assert customer_api.get(f"/availability?service_id=999&date={DAY}").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["date=9999-12-31&days=14", "date=0001-01-01", f"date={DAY}&days=%C2%B2"])
+def test_availability_refuses_dates_it_cannot_step_through(anon, staff_api, catalog, query):
+    response = staff_api.get(f"/availability?service_id={catalog['service']}&{query}")
+    assert response.status_code == 422

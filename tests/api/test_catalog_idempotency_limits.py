@@ -114,3 +114,30 @@ def test_the_api_is_rate_limited_per_key_in_shared_storage(app, staff_api, read_
     assert read_api.get("/services").status_code == 200  # another key has its own budget
     # The counts live in the database, where every worker process sees them.
     assert session.scalar(select(func.count()).select_from(RateLimitCounter)) >= 2
+
+
+def test_retry_after_comes_only_with_a_429_and_counts_to_the_same_reset(app, read_api, catalog):
+    app.config["API_RATE_LIMIT"] = "2 per 10 seconds"
+    answers = [read_api.get("/services") for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    for answer in answers[:2]:
+        assert "X-RateLimit-Reset" in answer.headers and "Retry-After" not in answer.headers
+    refused = answers[-1]
+    reset, wait = int(refused.headers["X-RateLimit-Reset"]), int(refused.headers["Retry-After"])
+    # The window is 10 seconds: the wait is what is left of it (not a fixed minute), and a
+    # client waiting that long arrives at or after the reset the other header names.
+    assert 1 <= wait <= 11
+    assert reset - 11 <= reset - wait <= reset
+
+
+def test_include_inactive_takes_one_strict_flag_on_every_catalog_list_and_item(read_api, catalog):
+    kinds = {"services": catalog["service"], "extras": catalog["fridge"], "pricing_parameters": catalog["bedrooms"],
+             "custom_fields": catalog["door"], "frequencies": catalog["once"], "locations": catalog["location"], "agents": catalog["alex"]}
+    for kind, object_id in kinds.items():
+        for path in (f"/{kind}", f"/{kind}/{object_id}"):
+            for bad in ("abc", "yes", "TRUE", "", "2"):
+                response = read_api.get(f"{path}?include_inactive={bad}")
+                assert response.status_code == 422, (path, bad)
+                assert "include_inactive" in response.get_json()["error"]["details"]
+            for good in ("1", "true", "0", "false"):
+                assert read_api.get(f"{path}?include_inactive={good}").status_code == 200, (path, good)

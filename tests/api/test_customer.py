@@ -1,14 +1,14 @@
 """Customer endpoints, Launch27 style, through HTTP."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from app.domain.models import Booking, CustomerToken
 from tests.api.conftest import DAY, launch27_body, staff_booking
-from tests.conftest import NOW
+from tests.conftest import NOW, day_after
 
 
 def test_login_returns_an_expiring_token_and_wrong_credentials_get_the_same_401(client, session):
@@ -51,7 +51,7 @@ def test_the_launch27_example_body_creates_a_pending_booking(customer_api, catal
         "ga_item": {"id": booking.booking_code, "name": "Booking", "price": 100.0, "quantity": 1},
     }
     assert booking.status == "pending" and booking.address == "595 Market St" and booking.zip == "94105"
-    assert booking.start_at == datetime(2030, 1, 8, 14, 30, tzinfo=UTC)
+    assert booking.start_at == datetime.fromisoformat(f"{DAY}T14:30:00+00:00")
 
 
 def test_a_full_launch27_request_with_hourly_extras_parameters_fields_tip_and_code(customer_api, catalog, session):
@@ -86,7 +86,7 @@ def test_a_full_launch27_request_with_hourly_extras_parameters_fields_tip_and_co
         ({"services": [{"id": 1, "extras": [{"id": 1, "quantity": 10001}]}]}, "services[0].extras[0].quantity"),
         ({"services": [{"id": 1, "pricing_parameters": [{"id": 1, "quantity": -1}]}]}, "services[0].pricing_parameters[0].quantity"),
         ({"services": []}, "services"),
-        ({"service_date": "2030-01-08 09:30"}, "service_date"),
+        ({"service_date": f"{DAY} 09:30"}, "service_date"),
         ({"payment_method": "bitcoin"}, "payment_method"),
         ({"tip": 100001}, "tip"),
         ({"arrival_window": 1441}, "arrival_window"),
@@ -142,12 +142,12 @@ def test_customers_see_only_their_own_bookings(customer_api, other_customer_api,
 def test_book_this_again_only_from_ones_own_booking(customer_api, other_customer_api, staff_api, catalog, session):
     mine = customer_api.post("/customer/bookings", launch27_body(catalog)).get_json()["id"]
     staff_api.put(f"/bookings/{mine}", {"staff_notes": "Key under the mat"})
-    again = customer_api.post("/customer/bookings", launch27_body(catalog, service_date="2030-01-15T09:30:00", original_booking_id=mine))
+    again = customer_api.post("/customer/bookings", launch27_body(catalog, service_date=f"{day_after(7)}T09:30:00", original_booking_id=mine))
     assert again.status_code == 201
     copy = session.get(Booking, again.get_json()["id"])
     assert copy.original_booking_id == mine and copy.staff_notes == "Key under the mat"
-    theirs = other_customer_api.post("/customer/bookings", launch27_body(catalog, service_date="2030-01-15T11:00:00", original_booking_id=mine))
-    ghost = other_customer_api.post("/customer/bookings", launch27_body(catalog, service_date="2030-01-15T11:00:00", original_booking_id=99999))
+    theirs = other_customer_api.post("/customer/bookings", launch27_body(catalog, service_date=f"{day_after(7)}T11:00:00", original_booking_id=mine))
+    ghost = other_customer_api.post("/customer/bookings", launch27_body(catalog, service_date=f"{day_after(7)}T11:00:00", original_booking_id=99999))
     assert theirs.status_code == ghost.status_code == 422
     assert theirs.get_json() == ghost.get_json()
 
@@ -157,7 +157,7 @@ def test_reschedule_and_cancel_within_the_cutoff(customer_api, catalog):
     first, *rest = created["series"]["booking_ids"]
     moved = customer_api.put(f"/customer/bookings/{first}", {"service_date": f"{DAY}T13:00:00"})
     assert moved.status_code == 200 and moved.get_json()["data"]["start_time"] == "13:00"
-    assert customer_api.put(f"/customer/bookings/{first}", {"service_date": "2030-01-08"}).status_code == 422
+    assert customer_api.put(f"/customer/bookings/{first}", {"service_date": DAY}).status_code == 422
     one = customer_api.post(f"/customer/bookings/{rest[0]}/cancel", {"reason": "Away", "scope": "this"})
     assert one.get_json()["data"]["cancelled"] == [rest[0]]
     tail = customer_api.post(f"/customer/bookings/{rest[4]}/cancel", {"scope": "this_and_future"})
@@ -221,3 +221,34 @@ def test_two_credentials_that_disagree_are_401(client, customer_api, staff_api, 
             assert answer.get_json()["error"]["code"] == "unauthorized"
     assert client.get("/api/v1/customer/bookings", headers={"Authorization": bearer}).status_code == 200
     assert client.get("/api/v1/bookings", headers={"X-API-Key": key}).status_code == 200
+
+
+def test_affilation_is_the_configured_account_slug(app, customer_api, catalog, session):
+    created = customer_api.post("/customer/bookings", launch27_body(catalog)).get_json()
+    assert created["ga_transaction"]["affilation"] == "sparkle-and-fix"
+
+
+def test_a_customer_cannot_reschedule_to_the_last_representable_day(customer_api, catalog):
+    created = customer_api.post("/customer/bookings", launch27_body(catalog)).get_json()
+    moved = customer_api.put(f"/customer/bookings/{created['id']}", {"service_date": "9999-12-31T10:00:00"})
+    assert moved.status_code == 422
+    assert "service_date" in str(moved.get_json()["error"]["details"]) or "start_date" in str(moved.get_json()["error"]["details"])
+
+
+def test_a_lone_surrogate_in_a_discount_code_is_refused(customer_api, catalog):
+    response = customer_api.post("/customer/bookings/price", {"services": [{"id": catalog["service"]}], "frequency_id": catalog["once"],
+                                                              "discount_code": "SAVE\ud800"})
+    assert response.status_code == 422
+    assert "discount_code" in response.get_json()["error"]["details"]
+
+
+def test_customers_book_only_offered_times_through_the_api_too(customer_api, staff_api, catalog):
+    response = customer_api.post("/customer/bookings", launch27_body(catalog, service_date=f"{DAY}T09:07:00"))
+    assert response.status_code == 422
+    assert response.get_json()["error"]["details"] == {"start_time": "Pick one of the offered start times."}
+    assert staff_api.post("/bookings", staff_booking(catalog, start_time="10:07")).status_code == 201
+    mine = customer_api.post("/customer/bookings", launch27_body(catalog, service_date=f"{DAY}T09:30:00")).get_json()
+    moved = customer_api.put(f"/customer/bookings/{mine['id']}", {"service_date": f"{DAY}T13:07:00"})
+    assert moved.status_code == 422
+    assert moved.get_json()["error"]["details"] == {"start_time": "Pick one of the offered start times."}
+    assert customer_api.put(f"/customer/bookings/{mine['id']}", {"service_date": f"{DAY}T13:30:00"}).status_code == 200

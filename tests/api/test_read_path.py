@@ -1,13 +1,14 @@
 """A warm read costs a few statements and writes nothing but its rate-limit count."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import event, select
 
 from app.clock import wall_seconds
 from app.domain.models import ApiKey, RateLimitCounter
 from tests.api.conftest import DAY
+from tests.conftest import day_after
 
 
 def statements(app, send) -> list[str]:
@@ -74,10 +75,10 @@ def test_ended_rate_limit_windows_are_purged(read_api, catalog, session):
 
 def test_days_answered_from_the_cache_still_follow_the_clock(app, read_api, catalog):
     path = f"/availability?service_id={catalog['service']}&date={DAY}&days=2"
-    app.config["NOW"] = datetime(2030, 1, 7, 12, tzinfo=UTC)  # the day before, in New York
+    app.config["NOW"] = datetime.fromisoformat(f"{day_after(-1)}T12:00:00+00:00")  # the day before, in New York
     before = read_api.get(path).get_json()["data"]
     assert read_api.get(path).get_json()["data"] == before  # warm: the same answer from the cache
-    app.config["NOW"] = datetime(2030, 1, 8, 15, 1, tzinfo=UTC)  # 10:01 on the day, in New York
+    app.config["NOW"] = datetime.fromisoformat(f"{DAY}T15:01:00+00:00")  # 10:01 on the day, in New York
     later = read_api.get(path).get_json()["data"]
     earlier_times = [t for t in before["available_slots"] if t <= "10:00"]
     assert earlier_times and not any(t in later["available_slots"] for t in earlier_times)

@@ -54,7 +54,7 @@ def test_schemathesis_with_every_check_finds_nothing(api, server, staff_api, adm
 @pytest.fixture
 def staff_booking_made(staff_api, customer_api, catalog):
     """A booking each side can read, change and cancel, for the stateful phase to start from."""
-    from .conftest import launch27_body, staff_booking
+    from .conftest import DAY, launch27_body, staff_booking
 
     assert staff_api.post("/bookings", staff_booking(catalog)).status_code == 201
-    assert customer_api.post("/customer/bookings", launch27_body(catalog, service_date="2030-01-08T13:00:00")).status_code == 201
+    assert customer_api.post("/customer/bookings", launch27_body(catalog, service_date=f"{DAY}T13:00:00")).status_code == 201

@@ -1,11 +1,12 @@
 """Staff endpoints, LatePoint style, through HTTP."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from app.domain.models import Booking, BookingEvent, OutboxMessage
 from tests.api.conftest import DAY, staff_booking
-from tests.conftest import NOW
+from tests.conftest import NOW, day_after
 
 
 def test_create_a_booking_returns_201_with_the_booking_object(staff_api, catalog):
@@ -59,7 +60,7 @@ def test_get_and_list_with_filters_and_pagination(staff_api, catalog):
     assert listing["meta"] == {"total": 2, "page": 2, "per_page": 1, "total_pages": 2}
     assert [b["start_time"] for b in listing["data"]] == ["09:00"]
     assert staff_api.get(f"/bookings?from={DAY}&to={DAY}").get_json()["meta"]["total"] == 3
-    assert staff_api.get("/bookings?from=2030-01-09").get_json()["meta"]["total"] == 0
+    assert staff_api.get(f"/bookings?from={day_after(1)}").get_json()["meta"]["total"] == 0
     assert staff_api.get("/bookings?status=cancelled").get_json()["meta"]["total"] == 0
     bad = staff_api.get("/bookings?per_page=101&status=lost")
     assert bad.status_code == 422 and {"per_page", "status"} <= set(bad.get_json()["error"]["details"])
@@ -225,3 +226,20 @@ def test_a_database_that_is_down_is_a_json_503(tmp_path):
     response = down.test_client().get("/api/v1/services", headers={"X-API-Key": "bk_anything"})
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "service_unavailable" and response.headers["Retry-After"] == "5"
+
+
+def test_a_method_a_fixed_path_does_not_take_is_405_not_a_missing_booking(customer_api, staff_api):
+    for api, path, allowed in ((customer_api, "/customer/bookings/price", "OPTIONS, POST"), (staff_api, "/bookings/bulk", "OPTIONS, POST")):
+        for method in ("GET", "PUT", "PATCH", "DELETE"):
+            response = api(method, path, {})
+            assert response.status_code == 405, (method, path, response.get_json())
+            assert response.get_json()["error"]["code"] == "method_not_allowed"
+            assert response.headers["Allow"] == allowed  # and OPTIONS, which werkzeug answers itself
+
+
+@pytest.mark.parametrize("query", ["page=%C2%B2", "per_page=--1", "from=9999-12-31", "to=0001-01-01", "agent_id=%E2%91%A0",
+                                   "customer_id=2147483648", "q=a%00b"])
+def test_api_list_filters_are_parsed_strictly(staff_api, catalog, query):
+    response = staff_api.get(f"/bookings?{query}")
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "validation_failed"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.domain import accounts
 from app.domain.models import OutboxMessage
 from tests.web.helpers import csrf_from, submit
-from tests.conftest import NOW
+from tests.conftest import DAY, NOW
 
 PASSWORD = "correct-horse"
 
@@ -180,7 +180,7 @@ def test_a_reset_link_dies_when_an_api_booking_update_changes_the_customers_emai
     svc = b.service(session, loc, max_days_ahead=5000)
     agent = b.agent(session, [svc], loc)
     customer = make_user(session)
-    booking = create_booking(session, b.request(svc.id, day="2030-01-08", at="10:00", agent_id=agent.id, customer_id=customer.id),
+    booking = create_booking(session, b.request(svc.id, day=DAY, at="10:00", agent_id=agent.id, customer_id=customer.id),
                              actor=b.STAFF, now=NOW).booking
     _, key = accounts.create_api_key(session, name="office", scope="write", now=NOW)
     link = _reset_link(client, session)

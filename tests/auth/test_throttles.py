@@ -15,7 +15,7 @@ from app.domain import accounts
 from app.domain.discounts import GIFT_CARD_ALPHABET
 from app.domain.models import DiscountCode, OutboxMessage, RateLimitCounter
 from tests import builders as b
-from tests.conftest import NOW
+from tests.conftest import DAY, NOW
 from tests.web.helpers import csrf_from, submit
 
 PASSWORD = "correct-horse"
@@ -194,7 +194,7 @@ def test_code_guessing_in_the_web_price_preview_is_throttled(app, client, sessio
     token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
 
     def preview(code):
-        data = {"services": str(priced.id), "frequency_id": "1", "date": "2030-01-08", "payment_method": "cash", "discount_code": code}
+        data = {"services": str(priced.id), "frequency_id": "1", "date": DAY, "payment_method": "cash", "discount_code": code}
         return client.post("/book", data=data, headers={"HX-Request": "true", "X-CSRFToken": token}).get_data(as_text=True)
 
     for i in range(3):
@@ -274,7 +274,7 @@ def test_booking_with_guessed_codes_shares_the_code_budget(app, client, session,
     make_user(session)
     token = client.post("/api/v1/login", json={"email": "casey@example.com", "password": PASSWORD}).get_json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
-    body = {"address": "1 Main St", "frequency_id": 1, "service_date": "2030-01-08T10:00:00", "arrival_window": 0,
+    body = {"address": "1 Main St", "frequency_id": 1, "service_date": f"{DAY}T10:00:00", "arrival_window": 0,
             "services": [{"id": priced.id}], "payment_method": "cash"}
     guesses = [client.post("/api/v1/customer/bookings", json=body | {"discount_code": f"GUESS{i}"}, headers=auth) for i in range(2)]
     assert [(g.status_code, g.get_json()["error"]["code"]) for g in guesses] == [(422, "discount_code_invalid")] * 2
@@ -284,7 +284,7 @@ def test_booking_with_guessed_codes_shares_the_code_budget(app, client, session,
     assert web_login(client, "casey@example.com", PASSWORD).status_code == 302
     page = client.get("/book").get_data(as_text=True)
     form = {"csrf_token": re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1), "action": "book",
-            "services": str(priced.id), "frequency_id": "1", "date": "2030-01-08", "time": "10:00", "address": "1 Elm St", "payment_method": "cash",
+            "services": str(priced.id), "frequency_id": "1", "date": DAY, "time": "10:00", "address": "1 Elm St", "payment_method": "cash",
             "discount_code": "GIFT-ABCD-EFGH-JKMN-PQRS"}
     answer = client.post("/book", data=form)
     assert answer.status_code == 429 and "Too many codes" in answer.get_data(as_text=True)

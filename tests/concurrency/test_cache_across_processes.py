@@ -20,10 +20,9 @@ import pytest
 from app.domain import accounts
 from tests import builders as b
 from tests.redis_server import answers, free_port, redis_server
-from tests.conftest import NOW
+from tests.conftest import DAY, NOW
 
 ROOT = Path(__file__).resolve().parents[2]
-DAY = "2030-01-08"  # a Tuesday; the API runs on the real clock, so far ahead
 
 
 def wait_for(check, what: str, seconds: float = 60) -> None:

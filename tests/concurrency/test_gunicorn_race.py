@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -21,10 +21,9 @@ from sqlalchemy import select
 from app.domain import accounts
 from app.domain.models import Booking
 from tests import builders as b
-from tests.conftest import NOW
+from tests.conftest import DAY, NOW
 
 ROOT = Path(__file__).resolve().parents[2]
-DAY = "2030-01-08"
 
 
 def free_port() -> int:
@@ -120,4 +119,4 @@ def test_twenty_mixed_requests_through_gunicorn_make_exactly_one_booking(server,
     assert outcomes == Counter({"won": 1, "lost": 19})
     session.expire_all()
     at_ten = session.scalars(select(Booking).where(Booking.agent_id == alex.id, Booking.status.in_(("pending", "approved")))).all()
-    assert len(at_ten) == 1 and at_ten[0].start_at == datetime(2030, 1, 8, 15, 0, tzinfo=UTC)
+    assert len(at_ten) == 1 and at_ten[0].start_at == datetime.fromisoformat(f"{DAY}T15:00:00+00:00")

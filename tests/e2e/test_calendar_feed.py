@@ -9,9 +9,8 @@ from app.domain import accounts
 from app.domain.booking import create_booking
 from tests import builders as b
 from tests.e2e.test_customer_flow import no_violations, open_page
-from tests.conftest import NOW
+from tests.conftest import DAY, NOW
 
-DAY = "2030-01-08"
 
 
 def _log_in(page, base, email):

@@ -24,7 +24,7 @@ from app.domain.booking import create_booking
 from app.domain.inputs import FieldAnswer
 from app.domain.models import Agent, Booking, CustomField, LoginSession, OutboxMessage, Service, User
 from tests import builders as b
-from tests.conftest import NOW
+from tests.conftest import DAY, NOW
 
 # Only violations are read: with resultTypes axe skips the details of what passed (a third of its time).
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}, "resultTypes": ["violations"]}
@@ -435,7 +435,7 @@ def test_a_refused_form_shows_its_errors_and_the_summary_takes_the_focus(browser
 # --- the rest of a customer's pages ------------------------------------------------------------
 
 
-def _book_for(session, email: str, day: str = "2030-01-08", at: str = "10:00") -> Booking:
+def _book_for(session, email: str, day: str = DAY, at: str = "10:00") -> Booking:
     clean = session.scalars(select(Service).where(Service.name == "Standard clean")).one()
     user = session.scalars(select(User).where(User.email == email)).one()
     door = session.scalars(select(CustomField).where(CustomField.label == "How do we get in?")).one()

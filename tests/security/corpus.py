@@ -34,3 +34,5 @@ DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
 # (JSON lists in API bodies, repeated form fields) at each length. The answer must stay
 # clear (a 422 or 413 naming the limit, no 5xx); bench/lists.py times the same doubling.
 DOUBLING: list[int] = [500, 1000, 2000, 4000, 8000]
+# An address that would add a header to a mail if it were let through.
+BAD_EMAIL = "nl@example.com\r\nbcc:x@evil.example"

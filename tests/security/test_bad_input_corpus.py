@@ -17,7 +17,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -35,7 +35,7 @@ from app.domain.management import KINDS
 from app.domain.models import User
 from app.db import make_engine
 from tests import builders as b
-from tests.conftest import NOW, ON_POSTGRES, _empty_tables
+from tests.conftest import BOOKING_DAY, NOW, ON_POSTGRES, _empty_tables
 
 from .corpus import CORPUS, DEEP_JSON, DOUBLING, JSON_SHARP, OTHER_CALLERS, PATH, SHARP_FORM
 
@@ -140,7 +140,8 @@ def world(template_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     extra = b.extra(session, [svc, hourly])
     param = b.parameter(session, [svc, hourly])
     alex = b.agent(session, [svc, hourly], loc)
-    off = b.time_off(session, alex, datetime(2031, 1, 1, tzinfo=UTC), datetime(2031, 1, 2, tzinfo=UTC))
+    off_day = datetime.combine(BOOKING_DAY + timedelta(weeks=52), time(), tzinfo=UTC)
+    off = b.time_off(session, alex, off_day, off_day + timedelta(days=1))
     once = b.frequency(session, "One time", None, 1, "0")
     b.frequency(session, "Weekly", "week", 1, "10")
     text_field = b.field(session, [svc, hourly], "single_line", "Door code")

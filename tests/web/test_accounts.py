@@ -10,6 +10,7 @@ from app.domain import accounts
 from app.domain.models import OutboxMessage, User
 from tests.web.helpers import csrf_from, submit
 from tests.conftest import NOW
+from tests.security.corpus import BAD_EMAIL
 
 REGISTRATION = {"first_name": "Casey", "last_name": "Customer", "email": "Casey@Example.com", "phone": "201-555-0100"}
 
@@ -143,3 +144,11 @@ def test_profile_updates_details_and_a_password_change_ends_other_sessions(app, 
     assert changed.status_code == 302
     assert client.get("/profile").status_code == 200  # this device stays in
     assert other_device.get("/profile").status_code == 302  # the other is logged out
+
+
+def test_registering_with_a_header_injecting_address_is_refused(client, session):
+    response = submit(client, "/register", {"email": BAD_EMAIL, "password": "long-enough", "confirm": "long-enough",
+                                            "first_name": "Nl", "last_name": "X"})
+    assert response.status_code == 422
+    assert "valid e-mail" in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(User)) == 0

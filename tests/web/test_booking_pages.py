@@ -3,7 +3,7 @@ JavaScript would: GET a page, post its form."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -16,10 +16,7 @@ from app.domain.inputs import CustomerInput
 from app.domain.models import Agent, Booking, Location, Service
 from tests import builders as b
 from tests.web.helpers import csrf_from, submit
-from tests.conftest import NOW
-
-# Far enough ahead that the real clock never reaches it.
-DAY = "2030-01-08"
+from tests.conftest import BOOKING_DAY, DAY, NOW, day_after, long_date, short_date
 
 
 @pytest.fixture
@@ -94,7 +91,7 @@ def test_refreshing_shows_free_times_with_full_names_and_the_price(client, shop,
     assert response.status_code == 200
     # 60 + 30 fridge + 2 x 20 = 130 minutes: last start 14:30 in a 9-17 day.
     assert 'value="09:00"' in html and 'value="14:30"' in html and 'value="15:00"' not in html
-    assert "Tuesday, January 8, 2030 at" in html
+    assert f"{long_date(BOOKING_DAY)} at" in html
     # 100 + 25 + 2 x 15 = 155
     assert "$155.00" in html
 
@@ -104,11 +101,11 @@ def test_booking_creates_it_and_shows_the_confirmation_with_ics(client, shop, cu
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     booking = session.scalars(select(Booking)).one()
     assert booking.status == "pending" and booking.total == Decimal("155.00")
-    assert booking.start_at == datetime(2030, 1, 8, 15, 0, tzinfo=UTC)
+    assert booking.start_at == b.at_utc(f"{DAY}T15:00:00")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert booking.booking_code in page and "$155.00" in page and "What happens next" in page
     ics = client.get(f"/bookings/{booking.id}.ics")
-    assert ics.mimetype == "text/calendar" and b"TZID=America/New_York:20300108T100000" in ics.data
+    assert ics.mimetype == "text/calendar" and f"TZID=America/New_York:{BOOKING_DAY:%Y%m%d}T100000".encode() in ics.data
 
 
 def test_a_double_submit_books_once(client, shop, customer, session):
@@ -188,12 +185,12 @@ def test_reschedule_with_the_slot_picker(client, shop, customer, session):
     same = client.post(f"/bookings/{booking.id}/reschedule", data={"csrf_token": csrf_from(html), "date": DAY, "time": "10:00",
                                                                    "action": "move"})
     assert same.status_code == 422 and "at that time already" in same.get_data(as_text=True)
-    moved = client.post(f"/bookings/{booking.id}/reschedule", data={"csrf_token": csrf_from(html), "date": "2030-01-09", "time": "11:00",
+    moved = client.post(f"/bookings/{booking.id}/reschedule", data={"csrf_token": csrf_from(html), "date": day_after(1), "time": "11:00",
                                                                     "action": "move", "location_id": str(booking.location_id),
                                                                     "services": str(shop["clean"])})
     assert moved.status_code == 303
     session.expire_all()
-    assert session.get(Booking, booking.id).start_at == datetime(2030, 1, 9, 16, 0, tzinfo=UTC)
+    assert session.get(Booking, booking.id).start_at == b.at_utc(f"{day_after(1)}T16:00:00")
 
 
 def offered_times(html: str) -> list[str]:
@@ -278,21 +275,22 @@ def test_a_weekly_booking_confirmation_lists_its_visits_and_the_ones_that_could_
     from app.domain.models import Agent
 
     agent = session.scalars(select(Agent)).one()
-    b.time_off(session, agent, datetime(2030, 1, 22, tzinfo=UTC), datetime(2030, 1, 23, tzinfo=UTC))
+    b.time_off(session, agent, b.at_utc(f"{day_after(14)}T00:00:00"), b.at_utc(f"{day_after(15)}T00:00:00"))  # the third visit's day
     session.commit()
     response = book(client, form_values(shop, frequency_id=str(shop["weekly"])))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your recurring visits" in page
     assert page.count("Alex Agent") >= 12
-    assert "We could not book these dates" in page and "2030-01-22 at 10:00" in page
+    assert "We could not book these dates" in page and f"{day_after(14)} at 10:00" in page
     first = session.scalars(select(Booking).order_by(Booking.id)).first().id
     assert f"/bookings/{first}/cancel" in client.get(f"/bookings/{first}").get_data(as_text=True)
     assert "This and all later visits" in client.get(f"/bookings/{first}/cancel").get_data(as_text=True)
 
 
 def test_the_review_lists_every_visit_of_a_series_and_the_ones_that_cannot_be_booked(client, shop, customer, session):
+    second, third = BOOKING_DAY + timedelta(weeks=1), BOOKING_DAY + timedelta(weeks=2)
     alex = session.scalars(select(Agent)).one()
-    b.time_off(session, alex, b.at_utc("2030-01-22T05:00:00"), b.at_utc("2030-01-23T05:00:00"))  # the third Tuesday
+    b.time_off(session, alex, b.at_utc(f"{day_after(14)}T05:00:00"), b.at_utc(f"{day_after(15)}T05:00:00"))  # the third Tuesday
     session.commit()
     page = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
     nonce = re.search(r'name="nonce" value="([^"]+)"', page).group(1)
@@ -304,16 +302,16 @@ def test_the_review_lists_every_visit_of_a_series_and_the_ones_that_cannot_be_bo
     assert len(visits) == 13  # the first and twelve weekly ones, up to the 12-week horizon
     assert "Weekly: 12 visits" in html
     missed = [text for marked, text in visits if marked]
-    assert [m.strip() for m in missed] == ["Tue, Jan 22, 2030, 10:00\u202fAM EST —"] and "cannot be booked:</strong>" in html
-    assert visits[1][1].strip() == "Tue, Jan 15, 2030, 10:00\u202fAM EST"
+    assert [m.strip() for m in missed] == [f"{short_date(third)}, 10:00\u202fAM EST —"] and "cannot be booked:</strong>" in html
+    assert visits[1][1].strip() == f"{short_date(second)}, 10:00\u202fAM EST"
     booked = client.post("/book", data={**values, "action": "book"})
     assert booked.status_code == 303
     made = session.scalars(select(Booking).order_by(Booking.start_at)).all()
-    assert len(made) == 12 and b.at_utc("2030-01-22T15:00:00") not in {m.start_at for m in made}
+    assert len(made) == 12 and b.at_utc(f"{third}T15:00:00") not in {m.start_at for m in made}
     assert "Visit 2 of a recurring series" in client.get("/bookings").get_data(as_text=True)
     cancel = client.get(f"/bookings/{made[1].id}/cancel").get_data(as_text=True)
-    assert "This and all later visits: 11 visits, the last on Tuesday, April 2, 2030" in cancel
-    assert "Only this visit (Tuesday, January 15, 2030)" in cancel
+    assert f"This and all later visits: 11 visits, the last on {long_date(BOOKING_DAY + timedelta(weeks=12))}" in cancel
+    assert f"Only this visit ({long_date(second)})" in cancel
 
 
 def error_ids(html: str) -> set[str]:
@@ -377,7 +375,7 @@ def test_my_bookings_lists_upcoming_first_and_folds_the_past(client, shop, custo
     assert "<summary>Show it</summary>" in folded and past.booking_code in folded
 
 
-DAY_TEXT = "Tue, Jan 8, 2030"
+DAY_TEXT = short_date(BOOKING_DAY)
 
 
 def test_lengths_of_time_are_written_one_way(client, shop, customer):
@@ -465,3 +463,44 @@ def test_a_group_class_shows_the_places_left_at_each_time(client, shop, customer
     # A one-customer service says nothing of places.
     html = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
     assert "places left" not in html and "of work" in html
+
+
+def test_slots_free_only_the_callers_own_booking(client, session):
+    loc = b.location(session)
+    svc = b.service(session, loc, max_days_ahead=5000)
+    b.agent(session, [svc], loc)
+    session.commit()
+    for email in ("casey@example.com", "other@example.com"):
+        accounts.create_user(session, email=email, password="correct-horse", first_name="C", last_name="D", now=NOW)
+    other = accounts.find_user_by_email(session, "other@example.com")
+    mine = create_booking(session, b.request(svc.id, day=DAY, at="10:00", customer_id=accounts.find_user_by_email(session, "casey@example.com").id),
+                          actor=b.STAFF, now=NOW).booking
+    theirs = create_booking(session, b.request(svc.id, day=DAY, at="14:00", customer_id=other.id), actor=b.STAFF, now=NOW).booking
+    submit(client, "/login", {"email": "casey@example.com", "password": "correct-horse"})
+
+    def times(booking_id):
+        html = client.get(f"/book/slots?services={svc.id}&date={DAY}&booking_id={booking_id}").get_data(as_text=True)
+        return set(re.findall(r'value="(\d\d:\d\d)"', html))
+
+    assert "10:00" in times(mine.id) and "14:00" not in times(mine.id)
+    assert "14:00" not in times(theirs.id) and "10:00" not in times(theirs.id)
+
+
+def test_customers_book_only_the_offered_times(client, session):
+    loc = b.location(session)
+    svc = b.service(session, loc, max_days_ahead=5000)
+    b.agent(session, [svc], loc)
+    once = b.frequency(session, "One time", None, 1, "0")
+    session.commit()
+    accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="C", last_name="D", now=NOW)
+    submit(client, "/login", {"email": "casey@example.com", "password": "correct-horse"})
+    page = client.get(f"/book?service={svc.id}").get_data(as_text=True)
+    nonce = re.search(r'name="nonce" value="([^"]+)"', page).group(1)
+    data = {"csrf_token": csrf_from(page), "nonce": nonce, "services": str(svc.id), "frequency_id": str(once.id), "date": DAY,
+            "time": "10:07", "agent_id": "any", "address": "1 Main St", "payment_method": "cash", "action": "book"}
+    response = client.post("/book", data=data)
+    assert response.status_code == 422
+    assert "Pick one of the offered start times." in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Booking)) == 0
+    response = client.post("/book", data=data | {"time": "10:30"})
+    assert response.status_code == 303

@@ -18,6 +18,7 @@ from app.domain.models import Booking, OutboxMessage, User
 from tests import builders as b
 from tests.conftest import NOW
 from tests.web.helpers import csrf_from, submit
+from tests.web.admin.conftest import booked, login_as  # noqa: F401  (booked is a fixture)
 
 
 @pytest.fixture(autouse=True)
@@ -296,3 +297,11 @@ def test_cancelling_asks_first(client, session, shop):
     assert done.status_code == 303
     session.expire_all()
     assert session.get(Booking, booking.id).status == "cancelled"
+
+
+def test_customer_pages_take_hostile_ids_in_the_query(client, booked):
+    login_as(client, "customer")
+    for url in ("/book?service=%C2%B2", "/book?service=99999999999999999999", "/book/slots?services=%C2%B2&date=9999-12-31",
+                "/bookings?page=%C2%B2"):
+        assert client.get(url).status_code < 500, url
+    assert client.get("/book?again=%C2%B2").status_code == 404

@@ -8,9 +8,7 @@ from app.domain import accounts
 from app.domain.booking import create_booking
 from tests import builders as b
 from tests.web.helpers import submit
-from tests.conftest import NOW
-
-DAY = "2030-01-08"  # a Tuesday
+from tests.conftest import DAY, NOW  # noqa: F401  (DAY: for the tests here)
 
 
 @pytest.fixture

@@ -107,3 +107,13 @@ def test_bad_status_posts_say_why_and_change_nothing(client, booked, session, da
     assert client.post("/admin/bookings/99999/status", data={"csrf_token": token, "status": "approved", "version": "1"}).status_code == 404
     session.expire_all()
     assert (session.get(Booking, booked.id).status, session.get(Booking, booked.id).version) == ("pending", 1)
+
+
+@pytest.mark.parametrize("url", [
+    "/admin/calendar?agent_id=%C2%B2&service_id=%E2%91%A0",
+    "/admin/calendar?date=9999-12-31&view=week",
+    "/admin/bookings/new?customer_id=%C2%B2",
+])
+def test_staff_pages_ignore_unicode_digits_and_far_dates_in_filters(client, booked, url):
+    login_as(client, "admin")
+    assert client.get(url).status_code == 200

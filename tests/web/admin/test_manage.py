@@ -2,13 +2,15 @@
 hours, time off, settings, API keys and staff; every change in the audit log by name."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.domain.models import ApiKey, AuditEvent, DiscountCode, Service, TimeOff, User, WorkingHours
 from app.domain.settings import load_settings
 from tests import builders as b
 from tests.web.admin.conftest import login_as
+from tests.conftest import day_after
 from tests.web.helpers import csrf_from
+from tests.security.corpus import BAD_EMAIL
 
 SERVICE = {"name": "Deep clean", "description": "", "pricing_mode": "fixed", "price": "120.00", "duration_minutes": "180",
            "buffer_before_minutes": "0", "buffer_after_minutes": "15", "capacity": "1", "min_notice_minutes": "60",
@@ -92,20 +94,21 @@ def test_working_hours_editor_takes_several_intervals_and_refuses_overlaps(clien
     assert "09:00-13:00 and 12:00-17:00 overlap." in html and "the end must be after the start" in html and "is not a time range" in html
     session.expire_all()
     assert session.query(WorkingHours).filter_by(agent_id=agent_id).count() == 3
-    # The calendar shades the new hours: Monday 2030-01-07 has two bands for this agent.
-    day = client.get(f"/admin/calendar?date=2030-01-07&agent_id={agent_id}").get_data(as_text=True)
+    # The calendar shades the new hours: the Monday before DAY has two bands for this agent.
+    day = client.get(f"/admin/calendar?date={day_after(-1)}&agent_id={agent_id}").get_data(as_text=True)
     assert day.count("band band-work") == 2 and "Working hours 13:00–17:30" in day
 
 
 def test_time_off_is_added_in_local_time_shown_on_the_calendar_and_removed(client, booked, session):
     login_as(client, "staff")
     url = f"/admin/manage/agents/{booked.agent_id}/time-off"
-    refused = post(client, url, {"start": "2030-01-09T14:00", "end": "2030-01-09T12:00"})
+    wednesday = day_after(1)
+    refused = post(client, url, {"start": f"{wednesday}T14:00", "end": f"{wednesday}T12:00"})
     assert refused.status_code == 422 and "Must be after the start." in refused.get_data(as_text=True)
-    assert post(client, url, {"start": "2030-01-09T12:00", "end": "2030-01-09T15:00", "reason": "Dentist"}).status_code == 303
+    assert post(client, url, {"start": f"{wednesday}T12:00", "end": f"{wednesday}T15:00", "reason": "Dentist"}).status_code == 303
     off = session.scalars(select(TimeOff)).one()
-    assert off.start_at == b.at_utc("2030-01-09T17:00:00")  # New York is UTC-5 in January
-    day = client.get(f"/admin/calendar?date=2030-01-09&agent_id={booked.agent_id}").get_data(as_text=True)
+    assert off.start_at == b.at_utc(f"{wednesday}T17:00:00")  # New York is UTC-5 in January
+    day = client.get(f"/admin/calendar?date={wednesday}&agent_id={booked.agent_id}").get_data(as_text=True)
     assert "band band-off" in day and "Time off: Dentist" in day and "top: 360px; height: 180px" in day
     assert post(client, f"{url}/{off.id}/remove", {}).status_code == 303
     assert session.query(TimeOff).count() == 0
@@ -176,3 +179,14 @@ def test_an_office_has_a_phone_and_an_e_mail_customers_are_shown(client, booked,
     assert (session.get(type(location), location.id).phone, session.get(type(location), location.id).email) == \
         ("+1 718-555-0142", "office@example.com")
     assert "+1 718-555-0142" in client.get("/").get_data(as_text=True).split('class="site-footer"')[1]
+
+
+def test_admin_customer_and_staff_forms_validate_addresses(client, booked, session):
+    login_as(client, "admin")
+    for kind in ("customers", "staff"):
+        page = client.get(f"/admin/manage/{kind}/new")
+        data = {"csrf_token": csrf_from(page.get_data(as_text=True)), "first_name": "Nl", "last_name": "X", "email": BAD_EMAIL,
+                "password": "long-enough-1", "role": "staff"}
+        response = client.post(f"/admin/manage/{kind}/new", data=data)
+        assert response.status_code == 422, kind
+    assert session.scalar(select(func.count()).select_from(User).where(User.first_name == "Nl")) == 0

@@ -12,7 +12,7 @@ from app.domain.models import Booking, BookingEvent, User
 from tests import builders as b
 from tests.web.admin.conftest import DAY, login_as
 from tests.web.helpers import csrf_from
-from tests.conftest import NOW
+from tests.conftest import BOOKING_DAY, NOW, day_after, month_day, short_date
 
 JSON = {"Accept": "application/json"}
 
@@ -42,9 +42,9 @@ def test_the_panel_lists_free_times_and_moves_by_form(client, booked, session):
     assert 'value="14:00"' not in panel and 'value="13:30"' not in panel  # taken by the 14:00 booking
     page = move(client, booked.id, date=DAY, time="15:00", version="1", headers={"HX-Request": "true"})
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "moved to Tue, Jan 8, 2030, 3:00\u202fPM EST" in html and page.headers["HX-Trigger"] == "booking-moved"
+    assert page.status_code == 200 and f"moved to {short_date(BOOKING_DAY)}, 3:00\u202fPM EST" in html and page.headers["HX-Trigger"] == "booking-moved"
     moved = reload(session, booked.id)
-    assert moved.start_at == b.at_utc("2030-01-08T20:00:00") and moved.version == 2
+    assert moved.start_at == b.at_utc(f"{DAY}T20:00:00") and moved.version == 2
     history = session.scalars(select(BookingEvent).where(BookingEvent.booking_id == booked.id)).all()
     assert history[-1].actor_label.startswith("Staff") and "start_at" in history[-1].changes
 
@@ -55,7 +55,7 @@ def test_drag_and_drop_moves_to_another_agent_and_time(client, booked, session):
     answer = move(client, booked.id, JSON, date=DAY, time="11:30", agent_id=str(bo.id), version="1")
     assert answer.status_code == 200 and answer.json["ok"] and answer.json["version"] == 2
     moved = reload(session, booked.id)
-    assert (moved.agent_id, moved.start_at) == (bo.id, b.at_utc("2030-01-08T16:30:00"))
+    assert (moved.agent_id, moved.start_at) == (bo.id, b.at_utc(f"{DAY}T16:30:00"))
 
 
 def test_a_clash_a_past_time_and_a_stale_version_are_refused_and_nothing_moves(client, booked, session):
@@ -75,7 +75,7 @@ def test_a_clash_a_past_time_and_a_stale_version_are_refused_and_nothing_moves(c
     assert missing.status_code == 409
     assert move(client, 999999, JSON, date=DAY, time="15:00", version="1").status_code == 404
     unchanged = reload(session, booked.id)
-    assert (unchanged.start_at, unchanged.version) == (b.at_utc("2030-01-08T15:00:00"), 1)
+    assert (unchanged.start_at, unchanged.version) == (b.at_utc(f"{DAY}T15:00:00"), 1)
     # Without JavaScript the panel's form redirects to the panel with the reason.
     page = move(client, booked.id, date=DAY, time="14:30", version="1")
     assert page.status_code == 303
@@ -95,7 +95,9 @@ def test_week_and_month_views(client, booked, session):
     login_as(client, "staff")
     other_booking(session, booked, "09:00")
     week = client.get(f"/admin/calendar?date={DAY}&view=week").get_data(as_text=True)
-    assert "Week of Jan 7, 2030" in week and "Tue, Jan 8" in week and "Mon, Jan 7" in week and "Sun, Jan 13" in week
+    monday, sunday = BOOKING_DAY - timedelta(days=1), BOOKING_DAY + timedelta(days=5)
+    assert f"Week of {month_day(monday)}, {monday.year}" in week
+    assert all(f"{d:%a}, {month_day(d)}" in week for d in (monday, BOOKING_DAY, sunday))
     # Two bookings at once by different agents: each in its agent's row on Tuesday.
     assert week.count("s-pending") == 1 and week.count("s-approved") == 1
     assert week.index("Alex Agent") < week.index("Bo Agent")  # a row per agent
@@ -105,7 +107,7 @@ def test_week_and_month_views(client, booked, session):
             "<b>10:00\u202fAM–11:00\u202fAM</b> Casey Customer <i>pending</i></a>") in week
     assert "<b>9:00\u202fAM–10:00\u202fAM</b> Dana Other</a>" in week
     month = client.get(f"/admin/calendar?date={DAY}&view=month").get_data(as_text=True)
-    assert "January 2030" in month and "2 bookings" in month and "1 pending" in month
+    assert f"{BOOKING_DAY:%B %Y}" in month and "2 bookings" in month and "1 pending" in month
     filtered = client.get(f"/admin/calendar?date={DAY}&view=month&status=approved").get_data(as_text=True)
     assert "1 booking<" in filtered and "1 pending" not in filtered
     service_filter = client.get(f"/admin/calendar?date={DAY}&view=week&service_id=999").get_data(as_text=True)
@@ -124,7 +126,7 @@ def test_the_week_view_with_500_bookings_does_not_query_per_booking(client, book
     agents = list(session.scalars(select(b.Agent)))
     customers = [b.customer(session, email=f"c{i}@example.com", first_name=f"C{i}") for i in range(25)]
     session.commit()
-    start = b.at_utc("2030-01-07T05:00:00")  # Monday 00:00 in New York
+    start = b.at_utc(f"{day_after(-1)}T05:00:00")  # Monday 00:00 in New York
     rows = []
     for i in range(500):
         day, slot = divmod(i, 100)
@@ -145,13 +147,13 @@ def test_the_week_view_with_500_bookings_does_not_query_per_booking(client, book
         counted.append(statement)
 
     event.listen(engine, "before_cursor_execute", listener)
-    html = client.get("/admin/calendar?date=2030-01-09&view=week").get_data(as_text=True)
+    html = client.get(f"/admin/calendar?date={day_after(1)}&view=week").get_data(as_text=True)
     event.remove(engine, "before_cursor_execute", listener)
     assert html.count('class="block s-') == 501
     assert len(counted) < 20, counted
     # The team's week stays light: each booking adds well under 200 bytes of HTML
     # (~800 bookings in <= 150 KB; each one cost ~650 bytes before the per-agent rows).
-    empty = client.get("/admin/calendar?date=2030-02-20&view=week").get_data(as_text=True)
+    empty = client.get(f"/admin/calendar?date={day_after(43)}&view=week").get_data(as_text=True)  # six weeks on
     assert (len(html.encode()) - len(empty.encode())) / 501 < 190
 
 
@@ -173,13 +175,13 @@ def test_staff_book_for_a_new_customer_and_for_an_existing_one(client, booked, s
     # Staff may leave a required question for later, but not answer it with nonsense.
     no_answer = client.post("/admin/bookings/new", data={**base, "nonce": "n-0", **lee_values, f"field-{question.id}": "soon"})
     assert no_answer.status_code == 422 and f'id="field-{question.id}-error"' in no_answer.get_data(as_text=True)
-    made = client.post("/admin/bookings/new", data={**base, "nonce": "n-2", **lee_values, f"field-{question.id}": "2030-01-07"})
+    made = client.post("/admin/bookings/new", data={**base, "nonce": "n-2", **lee_values, f"field-{question.id}": day_after(-1)})
     assert made.status_code == 303
     lee = session.scalars(select(User).where(User.email == "lee@example.com")).one()
     booking = session.scalars(select(Booking).where(Booking.customer_id == lee.id)).one()
     assert (booking.status, booking.staff_notes) == ("approved", "Phoned in")
     assert [e.name for line in booking.lines for e in line.extras] == ["Balcony"]
-    assert booking.field_values[0].value == "2030-01-07" and booking.field_values[0].staff_only
+    assert booking.field_values[0].value == day_after(-1) and booking.field_values[0].staff_only
     panel = client.get(made.headers["Location"]).get_data(as_text=True)
     assert "created for Lee Park" in panel and "Booked</strong> by Staff," in panel
     # An existing customer, chosen from the list; a double submit books once.
@@ -201,3 +203,18 @@ def test_extreme_calendar_dates_and_absurd_amounts_get_answers_not_crashes(clien
     token = csrf_from(client.get("/login").get_data(as_text=True))
     refused = client.post("/admin/manage/extras/new", data={"csrf_token": token, "name": "Huge", "price": "1e400", "minutes": "0", "max_quantity": "1"})
     assert refused.status_code == 422 and 'id="price-error">Must be an amount of money.' in refused.get_data(as_text=True)
+
+
+def test_the_panel_and_the_move_form_take_far_dates_and_odd_versions_without_crashing(client, booked):
+    login_as(client, "staff")
+    assert client.get(f"/admin/bookings/{booked.id}?date=9999-12-31&agent_id=%C2%B2").status_code == 200
+    page = client.get(f"/admin/bookings/{booked.id}").get_data(as_text=True)
+    for version in ("²", "--1", str(2**63)):
+        moved = client.post(f"/admin/bookings/{booked.id}/move", data={"csrf_token": csrf_from(page), "version": version,
+                                                                      "date": "9999-12-31", "time": "10:00"},
+                            headers={"Accept": "application/json"})
+        assert moved.status_code == 409 and moved.get_json()["code"] == "precondition_failed"
+    moved = client.post(f"/admin/bookings/{booked.id}/move", data={"csrf_token": csrf_from(page), "version": "1",
+                                                                  "date": "9999-12-31", "time": "10:00"},
+                        headers={"Accept": "application/json"})
+    assert moved.status_code == 422 and "start date" in moved.get_json()["message"]

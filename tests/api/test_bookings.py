@@ -1,14 +1,19 @@
-"""Issue 12: bulk request format and error paths, a replayed PUT's ETag, and a strict
-send_confirmation_email on POST /bookings."""
+"""The staff bookings endpoints (app/api/bookings.py) beyond the basics in
+test_staff_bookings.py: bulk request format and error paths, a replayed PUT's ETag, a strict
+send_confirmation_email, matched customers, custom prices, service and agent changes, and
+every bad id a field error."""
 from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
-from app.domain.models import Booking, Location, OutboxMessage, User
+from app.domain.models import Agent, Booking, Location, OutboxMessage, User
 from tests import builders as b
-from tests.api.conftest import staff_booking
+from tests.api.conftest import DAY, Api, staff_booking
+from tests.builders import stored
+from tests.security.corpus import BAD_EMAIL
 
 
 def _count(session, model):
@@ -160,3 +165,85 @@ def test_completed_to_cancelled_needs_an_admin_scope_key(staff_api, admin_api, c
     done = admin_api.put(f"/bookings/{booking['id']}", {"status": "cancelled", "reason": "Refunded"})
     assert done.status_code == 200, done.get_json()
     assert done.get_json()["data"]["status"] == "cancelled"
+
+
+def test_changing_the_service_without_a_duration_books_the_new_services_own_length(staff_api, catalog, session):
+    long = b.service(session, session.get(Location, catalog["location"]), name="Deep clean", duration_minutes=240, max_days_ahead=5000)
+    agents = [session.get(Agent, catalog[name]) for name in ("alex", "bo")]
+    for agent in agents:
+        agent.services.append(long)
+    session.commit()
+    booking = staff_api.post("/bookings", staff_booking(catalog)).get_json()["data"]
+    assert booking["duration"] == 60
+    other = staff_booking(catalog, start_time="13:00", customer={"first_name": "Bo", "last_name": "B", "email": "b@example.com"})
+    assert staff_api.post("/bookings", other).status_code == 201
+    # 10:00 + 240 minutes would run into Alex's 13:00 booking: refused, nothing changed.
+    refused = staff_api.put(f"/bookings/{booking['id']}", {"service_id": long.id})
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "slot_unavailable"
+    same = staff_api.get(f"/bookings/{booking['id']}").get_json()["data"]
+    assert (same["service_id"], same["duration"], same["version"]) == (catalog["service"], 60, booking["version"])
+    moved = staff_api.put(f"/bookings/{booking['id']}", {"service_id": long.id, "start_time": "09:00"})
+    assert moved.status_code == 200, moved.get_json()
+    data = moved.get_json()["data"]
+    assert (data["service_id"], data["duration"], data["start_time"], data["end_time"]) == (long.id, 240, "09:00", "13:00")
+    # The slot is now taken for all four hours.
+    free = staff_api.get(f"/availability?service_id={catalog['service']}&agent_id={catalog['alex']}&date={DAY}").get_json()
+    assert not {"09:00", "10:00", "11:00", "12:00"} & set(free["data"]["available_slots"])
+
+
+def test_an_unknown_location_id_is_a_field_error_like_every_other_id(staff_api, catalog):
+    for field in ("location_id", "service_id", "customer_id"):
+        response = staff_api.post("/bookings", staff_booking(catalog, **{field: 999}))
+        assert response.status_code == 422, (field, response.get_json())
+        assert field in response.get_json()["error"]["details"]
+    bulk = staff_api.post("/bookings/bulk", {"bookings": [staff_booking(catalog, location_id=999)]})
+    assert bulk.status_code == 400
+    assert bulk.get_json()["data"]["failed"][0]["error"]["details"] == {"bookings[0].location_id": "There is no location with id 999."}
+    assert staff_api.get("/bookings").get_json()["meta"]["total"] == 0
+
+
+@pytest.mark.parametrize("body", [{"notes": "\ud800"}, {"staff_notes": "x\ud800y"}, {"notes": "a\u0000b"},
+                                  {"customer.email": "jo\u0000@example.com"}])
+def test_lone_surrogates_and_nul_in_updates_are_refused_by_field(staff_api, catalog, session, body):
+    created = staff_api.post("/bookings", staff_booking(catalog)).get_json()["data"]
+    before = stored(session)
+    response = staff_api("PATCH", f"/bookings/{created['id']}", body)
+    assert response.status_code == 422
+    assert set(response.get_json()["error"]["details"]) == set(body)
+    assert stored(session) == before
+
+
+def test_nul_bytes_in_api_text_are_refused_by_field(staff_api, catalog, session):
+    before = stored(session)
+    body = staff_booking(catalog, notes="a\u0000b", customer={"first_name": "J\u0000", "last_name": "D", "email": "jo@example.com"})
+    response = staff_api.post("/bookings", body)
+    assert response.status_code == 422
+    assert set(response.get_json()["error"]["details"]) == {"notes", "customer.first_name"}
+    assert stored(session) == before
+    login = Api(staff_api.client, {}).post("/login", {"email": "casey\u0000@example.com", "password": "x"})
+    assert login.status_code == 422
+
+
+@pytest.mark.parametrize("email", [BAD_EMAIL, "jo@example.com\n", "jo@@example.com", "jo@example", "jo@localhost",
+                                   "a" * 65 + "@example.com", "jo@" + "a" * 250 + ".com", "jö@example.com", "Jo <jo@example.com>"])
+def test_api_bookings_refuse_bad_customer_addresses(staff_api, catalog, session, email):
+    before = stored(session)
+    response = staff_api.post("/bookings", staff_booking(catalog, customer={"first_name": "Jo", "last_name": "D", "email": email}))
+    assert response.status_code == 422
+    assert "customer.email" in response.get_json()["error"]["details"]
+    bulk = staff_api.post("/bookings/bulk", {"bookings": [staff_booking(catalog, customer={"first_name": "Jo", "last_name": "D", "email": email})]})
+    assert bulk.status_code == 400
+    assert "bookings[0].customer.email" in bulk.get_json()["data"]["failed"][0]["error"]["details"]
+    assert stored(session) == before
+
+
+def test_a_patched_customer_email_is_validated(staff_api, catalog):
+    created = staff_api.post("/bookings", staff_booking(catalog)).get_json()["data"]
+    response = staff_api("PATCH", f"/bookings/{created['id']}", {"customer.email": BAD_EMAIL})
+    assert response.status_code == 422 and "customer.email" in response.get_json()["error"]["details"]
+
+
+def test_addresses_are_normalised_lower_case_with_an_ascii_domain(staff_api, catalog, session):
+    response = staff_api.post("/bookings", staff_booking(catalog, customer={"first_name": "Jo", "last_name": "D", "email": "Jo.Doe@Exämple.COM"}))
+    assert response.status_code == 201
+    assert session.scalar(select(User.email).where(User.first_name == "Jo")) == "jo.doe@xn--exmple-cua.com"
