@@ -12,6 +12,7 @@ from app.domain import payments
 from app.domain.models import AmountType, Booking, Payment, PaymentMode, User
 from tests.api.conftest import Api, catalog, customer_api, launch27_body, login, staff_api  # noqa: F401
 from tests.payments.conftest import confirm_setup, intents_for
+from tests.conftest import DAY
 
 
 def save_a_card(session, gateway, email: str, card: str = "ok") -> None:
@@ -68,7 +69,7 @@ def test_paypal_is_refused_with_the_reason(customer_api, deposit):
 
 
 def test_a_cash_booking_shows_nothing_paid_by_card(staff_api, catalog):
-    created = staff_api.post("/bookings", {"service_id": catalog["service"], "agent_id": catalog["alex"], "start_date": "2030-01-08",
+    created = staff_api.post("/bookings", {"service_id": catalog["service"], "agent_id": catalog["alex"], "start_date": DAY,
                                            "start_time": "10:00", "customer": {"first_name": "Jo", "last_name": "Doe", "email": "jo@example.com"}})
     assert created.status_code == 201, created.get_json()
     assert created.get_json()["data"]["payment"] == {"policy": "in_person", "status": "none", "currency": "USD", "amount_paid": "0.00",

@@ -154,6 +154,10 @@ def _create(session: Session, request: BookingRequest, actor: Actor, now: dateti
     preferred = details.requested_agent_id or (original.requested_agent_id if original else None)
     placement = choose(plan.placements(start_at), preferred)
     booking = _insert(session, quote, spec, placement, start_at, location, customer, details, frequency, actor, now)
+    if details.sms and actor.is_customer and not customer.sms_notifications:
+        # The customer ticked "text me" on their own booking: their account's consent follows
+        # (texts need both); they can turn it off on the message preferences page or by STOP.
+        customer.sms_notifications = True
     if (waived := waived_rule(services, spec.duration, tz, start_at, now, actor)) is not None:
         history.record(session, booking, actor=actor, now=now, action="override", changes={"override": (None, f"Booked {waived}")})
     if code is not None:

@@ -91,7 +91,8 @@ def parse_booking_form(form: MultiDict[str, str], catalog: FormCatalog) -> Parse
     paths: dict[str, str] = {"services": "services", "start_time": "time", "start_date": "date", "agent_id": "agent_id",
                              "location_id": "location_id", "frequency_id": "frequency_id", "tip": "tip",
                              "payment_method": "payment_method", "discount_code": "discount_code",
-                             "customer_notes": "customer_notes", "original_booking_id": "services", **{a: a for a in ADDRESS}}
+                             "customer_notes": "customer_notes", "original_booking_id": "services", "sms_notifications": "sms_notifications",
+                             **{a: a for a in ADDRESS}}
     lines: list[ServiceLineInput] = []
     for i, sid in enumerate(chosen_service_ids(form, catalog)):
         service = catalog.service(sid)
@@ -140,6 +141,8 @@ def parse_booking_form(form: MultiDict[str, str], catalog: FormCatalog) -> Parse
         custom_fields=answers,
         original_booking_id=form.get("original_booking_id") or None,
         expected_total=form.get("expected_total") or None,
+        # The customer form shows a "text me" box (sms_choice marks it); without it the profile's choice holds.
+        sms_notifications=(form.get("sms_notifications") == "1") if form.get("sms_choice") else None,
         **{a: form.get(a, "") for a in ADDRESS},
     )
     return ParsedForm(request, paths)

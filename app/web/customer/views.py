@@ -113,6 +113,8 @@ def _form_defaults(catalog: FormCatalog) -> MultiDict[str, str]:
     data["payment_method"] = "cash"
     for name in ("address", "city", "state", "zip", "phone"):
         data[name] = (getattr(user, name) or "") if user else ""
+    if user is not None and user.sms_notifications:
+        data["sms_notifications"] = "1"
     return data
 
 
