@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from app import create_app
+from app import clock, create_app
 from app.cli import upgrade_database
 from app.domain import payments
 from app.domain.booking import create_booking
@@ -53,7 +53,7 @@ def main() -> None:
             session.commit()
             ids = (cash.id, deposit.id, [a.id for a in agents], customer.id)
         cash_id, deposit_id, agent_ids, customer_id = ids
-        now = datetime.now(UTC)
+        now = clock.wall()  # the bench books from the real today, through the one clock
         first = now.astimezone(TZ).date() + timedelta(days=30)
 
         def request(service_id: int, i: int) -> BookingRequest:

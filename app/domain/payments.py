@@ -419,6 +419,18 @@ def new_key(prefix: str) -> str:
     return f"{prefix}-{secrets.token_urlsafe(12)}"
 
 
+def _charge_card_on_file(session: Session, payment: Payment, gateway: Any) -> Any:
+    """Charge a card already on file (the API, or a charge after the visit) off-session,
+    under the payment row's own idempotency key."""
+    booking = session.get(Booking, payment.booking_id)
+    assert booking is not None
+    return gateway.charge(
+        amount=payment.amount_minor, currency=payment.currency, customer=ensure_stripe_customer(session, booking.customer, gateway),
+        payment_method=payment.stripe_payment_method_id, key=payment.idempotency_key, metadata=_metadata(payment),
+        off_session=True,
+    )
+
+
 def _metadata(payment: Payment) -> dict[str, str]:
     """What a PaymentIntent carries back to us: our row, found again by reconcile."""
     return {"payment_id": str(payment.id), "booking_id": str(payment.booking_id), "payment_key": payment.idempotency_key}
@@ -482,14 +494,7 @@ def settle(session: Session, payment_id: int, *, gateway: Gateway, now: datetime
         if payment.stripe_payment_intent_id:
             intent = gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)
         elif payment.stripe_payment_method_id:
-            # A card already on file (the API, or a charge after the visit): off-session.
-            booking = session.get(Booking, payment.booking_id)
-            assert booking is not None
-            intent = gateway.charge(
-                amount=payment.amount_minor, currency=payment.currency, customer=ensure_stripe_customer(session, booking.customer, gateway),
-                payment_method=payment.stripe_payment_method_id, key=payment.idempotency_key, metadata=_metadata(payment),
-                off_session=True,
-            )
+            intent = _charge_card_on_file(session, payment, gateway)
         else:
             setup = gateway.retrieve_setup_intent(payment.stripe_setup_intent_id or "")
             if setup.status != "succeeded" or not setup.payment_method:
@@ -697,14 +702,7 @@ def reconcile(session: Session, *, gateway: Gateway, now: datetime, limit: int =
         if payment.stripe_payment_intent_id:
             intent = gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)
         elif payment.stripe_payment_method_id:
-            # A card already on file (the API, or a charge after the visit): off-session.
-            booking = session.get(Booking, payment.booking_id)
-            assert booking is not None
-            intent = gateway.charge(
-                amount=payment.amount_minor, currency=payment.currency, customer=ensure_stripe_customer(session, booking.customer, gateway),
-                payment_method=payment.stripe_payment_method_id, key=payment.idempotency_key, metadata=_metadata(payment),
-                off_session=True,
-            )
+            intent = _charge_card_on_file(session, payment, gateway)
         else:
             intent = by_payment.get(payment.idempotency_key)
             if intent is None:
