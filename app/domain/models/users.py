@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, true
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -42,6 +42,8 @@ class User(Base):
     # The messages the customer chose; confirmations and password resets always go out.
     notify_reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     notify_changes: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The office's own notes on the customer (app/domain/customer_record.py): staff only.
+    staff_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     @property
     def full_name(self) -> str:
