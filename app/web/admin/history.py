@@ -87,8 +87,10 @@ def booking_history(session: Session, booking: Booking) -> list[HistoryEntry]:
             if key in QUIET or (key == "end_at" and "start_at" in changes):
                 continue
             label = LABELS.get(key, key.replace("_", " ").capitalize())
-            if event.action == "created" or before is None:
+            if event.action == "created" or before in (None, ""):
                 lines.append(f"{label}: {shown(key, after)}")
+            elif after in (None, ""):
+                lines.append(f"{label} removed (was {shown(key, before)})")
             else:
                 lines.append(f"{label}: {shown(key, before)} → {shown(key, after)}")
         who = event.actor_label.split(" <")[0] if event.actor_kind == "user" else event.actor_label

@@ -282,7 +282,8 @@ def booking_status(booking_id: int) -> Any:
         flash(message, "error")
     else:
         also = f" with the {len(later)} later visit{'' if len(later) == 1 else 's'} of its series" if series_too and later else ""
-        flash(f"Booking {booking.booking_code}{also} is now {booking.status.replace('_', ' ')}.", "success")
+        state = {"no_show": "marked as a no-show", "completed": "marked completed"}.get(booking.status, booking.status.replace("_", " "))
+        flash(f"Booking {booking.booking_code}{also} is now {state}.", "success")
         if booking.status == BookingStatus.APPROVED and (why := booking_uncovered(get_session(), booking)) is not None:
             flash(f"Note: {booking.agent.name}'s schedule does not cover this booking ({why}). Move it or give it to "
                   "another agent.", "error")
