@@ -9,3 +9,7 @@
     if (!details.open) { details.open = wide; }  // one the page opened (filters in use) stays open
   });
 })();
+// A "Print" button (day sheets) prints the page; the print stylesheet keeps only the sheets.
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+});
