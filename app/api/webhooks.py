@@ -113,7 +113,7 @@ def openapi_parts(*, ok: Callable[..., dict[str, Any]], envelope: Callable[[Any]
         "WebhookDelivery": {"type": "object", "required": ["id", "event_id", "type", "status", "attempts", "last_response_code",
                                                            "next_attempt_at", "created_at"], "properties": {
             "id": {"type": "integer"}, "event_id": {"type": "string", "description": "the webhook-id header, the same on every attempt"},
-            "type": {"enum": list(webhooks.EVENTS)}, "status": {"enum": [s.value for s in DeliveryStatus]},
+            "type": {"enum": [*webhooks.EVENTS, webhooks.TEST_EVENT]}, "status": {"enum": [s.value for s in DeliveryStatus]},
             "attempts": {"type": "integer"}, "last_response_code": {"type": ["integer", "null"]},
             "last_error": {"type": ["string", "null"]}, "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
             "last_attempt_at": {"type": ["string", "null"], "format": "date-time"}, "created_at": stamp,

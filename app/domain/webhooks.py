@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks.webhooks import Webhook
 
 from .actor import Actor
-from .errors import FieldErrors, NotFound
+from .errors import FieldErrors, NotFound, ValidationFailed
 from .management import audit
 from .models import DeliveryStatus, Role, User, WebhookDelivery, WebhookEndpoint
 from .outbox import Attempt, Channel, Delivered, DeliveryFailed, JitteredForADay, Parcel
@@ -375,6 +375,31 @@ def resend(session: Session, endpoint_id: object, delivery_id: object, *, actor:
     delivery.retry_until = None
     delivery.claimed_until = None
     audit(session, actor=actor, now=now, kind="webhook", object_id=endpoint.id, action="resent",
+          changes={"delivery": (None, delivery.event_id)})
+    session.commit()
+    return delivery
+
+
+# The event "Send test event" queues: sent to the one endpoint whatever it subscribes to,
+# as Stripe's and Svix's test events are; receivers should answer 2xx and ignore it.
+TEST_EVENT = "webhook.test"
+
+
+def send_test_event(session: Session, endpoint_id: object, *, actor: Actor, now: datetime) -> WebhookDelivery:
+    """Queue a signed `webhook.test` event for one active endpoint; it goes out like
+    any other (same signature, retries and delivery log). Raises NotFound, or
+    ValidationFailed for a switched-off endpoint."""
+    endpoint = get_endpoint(session, endpoint_id)
+    if not endpoint.active:
+        raise ValidationFailed("This endpoint is switched off; switch it on to send it a test event.",
+                               {"active": "Switched off endpoints get no events."})
+    payload = {"type": TEST_EVENT, "timestamp": now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+               "data": {"endpoint_id": endpoint.id, "message": "A test event from the booking portal."}}
+    delivery = WebhookDelivery(endpoint_id=endpoint.id, event_id="msg_" + secrets.token_urlsafe(18), event_type=TEST_EVENT,
+                               payload=payload, status=DeliveryStatus.PENDING.value, attempts=0, next_attempt_at=None,
+                               last_error="", created_at=now)
+    session.add(delivery)
+    audit(session, actor=actor, now=now, kind="webhook", object_id=endpoint.id, action="test_sent",
           changes={"delivery": (None, delivery.event_id)})
     session.commit()
     return delivery

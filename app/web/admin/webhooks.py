@@ -107,3 +107,16 @@ def webhook_resend(endpoint_id: int, delivery_id: int) -> Any:
         abort(404)
     flash(f"Delivery {delivery.event_id} will be sent again shortly.", "success")
     return redirect(url_for("admin.webhook_deliveries", endpoint_id=endpoint_id), code=303)
+
+
+@bp.post("/webhooks/<int:endpoint_id>/test")
+def webhook_test(endpoint_id: int) -> Any:
+    """Send a signed test event now, then show it in the delivery log."""
+    endpoint = _endpoint(endpoint_id)
+    try:
+        delivery = webhooks.send_test_event(get_session(), endpoint.id, actor=actor(), now=now())
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("admin.webhook_edit", endpoint_id=endpoint.id), code=303)
+    flash(f"Test event {delivery.event_id} queued; it shows below once sent.", "success")
+    return redirect(url_for("admin.webhook_deliveries", endpoint_id=endpoint.id), code=303)

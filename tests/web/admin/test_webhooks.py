@@ -107,3 +107,41 @@ def _token(client):
     from tests.web.helpers import csrf_from
 
     return csrf_from(client.get("/admin/webhooks/new").get_data(as_text=True))
+
+
+def test_send_test_event_reaches_the_receiver_signed(app, client, session, booked):
+    """"Send test event" queues a signed webhook.test for that endpoint only, whatever it
+    subscribes to; it shows in the delivery log and the receiver verifies its signature."""
+    from app.worker import deliver_webhooks
+    from tests.conftest import NOW
+    from tests.web.helpers import csrf_from
+    from tests.webhook_receiver import Receiver
+
+    app.config["WEBHOOKS_ALLOW_PRIVATE"] = True
+    receiver = Receiver().start()
+    try:
+        target, receiver.secret = webhooks.create_endpoint(session, {"url": receiver.url, "events": ["customer.created"]},
+                                                           actor=b.ADMIN, now=NOW, allow_private=True)
+        other, _ = webhooks.create_endpoint(session, {"url": receiver.url + "&other=1", "events": ["customer.created"]},
+                                            actor=b.ADMIN, now=NOW, allow_private=True)
+        login_as(client, "admin")
+        page = client.get(f"/admin/webhooks/{target.id}").get_data(as_text=True)
+        assert "Send test event" in page
+        sent = client.post(f"/admin/webhooks/{target.id}/test", data={"csrf_token": csrf_from(page)})
+        assert sent.status_code == 303 and sent.headers["Location"].endswith(f"/admin/webhooks/{target.id}/deliveries")
+        assert client.post(f"/admin/webhooks/{target.id}/test").status_code == 400  # no CSRF token, nothing queued
+        report = deliver_webhooks(app, lambda: NOW)
+    finally:
+        receiver.stop()
+    assert report.sent == 1 and receiver.bad_signatures == 0
+    (payload,) = receiver.accepted.values()
+    assert payload["type"] == "webhook.test" and payload["data"]["endpoint_id"] == target.id
+    assert receiver.paths == ["/hooks?from=portal"]  # the other endpoint got nothing
+    log = client.get(f"/admin/webhooks/{target.id}/deliveries").get_data(as_text=True)
+    assert "webhook.test" in log
+    # A switched-off endpoint is told so, and nothing is queued.
+    webhooks.update_endpoint(session, other.id, {"active": False}, actor=b.ADMIN, now=NOW, allow_private=True)
+    token = csrf_from(client.get(f"/admin/webhooks/{other.id}").get_data(as_text=True))
+    refused = client.post(f"/admin/webhooks/{other.id}/test", data={"csrf_token": token}, follow_redirects=True)
+    assert "switched off" in refused.get_data(as_text=True)
+    assert session.scalars(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == other.id)).all() == []
