@@ -11,7 +11,8 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.PENDING: frozenset({S.APPROVED, S.CANCELLED}),
     S.APPROVED: frozenset({S.COMPLETED, S.CANCELLED, S.NO_SHOW}),
     S.CANCELLED: frozenset({S.PENDING, S.APPROVED}),
-    S.COMPLETED: frozenset({S.CANCELLED}),
+    # Reopening a completed booking (a visit marked done by mistake) is an admin's call.
+    S.COMPLETED: frozenset({S.APPROVED, S.CANCELLED}),
     S.NO_SHOW: frozenset({S.APPROVED, S.CANCELLED}),
     # Waiting for the card payment asked for at booking (app/domain/payments.py): paid, it
     # becomes pending (or approved by staff); declined, abandoned or out of time, cancelled.
@@ -19,7 +20,7 @@ TRANSITIONS: dict[S, frozenset[S]] = {
 }
 
 # Transitions only an admin may make.
-ADMIN_ONLY: frozenset[tuple[S, S]] = frozenset({(S.COMPLETED, S.CANCELLED)})
+ADMIN_ONLY: frozenset[tuple[S, S]] = frozenset({(S.COMPLETED, S.CANCELLED), (S.COMPLETED, S.APPROVED)})
 
 # Outcomes that only make sense once the booking has started: nobody can have finished
 # the job, or failed to turn up, before its start time.

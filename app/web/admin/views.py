@@ -151,8 +151,15 @@ def _move_options(booking: Booking) -> MoveOptions | None:
     return MoveOptions(day, agent_id, agents, slots)
 
 
-STATUS_ACTIONS = {"approved": "Approve", "pending": "Back to pending", "completed": "Mark completed", "no_show": "Mark no show",
+STATUS_ACTIONS = {"approved": "Approve", "pending": "Back to pending", "completed": "Mark completed", "no_show": "Mark as no-show",
                   "cancelled": "Cancel booking"}
+# Going back to approved is not "approving" when the booking was done or missed.
+UNDO_ACTIONS = {("completed", "approved"): "Reopen", ("no_show", "approved"): "Undo no-show"}
+
+
+def status_action(current: str, target: str) -> str:
+    """The button's words for moving a booking from `current` to `target`."""
+    return UNDO_ACTIONS.get((current, target), STATUS_ACTIONS[target])
 
 
 def _load(booking_id: int) -> Booking:
@@ -171,7 +178,7 @@ def _render_panel(booking_id: int, status: int = 200, *, oob: bool = False) -> A
     template = "admin/bookings/_panel.html" if request.headers.get("HX-Request") else "admin/bookings/panel_page.html"
     return render_template(
         template, booking=booking, summary=booking_summary(booking), history=booking_history(session, booking),
-        transitions=offered_transitions(booking.status, booking.start_at, actor(), now()), STATUS_ACTIONS=STATUS_ACTIONS,
+        transitions=offered_transitions(booking.status, booking.start_at, actor(), now()), STATUS_ACTIONS=STATUS_ACTIONS, status_action=status_action,
         series=queries.series_of(session, booking), frequency=session.get(Frequency, booking.frequency_id) if booking.frequency_id else None,
         local=booking.start_at.astimezone(tz), move=_move_options(booking), oob=oob,
         chip_block=booking_block(booking, tz) if oob else None,

@@ -29,3 +29,27 @@ def test_no_show_cancel_reason_and_heading(client, session, booked):
     assert re.search(r"<h1[^>]*>Booking " + booked.booking_code + "</h1>", page)
     history = page.split('class="history"')[1]
     assert "Customer moved away" in history and "none →" not in history
+
+
+def test_an_admin_reopens_a_completed_booking_and_staff_cannot(app, session, booked):
+    started = create_booking(session, b.request(booked.service_id, when=NOW - timedelta(hours=3)), actor=b.STAFF,
+                             now=NOW - timedelta(days=3)).booking
+    from app.domain.booking import change_status
+
+    done = change_status(session, started.id, "completed", actor=b.STAFF, now=NOW)
+    staff = login_as(app.test_client(), "staff")
+    staff_panel = staff.get(f"/admin/bookings/{started.id}").get_data(as_text=True)
+    assert ">Reopen<" not in staff_panel
+    token = csrf_from(staff_panel)
+    refused = staff.post(f"/admin/bookings/{started.id}/status", data={"csrf_token": token, "status": "approved",
+                                                                       "version": done.version}, follow_redirects=True)
+    assert "Only an admin can change a completed booking to approved." in refused.get_data(as_text=True)
+    admin = login_as(app.test_client(), "admin")
+    panel = admin.get(f"/admin/bookings/{started.id}").get_data(as_text=True)
+    assert ">Reopen<" in panel
+    reopened = admin.post(f"/admin/bookings/{started.id}/status", data={"csrf_token": csrf_from(panel), "status": "approved",
+                                                                        "version": done.version}, follow_redirects=True)
+    assert f"Booking {started.booking_code} is now approved." in reopened.get_data(as_text=True)
+    session.expire_all()
+    history = admin.get(f"/admin/bookings/{started.id}").get_data(as_text=True).split('class="history"')[1]
+    assert "Status: Completed → Approved" in history and "by Admin" in history  # recorded, with who
