@@ -4,12 +4,15 @@ page without the site's chrome, the 375 px day view without sideways page scroll
 axe-core on the new pages (customer record, day sheets)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 import pytest
 
 from app.domain.models import Booking, BookingStatus
 from app.domain.timeutil import zone
+from tests.conftest import NOW
 from tests.e2e.test_customer_flow import no_violations, open_page
 from tests.e2e.test_office_views import demo_office, login, shot  # noqa: F401  (fixture)
 
@@ -80,4 +83,29 @@ def test_the_phone_day_view_and_the_customer_record(browser, live_server, demo_o
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # wide tables scroll in their frame
         no_violations(page)
         shot(page, f"customer-record-{width}")
+    context.close()
+
+
+def test_typing_a_date_in_the_move_form_keeps_the_caret(browser, live_server, demo_office, session):
+    """Each keystroke in the panel's date field used to reload the whole panel, putting
+    the cursor back on the month: typing 12092026 gave another date. Now only the times
+    refresh, after the typing settles, and the field keeps its focus and value."""
+    _, busiest = demo_office
+    booking = session.scalars(select(Booking).where(Booking.status.in_(("pending", "approved")), Booking.start_at > NOW)
+                              .order_by(Booking.start_at)).first()
+    target = busiest + timedelta(days=9)
+    context, page = open_page(browser, viewport={"width": 1280, "height": 900}, locale="en-US")
+    login(page, live_server)
+    page.goto(f"{live_server}/admin/bookings/{booking.id}")
+    field = page.locator("#move-date")
+    field.focus()  # on the month part
+    page.keyboard.type(target.strftime("%m%d%Y"), delay=60)
+    assert field.input_value() == target.isoformat()
+    assert page.evaluate("document.activeElement.id") == "move-date"
+    page.wait_for_function("(day) => document.querySelector('#move-times').textContent.includes(day)", arg=f"{target:%B} {target.day}")
+    assert field.input_value() == target.isoformat() and page.evaluate("document.activeElement.id") == "move-date"
+    # ArrowUp on the day part steps one day, not a month or a year.
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("ArrowUp")
+    assert field.input_value() == (target + timedelta(days=1)).isoformat()
     context.close()
