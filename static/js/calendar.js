@@ -43,6 +43,16 @@
     status.appendChild(button);
   }
 
+  // The panel showing the booking just dragged would be out of date (its version, time
+  // and history): fetch it again, without taking the focus from the calendar.
+  function refreshOpenPanel(block) {
+    var panel = document.getElementById("panel");
+    var id = block.id.replace("booking-", "");
+    if (!panel || !window.htmx || !panel.querySelector('[data-booking-id="' + id + '"]')) { return; }
+    panel.dataset.quiet = "1";
+    window.htmx.ajax("GET", block.getAttribute("href"), { target: "#panel", swap: "innerHTML" });
+  }
+
   function hhmm(minutes) {
     var total = startHour * 60 + minutes;
     var h = Math.floor(total / 60), m = total % 60;
@@ -139,6 +149,7 @@
           label.textContent = (answer.label || time) + " (moved)";
           say(answer.message, false);
           if (back.date) { offerUndo(block, url, back); }
+          refreshOpenPanel(block);
         } else {
           undo(answer.message);
         }
@@ -183,6 +194,7 @@
     if (event.key === "Escape" && panel.innerHTML.trim()) { close(); }
   });
   panel.addEventListener("htmx:afterSwap", function () {
+    if (panel.dataset.quiet) { delete panel.dataset.quiet; return; }  // refreshed after a drag
     var title = document.getElementById("panel-title");
     if (title && !panel.contains(document.activeElement)) {
       title.setAttribute("tabindex", "-1");

@@ -14,6 +14,7 @@ from app.domain.models import Booking, BookingStatus
 from app.domain.timeutil import zone
 from tests.conftest import NOW
 from tests.e2e.test_customer_flow import no_violations, open_page
+from tests.e2e.test_admin_flow import office  # noqa: F401  (fixture)
 from tests.e2e.test_office_views import demo_office, login, shot  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.demo_business
@@ -108,4 +109,33 @@ def test_typing_a_date_in_the_move_form_keeps_the_caret(browser, live_server, de
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("ArrowUp")
     assert field.input_value() == (target + timedelta(days=1)).isoformat()
+    context.close()
+
+
+def test_the_open_panel_sits_beside_the_columns_and_follows_a_drag(browser, live_server, office, session):
+    """At 1920 px the panel covered the last agent's column; and after dragging the open
+    booking, its panel still had the old version, so its next action said "someone else
+    changed it" to the person who had just moved it."""
+    from tests.e2e.test_admin_flow import drag, minutes
+
+    booking, day, slots = office
+    context, page = open_page(browser, viewport={"width": 1920, "height": 1200})
+    login(page, live_server)
+    page.goto(f"{live_server}/admin/calendar?date={day.isoformat()}")
+    page.locator(f"#booking-{booking.id}").click()
+    page.locator(f'#panel [data-booking-id="{booking.id}"]').wait_for()
+    panel_left = page.evaluate("document.getElementById('panel').getBoundingClientRect().left")
+    wrap_right = page.evaluate("document.querySelector('.calendar-wrap').getBoundingClientRect().right")
+    assert wrap_right <= panel_left + 1  # the last column is visible beside the panel
+    own = booking.start_at.astimezone(zone(booking.location.timezone)).strftime("%H:%M")
+    target = next(s.time for s in slots if abs(minutes(s.time) - minutes(own)) >= 120 or s is slots[-1])
+    drag(page, booking.id, booking.agent_id, minutes(target))
+    page.locator(".calendar-status.flash-success").wait_for()
+    session.expire_all()
+    version = session.get(Booking, booking.id).version
+    page.locator(f'#panel input[name="version"][value="{version}"]').first.wait_for(state="attached")  # the panel was fetched again
+    assert page.evaluate("!!document.activeElement.closest('#calendar-grid')") or page.evaluate("document.activeElement === document.body")
+    page.locator("#panel").get_by_role("button", name="Approve").click()
+    page.get_by_text(f"Booking {booking.booking_code} is now approved.").wait_for()
+    assert "Someone else changed" not in page.locator("#panel").inner_text()
     context.close()
