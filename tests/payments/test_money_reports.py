@@ -3,6 +3,8 @@ booked, and the bookings table's and CSV's paid, due and currency columns, read 
 HTTP with a bounded number of statements however many bookings were paid by card."""
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 from sqlalchemy import event
@@ -64,3 +66,37 @@ def test_the_dashboard_says_nothing_was_collected_where_nobody_paid_by_card(clie
     _admin(client, session)
     html = client.get(f"/admin/dashboard?location_id={loc.id}").get_data(as_text=True)
     assert "nothing by card" in html.split('id="collected-week"', 1)[1].split("</p>", 1)[0]
+
+
+def test_the_bookings_table_shows_paid_due_and_currency_without_a_statement_per_booking(client, app, session, berlin, gateway):
+    loc, svc, agent, customer = berlin
+    saved_card(session, gateway, customer)
+    first = _paid_deposit(session, gateway, berlin, THURSDAY, "10:00")
+    _admin(client, session)
+    url = f"/admin/bookings?from={NOW.date().isoformat()}&sort=start"
+    html, one = _statements(app, client, url)
+    assert f'id="currency-{first.id}">EUR<' in html
+    assert f'id="paid-{first.id}">€20.00' in html and f'id="due-{first.id}">€80.00' in html
+
+    more = [_paid_deposit(session, gateway, berlin, THURSDAY, at) for at in ("12:00", "14:00")]
+    payments.refund(session, more[0].id, amount=None, reason="Changed plans", actor=b.STAFF, now=NOW, gateway=gateway)
+    html, three = _statements(app, client, url)
+    assert three == one
+    assert f'id="paid-{more[0].id}">€20.00<br><span class="muted small">€20.00 refunded' in html
+
+
+def test_the_bookings_csv_has_currency_paid_refunded_and_due_columns(client, app, session, berlin, gateway):
+    loc, svc, agent, customer = berlin
+    saved_card(session, gateway, customer)
+    paid = _paid_deposit(session, gateway, berlin, THURSDAY, "10:00")
+    payments.refund(session, paid.id, amount="2.50", reason="Late", actor=b.STAFF, now=NOW, gateway=gateway)
+    _admin(client, session)
+    url = f"/admin/bookings.csv?from={NOW.date().isoformat()}&sort=start"
+    _, one = _statements(app, client, url)
+    _paid_deposit(session, gateway, berlin, FRIDAY, "10:00")
+    text, two = _statements(app, client, url)
+    assert two == one
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["booking_code"], r["total"], r["currency"], r["paid"], r["refunded"], r["due"]) for r in rows][0] == (
+        paid.booking_code, "100.00", "EUR", "20.00", "2.50", "80.00")
+    assert (rows[1]["paid"], rows[1]["due"]) == ("20.00", "80.00")
