@@ -347,6 +347,62 @@ def _has_card(session: Session, user_id: int) -> bool:
     return session.scalar(select(PaymentCard.id).where(PaymentCard.user_id == user_id).limit(1)) is not None
 
 
+# --- receipts (the booking e-mails) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    """One charge, fee or refund as the customer reads it in an e-mail."""
+
+    kind: str  # deposit, full, balance, no_show_fee, late_cancel_fee, refund
+    amount: Decimal
+    card_brand: str  # "visa"; "" when the card is not known to us
+    card_last4: str
+    at: datetime  # when it was made (for a refund on its way: when it was asked for)
+    pending: bool  # a refund asked for and not yet made at Stripe
+    reason: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the booking e-mails say about the money: what was paid, with which card and
+    when; what was refunded; what is due later and how; the fees the card answers for."""
+
+    currency: str
+    policy: str
+    paid: list[ReceiptLine]
+    refunds: list[ReceiptLine]
+    due_later: Decimal
+    no_show_fee: Decimal
+    late_cancel_fee: Decimal
+
+
+def receipt(session: Session, booking: Booking) -> Receipt | None:
+    """The booking's receipt for its e-mails; None for a booking paid in person with no
+    card payment (its e-mail says "paid by cash" as before). Two statements."""
+    policy = policy_for(session, booking.service_id)
+    if not policy.takes_card and booking.payment_method != "stripe":
+        return None
+    currency = booking_currency(session, booking)
+    rows = list(session.scalars(select(Payment).where(Payment.booking_id == booking.id).order_by(Payment.id)))
+    methods = {r.stripe_payment_method_id for r in rows if r.stripe_payment_method_id}
+    cards = {c.stripe_payment_method_id: c for c in session.scalars(
+        select(PaymentCard).where(PaymentCard.stripe_payment_method_id.in_(sorted(methods))))} if methods else {}
+    by_id = {r.id: r for r in rows}
+
+    def line(row: Payment, card_of: Payment, pending: bool = False) -> ReceiptLine:
+        card = cards.get(card_of.stripe_payment_method_id or "")
+        return ReceiptLine(row.kind, major_units(row.amount_minor, row.currency), card.brand if card else "",
+                           card.last4 if card else "", row.updated_at, pending, "" if row.reason == "notify" else row.reason)
+
+    paid = [line(r, r) for r in rows if r.kind != PaymentKind.REFUND and r.status == PaymentStatus.SUCCEEDED]
+    refunds = [line(r, by_id.get(r.refund_of_id or 0, r), pending=r.status != PaymentStatus.SUCCEEDED)
+               for r in rows if r.kind == PaymentKind.REFUND and r.status != PaymentStatus.FAILED]
+    state = _state(booking, policy, currency, rows, False)
+    return Receipt(currency, policy.mode.value, paid, refunds, state.amount_due, fee(policy, PaymentKind.NO_SHOW_FEE, booking.total),
+                   fee(policy, PaymentKind.LATE_CANCEL_FEE, booking.total))
+
+
 # --- booking with a card ----------------------------------------------------------------
 
 
@@ -573,7 +629,7 @@ def apply_intent(session: Session, payment: Payment, intent: Any, *, actor: Acto
     """Write what a PaymentIntent says onto our payment and its booking (from settle,
     a Stripe webhook or reconcile). Changes nothing the second time."""
     if intent.status == "succeeded":
-        return _record_success(session, payment, intent.id, actor, now)
+        return _record_success(session, payment, intent.id, actor, now, payment_method=intent.payment_method)
     if intent.status in ("requires_action", "requires_confirmation"):
         with write_transaction(session):
             payment.status = PaymentStatus.REQUIRES_ACTION
@@ -590,7 +646,8 @@ def apply_intent(session: Session, payment: Payment, intent: Any, *, actor: Acto
     return Settled(payment, "processing")
 
 
-def _record_success(session: Session, payment: Payment, intent_id: str, actor: Actor, now: datetime) -> Settled:
+def _record_success(session: Session, payment: Payment, intent_id: str, actor: Actor, now: datetime, *,
+                    payment_method: str | None = None) -> Settled:
     with write_transaction(session):
         begin_write(session)
         session.refresh(payment)
@@ -599,6 +656,10 @@ def _record_success(session: Session, payment: Payment, intent_id: str, actor: A
         late = payment.status == PaymentStatus.CANCELLED  # paid after its hold ran out and the slot went
         payment.status = PaymentStatus.SUCCEEDED
         payment.stripe_payment_intent_id = intent_id
+        # The card it was paid with, for the receipt (a card entered on the booking form is
+        # known only from the PaymentIntent). Set once settled, so reconcile never charges
+        # a card-on-file row again because of it.
+        payment.stripe_payment_method_id = payment.stripe_payment_method_id or payment_method
         payment.claimed_until = None
         payment.hold_until = None
         payment.failure_message = ""
@@ -942,6 +1003,8 @@ def _make_refund(session: Session, refund_row: Payment, *, gateway: Gateway, now
         history.record(session, booking, actor=actor, now=now, action="payment",
                        changes={"refund": (None, f"{amount} {refund_row.currency} refunded: {refund_row.reason}")})
         webhooks.payment_event(session, "payment.refunded", payment_payload(refund_row), now)
+        # The customer's receipt for the money given back (its e-mail lists every refund).
+        notifications.queue_booking_message(session, booking, "booking.refunded", now)
 
 
 # --- the customer's saved cards (Payment methods) -------------------------------------------
