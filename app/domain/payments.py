@@ -95,6 +95,7 @@ class Gateway(Protocol):
     def retrieve_payment_intent(self, intent_id: str) -> Any: ...
     def payment_intents(self, limit: int = 100) -> list[Any]: ...
     def refund(self, *, payment_intent: str, amount: int, key: str, metadata: dict[str, str]) -> str: ...
+    def refunds_of(self, payment_intent: str, limit: int = 100) -> list[Any]: ...
 
 
 # --- money ----------------------------------------------------------------------------
@@ -777,8 +778,9 @@ def _payment_for_intent(session: Session, intent_id: str, payment_key: Any) -> P
 def reconcile(session: Session, *, gateway: Gateway, now: datetime, limit: int = 100) -> int:
     """Repair payments whose outcome we did not record (a crash between Stripe's answer
     and our commit, a lost webhook): each unsettled payment is compared with Stripe's
-    PaymentIntent, found by its id or by our payment id in its metadata. Returns how many
-    changed."""
+    PaymentIntent, found by its id or by our payment id in its metadata; and refunds left
+    unrecorded (reconcile_refunds). Returns how many changed."""
+    refunds = reconcile_refunds(session, gateway=gateway, now=now, limit=limit)
     open_rows = session.scalars(
         select(Payment)
         .where(Payment.kind != PaymentKind.REFUND,
@@ -786,7 +788,7 @@ def reconcile(session: Session, *, gateway: Gateway, now: datetime, limit: int =
         .order_by(Payment.id).limit(limit)
     ).all()
     if not open_rows:
-        return 0
+        return refunds
     by_payment: dict[str, Any] = {}
     if any(not p.stripe_payment_intent_id for p in open_rows):
         by_payment = {(i.metadata or {}).get("payment_key"): i for i in gateway.payment_intents(limit=100)}
@@ -803,7 +805,7 @@ def reconcile(session: Session, *, gateway: Gateway, now: datetime, limit: int =
         before = payment.status
         apply_intent(session, payment, intent, now=now)
         changed += payment.status != before
-    return changed
+    return changed + refunds
 
 
 # --- after the visit: card on file, fees, refunds -------------------------------------------
@@ -984,15 +986,30 @@ def process_queued(session: Session, *, gateway: Gateway, now: datetime, booking
     return len(ids)
 
 
-def _make_refund(session: Session, refund_row: Payment, *, gateway: Gateway, now: datetime, actor: Actor) -> None:
+def _make_refund(session: Session, refund_row: Payment, *, gateway: Gateway, now: datetime, actor: Actor,
+                 resumed: bool = False) -> bool:
+    """Make one refund row at Stripe and record it; False when another request holds it.
+    `resumed`: the row was started before and not recorded (reconcile), so Stripe is
+    asked first whether a refund carrying its key exists: that one is recorded rather
+    than a second made (localstripe ignores idempotency keys; Stripe keeps them a day)."""
     if not _claim(session, refund_row.id, now):
-        return
+        return False
     session.refresh(refund_row)
     charge = session.get(Payment, refund_row.refund_of_id)
     assert charge is not None and charge.stripe_payment_intent_id
-    refund_id = gateway.refund(payment_intent=charge.stripe_payment_intent_id, amount=refund_row.amount_minor,
-                               key=refund_row.idempotency_key, metadata=_metadata(refund_row))
+    made = None
+    if resumed:
+        made = next((r.id for r in gateway.refunds_of(charge.stripe_payment_intent_id)
+                     if (r.metadata or {}).get("payment_key") == refund_row.idempotency_key), None)
+    # A retry sends the row's own idempotency key again: Stripe answers with the refund
+    # it made for it, if any, instead of refunding twice.
+    refund_id = made or gateway.refund(payment_intent=charge.stripe_payment_intent_id, amount=refund_row.amount_minor,
+                                       key=refund_row.idempotency_key, metadata=_metadata(refund_row))
     with write_transaction(session):
+        begin_write(session)
+        session.refresh(refund_row)
+        if refund_row.status == PaymentStatus.SUCCEEDED:
+            return True  # recorded meanwhile (a concurrent reconcile): once is enough
         refund_row.status = PaymentStatus.SUCCEEDED
         refund_row.stripe_refund_id = refund_id
         refund_row.claimed_until = None
@@ -1005,6 +1022,25 @@ def _make_refund(session: Session, refund_row: Payment, *, gateway: Gateway, now
         webhooks.payment_event(session, "payment.refunded", payment_payload(refund_row), now)
         # The customer's receipt for the money given back (its e-mail lists every refund).
         notifications.queue_booking_message(session, booking, "booking.refunded", now)
+    return True
+
+
+def reconcile_refunds(session: Session, *, gateway: Gateway, now: datetime, limit: int = 100) -> int:
+    """Repair refunds started but not recorded (a crash between Stripe's answer and our
+    commit leaves the row `processing` after its claim runs out): each is looked up at
+    Stripe by its key and recorded, or made again under the same idempotency key.
+    Returns how many were recorded. Running it again changes nothing."""
+    stuck = list(session.scalars(
+        select(Payment.id).where(Payment.kind == PaymentKind.REFUND, Payment.status == PaymentStatus.PROCESSING,
+                                 Payment.claimed_until < now)
+        .order_by(Payment.id).limit(limit)
+    ))
+    repaired = 0
+    for payment_id in stuck:
+        row = session.get(Payment, payment_id)
+        assert row is not None
+        repaired += _make_refund(session, row, gateway=gateway, now=now, actor=SYSTEM, resumed=True)
+    return repaired
 
 
 # --- the customer's saved cards (Payment methods) -------------------------------------------
