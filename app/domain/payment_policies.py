@@ -25,8 +25,6 @@ from .validation import id_or_none
 # What a policy is made of, in the order forms and the API show it.
 FIELDS = ("mode", "deposit_type", "deposit_value", "late_cancel_fee_type", "late_cancel_fee_value",
           "no_show_fee_type", "no_show_fee_value")
-MODES = tuple(m.value for m in PaymentMode)
-AMOUNT_TYPES = tuple(a.value for a in AmountType)
 # A business that never set a default pays in person, with no fees.
 DEFAULTS: dict[str, Any] = {
     "mode": PaymentMode.IN_PERSON.value, "deposit_type": AmountType.PERCENT.value, "deposit_value": Decimal("0.00"),

@@ -54,6 +54,9 @@ def test_an_admin_sets_the_default_and_a_service_override_on_the_back_office_pag
     assert (row.mode, row.deposit_value, row.late_cancel_fee_value, row.no_show_fee_type) == ("deposit", Decimal("25.00"), Decimal("15.00"), "percent")
     assert payments.terms(session, svc.id, Decimal("80.00")).due_now == Decimal("20.00")  # the service follows the default
 
+    service_form = client.get(f"/admin/manage/services/{svc.id}").get_data(as_text=True)
+    assert f'href="/admin/payment-policies/services/{svc.id}"' in service_form
+    assert 'href="/admin/payment-policies"' in client.get("/admin/settings").get_data(as_text=True)
     page = client.get(f"/admin/payment-policies/services/{svc.id}").get_data(as_text=True)
     assert 'id="follows-default"' in page
     client.post(f"/admin/payment-policies/services/{svc.id}", data={
@@ -90,7 +93,7 @@ def test_a_wrong_policy_form_names_each_field_and_changes_nothing(client, sessio
 
 
 def test_only_admins_reach_the_policy_pages_and_a_post_needs_its_csrf_token(client, session):
-    svc = _office(session)
+    _office(session)
     _login(client, "staff")
     assert client.get("/admin/payment-policies").status_code == 403
     dashboard = client.get("/admin/dashboard").get_data(as_text=True)
@@ -101,7 +104,6 @@ def test_only_admins_reach_the_policy_pages_and_a_post_needs_its_csrf_token(clie
     assert client.post("/admin/payment-policies/default", data={"mode": "full"}).status_code == 400  # no CSRF token
     assert client.get("/admin/payment-policies/services/9999").status_code == 404
     assert _policy_rows(session) == {}
-    assert svc.id
 
 
 def test_the_catalog_api_reads_sets_and_drops_policies_with_the_admin_scope(admin_api, staff_api, session):

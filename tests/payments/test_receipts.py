@@ -5,6 +5,7 @@ cancellation lists the refund. Bookings are made and cancelled through the custo
 against localstripe; the worker delivers the mail and makes the queued refund."""
 from __future__ import annotations
 
+import threading
 from email.message import EmailMessage
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from app.domain import payments
 from app.domain.models import AmountType, PaymentMode
 from app.worker import run_worker
-from tests.api.conftest import Api, catalog, customer_api, launch27_body, staff_api, _key  # noqa: F401
+from tests.api.conftest import catalog, customer_api, launch27_body  # noqa: F401
 from tests.conftest import NOW
 from tests.mailbox import smtp_server  # noqa: F401 - the fixture
 from tests.payments.test_api import save_a_card
@@ -35,8 +36,7 @@ def deposit(session, catalog):
 
 
 def deliver(app) -> None:
-    import threading
-
+    """Two rounds of the worker: the mail, then the refund the cancellation queued, then its mail."""
     run_worker(app, threading.Event(), interval=0, clock=lambda: NOW, rounds=2)
 
 

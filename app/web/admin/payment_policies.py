@@ -12,6 +12,15 @@ from ...domain import payment_policies
 from ...domain.errors import DomainError, NotFound
 from .views import actor, bp, now
 
+# The choices as the form offers them (the values of PaymentMode and AmountType).
+MODE_LABELS = (
+    ("in_person", "Pay in person (cash or check at the visit)"),
+    ("full", "Pay in full by card when booking"),
+    ("deposit", "A deposit by card when booking"),
+    ("card_on_file", "Card on file, charged when the visit is completed"),
+)
+AMOUNT_LABELS = (("percent", "Percent of the total"), ("fixed", "Fixed amount"))
+
 
 @bp.before_request
 def _payment_policies_admins_only() -> None:
@@ -76,11 +85,3 @@ def _edit(service_id: int | None) -> Any:
     return render_template("admin/payment_policies/form.html", info=info, values=values, errors=errors,
                            modes=MODE_LABELS, amount_types=AMOUNT_LABELS), 422 if errors else 200
 
-
-MODE_LABELS = (
-    ("in_person", "Pay in person (cash or check at the visit)"),
-    ("full", "Pay in full by card when booking"),
-    ("deposit", "A deposit by card when booking"),
-    ("card_on_file", "Card on file, charged when the visit is completed"),
-)
-AMOUNT_LABELS = (("percent", "Percent of the total"), ("fixed", "Fixed amount"))
