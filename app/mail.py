@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from .domain import payments
 from .domain.booking import customer_change_refusal, later_visits
 from .domain.ical import booking_invitation
 from .domain.links import link_expiry, sign_booking_link
@@ -36,6 +37,8 @@ CUSTOMER_TEXT = {
     "booking.updated": ("Your booking has changed", "We have updated your booking. The details below are up to date."),
     "booking.cancelled": ("Your booking is cancelled", "Your booking has been cancelled. If this is a mistake, book again or reply to this e-mail."),
     "booking.reminder": ("See you soon", "A reminder of your upcoming booking."),
+    "booking.refunded": ("Your refund is on its way", "We have refunded money you paid for this booking to your card; "
+                         "it shows on your statement within a few days."),
 }
 STAFF_TEXT = {
     "booking.created": "New booking",
@@ -51,6 +54,7 @@ SUBJECTS = {
     "booking.updated": "Booking changed: {title} on {when}",
     "booking.cancelled": "Booking cancelled: {title} on {when}",
     "booking.reminder": "Reminder: {title} on {when}",
+    "booking.refunded": "Refund: {title} on {when}",
 }
 
 
@@ -113,7 +117,8 @@ def compose_booking(app: Flask, session: Session, row: OutboxMessage, booking: B
     staff = payload.get("audience") == "staff"
     # An agent taken off the booking gets it removed from their calendar.
     released = staff and bool(payload.get("released"))
-    cancel = row.topic == "booking.cancelled" or released
+    # A refund of a cancelled booking keeps it off the calendar.
+    cancel = row.topic == "booking.cancelled" or released or (row.topic == "booking.refunded" and summary.status == "cancelled")
     previous_start = datetime.fromisoformat(payload["previous_start"]) if payload.get("previous_start") else None
     # A booking staff made is approved from the start: the customer hears it is confirmed.
     kind = "booking.confirmed" if row.topic == "booking.created" and summary.status == "approved" else row.topic
@@ -125,6 +130,8 @@ def compose_booking(app: Flask, session: Session, row: OutboxMessage, booking: B
         "preferences_url": public_url_for("messages.preferences", app=app),
         "home_url": public_url_for("main.home", app=app),
         "calendar": None if cancel else calendar_links(summary, settings.business_name),
+        # What was paid by card (amount, card, when), refunded, and is due later.
+        "receipt": payments.receipt(session, booking),
     }
     if staff:
         context |= {

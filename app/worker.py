@@ -86,15 +86,17 @@ def deliver_sms(app: Flask, clock: Clock, stop: threading.Event | None = None) -
 
 def release_payment_holds(app: Flask, clock: Clock, stop: threading.Event | None = None) -> int:
     """Free the slots of bookings whose card payment did not arrive in time, and make
-    any queued charge or refund that its request did not get to (card payments only)."""
-    from .domain.payments import process_queued, release_expired_holds
+    any queued charge or refund that its request did not get to, or a refund a crash left
+    unrecorded (card payments only)."""
+    from .domain.payments import process_queued, reconcile_refunds, release_expired_holds
     from .transports.stripe import gateway_for
 
     gateway = gateway_for(app)
     if gateway is None:
         return 0
     with session_factory(app)() as session:
-        return release_expired_holds(session, now=clock()) + process_queued(session, gateway=gateway, now=clock())
+        return (release_expired_holds(session, now=clock()) + process_queued(session, gateway=gateway, now=clock())
+                + reconcile_refunds(session, gateway=gateway, now=clock()))
 
 
 # Reminders first, so a reminder queued in a round goes out in the same round.

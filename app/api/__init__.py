@@ -91,7 +91,7 @@ def _public_reads_from_any_origin(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     from . import availability, bookings, catalog, customer, openapi  # noqa: F401  (routes)
     from . import customers  # noqa: F401  (routes)
-    from . import payments  # noqa: F401  (routes)
+    from . import payment_policies, payments  # noqa: F401  (routes)
     from . import aliases, webhooks  # (routes)
 
     webhooks.configure()

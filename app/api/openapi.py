@@ -295,6 +295,44 @@ IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False, "sc
 STAFF = [{"apiKey": []}]
 CUSTOMER = [{"bearer": []}]
 
+def _payment_policy_paths() -> dict[str, Any]:
+    """The business-wide payment policy and each service's own (admin scope); the rules
+    are app/domain/payments.py save_policy's."""
+    amount = {"type": ["string", "number"], "description": "0 or more, at most two decimals; a percent is at most 100"}
+    kinds = {"enum": ["percent", "fixed"]}
+    fields = {
+        "mode": {"enum": ["in_person", "full", "deposit", "card_on_file"]},
+        "deposit_type": kinds, "deposit_value": amount,
+        "late_cancel_fee_type": kinds, "late_cancel_fee_value": amount,
+        "no_show_fee_type": kinds, "no_show_fee_value": amount,
+    }
+    shown = obj({
+        "service_id": NULLABLE_ID,
+        "overridden": {"type": "boolean", "description": "the service has its own policy (false: it follows the default)"},
+        **{k: (MONEY if k.endswith("_value") else v) for k, v in fields.items()},
+    })
+    body = _body(obj(fields, [], additionalProperties=False, description="Fields left out take their defaults: in_person, "
+                                                                           "deposit percent, fees fixed, amounts 0."))
+    answer = {"200": ok(envelope(shown)), **ERRORS}
+    service = [{"$ref": "#/components/parameters/id"}]
+    return {
+        "/payment-policy": {
+            "get": {"summary": "The business-wide payment policy (admin scope)", "security": STAFF, "responses": answer},
+            "put": {"summary": "Set the business-wide payment policy (admin scope)", "security": STAFF,
+                    "parameters": [IDEMPOTENCY], "requestBody": body, "responses": answer},
+        },
+        "/services/{id}/payment-policy": {
+            "parameters": service,
+            "get": {"summary": "A service's payment policy: its own, or the default it follows (admin scope)", "security": STAFF,
+                    "responses": answer},
+            "put": {"summary": "Give a service its own payment policy (admin scope)", "security": STAFF,
+                    "parameters": [IDEMPOTENCY], "requestBody": body, "responses": answer},
+            "delete": {"summary": "The service follows the business-wide default again (admin scope)", "security": STAFF,
+                       "responses": answer},
+        },
+    }
+
+
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "Booking portal API", "version": "1.0.0", "description": DESCRIPTION},
@@ -431,6 +469,7 @@ DOCUMENT: dict[str, Any] = {
                     "requestBody": _body(ref("CustomerUpdate")), "responses": {"200": ok(envelope(ref("Customer"))), **ERRORS}},
         },
         **_catalog_paths(),
+        **_payment_policy_paths(),
     },
 }
 

@@ -17,8 +17,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from .models import Agent, Booking, BookingStatus, Location, Service, agent_locations, agent_services
+from .models import (
+    Agent, Booking, BookingStatus, Location, Payment, PaymentKind, PaymentStatus, Service, agent_locations, agent_services,
+)
 from .models.catalog import service_locations
+from .payments import major_units
 from .timeutil import local_day_bounds
 
 BOOKED = (BookingStatus.PENDING, BookingStatus.APPROVED, BookingStatus.COMPLETED)
@@ -137,6 +140,37 @@ def revenue_by_day(session: Session, location: Location, period: Period, tz: Zon
         sums[start_at.astimezone(tz).date()] += total
     shift = period.first - period.previous_first
     return [(d, sums[d], sums[d - shift]) for d in period.days]
+
+
+@dataclass(frozen=True)
+class Collected:
+    """Money taken by card for the bookings of a period (succeeded charges and fees minus
+    refunds made), in one currency, against the period before."""
+
+    currency: str
+    amount: Decimal
+    previous_amount: Decimal
+
+
+def money_collected(session: Session, location: Location, period: Period, tz: ZoneInfo) -> list[Collected]:
+    """Per currency, what was collected by card for the bookings of `period` (by their
+    start, as booked revenue counts them, whatever their status now: a no-show's fee is
+    money collected) and of the period before. One query. Pending and failed charges are
+    not money; a refund counts once Stripe made it."""
+    start, end = _bounds(period.first, period.last, tz)
+    previous_start, _ = _bounds(period.previous_first, period.previous_last, tz)
+    signed = case((Payment.kind == PaymentKind.REFUND, -Payment.amount_minor), else_=Payment.amount_minor)
+    current = Booking.start_at >= start
+    rows = session.execute(
+        select(Payment.currency, func.coalesce(func.sum(case((current, signed), else_=0)), 0),
+               func.coalesce(func.sum(case((current, 0), else_=signed)), 0))
+        .join(Booking, Booking.id == Payment.booking_id)
+        .where(Booking.location_id == location.id, Booking.start_at >= previous_start, Booking.start_at < end,
+               Payment.status == PaymentStatus.SUCCEEDED)
+        .group_by(Payment.currency).order_by(Payment.currency)
+    )
+    return [Collected(currency, major_units(int(amount), currency), major_units(int(before), currency))
+            for currency, amount, before in rows]
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ TOPIC_LABELS = {
     "booking.cancelled": "Booking cancelled",
     "booking.reminder": "Reminder",
     "booking.updated": "Booking changed",
+    "booking.refunded": "Refund made",
 }
 # The office and the agent hear about everything that changes their day, not reminders.
 STAFF_TOPICS = {"booking.created", "booking.confirmed", "booking.rescheduled", "booking.updated", "booking.cancelled"}

@@ -95,6 +95,7 @@ class Gateway(Protocol):
     def retrieve_payment_intent(self, intent_id: str) -> Any: ...
     def payment_intents(self, limit: int = 100) -> list[Any]: ...
     def refund(self, *, payment_intent: str, amount: int, key: str, metadata: dict[str, str]) -> str: ...
+    def refunds_of(self, payment_intent: str, limit: int = 100) -> list[Any]: ...
 
 
 # --- money ----------------------------------------------------------------------------
@@ -276,13 +277,45 @@ def payment_state(session: Session, booking: Booking) -> PaymentState:
     policy = policy_for(session, booking.service_id)
     if not policy.takes_card and booking.payment_method != "stripe":
         # Paid in person, never by card: nothing to read (the common case, no query).
-        zero = major_units(0, currency)
-        return PaymentState(policy.mode.value, "none", currency, zero, zero, zero)
+        return _state(booking, policy, currency, [], False)
     rows = session.scalars(select(Payment).where(Payment.booking_id == booking.id).order_by(Payment.id)).all()
+    has_card = policy.mode == PaymentMode.CARD_ON_FILE and _has_card(session, booking.customer_id)
+    return _state(booking, policy, currency, list(rows), has_card)
+
+
+# How many bookings one statement reads the payments of (SQLite takes at most 32766
+# bound values; a CSV export of 20 000 bookings is 40 statements, not 20 000).
+STATES_CHUNK = 500
+
+
+def payment_states(session: Session, bookings: list[Booking]) -> dict[int, PaymentState]:
+    """payment_state for many bookings (the bookings table, the CSV export): the payment
+    rows of all of them in one statement per STATES_CHUNK bookings and the saved cards
+    in one more, never a statement per booking. The bookings' locations should be loaded."""
+    currencies = {b.id: booking_currency(session, b) for b in bookings}
+    policies = {b.id: policy_for(session, b.service_id) for b in bookings}
+    by_card = [b for b in bookings if policies[b.id].takes_card or b.payment_method == "stripe"]
+    rows: dict[int, list[Payment]] = {b.id: [] for b in by_card}
+    ids = sorted(rows)
+    for i in range(0, len(ids), STATES_CHUNK):
+        for payment in session.scalars(select(Payment).where(Payment.booking_id.in_(ids[i:i + STATES_CHUNK])).order_by(Payment.id)):
+            rows[payment.booking_id].append(payment)
+    on_file = sorted({b.customer_id for b in by_card if policies[b.id].mode == PaymentMode.CARD_ON_FILE})
+    with_card: set[int] = set()
+    for i in range(0, len(on_file), STATES_CHUNK):
+        with_card |= set(session.scalars(select(PaymentCard.user_id).where(PaymentCard.user_id.in_(on_file[i:i + STATES_CHUNK]))))
+    return {b.id: _state(b, policies[b.id], currencies[b.id], rows.get(b.id, []), b.customer_id in with_card) for b in bookings}
+
+
+def _state(booking: Booking, policy: Policy, currency: str, rows: list[Payment], has_card: bool) -> PaymentState:
+    """The payment state of `booking` from its payment rows (none when paid in person)."""
     paid = sum((r.amount_minor for r in rows if r.kind != PaymentKind.REFUND and r.status == PaymentStatus.SUCCEEDED), 0)
     refunded = sum((r.amount_minor for r in rows if r.kind == PaymentKind.REFUND and r.status == PaymentStatus.SUCCEEDED), 0)
     fees = sum((r.amount_minor for r in rows if r.kind in (PaymentKind.NO_SHOW_FEE, PaymentKind.LATE_CANCEL_FEE)
                 and r.status == PaymentStatus.SUCCEEDED), 0)
+    if not policy.takes_card and booking.payment_method != "stripe":
+        zero = major_units(0, currency)
+        return PaymentState(policy.mode.value, "none", currency, zero, zero, zero)
     total = minor_units(booking.total, currency)
     if booking.status == BookingStatus.CANCELLED or booking.status == BookingStatus.NO_SHOW:
         due = 0
@@ -301,7 +334,7 @@ def payment_state(session: Session, booking: Booking) -> PaymentState:
     elif paid:
         status = "partially_paid"
     elif policy.mode == PaymentMode.CARD_ON_FILE and due:
-        status = "authorised" if _has_card(session, booking.customer_id) else "due"
+        status = "authorised" if has_card else "due"
     elif due:
         status = "due"
     else:
@@ -313,6 +346,62 @@ def payment_state(session: Session, booking: Booking) -> PaymentState:
 
 def _has_card(session: Session, user_id: int) -> bool:
     return session.scalar(select(PaymentCard.id).where(PaymentCard.user_id == user_id).limit(1)) is not None
+
+
+# --- receipts (the booking e-mails) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    """One charge, fee or refund as the customer reads it in an e-mail."""
+
+    kind: str  # deposit, full, balance, no_show_fee, late_cancel_fee, refund
+    amount: Decimal
+    card_brand: str  # "visa"; "" when the card is not known to us
+    card_last4: str
+    at: datetime  # when it was made (for a refund on its way: when it was asked for)
+    pending: bool  # a refund asked for and not yet made at Stripe
+    reason: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the booking e-mails say about the money: what was paid, with which card and
+    when; what was refunded; what is due later and how; the fees the card answers for."""
+
+    currency: str
+    policy: str
+    paid: list[ReceiptLine]
+    refunds: list[ReceiptLine]
+    due_later: Decimal
+    no_show_fee: Decimal
+    late_cancel_fee: Decimal
+
+
+def receipt(session: Session, booking: Booking) -> Receipt | None:
+    """The booking's receipt for its e-mails; None for a booking paid in person with no
+    card payment (its e-mail says "paid by cash" as before). Two statements."""
+    policy = policy_for(session, booking.service_id)
+    if not policy.takes_card and booking.payment_method != "stripe":
+        return None
+    currency = booking_currency(session, booking)
+    rows = list(session.scalars(select(Payment).where(Payment.booking_id == booking.id).order_by(Payment.id)))
+    methods = {r.stripe_payment_method_id for r in rows if r.stripe_payment_method_id}
+    cards = {c.stripe_payment_method_id: c for c in session.scalars(
+        select(PaymentCard).where(PaymentCard.stripe_payment_method_id.in_(sorted(methods))))} if methods else {}
+    by_id = {r.id: r for r in rows}
+
+    def line(row: Payment, card_of: Payment, pending: bool = False) -> ReceiptLine:
+        card = cards.get(card_of.stripe_payment_method_id or "")
+        return ReceiptLine(row.kind, major_units(row.amount_minor, row.currency), card.brand if card else "",
+                           card.last4 if card else "", row.updated_at, pending, "" if row.reason == "notify" else row.reason)
+
+    paid = [line(r, r) for r in rows if r.kind != PaymentKind.REFUND and r.status == PaymentStatus.SUCCEEDED]
+    refunds = [line(r, by_id.get(r.refund_of_id or 0, r), pending=r.status != PaymentStatus.SUCCEEDED)
+               for r in rows if r.kind == PaymentKind.REFUND and r.status != PaymentStatus.FAILED]
+    state = _state(booking, policy, currency, rows, False)
+    return Receipt(currency, policy.mode.value, paid, refunds, state.amount_due, fee(policy, PaymentKind.NO_SHOW_FEE, booking.total),
+                   fee(policy, PaymentKind.LATE_CANCEL_FEE, booking.total))
 
 
 # --- booking with a card ----------------------------------------------------------------
@@ -541,7 +630,7 @@ def apply_intent(session: Session, payment: Payment, intent: Any, *, actor: Acto
     """Write what a PaymentIntent says onto our payment and its booking (from settle,
     a Stripe webhook or reconcile). Changes nothing the second time."""
     if intent.status == "succeeded":
-        return _record_success(session, payment, intent.id, actor, now)
+        return _record_success(session, payment, intent.id, actor, now, payment_method=intent.payment_method)
     if intent.status in ("requires_action", "requires_confirmation"):
         with write_transaction(session):
             payment.status = PaymentStatus.REQUIRES_ACTION
@@ -558,7 +647,8 @@ def apply_intent(session: Session, payment: Payment, intent: Any, *, actor: Acto
     return Settled(payment, "processing")
 
 
-def _record_success(session: Session, payment: Payment, intent_id: str, actor: Actor, now: datetime) -> Settled:
+def _record_success(session: Session, payment: Payment, intent_id: str, actor: Actor, now: datetime, *,
+                    payment_method: str | None = None) -> Settled:
     with write_transaction(session):
         begin_write(session)
         session.refresh(payment)
@@ -567,6 +657,10 @@ def _record_success(session: Session, payment: Payment, intent_id: str, actor: A
         late = payment.status == PaymentStatus.CANCELLED  # paid after its hold ran out and the slot went
         payment.status = PaymentStatus.SUCCEEDED
         payment.stripe_payment_intent_id = intent_id
+        # The card it was paid with, for the receipt (a card entered on the booking form is
+        # known only from the PaymentIntent). Set once settled, so reconcile never charges
+        # a card-on-file row again because of it.
+        payment.stripe_payment_method_id = payment.stripe_payment_method_id or payment_method
         payment.claimed_until = None
         payment.hold_until = None
         payment.failure_message = ""
@@ -684,8 +778,9 @@ def _payment_for_intent(session: Session, intent_id: str, payment_key: Any) -> P
 def reconcile(session: Session, *, gateway: Gateway, now: datetime, limit: int = 100) -> int:
     """Repair payments whose outcome we did not record (a crash between Stripe's answer
     and our commit, a lost webhook): each unsettled payment is compared with Stripe's
-    PaymentIntent, found by its id or by our payment id in its metadata. Returns how many
-    changed."""
+    PaymentIntent, found by its id or by our payment id in its metadata; and refunds left
+    unrecorded (reconcile_refunds). Returns how many changed."""
+    refunds = reconcile_refunds(session, gateway=gateway, now=now, limit=limit)
     open_rows = session.scalars(
         select(Payment)
         .where(Payment.kind != PaymentKind.REFUND,
@@ -693,7 +788,7 @@ def reconcile(session: Session, *, gateway: Gateway, now: datetime, limit: int =
         .order_by(Payment.id).limit(limit)
     ).all()
     if not open_rows:
-        return 0
+        return refunds
     by_payment: dict[str, Any] = {}
     if any(not p.stripe_payment_intent_id for p in open_rows):
         by_payment = {(i.metadata or {}).get("payment_key"): i for i in gateway.payment_intents(limit=100)}
@@ -710,7 +805,7 @@ def reconcile(session: Session, *, gateway: Gateway, now: datetime, limit: int =
         before = payment.status
         apply_intent(session, payment, intent, now=now)
         changed += payment.status != before
-    return changed
+    return changed + refunds
 
 
 # --- after the visit: card on file, fees, refunds -------------------------------------------
@@ -891,15 +986,30 @@ def process_queued(session: Session, *, gateway: Gateway, now: datetime, booking
     return len(ids)
 
 
-def _make_refund(session: Session, refund_row: Payment, *, gateway: Gateway, now: datetime, actor: Actor) -> None:
+def _make_refund(session: Session, refund_row: Payment, *, gateway: Gateway, now: datetime, actor: Actor,
+                 resumed: bool = False) -> bool:
+    """Make one refund row at Stripe and record it; False when another request holds it.
+    `resumed`: the row was started before and not recorded (reconcile), so Stripe is
+    asked first whether a refund carrying its key exists: that one is recorded rather
+    than a second made (localstripe ignores idempotency keys; Stripe keeps them a day)."""
     if not _claim(session, refund_row.id, now):
-        return
+        return False
     session.refresh(refund_row)
     charge = session.get(Payment, refund_row.refund_of_id)
     assert charge is not None and charge.stripe_payment_intent_id
-    refund_id = gateway.refund(payment_intent=charge.stripe_payment_intent_id, amount=refund_row.amount_minor,
-                               key=refund_row.idempotency_key, metadata=_metadata(refund_row))
+    made = None
+    if resumed:
+        made = next((r.id for r in gateway.refunds_of(charge.stripe_payment_intent_id)
+                     if (r.metadata or {}).get("payment_key") == refund_row.idempotency_key), None)
+    # A retry sends the row's own idempotency key again: Stripe answers with the refund
+    # it made for it, if any, instead of refunding twice.
+    refund_id = made or gateway.refund(payment_intent=charge.stripe_payment_intent_id, amount=refund_row.amount_minor,
+                                       key=refund_row.idempotency_key, metadata=_metadata(refund_row))
     with write_transaction(session):
+        begin_write(session)
+        session.refresh(refund_row)
+        if refund_row.status == PaymentStatus.SUCCEEDED:
+            return True  # recorded meanwhile (a concurrent reconcile): once is enough
         refund_row.status = PaymentStatus.SUCCEEDED
         refund_row.stripe_refund_id = refund_id
         refund_row.claimed_until = None
@@ -910,6 +1020,27 @@ def _make_refund(session: Session, refund_row: Payment, *, gateway: Gateway, now
         history.record(session, booking, actor=actor, now=now, action="payment",
                        changes={"refund": (None, f"{amount} {refund_row.currency} refunded: {refund_row.reason}")})
         webhooks.payment_event(session, "payment.refunded", payment_payload(refund_row), now)
+        # The customer's receipt for the money given back (its e-mail lists every refund).
+        notifications.queue_booking_message(session, booking, "booking.refunded", now)
+    return True
+
+
+def reconcile_refunds(session: Session, *, gateway: Gateway, now: datetime, limit: int = 100) -> int:
+    """Repair refunds started but not recorded (a crash between Stripe's answer and our
+    commit leaves the row `processing` after its claim runs out): each is looked up at
+    Stripe by its key and recorded, or made again under the same idempotency key.
+    Returns how many were recorded. Running it again changes nothing."""
+    stuck = list(session.scalars(
+        select(Payment.id).where(Payment.kind == PaymentKind.REFUND, Payment.status == PaymentStatus.PROCESSING,
+                                 Payment.claimed_until < now)
+        .order_by(Payment.id).limit(limit)
+    ))
+    repaired = 0
+    for payment_id in stuck:
+        row = session.get(Payment, payment_id)
+        assert row is not None
+        repaired += _make_refund(session, row, gateway=gateway, now=now, actor=SYSTEM, resumed=True)
+    return repaired
 
 
 # --- the customer's saved cards (Payment methods) -------------------------------------------

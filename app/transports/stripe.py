@@ -119,6 +119,14 @@ class StripeGateway:
         page = self._call(self.client.v1.payment_intents.list, {"limit": limit})
         return [_intent(obj) for obj in page.data]
 
+    def refunds_of(self, payment_intent: str, limit: int = 100) -> list[Intent]:
+        """The refunds made from a PaymentIntent (latest first, at most `limit`): id,
+        status, amount and metadata, for reconcile to find one it made but did not record."""
+        page = self._call(self.client.v1.refunds.list, {"payment_intent": payment_intent, "limit": limit})
+        return [Intent(id=r["id"], status=str(r.get("status") or ""), client_secret="", payment_method=None,
+                       amount=int(r.get("amount") or 0), currency=str(r.get("currency") or ""),
+                       metadata=dict(r.get("metadata") or {})) for r in (_plain(obj) for obj in page.data)]
+
     def refund(self, *, payment_intent: str, amount: int, key: str, metadata: dict[str, str]) -> str:
         params = {"payment_intent": payment_intent, "amount": amount, "metadata": metadata}
         return self._call(self.client.v1.refunds.create, params, key)["id"]

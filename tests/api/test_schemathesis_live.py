@@ -18,12 +18,12 @@ HERE = Path(__file__).resolve().parent
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 UNLIMITED = "1000000 per minute"
 CATALOG = "availability|services|extras|pricing_parameters|custom_fields|frequencies|locations|agents"
-# The staff API with a key, the webhooks with an admin key, the customer API with a
+# The staff API with a key, the webhooks and payment policies with an admin key, the customer API with a
 # bearer token, and what answers without credentials (log-in, the public reads). /logout
 # is left out: it would end the token the run uses.
 RUNS = {
-    "staff": rf"^/(bookings|customers|{CATALOG})(/|$)",
-    "admin": r"^/webhooks(/|$)",
+    "staff": rf"^/(?!.*payment-policy$)(bookings|customers|{CATALOG})(/|$)",
+    "admin": r"^/(webhooks(/|$)|payment-policy$|services/[^/]+/payment-policy$)",
     "customer": r"^/customer/",
     "anonymous": rf"^/(login|{CATALOG})(/|$)",
 }

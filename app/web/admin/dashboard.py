@@ -65,6 +65,8 @@ def dashboard_page() -> Any:
         week=week, month=month,
         week_revenue=dashboard.booked_revenue(session, location, week, tz),
         month_revenue=dashboard.booked_revenue(session, location, month, tz),
+        week_collected=dashboard.money_collected(session, location, week, tz),
+        month_collected=dashboard.money_collected(session, location, month, tz),
         losses=dashboard.cancellations_and_no_shows(session, location, month, tz),
         utilisation=dashboard.utilisation(session, location, week, tz),
         undeliverable=dashboard.undeliverable_services(session),

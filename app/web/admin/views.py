@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from ...clock import now
 from ...db import get_session
-from ...domain import idempotency, management, queries, sms
+from ...domain import idempotency, management, payments, queries, sms
 from ...domain.actor import Actor
 from ...domain.booking import UNSET, cancel_booking, change_status, create_booking, later_visits, move_choices, reschedule_booking
 from ...domain.booking.bulk_actions import ACTIONS as BULK_ACTIONS, change_bookings, parse_bulk
@@ -29,7 +29,7 @@ from ...domain.summary import booking_summary
 from ...domain.timeutil import parse_date, zone
 from ..customer.forms import ADDRESS, load_catalog, parse_booking_form
 from ..customer.views import claim_submission, local_today, refused_booking, render_booking_form
-from ...domain.export import spreadsheet_cell
+from ...domain.export import BOOKING_COLUMNS, booking_rows
 from ...domain.validation import MAX_ID, BadValue, id_or_none, parse_int
 from ..formatting import local_datetime, local_day
 from .calendar import DAY_START_HOUR, Filters, booking_block, day_view, month_view, team_week_view, week_view
@@ -338,7 +338,8 @@ def bookings_table() -> Any:
     services = list(session.scalars(select(Service).order_by(Service.name)))
     locations = list(session.scalars(select(Location).order_by(Location.name)))
     return render_template(
-        "admin/bookings/table.html", page=page, problem=problem, filters=filters, agents=agents, services=services, locations=locations,
+        "admin/bookings/table.html", page=page, problem=problem, filters=filters,
+        payments=payments.payment_states(session, list(page.items)) if page else {}, agents=agents, services=services, locations=locations,
         statuses=list(BookingStatus), bulk_actions=BULK_ACTIONS, back=request.full_path.rstrip("?"), locations_shown=len({b.location_id for b in page.items}) if page else 0, export_args={k: v for k, v in filters.items() if k in FILTERS and v},
     ), (422 if problem else 200)
 
@@ -377,15 +378,8 @@ def bookings_csv() -> Any:
         abort(Response(error.message, status=422, mimetype="text/plain"))
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["booking_code", "status", "start_local", "time_zone", "duration_minutes", "service", "agent",
-                     "customer", "email", "phone", "total", "payment_method"])
-    for b in rows:
-        tz = b.location.timezone
-        writer.writerow(map(spreadsheet_cell, [
-            b.booking_code, b.status, b.start_at.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M"), tz, b.duration_minutes,
-            b.service.name, b.agent.name, b.customer.full_name, b.customer.email, b.customer.phone, f"{b.total:.2f}",
-            b.payment_method,
-        ]))
+    writer.writerow(BOOKING_COLUMNS)
+    writer.writerows(booking_rows(get_session(), rows))
     return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="bookings.csv"'})
 
 
