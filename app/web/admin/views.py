@@ -10,18 +10,17 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from ...clock import now
 from ...db import get_session
-from ...domain import idempotency, management, queries, sms
+from ...domain import idempotency, management, queries, read_models, sms
 from ...domain.actor import Actor
 from ...domain.booking import UNSET, cancel_booking, change_status, create_booking, later_visits, move_choices, reschedule_booking
 from ...domain.booking.bulk_actions import ACTIONS as BULK_ACTIONS, change_bookings, parse_bulk
 from ...domain.errors import DomainError, PreconditionFailed
 from ...domain.inputs import CustomerInput
-from ...domain.models import ACTIVE_STATUSES, Agent, Booking, BookingStatus, Frequency, Location, Role, Service, User
+from ...domain.models import ACTIVE_STATUSES, Agent, Booking, BookingStatus, Frequency, Role, Service, User
 from ...domain.schedule_check import booking_uncovered
 from ...domain.settings import load_settings
 from ...domain.status import allowed_transitions, offered_transitions
@@ -64,8 +63,8 @@ def home() -> Any:
 
 
 def _filters(session: Any) -> tuple[Filters, list[Agent], list[Service]]:
-    agents = list(session.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.name)))
-    services = list(session.scalars(select(Service).where(Service.active.is_(True)).order_by(Service.position, Service.id)))
+    agents = read_models.active_agents(session)
+    services = read_models.active_services(session)
     agent, service, status = id_or_none(request.args.get("agent_id")), id_or_none(request.args.get("service_id")), request.args.get("status", "")
     return Filters(
         agent_id=agent if agent in {a.id for a in agents} else None,
@@ -82,7 +81,7 @@ def calendar() -> Any:
     """Day (a column per agent), week (a column per day) or month overview; bad filter
     values are ignored rather than refused, as a bookmark may outlive an agent."""
     session = get_session()
-    locations = list(session.scalars(select(Location).where(Location.active.is_(True)).order_by(Location.is_default.desc(), Location.id)))
+    locations = read_models.active_locations(session)
     if not locations:
         return render_template("admin/calendar/empty.html")
     wanted = request.args.get("location_id", "")
@@ -326,9 +325,7 @@ def bookings_table() -> Any:
         problem = None
     except DomainError as error:
         page, problem = None, error
-    agents = list(session.scalars(select(Agent).order_by(Agent.name)))
-    services = list(session.scalars(select(Service).order_by(Service.name)))
-    locations = list(session.scalars(select(Location).order_by(Location.name)))
+    agents, services, locations = read_models.filter_choices(session)
     return render_template(
         "admin/bookings/table.html", page=page, problem=problem, filters=filters, agents=agents, services=services, locations=locations,
         statuses=list(BookingStatus), bulk_actions=BULK_ACTIONS, back=request.full_path.rstrip("?"), locations_shown=len({b.location_id for b in page.items}) if page else 0, export_args={k: v for k, v in filters.items() if k in FILTERS and v},
