@@ -20,7 +20,7 @@ from ...domain.booking import UNSET, cancel_booking, change_status, create_booki
 from ...domain.booking.bulk_actions import ACTIONS as BULK_ACTIONS, change_bookings, parse_bulk
 from ...domain.errors import DomainError, PreconditionFailed
 from ...domain.inputs import CustomerInput
-from ...domain.models import ACTIVE_STATUSES, Agent, Booking, BookingStatus, Frequency, Role, Service, User
+from ...domain.models import Agent, Booking, BookingStatus, Frequency, Role, Service, User
 from ...domain.schedule_check import booking_uncovered
 from ...domain.settings import load_settings
 from ...domain.status import allowed_transitions, offered_transitions
@@ -45,7 +45,7 @@ AGENT_PAGES = frozenset({"admin.home", "admin.my_day", "admin.my_status", "admin
 def staff_only() -> Any:
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    if current_user.user.role == Role.AGENT and request.endpoint in AGENT_PAGES:
+    if current_user.user.is_agent and request.endpoint in AGENT_PAGES:
         return None
     if not current_user.user.is_staff:
         abort(403)
@@ -59,7 +59,7 @@ def actor() -> Actor:
 
 @bp.get("/")
 def home() -> Any:
-    return redirect(url_for("admin.my_day" if current_user.user.role == Role.AGENT else "admin.dashboard_page"))
+    return redirect(url_for("admin.my_day" if current_user.user.is_agent else "admin.dashboard_page"))
 
 
 def _filters(session: Any) -> tuple[Filters, list[Agent], list[Service]]:
@@ -131,7 +131,7 @@ class MoveOptions:
 
 
 def _move_options(booking: Booking) -> MoveOptions | None:
-    if booking.status not in ACTIVE_STATUSES:
+    if not booking.status.is_active:
         return None
     session = get_session()
     tz = zone(booking.location.timezone)
@@ -282,7 +282,7 @@ def booking_status(booking_id: int) -> Any:
     else:
         also = f" with the {len(later)} later visit{'' if len(later) == 1 else 's'} of its series" if series_too and later else ""
         flash(f"Booking {booking.booking_code}{also} is now {booking.status.replace('_', ' ')}.", "success")
-        if booking.status == BookingStatus.APPROVED and (why := booking_uncovered(get_session(), booking)) is not None:
+        if booking.status.is_confirmed and (why := booking_uncovered(get_session(), booking)) is not None:
             flash(f"Note: {booking.agent.name}'s schedule does not cover this booking ({why}). Move it or give it to "
                   "another agent.", "error")
     if request.form.get("next") == "dashboard":
