@@ -67,7 +67,7 @@ def _change(kind: str, owner_id: int) -> None:
 @login_required
 def customer_feed() -> Any:
     user = current_user.user
-    if user.role != "customer":
+    if not user.is_customer:
         abort(403)
     _change("customer", user.id)
     return redirect(url_for("auth.profile") + "#calendar-feed", code=303)

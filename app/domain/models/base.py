@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Generic, TypeVar
 
-from sqlalchemy import BigInteger, DateTime, MetaData
+from sqlalchemy import BigInteger, DateTime, MetaData, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -74,6 +76,41 @@ class FixedDecimal(TypeDecorator[Decimal]):
         if value is None:
             return None
         return Decimal(int(value)).scaleb(-self.places).quantize(self._quantum)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class StrEnumColumn(TypeDecorator[E], Generic[E]):
+    """A StrEnum stored as its value in a plain VARCHAR, read back as the enum member.
+
+    Not SQLAlchemy's Enum type: that stores member names by default and would bring a
+    native type or its own CHECK; the table keeps its named CHECK on the values and the
+    schema stays exactly what the migrations built. A string that is no member is
+    refused before it reaches the database.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        # Raises ValueError for a string that is not one of the enum's values.
+        return self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        if value is None:
+            return None
+        return self.enum(value)
+
+    @property
+    def python_type(self) -> type[E]:
+        return self.enum
 
 
 def Money() -> FixedDecimal:  # noqa: N802 - reads like a type in column declarations

@@ -7,10 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .agents import Agent
-from .base import Base, Money, UTCDateTime, utcnow
+from .base import Base, Money, StrEnumColumn, UTCDateTime, utcnow
 from .catalog import Location, Service
 from .enums import BookingStatus, PaymentMethod, sql_in
 from .users import User
@@ -50,7 +50,7 @@ class Booking(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booking_code: Mapped[str] = mapped_column(String(16), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default=BookingStatus.PENDING)
+    status: Mapped[BookingStatus] = mapped_column(StrEnumColumn(BookingStatus, 16), default=BookingStatus.PENDING)
     # Raised on every change; SQLAlchemy also adds it to each UPDATE's WHERE clause, so
     # two writers that both read version N cannot both write N + 1.
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -125,6 +125,13 @@ class Booking(Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("status")
+    def _status_is_the_enum(self, _key: str, value: BookingStatus | str) -> BookingStatus:
+        # A plain string set in Python would stay a str until the row is read again; the
+        # flags pages ask for (status.is_active, …) need the member at once. Raises
+        # ValueError for a string that is no status.
+        return BookingStatus(value)
 
 
 class BookingLine(Base):

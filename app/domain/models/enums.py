@@ -58,6 +58,48 @@ class BookingStatus(StrEnum):
     # slot for PAYMENT_HOLD_MINUTES, then is released (app/domain/payments.py).
     PAYMENT_PENDING = "payment_pending"
 
+    # What a booking in this status allows or shows, asked by pages and their templates
+    # (which never compare status strings themselves).
+
+    @property
+    def is_active(self) -> bool:
+        """On (ACTIVE_STATUSES): it may still be moved, changed or given its outcome."""
+        return self in ACTIVE_STATUSES
+
+    @property
+    def holds_slot(self) -> bool:
+        """Takes its agent's time (SLOT_HOLDING_STATUSES)."""
+        return self in SLOT_HOLDING_STATUSES
+
+    @property
+    def awaits_approval(self) -> bool:
+        """Booked, not yet confirmed by the office."""
+        return self is BookingStatus.PENDING
+
+    @property
+    def awaits_payment(self) -> bool:
+        """Waiting for the card payment asked for at booking."""
+        return self is BookingStatus.PAYMENT_PENDING
+
+    @property
+    def is_confirmed(self) -> bool:
+        """Approved: the plain state of a booking, which lists show without a label."""
+        return self is BookingStatus.APPROVED
+
+    @property
+    def can_charge_balance(self) -> bool:
+        """Staff may charge what is still due: the visit is on or done."""
+        return self in (BookingStatus.PENDING, BookingStatus.APPROVED, BookingStatus.COMPLETED)
+
+    @property
+    def can_charge_no_show_fee(self) -> bool:
+        return self is BookingStatus.NO_SHOW
+
+    @property
+    def cancel_tells_customer(self) -> bool:
+        """Cancelling it sends the customer a notice (not for a visit already done)."""
+        return self is not BookingStatus.COMPLETED
+
 
 # Bookings in these states are on: reminders, feeds, changes, the customer's upcoming list.
 ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.APPROVED)

@@ -53,6 +53,26 @@ class User(Base):
     def is_staff(self) -> bool:
         return self.role in (Role.STAFF, Role.ADMIN)
 
+    # What the role allows, for pages and templates (which never compare role strings).
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role == Role.CUSTOMER
+
+    @property
+    def is_agent(self) -> bool:
+        """An agent's login: their own day and its outcomes, nothing else of the office."""
+        return self.role == Role.AGENT
+
+    @property
+    def can_refund(self) -> bool:
+        """Refunds move money back out: admins only."""
+        return self.is_admin
+
 
 class ApiKey(Base):
     """Requests find keys in the read-path cache (cache.py) under the api_keys

@@ -18,10 +18,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import g, has_app_context
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from ...domain.models import Agent, Booking, BookingStatus, Location, TimeOff, User
+from ...domain import read_models
+from ...domain.models import Agent, Booking, BookingStatus, Location, TimeOff
 from ...domain.models.users import full_name_of
 from ...domain.timeutil import local_day_bounds, zone
 from ..formatting import local_date, local_time
@@ -62,7 +62,7 @@ class Block:
     status, version and customer's name, and its local start and end."""
 
     id: int
-    status: str
+    status: BookingStatus
     version: int
     customer: str  # the customer's name, as User.full_name writes it
     start: datetime
@@ -113,6 +113,9 @@ class Filters:
     def args(self) -> dict[str, Any]:
         return {k: v for k, v in (("agent_id", self.agent_id), ("service_id", self.service_id), ("status", self.status)) if v}
 
+    def query(self) -> read_models.CalendarFilter:
+        return read_models.CalendarFilter(self.agent_id, self.service_id, BookingStatus(self.status) if self.status else None)
+
 
 @dataclass
 class GridView:
@@ -132,53 +135,28 @@ class GridView:
 
 
 def _agents(session: Session, location: Location, filters: Filters) -> list[Agent]:
-    query = (
-        select(Agent).where(Agent.active.is_(True), Agent.locations.any(Location.id == location.id))
-        .options(selectinload(Agent.working_hours)).order_by(Agent.name)
-    )
-    if filters.agent_id:
-        query = query.where(Agent.id == filters.agent_id)
-    return list(session.scalars(query))
+    return read_models.calendar_agents(session, location.id, filters.agent_id)
 
 
 def _blocks(session: Session, location: Location, start: datetime, end: datetime, filters: Filters,
             agent_ids: list[int], tz: Any) -> list[tuple[int, Block]]:
-    """(agent id, block) for each booking in range, in time order: one statement for a
-    few columns, no Booking objects. Times are labelled once per pair of times."""
-    query = (
-        select(Booking.agent_id, Booking.id, Booking.status, Booking.version, Booking.start_at, Booking.end_at,
-               User.first_name, User.last_name, User.email)
-        .join(User, User.id == Booking.customer_id)
-        .where(Booking.location_id == location.id, Booking.start_at >= start, Booking.start_at < end, Booking.agent_id.in_(agent_ids))
-        .order_by(Booking.start_at, Booking.id)
-    )
-    query = _status_filter(query, filters)
-    if filters.service_id:
-        query = query.where(Booking.service_id == filters.service_id)
+    """(agent id, block) for each booking in range, in time order (one statement, see
+    `read_models.calendar_rows`). Times are labelled once per pair of times."""
     labels: dict[tuple[time, time], str] = {}
     blocks = []
-    for agent_id, booking_id, status, version, start_at, end_at, first, last, email in session.execute(query):
-        local_start, local_end = start_at.astimezone(tz), end_at.astimezone(tz)
+    for row in read_models.calendar_rows(session, location.id, start, end, agent_ids, filters.query()):
+        local_start, local_end = row.start_at.astimezone(tz), row.end_at.astimezone(tz)
         key = (local_start.time(), local_end.time())
         label = labels.get(key)
         if label is None:
             label = labels[key] = time_label(local_start, local_end)
-        blocks.append((agent_id, Block(booking_id, status, version, full_name_of(first, last, email), local_start, local_end, label)))
+        name = full_name_of(row.first_name, row.last_name, row.email)
+        blocks.append((row.agent_id, Block(row.booking_id, row.status, row.version, name, local_start, local_end, label)))
     return blocks
 
 
-def _status_filter(query: Any, filters: Filters) -> Any:
-    """The status asked for, or every status but cancelled: a cancelled booking frees
-    its time and would only crowd the calendar."""
-    if filters.status:
-        return query.where(Booking.status == filters.status)
-    return query.where(Booking.status != BookingStatus.CANCELLED)
-
-
 def _time_off(session: Session, agent_ids: list[int], start: datetime, end: datetime) -> list[TimeOff]:
-    return list(session.scalars(
-        select(TimeOff).where(TimeOff.agent_id.in_(agent_ids), TimeOff.start_at < end, TimeOff.end_at > start)
-    ))
+    return read_models.time_off_between(session, agent_ids, start, end)
 
 
 def _place(block: Block, day: date) -> Block:
@@ -351,14 +329,8 @@ def month_view(session: Session, location: Location, day: date, filters: Filters
     following = (first + timedelta(days=32)).replace(day=1)
     grid_end = week_start(following - timedelta(days=1)) + timedelta(days=7)
     start, end = local_day_bounds(grid_start, tz)[0], local_day_bounds(grid_end - timedelta(days=1), tz)[1]
-    query = select(Booking.start_at, Booking.status).where(Booking.location_id == location.id, Booking.start_at >= start, Booking.start_at < end)
-    if filters.agent_id:
-        query = query.where(Booking.agent_id == filters.agent_id)
-    if filters.service_id:
-        query = query.where(Booking.service_id == filters.service_id)
-    query = _status_filter(query, filters)
     counts: dict[date, Counter[str]] = {}
-    for start_at, status in session.execute(query):
+    for start_at, status in read_models.calendar_starts(session, location.id, start, end, filters.query()):
         counts.setdefault(start_at.astimezone(tz).date(), Counter())[status] += 1
     days = [grid_start + timedelta(days=i) for i in range((grid_end - grid_start).days)]
     return MonthView(location, first, [days[i:i + 7] for i in range(0, len(days), 7)], counts)

@@ -10,11 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 from flask import render_template, request
-from sqlalchemy import select
 
 from ...db import get_session
-from ...domain import dashboard
-from ...domain.models import Location
+from ...domain import dashboard, read_models
 from ...domain.timeutil import zone
 from ..formatting import money
 from .views import bp, now
@@ -46,7 +44,7 @@ def day_bars(rows: list[tuple[Any, Decimal, Decimal]], money: Any) -> tuple[list
 @bp.get("/dashboard")
 def dashboard_page() -> Any:
     session = get_session()
-    locations = list(session.scalars(select(Location).where(Location.active.is_(True)).order_by(Location.is_default.desc(), Location.id)))
+    locations = read_models.active_locations(session)
     if not locations:
         return render_template("admin/calendar/empty.html")
     wanted = request.args.get("location_id", "")

@@ -9,10 +9,10 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...domain.models import Agent, Booking, BookingEvent, Service, User
+from ...domain import read_models
+from ...domain.models import Agent, Booking, Service, User
 from ..formatting import local_datetime, money
 
 ACTIONS = {"created": "Booked", "status": "Status changed", "moved": "Moved", "updated": "Changed", "override": "Staff override",
@@ -43,7 +43,7 @@ class HistoryEntry:
 def booking_history(session: Session, booking: Booking) -> list[HistoryEntry]:
     """The booking's events, oldest first, as sentences. Names for the ids mentioned are
     read in one query per kind, whatever the number of events."""
-    events = list(session.scalars(select(BookingEvent).where(BookingEvent.booking_id == booking.id).order_by(BookingEvent.id)))
+    events = read_models.booking_events(session, booking.id)
     wanted: dict[str, set[int]] = {key: set() for key in NAMED}
     for event in events:
         for key in NAMED:
@@ -52,7 +52,7 @@ def booking_history(session: Session, booking: Booking) -> list[HistoryEntry]:
                     wanted[key].add(value)
     names: dict[str, dict[int, str]] = {}
     for key, model in NAMED.items():
-        rows = session.scalars(select(model).where(model.id.in_(wanted[key]))) if wanted[key] else []
+        rows: list[Any] = read_models.by_ids(session, model, wanted[key])
         names[key] = {row.id: getattr(row, "full_name", None) or row.name for row in rows}
     location = booking.location
 

@@ -10,18 +10,17 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from ...clock import now
 from ...db import get_session
-from ...domain import idempotency, management, payments, queries, sms
+from ...domain import idempotency, management, payments, queries, read_models, sms
 from ...domain.actor import Actor
 from ...domain.booking import UNSET, cancel_booking, change_status, create_booking, later_visits, move_choices, reschedule_booking
 from ...domain.booking.bulk_actions import ACTIONS as BULK_ACTIONS, change_bookings, parse_bulk
 from ...domain.errors import DomainError, PreconditionFailed
 from ...domain.inputs import CustomerInput
-from ...domain.models import ACTIVE_STATUSES, Agent, Booking, BookingStatus, Frequency, Location, Role, Service, User
+from ...domain.models import Agent, Booking, BookingStatus, Frequency, Role, Service, User
 from ...domain.schedule_check import booking_uncovered
 from ...domain.settings import load_settings
 from ...domain.status import allowed_transitions, offered_transitions
@@ -46,7 +45,7 @@ AGENT_PAGES = frozenset({"admin.home", "admin.my_day", "admin.my_status", "admin
 def staff_only() -> Any:
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    if current_user.user.role == Role.AGENT and request.endpoint in AGENT_PAGES:
+    if current_user.user.is_agent and request.endpoint in AGENT_PAGES:
         return None
     if not current_user.user.is_staff:
         abort(403)
@@ -60,12 +59,12 @@ def actor() -> Actor:
 
 @bp.get("/")
 def home() -> Any:
-    return redirect(url_for("admin.my_day" if current_user.user.role == Role.AGENT else "admin.dashboard_page"))
+    return redirect(url_for("admin.my_day" if current_user.user.is_agent else "admin.dashboard_page"))
 
 
 def _filters(session: Any) -> tuple[Filters, list[Agent], list[Service]]:
-    agents = list(session.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.name)))
-    services = list(session.scalars(select(Service).where(Service.active.is_(True)).order_by(Service.position, Service.id)))
+    agents = read_models.active_agents(session)
+    services = read_models.active_services(session)
     agent, service, status = id_or_none(request.args.get("agent_id")), id_or_none(request.args.get("service_id")), request.args.get("status", "")
     return Filters(
         agent_id=agent if agent in {a.id for a in agents} else None,
@@ -82,7 +81,7 @@ def calendar() -> Any:
     """Day (a column per agent), week (a column per day) or month overview; bad filter
     values are ignored rather than refused, as a bookmark may outlive an agent."""
     session = get_session()
-    locations = list(session.scalars(select(Location).where(Location.active.is_(True)).order_by(Location.is_default.desc(), Location.id)))
+    locations = read_models.active_locations(session)
     if not locations:
         return render_template("admin/calendar/empty.html")
     wanted = request.args.get("location_id", "")
@@ -132,7 +131,7 @@ class MoveOptions:
 
 
 def _move_options(booking: Booking) -> MoveOptions | None:
-    if booking.status not in ACTIVE_STATUSES:
+    if not booking.status.is_active:
         return None
     session = get_session()
     tz = zone(booking.location.timezone)
@@ -291,7 +290,7 @@ def booking_status(booking_id: int) -> Any:
         also = f" with the {len(later)} later visit{'' if len(later) == 1 else 's'} of its series" if series_too and later else ""
         state = {"no_show": "marked as a no-show", "completed": "marked completed"}.get(booking.status, booking.status.replace("_", " "))
         flash(f"Booking {booking.booking_code}{also} is now {state}.", "success")
-        if booking.status == BookingStatus.APPROVED and (why := booking_uncovered(get_session(), booking)) is not None:
+        if booking.status.is_confirmed and (why := booking_uncovered(get_session(), booking)) is not None:
             flash(f"Note: {booking.agent.name}'s schedule does not cover this booking ({why}). Move it or give it to "
                   "another agent.", "error")
     if request.form.get("next") == "dashboard":
@@ -334,9 +333,7 @@ def bookings_table() -> Any:
         problem = None
     except DomainError as error:
         page, problem = None, error
-    agents = list(session.scalars(select(Agent).order_by(Agent.name)))
-    services = list(session.scalars(select(Service).order_by(Service.name)))
-    locations = list(session.scalars(select(Location).order_by(Location.name)))
+    agents, services, locations = read_models.filter_choices(session)
     return render_template(
         "admin/bookings/table.html", page=page, problem=problem, filters=filters,
         payments=payments.payment_states(session, list(page.items)) if page else {}, agents=agents, services=services, locations=locations,

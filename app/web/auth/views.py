@@ -136,7 +136,7 @@ def login() -> str | Response:
         if user is not None:
             log_in(user, remember=form.remember.data)
             # Staff land on the office's dashboard (agents on their day), customers at home.
-            return redirect(safe_next(url_for("admin.home") if user.role != "customer" else url_for("main.home")))
+            return redirect(safe_next(url_for("admin.home") if not user.is_customer else url_for("main.home")))
         form.password.errors = ["The e-mail or password is not correct."]
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 

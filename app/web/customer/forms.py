@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from ...domain import read_models
 from ...domain.inputs import BookingRequest, ExtraInput, FieldAnswer, HourlyInput, OptionAnswer, ParameterInput, ServiceLineInput
 from ...domain.validation import id_or_none
 from ...domain.models import Agent, CustomField, FieldType, Frequency, Location, PaymentMethod, Service
@@ -51,20 +51,12 @@ class FormCatalog:
 
 def load_catalog(session: Session, *, staff: bool = False) -> FormCatalog:
     """What the form offers; staff also see the staff-only questions."""
-    services = list(session.scalars(
-        select(Service).where(Service.active.is_(True)).order_by(Service.position, Service.id)
-        .options(selectinload(Service.extras), selectinload(Service.parameters))
-    ))
-    fields = list(session.scalars(
-        select(CustomField).where(CustomField.active.is_(True), *(() if staff else (CustomField.visibility == "customer",)))
-        .order_by(CustomField.position, CustomField.id).options(selectinload(CustomField.options), selectinload(CustomField.services))
-    ))
     return FormCatalog(
-        services=services,
-        frequencies=list(session.scalars(select(Frequency).where(Frequency.active.is_(True)).order_by(Frequency.position, Frequency.id))),
-        locations=list(session.scalars(select(Location).where(Location.active.is_(True)).order_by(Location.is_default.desc(), Location.id))),
-        agents=list(session.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.name).options(selectinload(Agent.services), selectinload(Agent.locations)))),
-        fields=fields,
+        services=read_models.active_services(session, with_form_parts=True),
+        frequencies=read_models.active_frequencies(session),
+        locations=read_models.active_locations(session),
+        agents=read_models.active_agents(session, with_services=True, with_locations=True),
+        fields=read_models.active_fields(session, staff=staff),
     )
 
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, send_from_directory
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ...db import get_session
-from ...domain import pricing
-from ...domain.models import Agent, Location, Service
+from ...domain import pricing, read_models
 
 bp = Blueprint("main", __name__)
 
@@ -31,12 +28,10 @@ def _return_path() -> dict[str, Any]:
 @bp.get("/")
 def home() -> str:
     session = get_session()
-    services = session.scalars(
-        select(Service).where(Service.active.is_(True)).order_by(Service.position, Service.name)
-    ).all()
-    locations = session.scalars(select(Location).where(Location.active.is_(True)).order_by(Location.name)).all()
+    services = read_models.active_services(session, by_name=True)
+    locations = read_models.active_locations(session, by_name=True)
     # A service is offered when an active agent does it somewhere.
-    agents = session.scalars(select(Agent).where(Agent.active.is_(True)).options(selectinload(Agent.services))).all()
+    agents = read_models.active_agents(session, with_services=True)
     bookable = {s.id for a in agents for s in a.services}
     offered = [s for s in services if s.id in bookable]
     return render_template("main/home.html", services=offered, locations=locations,
@@ -51,5 +46,5 @@ def favicon() -> Response:
 
 @bp.get("/healthz")
 def healthz() -> tuple[dict[str, str], int]:
-    get_session().execute(select(1))
+    read_models.database_answers(get_session())
     return {"status": "ok"}, 200

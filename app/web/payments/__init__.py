@@ -15,7 +15,7 @@ from ...clock import now
 from ...db import get_session
 from ...domain import payments, queries
 from ...domain.errors import DomainError
-from ...domain.models import Booking, BookingStatus, Payment, PaymentStatus
+from ...domain.models import Booking, Payment, PaymentStatus
 from ...domain.summary import booking_summary
 from ...extensions import csrf
 from ...transports.stripe import StripeGateway, gateway_for
@@ -81,7 +81,7 @@ def pay(booking_id: int) -> Any:
         "customer/bookings/pay.html", booking=booking, payment=payment, summary=booking_summary(booking), setup_secret=secret,
         publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"], stripe_js=js_url(current_app), due_now=now_due,
         due_later=booking.total - now_due, currency=state.currency,
-        open=booking.status == BookingStatus.PAYMENT_PENDING and payment.status in (PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION),
+        open=booking.status.awaits_payment and payment.status in (PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION),
     )
 
 
@@ -214,7 +214,7 @@ def staff_action(booking_id: int, action: str) -> Any:
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     user = current_user.user
-    if action not in STAFF_ACTIONS or not user.is_staff or (action == "refund" and user.role != "admin"):
+    if action not in STAFF_ACTIONS or not user.is_staff or (action == "refund" and not user.can_refund):
         abort(403 if action in STAFF_ACTIONS else 404)
     gw = gateway()
     if gw is None:
