@@ -9,6 +9,8 @@ from typing import Any
 
 from ..domain.bulk import MAX_ITEMS
 from ..domain.queries import MAX_PAGE, MAX_PER_PAGE
+from ..domain.requests import json_schemas
+from ..domain.requests.customers import CustomerCreate, CustomerUpdate
 from ..domain.validation import (
     DATE_PATTERN, FLAG_VALUES, INSTANT_PATTERN, MAX_DURATION, MAX_EMAIL, MAX_ID, MIN_DURATION, TEXT_PATTERN, TIME_PATTERN,
 )
@@ -157,20 +159,12 @@ SCHEMAS: dict[str, Any] = {
         "sms_notifications": {"type": "boolean", "description": "the customer wants text messages (a booking's own flag must be on too)"},
         "active": {"type": "boolean"}, "has_account": {"type": "boolean"}, "created_at": STAMP,
     }),
-    "CustomerInput": {"type": "object", "additionalProperties": False, "properties": {
-        "first_name": {"type": "string", "minLength": 1, "maxLength": 100}, "last_name": {"type": "string", "maxLength": 100},
-        "email": {"type": "string", "format": "email", "maxLength": MAX_EMAIL},
-        "phone": {"type": "string", "maxLength": 40, "description": "a number that can take texts; without a country code it is read as the "
-                  "default location's country's; stored in E.164; another is a 422 naming `phone`"},
-        "address": {"type": "string", "maxLength": 255}, "city": {"type": "string", "maxLength": 100},
-        "state": {"type": "string", "maxLength": 40}, "zip": {"type": "string", "maxLength": 20},
-        "sms_notifications": {"type": "boolean"},
-    }},
 }
+# Request bodies typed as request models: their schemas are the models' own
+# (app/domain/requests/), so the document and the server's checks are one declaration.
+SCHEMAS.update(json_schemas(CustomerCreate, CustomerUpdate))
 SCHEMAS["StaffBookingCreate"] = SCHEMAS["StaffBookingInput"] | {
     "properties": SCHEMAS["StaffBookingInput"]["properties"] | {"send_confirmation_email": {"type": "boolean"}}}
-SCHEMAS["CustomerCreate"] = SCHEMAS["CustomerInput"] | {"required": ["first_name", "email"]}
-SCHEMAS["CustomerUpdate"] = SCHEMAS["CustomerInput"] | {"properties": SCHEMAS["CustomerInput"]["properties"] | {"active": {"type": "boolean"}}}
 
 
 def query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
