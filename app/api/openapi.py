@@ -10,6 +10,7 @@ from typing import Any
 from ..domain.bulk import MAX_ITEMS
 from ..domain.queries import MAX_PAGE, MAX_PER_PAGE
 from ..domain.requests import json_schemas
+from ..domain.requests.bookings import StaffBookingCreate, StaffBookingInput
 from ..domain.requests.customers import CustomerCreate, CustomerUpdate
 from ..domain.validation import (
     DATE_PATTERN, FLAG_VALUES, INSTANT_PATTERN, MAX_DURATION, MAX_EMAIL, MAX_ID, MIN_DURATION, TEXT_PATTERN, TIME_PATTERN,
@@ -104,14 +105,6 @@ SCHEMAS: dict[str, Any] = {
                  "location_id", "customer_id", "customer", "start_date", "start_time", "end_time", "start_at", "end_at",
                  "duration", "arrival_window", "sms_notifications", "price", "price_overridden", "payment_method", "payment", "notes", "original_booking_id",
                  "created_at", "updated_at", "change"]),
-    "StaffBookingInput": obj({
-        "service_id": ID, "agent_id": {"oneOf": [ID, {"enum": ["any", -1, "-1"]}]}, "start_date": DATE, "start_time": HHMM,
-        "start_at": STAMP, "customer_id": ID,
-        "customer": obj({k: {"type": "string"} for k in ("first_name", "last_name", "email", "phone")}, ["first_name", "last_name", "email"]),
-        "location_id": ID, "duration": DURATION,
-        "status": {"enum": ["pending", "approved"]}, "notes": {"type": "string"}, "staff_notes": {"type": "string"},
-        "payment_method": {"enum": ["cash", "check"]},
-    }, required=["service_id", "agent_id"], additionalProperties=False),
     "BookingUpdate": {"type": "object", "additionalProperties": False, "properties": {
         "service_id": ID, "agent_id": {"oneOf": [ID, {"enum": ["any", -1, "-1"]}]}, "location_id": ID, "start_date": DATE,
         "start_time": HHMM, "start_at": STAMP, "duration": DURATION, "status": STATUS, "customer_id": ID,
@@ -162,9 +155,7 @@ SCHEMAS: dict[str, Any] = {
 }
 # Request bodies typed as request models: their schemas are the models' own
 # (app/domain/requests/), so the document and the server's checks are one declaration.
-SCHEMAS.update(json_schemas(CustomerCreate, CustomerUpdate))
-SCHEMAS["StaffBookingCreate"] = SCHEMAS["StaffBookingInput"] | {
-    "properties": SCHEMAS["StaffBookingInput"]["properties"] | {"send_confirmation_email": {"type": "boolean"}}}
+SCHEMAS.update(json_schemas(CustomerCreate, CustomerUpdate, StaffBookingInput, StaffBookingCreate))
 
 
 def query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:

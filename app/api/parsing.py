@@ -9,7 +9,7 @@ from flask import request
 
 from ..domain.booking import UNSET, BookingChanges
 from ..domain.errors import DomainError, FieldErrors, ValidationFailed
-from ..domain.inputs import BookingRequest, CustomerInput, ServiceLineInput
+from ..domain.requests.bookings import StaffBookingInput
 from ..domain.validation import bad_strings
 
 
@@ -67,10 +67,8 @@ def json_object(optional: bool = False) -> dict[str, Any]:
     return data
 
 
-BOOKING_FIELDS = {
-    "service_id", "agent_id", "start_date", "start_time", "start_at", "customer_id", "customer", "location_id",
-    "duration", "status", "notes", "staff_notes", "payment_method",
-}
+# The staff booking object's fields (app/domain/requests/bookings.py declares them).
+BOOKING_FIELDS = set(StaffBookingInput.model_fields)
 CUSTOMER_FIELDS = ("first_name", "last_name", "email", "phone")
 
 
@@ -78,47 +76,6 @@ def unknown_fields(data: dict[str, Any], allowed: set[str], errors: FieldErrors,
     for name in data:
         if name not in allowed:
             errors.add(f"{prefix}{name}", "Unknown field.")
-
-
-def staff_booking(data: Any, errors: FieldErrors, prefix: str = "", *, send_notifications: bool = True) -> BookingRequest | None:
-    """A LatePoint-style booking object as a BookingRequest."""
-    if not isinstance(data, dict):
-        errors.add(prefix.rstrip(".") or "body", "Must be an object.")
-        return None
-    unknown_fields(data, BOOKING_FIELDS, errors, prefix)
-    for name in ("service_id", "agent_id"):
-        if name not in data:
-            errors.add(f"{prefix}{name}", "This field is required.")
-    if "start_at" not in data:
-        for name in ("start_date", "start_time"):
-            if name not in data:
-                errors.add(f"{prefix}{name}", "This field is required.")
-    customer = None
-    if data.get("customer_id") in (None, ""):
-        given = data.get("customer")
-        if not isinstance(given, dict):
-            errors.add(f"{prefix}customer", "Give customer_id, or customer with first_name, last_name and email.")
-        else:
-            unknown_fields(given, set(CUSTOMER_FIELDS), errors, f"{prefix}customer.")
-            customer = CustomerInput(**{k: given.get(k, "") for k in CUSTOMER_FIELDS})
-    if errors:
-        return None
-    return BookingRequest(
-        services=[ServiceLineInput(data["service_id"])],
-        agent_id=data["agent_id"],
-        start_at=data.get("start_at"),
-        start_date=data.get("start_date"),
-        start_time=data.get("start_time"),
-        customer_id=data.get("customer_id"),
-        customer=customer,
-        location_id=data.get("location_id"),
-        duration=data.get("duration"),
-        status=data.get("status"),
-        customer_notes=data.get("notes") or "",
-        staff_notes=data.get("staff_notes") or "",
-        payment_method=data.get("payment_method") or "cash",
-        send_notifications=send_notifications,
-    )
 
 
 UPDATE_FIELDS = {

@@ -40,14 +40,26 @@ class RequestModel(BaseModel):
               message: str | None = None) -> Self:
         """The body as this model. Raises ValidationFailed naming every field that is wrong
         (paths under `prefix`, such as "bookings[3].")."""
+        ruled = {path_of([name], prefix): text for name, text in cls.rules(data).items()} if isinstance(data, Mapping) else {}
         try:
-            return cls.model_validate(data, context=dict(context or {}))
+            parsed = cls.model_validate(data, context=dict(context or {}))
         except ValidationError as exc:
-            errors = field_errors(exc, prefix=prefix, missing=cls.MISSING)
+            errors = ruled | {path: text for path, text in field_errors(exc, prefix=prefix, missing=cls.MISSING).items()
+                              if path not in ruled}
             unknown = {path: text for path, text in errors.items() if text == UNKNOWN}
             if cls.UNKNOWN_FIRST and unknown:
                 errors = unknown
             raise ValidationFailed(message or cls.INVALID, errors) from None
+        if ruled:
+            raise ValidationFailed(message or cls.INVALID, ruled)
+        return parsed
+
+    @classmethod
+    def rules(cls, data: Mapping[str, Any]) -> dict[str, str]:
+        """Problems of the body as a whole that no one field's type can see (a field
+        required only without another one), by field name; they are reported with the
+        fields' own, and take the place of a field's own error at the same path."""
+        return {}
 
     def given(self) -> dict[str, Any]:
         """The fields the client sent (a partial update changes these and no others)."""

@@ -95,3 +95,28 @@ WebhookUrl = parsed(str, _webhook_url, {
                               "checked against every address it resolves to when a delivery is sent."})
 Events = parsed(list[str], parse_events,
                 {"type": "array", "items": {"enum": list(EVENTS)}, "minItems": 1, "uniqueItems": True})
+
+
+def blank_is_none(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`parse`, with null and "" read as "not given" (None)."""
+
+    def read(value: Any) -> Any:
+        return None if value is None or value == "" else parse(value)
+
+    return read
+
+
+# An id that may be left out: null or "" is None (a customer_id, a location_id).
+OptionalId = parsed(int, blank_is_none(parse_id), ID_SCHEMA)
+OptionalMinutes = parsed(int, blank_is_none(partial(parse_int, lo=MIN_DURATION, hi=MAX_DURATION)), MINUTES_SCHEMA)
+ANY_AGENT = ("any", -1, "-1")
+
+
+def _agent_choice(value: Any) -> int | None:
+    if value is None or value == "" or (not isinstance(value, bool) and value in ANY_AGENT):
+        return None
+    return parse_id(value)
+
+
+# An agent's id, or None for "any agent" ("any", -1, "-1", null or "").
+AgentChoice = parsed(int, _agent_choice, {"oneOf": [ID_SCHEMA, {"enum": list(ANY_AGENT)}]})
