@@ -10,7 +10,7 @@ from typing import Any
 from ..domain.bulk import MAX_ITEMS
 from ..domain.queries import MAX_PAGE, MAX_PER_PAGE
 from ..domain.requests import json_schemas
-from ..domain.requests.bookings import StaffBookingCreate, StaffBookingInput
+from ..domain.requests.bookings import BookingUpdate, StaffBookingCreate, StaffBookingInput
 from ..domain.requests.customers import CustomerCreate, CustomerUpdate
 from ..domain.validation import (
     DATE_PATTERN, FLAG_VALUES, INSTANT_PATTERN, MAX_DURATION, MAX_EMAIL, MAX_ID, MIN_DURATION, TEXT_PATTERN, TIME_PATTERN,
@@ -105,15 +105,6 @@ SCHEMAS: dict[str, Any] = {
                  "location_id", "customer_id", "customer", "start_date", "start_time", "end_time", "start_at", "end_at",
                  "duration", "arrival_window", "sms_notifications", "price", "price_overridden", "payment_method", "payment", "notes", "original_booking_id",
                  "created_at", "updated_at", "change"]),
-    "BookingUpdate": {"type": "object", "additionalProperties": False, "properties": {
-        "service_id": ID, "agent_id": {"oneOf": [ID, {"enum": ["any", -1, "-1"]}]}, "location_id": ID, "start_date": DATE,
-        "start_time": HHMM, "start_at": STAMP, "duration": DURATION, "status": STATUS, "customer_id": ID,
-        "customer": obj({k: {"type": "string"} for k in ("first_name", "last_name", "email", "phone")}, [], additionalProperties=False), "customer.first_name": {"type": "string"}, "customer.last_name": {"type": "string"},
-        "customer.email": {"type": "string"}, "customer.phone": {"type": "string"},
-        "price": {"type": ["string", "number", "null"], "description": "A custom total (price_overridden); null goes back to the catalog price."},
-        "notes": {"type": "string"}, "staff_notes": {"type": "string"}, "send_notification": {"type": "boolean"},
-        "version": {"type": "integer", "minimum": 0, "maximum": MAX_ID}, "reason": {"type": "string", "maxLength": 255},
-    }},
     "BulkResult": obj({
         "status": {"enum": ["success", "partial", "error"]},
         "data": obj({
@@ -155,7 +146,7 @@ SCHEMAS: dict[str, Any] = {
 }
 # Request bodies typed as request models: their schemas are the models' own
 # (app/domain/requests/), so the document and the server's checks are one declaration.
-SCHEMAS.update(json_schemas(CustomerCreate, CustomerUpdate, StaffBookingInput, StaffBookingCreate))
+SCHEMAS.update(json_schemas(CustomerCreate, CustomerUpdate, StaffBookingInput, StaffBookingCreate, BookingUpdate))
 
 
 def query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:

@@ -126,3 +126,33 @@ def test_a_webhook_url_is_parse_url_and_a_private_address_needs_the_setting():
     assert WebhookEndpointUpdate.parse({"active": None}).given() == {"active": True}
     url = json_schemas(WebhookEndpointInput)["WebhookEndpointInput"]["properties"]["url"]
     assert url["pattern"] == URL_PATTERN and url["maxLength"] == MAX_URL_LENGTH
+
+
+def test_a_staff_booking_needs_a_start_and_a_customer_and_reports_every_value_at_once():
+    from app.domain.requests.bookings import NEEDS_CUSTOMER, StaffBookingInput
+
+    assert details(StaffBookingInput, {"service_id": "x", "start_date": "soon", "color": "red"}) == {
+        "start_time": "This field is required.", "customer": NEEDS_CUSTOMER,
+        "service_id": "Must be an id (a whole number from 1).", "agent_id": "This field is required.",
+        "start_date": "Expected a date as YYYY-MM-DD.", "color": "Unknown field."}
+    item = {"service_id": 1, "agent_id": "any", "start_at": "2026-12-01T09:00:00Z",
+            "customer": {"first_name": "Jo", "last_name": "Doe", "email": "Jo@Example.com"}}
+    request = StaffBookingInput.parse(item).booking_request(send_notifications=False)
+    assert request.agent_id == "any" and request.customer.email == "jo@example.com" and request.payment_method == "cash"
+    assert details(StaffBookingInput, item | {"customer": {"first_name": "Jo"}}, prefix="bookings[2].") == {
+        "bookings[2].customer.last_name": "This field is required.", "bookings[2].customer.email": "This field is required."}
+
+
+def test_a_booking_update_changes_only_what_was_sent_and_merges_the_customers_fields():
+    from app.domain.booking import UNSET
+    from app.domain.requests.bookings import BookingUpdate
+
+    update = BookingUpdate.parse({"customer": {"email": "A@Example.com"}, "customer.first_name": " Jo ", "price": None,
+                                  "send_notification": True, "version": 3})
+    changes = update.changes()
+    assert changes.customer == {"email": "a@example.com", "first_name": "Jo"}
+    assert changes.price is None and changes.notes is UNSET and changes.start_at is UNSET
+    assert update.send_notification is True and update.version == 3
+    assert details(BookingUpdate, {"customer": {"nick": 1}, "customer.email": "x", "price": "1.234", "send_notification": "yes"}) == {
+        "customer.nick": "Unknown field.", "customer.email": "Enter a valid e-mail address.",
+        "price": "Use at most two decimal places.", "send_notification": "Must be true or false."}

@@ -2,14 +2,19 @@
 item of a bulk request. Whether the ids name something, the slot is free and the
 customer's phone number is valid in the location's region is for the service to say;
 the model makes sure each value is of its kind and within its limits."""
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from pydantic import Field
 
+from ..booking.change import UNSET, BookingChanges
 from ..inputs import BookingRequest, CustomerInput, ServiceLineInput
-from ..validation import BadValue
+from ..models import BookingStatus
+from ..validation import MAX_ID, BadValue, parse_money
 from .base import RequestModel
-from .types import AgentChoice, Bool, Email, HHMM, Id, Instant, LocalDate, OptionalId, OptionalMinutes, PhoneText, Text, parsed
+from .types import (
+    HHMM, AgentChoice, Bool, Email, Id, Instant, LocalDate, Minutes, OptionalId, OptionalMinutes, PhoneText, Text, parsed,
+)
 
 NAME = Text(100, required=True, single_line=True)
 
@@ -101,3 +106,78 @@ class StaffBookingCreate(StaffBookingInput):
 
     send_confirmation_email: Bool = False
 
+
+
+class CustomerChange(RequestModel):
+    """The booking's customer's own record, changed from a booking update (fields sent only)."""
+
+    first_name: NAME = Field(default=None)  # type: ignore[valid-type]
+    last_name: NAME = Field(default=None)  # type: ignore[valid-type]
+    email: Email() = Field(default=None)  # type: ignore[valid-type]
+    phone: PhoneText = Field(default=None)
+
+
+def _status_name(value: Any) -> str:
+    # Which statuses exist and which move is allowed is the transition table's answer
+    # (status.py), given with its own error code; only a value that is no name is refused here.
+    if not isinstance(value, str):
+        raise BadValue("Unknown status.")
+    return value
+
+
+def _price(value: Any) -> Decimal | None:
+    return None if value is None else parse_money(value, hi=MAX_PRICE)
+
+
+def _version(value: Any) -> int | str | None:
+    # Read with the If-Match header, which wins over it (app/api/bookings.py).
+    if value is None or isinstance(value, int | str) and not isinstance(value, bool):
+        return value
+    raise BadValue("Must be a whole number.")
+
+
+MAX_PRICE = "10000000"
+StatusName = parsed(str, _status_name, {"type": "string", "enum": [s.value for s in BookingStatus]})
+NullablePrice = parsed(Decimal, _price, {
+    "type": ["string", "number", "null"], "description": "A custom total (price_overridden); null goes back to the catalog price."})
+Version = parsed(int, _version, {"type": "integer", "minimum": 0, "maximum": MAX_ID})
+
+
+class BookingUpdate(RequestModel):
+    """PUT/PATCH /bookings/{id}: the fields sent change, the rest stay. The customer's own
+    fields may come as an object or as dotted names (customer.email)."""
+
+    INVALID: ClassVar[str] = "The update is not valid."
+
+    service_id: Id = Field(default=None)
+    agent_id: AgentChoice = Field(default=None)  # type: ignore[valid-type]
+    location_id: Id = Field(default=None)
+    start_date: LocalDate = Field(default=None)
+    start_time: HHMM = Field(default=None)
+    start_at: Instant = Field(default=None)
+    duration: Minutes = Field(default=None)
+    status: StatusName = Field(default=None)
+    customer_id: Id = Field(default=None)
+    customer: CustomerChange = Field(default=None)
+    customer_first_name: NAME = Field(default=None, alias="customer.first_name")  # type: ignore[valid-type]
+    customer_last_name: NAME = Field(default=None, alias="customer.last_name")  # type: ignore[valid-type]
+    customer_email: Email() = Field(default=None, alias="customer.email")  # type: ignore[valid-type]
+    customer_phone: PhoneText = Field(default=None, alias="customer.phone")
+    price: NullablePrice = Field(default=None)
+    notes: Text() = Field(default=None)  # type: ignore[valid-type]
+    staff_notes: Text() = Field(default=None)  # type: ignore[valid-type]
+    send_notification: Bool = False
+    version: Version = Field(default=None)
+    reason: Text(255) = ""  # type: ignore[valid-type]
+
+    def changes(self) -> BookingChanges:
+        """The changes the booking service takes: only the fields sent."""
+        sent = self.model_fields_set
+        customer = self.customer.given() if "customer" in sent and self.customer is not None else {}
+        customer |= {name.removeprefix("customer_"): getattr(self, name) for name in sent if name.startswith("customer_")}
+        simple = {name: getattr(self, name) for name in SIMPLE_CHANGES if name in sent}
+        return BookingChanges(**simple, customer=customer if customer else UNSET, reason=self.reason)
+
+
+SIMPLE_CHANGES = ("service_id", "agent_id", "location_id", "start_date", "start_time", "start_at", "duration", "status",
+                  "customer_id", "price", "notes", "staff_notes")
