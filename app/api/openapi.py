@@ -12,9 +12,8 @@ from ..domain.queries import MAX_PAGE, MAX_PER_PAGE
 from ..domain.requests import json_schemas
 from ..domain.requests.bookings import BookingUpdate, StaffBookingCreate, StaffBookingInput
 from ..domain.requests.customers import CustomerCreate, CustomerUpdate
-from ..domain.validation import (
-    DATE_PATTERN, FLAG_VALUES, INSTANT_PATTERN, MAX_DURATION, MAX_EMAIL, MAX_ID, MIN_DURATION, TEXT_PATTERN, TIME_PATTERN,
-)
+from ..domain.requests.types import DATE_SCHEMA, ID_SCHEMA, INSTANT_SCHEMA, MINUTES_SCHEMA, TIME_SCHEMA
+from ..domain.validation import FLAG_VALUES, MAX_EMAIL, MAX_ID, TEXT_PATTERN
 from . import bp
 from . import webhooks as webhook_api
 from .launch27 import CANCEL_SCHEMA, ESTIMATE_SCHEMA, RESCHEDULE_SCHEMA, SCHEMA
@@ -22,12 +21,13 @@ from .responses import respond
 
 MONEY = {"type": "string", "pattern": r"^-?\d+\.\d{2}$"}
 # The constraints below come from the parsers' own declarations (validation.py,
-# queries.py), so the document cannot state other limits than the server applies.
-DATE = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
-DURATION = {"type": "integer", "minimum": MIN_DURATION, "maximum": MAX_DURATION}
-HHMM = {"type": "string", "pattern": TIME_PATTERN}
-STAMP = {"type": "string", "format": "date-time", "pattern": INSTANT_PATTERN}
-ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+# queries.py), so the document cannot state other limits than the server applies; the
+# value kinds are the request models' field types' (app/domain/requests/types.py).
+DATE = dict(DATE_SCHEMA)
+DURATION = dict(MINUTES_SCHEMA)
+HHMM = dict(TIME_SCHEMA)
+STAMP = dict(INSTANT_SCHEMA)
+ID = dict(ID_SCHEMA)
 NULLABLE_ID = {"type": ["integer", "null"]}
 FLAG = {"type": "string", "enum": list(FLAG_VALUES)}  # what parse_flag takes
 STATUS = {"type": "string", "enum": ["pending", "approved", "cancelled", "completed", "no_show", "payment_pending"]}
