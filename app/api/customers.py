@@ -6,6 +6,7 @@ from typing import Any
 
 from ..db import get_session
 from ..domain import customers
+from ..domain.errors import ValidationFailed
 from ..domain.requests.customers import CustomerCreate, CustomerUpdate
 from . import bp, serializers
 from .auth import client, now, staff
@@ -41,5 +42,11 @@ def create_customer() -> Any:
 @staff(write=True)
 @idempotent
 def update_customer(customer_id: str) -> Any:
-    changed = customers.update_customer(get_session(), customer_id, CustomerUpdate.parse(json_object()), actor=client().actor, now=now())
+    session = get_session()
+    try:
+        changes = CustomerUpdate.parse(json_object())
+    except ValidationFailed:
+        customers.get_customer(session, customer_id)  # a customer that does not exist is answered first (404)
+        raise
+    changed = customers.update_customer(session, customer_id, changes, actor=client().actor, now=now())
     return success(serializers.customer(changed))

@@ -8,6 +8,7 @@ from flask import current_app
 
 from ..db import get_session
 from ..domain import webhooks
+from ..domain.errors import ValidationFailed
 from ..domain.models import DeliveryStatus
 from ..domain.requests import json_schemas
 from ..domain.requests.webhooks import WebhookEndpointInput, WebhookEndpointUpdate
@@ -50,8 +51,13 @@ def get_webhook(endpoint_id: str) -> Any:
 @admin()
 @idempotent
 def update_webhook(endpoint_id: str) -> Any:
-    request = WebhookEndpointUpdate.parse(json_object(), context={"allow_private": _allow_private()})
-    endpoint = webhooks.update_endpoint(get_session(), endpoint_id, request, actor=client().actor, now=now())
+    session = get_session()
+    try:
+        request = WebhookEndpointUpdate.parse(json_object(), context={"allow_private": _allow_private()})
+    except ValidationFailed:
+        webhooks.get_endpoint(session, endpoint_id)  # an endpoint that does not exist is answered first (404)
+        raise
+    endpoint = webhooks.update_endpoint(session, endpoint_id, request, actor=client().actor, now=now())
     return success(webhooks.serialise_endpoint(endpoint))
 
 

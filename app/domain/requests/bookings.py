@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from ..booking.change import UNSET, BookingChanges
+from ..booking.change import MAX_PRICE, UNSET, BookingChanges
 from ..inputs import BookingRequest, CustomerInput, ServiceLineInput
 from ..models import BookingStatus
 from ..validation import MAX_ID, BadValue, parse_money
@@ -136,7 +136,6 @@ def _version(value: Any) -> int | str | None:
     raise BadValue("Must be a whole number.")
 
 
-MAX_PRICE = "10000000"
 StatusName = parsed(str, _status_name, {"type": "string", "enum": [s.value for s in BookingStatus]})
 NullablePrice = parsed(Decimal, _price, {
     "type": ["string", "number", "null"], "description": "A custom total (price_overridden); null goes back to the catalog price."})
