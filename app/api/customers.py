@@ -6,6 +6,8 @@ from typing import Any
 
 from ..db import get_session
 from ..domain import customers
+from ..domain.errors import ValidationFailed
+from ..domain.requests.customers import CustomerCreate, CustomerUpdate
 from . import bp, serializers
 from .auth import client, now, staff
 from .idempotent import idempotent
@@ -32,7 +34,7 @@ def get_customer(customer_id: str) -> Any:
 @staff(write=True)
 @idempotent
 def create_customer() -> Any:
-    created = customers.create_customer(get_session(), json_object(), actor=client().actor, now=now())
+    created = customers.create_customer(get_session(), CustomerCreate.parse(json_object()), actor=client().actor, now=now())
     return success(serializers.customer(created), 201)
 
 
@@ -40,5 +42,11 @@ def create_customer() -> Any:
 @staff(write=True)
 @idempotent
 def update_customer(customer_id: str) -> Any:
-    changed = customers.update_customer(get_session(), customer_id, json_object(), actor=client().actor, now=now())
+    session = get_session()
+    try:
+        changes = CustomerUpdate.parse(json_object())
+    except ValidationFailed:
+        customers.get_customer(session, customer_id)  # a customer that does not exist is answered first (404)
+        raise
+    changed = customers.update_customer(session, customer_id, changes, actor=client().actor, now=now())
     return success(serializers.customer(changed))

@@ -9,9 +9,11 @@ from typing import Any
 
 from ..domain.bulk import MAX_ITEMS
 from ..domain.queries import MAX_PAGE, MAX_PER_PAGE
-from ..domain.validation import (
-    DATE_PATTERN, FLAG_VALUES, INSTANT_PATTERN, MAX_DURATION, MAX_EMAIL, MAX_ID, MIN_DURATION, TEXT_PATTERN, TIME_PATTERN,
-)
+from ..domain.requests import json_schemas
+from ..domain.requests.bookings import BookingUpdate, StaffBookingCreate, StaffBookingInput
+from ..domain.requests.customers import CustomerCreate, CustomerUpdate
+from ..domain.requests.types import DATE_SCHEMA, ID_SCHEMA, INSTANT_SCHEMA, MINUTES_SCHEMA, TIME_SCHEMA
+from ..domain.validation import FLAG_VALUES, MAX_EMAIL, MAX_ID, TEXT_PATTERN
 from . import bp
 from . import webhooks as webhook_api
 from .launch27 import CANCEL_SCHEMA, ESTIMATE_SCHEMA, RESCHEDULE_SCHEMA, SCHEMA
@@ -19,12 +21,13 @@ from .responses import respond
 
 MONEY = {"type": "string", "pattern": r"^-?\d+\.\d{2}$"}
 # The constraints below come from the parsers' own declarations (validation.py,
-# queries.py), so the document cannot state other limits than the server applies.
-DATE = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
-DURATION = {"type": "integer", "minimum": MIN_DURATION, "maximum": MAX_DURATION}
-HHMM = {"type": "string", "pattern": TIME_PATTERN}
-STAMP = {"type": "string", "format": "date-time", "pattern": INSTANT_PATTERN}
-ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+# queries.py), so the document cannot state other limits than the server applies; the
+# value kinds are the request models' field types' (app/domain/requests/types.py).
+DATE = dict(DATE_SCHEMA)
+DURATION = dict(MINUTES_SCHEMA)
+HHMM = dict(TIME_SCHEMA)
+STAMP = dict(INSTANT_SCHEMA)
+ID = dict(ID_SCHEMA)
 NULLABLE_ID = {"type": ["integer", "null"]}
 FLAG = {"type": "string", "enum": list(FLAG_VALUES)}  # what parse_flag takes
 STATUS = {"type": "string", "enum": ["pending", "approved", "cancelled", "completed", "no_show", "payment_pending"]}
@@ -102,23 +105,6 @@ SCHEMAS: dict[str, Any] = {
                  "location_id", "customer_id", "customer", "start_date", "start_time", "end_time", "start_at", "end_at",
                  "duration", "arrival_window", "sms_notifications", "price", "price_overridden", "payment_method", "payment", "notes", "original_booking_id",
                  "created_at", "updated_at", "change"]),
-    "StaffBookingInput": obj({
-        "service_id": ID, "agent_id": {"oneOf": [ID, {"enum": ["any", -1, "-1"]}]}, "start_date": DATE, "start_time": HHMM,
-        "start_at": STAMP, "customer_id": ID,
-        "customer": obj({k: {"type": "string"} for k in ("first_name", "last_name", "email", "phone")}, ["first_name", "last_name", "email"]),
-        "location_id": ID, "duration": DURATION,
-        "status": {"enum": ["pending", "approved"]}, "notes": {"type": "string"}, "staff_notes": {"type": "string"},
-        "payment_method": {"enum": ["cash", "check"]},
-    }, required=["service_id", "agent_id"], additionalProperties=False),
-    "BookingUpdate": {"type": "object", "additionalProperties": False, "properties": {
-        "service_id": ID, "agent_id": {"oneOf": [ID, {"enum": ["any", -1, "-1"]}]}, "location_id": ID, "start_date": DATE,
-        "start_time": HHMM, "start_at": STAMP, "duration": DURATION, "status": STATUS, "customer_id": ID,
-        "customer": obj({k: {"type": "string"} for k in ("first_name", "last_name", "email", "phone")}, [], additionalProperties=False), "customer.first_name": {"type": "string"}, "customer.last_name": {"type": "string"},
-        "customer.email": {"type": "string"}, "customer.phone": {"type": "string"},
-        "price": {"type": ["string", "number", "null"], "description": "A custom total (price_overridden); null goes back to the catalog price."},
-        "notes": {"type": "string"}, "staff_notes": {"type": "string"}, "send_notification": {"type": "boolean"},
-        "version": {"type": "integer", "minimum": 0, "maximum": MAX_ID}, "reason": {"type": "string", "maxLength": 255},
-    }},
     "BulkResult": obj({
         "status": {"enum": ["success", "partial", "error"]},
         "data": obj({
@@ -157,20 +143,10 @@ SCHEMAS: dict[str, Any] = {
         "sms_notifications": {"type": "boolean", "description": "the customer wants text messages (a booking's own flag must be on too)"},
         "active": {"type": "boolean"}, "has_account": {"type": "boolean"}, "created_at": STAMP,
     }),
-    "CustomerInput": {"type": "object", "additionalProperties": False, "properties": {
-        "first_name": {"type": "string", "minLength": 1, "maxLength": 100}, "last_name": {"type": "string", "maxLength": 100},
-        "email": {"type": "string", "format": "email", "maxLength": MAX_EMAIL},
-        "phone": {"type": "string", "maxLength": 40, "description": "a number that can take texts; without a country code it is read as the "
-                  "default location's country's; stored in E.164; another is a 422 naming `phone`"},
-        "address": {"type": "string", "maxLength": 255}, "city": {"type": "string", "maxLength": 100},
-        "state": {"type": "string", "maxLength": 40}, "zip": {"type": "string", "maxLength": 20},
-        "sms_notifications": {"type": "boolean"},
-    }},
 }
-SCHEMAS["StaffBookingCreate"] = SCHEMAS["StaffBookingInput"] | {
-    "properties": SCHEMAS["StaffBookingInput"]["properties"] | {"send_confirmation_email": {"type": "boolean"}}}
-SCHEMAS["CustomerCreate"] = SCHEMAS["CustomerInput"] | {"required": ["first_name", "email"]}
-SCHEMAS["CustomerUpdate"] = SCHEMAS["CustomerInput"] | {"properties": SCHEMAS["CustomerInput"]["properties"] | {"active": {"type": "boolean"}}}
+# Request bodies typed as request models: their schemas are the models' own
+# (app/domain/requests/), so the document and the server's checks are one declaration.
+SCHEMAS.update(json_schemas(CustomerCreate, CustomerUpdate, StaffBookingInput, StaffBookingCreate, BookingUpdate))
 
 
 def query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Reading request bodies: JSON objects only, known fields only."""
+"""Reading request bodies: JSON objects only, of storable text; their fields are the request models'."""
 from __future__ import annotations
 
 import json
@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import request
 
-from ..domain.booking import UNSET, BookingChanges
-from ..domain.errors import DomainError, FieldErrors, ValidationFailed
-from ..domain.inputs import BookingRequest, CustomerInput, ServiceLineInput
+from ..domain.booking import BookingChanges
+from ..domain.errors import DomainError, ValidationFailed
+from ..domain.requests.bookings import BookingUpdate, StaffBookingCustomer, StaffBookingInput
 from ..domain.validation import bad_strings
 
 
@@ -67,84 +67,13 @@ def json_object(optional: bool = False) -> dict[str, Any]:
     return data
 
 
-BOOKING_FIELDS = {
-    "service_id", "agent_id", "start_date", "start_time", "start_at", "customer_id", "customer", "location_id",
-    "duration", "status", "notes", "staff_notes", "payment_method",
-}
-CUSTOMER_FIELDS = ("first_name", "last_name", "email", "phone")
-
-
-def unknown_fields(data: dict[str, Any], allowed: set[str], errors: FieldErrors, prefix: str = "") -> None:
-    for name in data:
-        if name not in allowed:
-            errors.add(f"{prefix}{name}", "Unknown field.")
-
-
-def staff_booking(data: Any, errors: FieldErrors, prefix: str = "", *, send_notifications: bool = True) -> BookingRequest | None:
-    """A LatePoint-style booking object as a BookingRequest."""
-    if not isinstance(data, dict):
-        errors.add(prefix.rstrip(".") or "body", "Must be an object.")
-        return None
-    unknown_fields(data, BOOKING_FIELDS, errors, prefix)
-    for name in ("service_id", "agent_id"):
-        if name not in data:
-            errors.add(f"{prefix}{name}", "This field is required.")
-    if "start_at" not in data:
-        for name in ("start_date", "start_time"):
-            if name not in data:
-                errors.add(f"{prefix}{name}", "This field is required.")
-    customer = None
-    if data.get("customer_id") in (None, ""):
-        given = data.get("customer")
-        if not isinstance(given, dict):
-            errors.add(f"{prefix}customer", "Give customer_id, or customer with first_name, last_name and email.")
-        else:
-            unknown_fields(given, set(CUSTOMER_FIELDS), errors, f"{prefix}customer.")
-            customer = CustomerInput(**{k: given.get(k, "") for k in CUSTOMER_FIELDS})
-    if errors:
-        return None
-    return BookingRequest(
-        services=[ServiceLineInput(data["service_id"])],
-        agent_id=data["agent_id"],
-        start_at=data.get("start_at"),
-        start_date=data.get("start_date"),
-        start_time=data.get("start_time"),
-        customer_id=data.get("customer_id"),
-        customer=customer,
-        location_id=data.get("location_id"),
-        duration=data.get("duration"),
-        status=data.get("status"),
-        customer_notes=data.get("notes") or "",
-        staff_notes=data.get("staff_notes") or "",
-        payment_method=data.get("payment_method") or "cash",
-        send_notifications=send_notifications,
-    )
-
-
-UPDATE_FIELDS = {
-    "service_id", "agent_id", "location_id", "start_date", "start_time", "start_at", "duration", "status",
-    "customer_id", "customer", "price", "notes", "staff_notes", "send_notification", "version", "reason",
-} | {f"customer.{name}" for name in CUSTOMER_FIELDS}
+# The fields of the bodies, as the request models (app/domain/requests/bookings.py) declare them.
+BOOKING_FIELDS = set(StaffBookingInput.model_fields)
+CUSTOMER_FIELDS = tuple(StaffBookingCustomer.model_fields)
+UPDATE_FIELDS = {field.alias or name for name, field in BookingUpdate.model_fields.items()}
 
 
 def booking_changes(data: dict[str, Any]) -> tuple[BookingChanges, bool, Any]:
     """A PUT/PATCH body as BookingChanges, whether to notify, and the body's version."""
-    errors = FieldErrors()
-    unknown_fields(data, UPDATE_FIELDS, errors)
-    customer: dict[str, Any] = {}
-    if "customer" in data:
-        if not isinstance(data["customer"], dict):
-            errors.add("customer", "Must be an object.")
-        else:
-            unknown_fields(data["customer"], set(CUSTOMER_FIELDS), errors, "customer.")
-            customer |= data["customer"]
-    customer |= {k.split(".", 1)[1]: v for k, v in data.items() if k.startswith("customer.")}
-    notify = data.get("send_notification", False)
-    if not isinstance(notify, bool):
-        errors.add("send_notification", "Must be true or false.")
-    if errors:
-        raise ValidationFailed("The update is not valid.", errors.errors)
-    simple = {k: data[k] for k in ("service_id", "agent_id", "location_id", "start_date", "start_time", "start_at",
-                                   "duration", "status", "customer_id", "price", "notes", "staff_notes") if k in data}
-    changes = BookingChanges(**simple, customer=customer if customer else UNSET, reason=data.get("reason") or "")
-    return changes, bool(notify), data.get("version")
+    update = BookingUpdate.parse(data)
+    return update.changes(), update.send_notification, update.version

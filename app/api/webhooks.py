@@ -8,7 +8,10 @@ from flask import current_app
 
 from ..db import get_session
 from ..domain import webhooks
+from ..domain.errors import ValidationFailed
 from ..domain.models import DeliveryStatus
+from ..domain.requests import json_schemas
+from ..domain.requests.webhooks import WebhookEndpointInput, WebhookEndpointUpdate
 from . import bp, serializers
 from .auth import admin, client, now
 from .idempotent import idempotent, idempotent_storing_no
@@ -32,9 +35,8 @@ def list_webhooks() -> Any:
 @admin()
 @idempotent_storing_no("secret")  # shown once: a replay gives the endpoint without it
 def create_webhook() -> Any:
-    endpoint, secret = webhooks.create_endpoint(
-        get_session(), json_object(), actor=client().actor, now=now(), allow_private=_allow_private()
-    )
+    request = WebhookEndpointInput.parse(json_object(), context={"allow_private": _allow_private()})
+    endpoint, secret = webhooks.create_endpoint(get_session(), request, actor=client().actor, now=now())
     return success(webhooks.serialise_endpoint(endpoint, secret=secret), 201)
 
 
@@ -49,9 +51,13 @@ def get_webhook(endpoint_id: str) -> Any:
 @admin()
 @idempotent
 def update_webhook(endpoint_id: str) -> Any:
-    endpoint = webhooks.update_endpoint(
-        get_session(), endpoint_id, json_object(), actor=client().actor, now=now(), allow_private=_allow_private()
-    )
+    session = get_session()
+    try:
+        request = WebhookEndpointUpdate.parse(json_object(), context={"allow_private": _allow_private()})
+    except ValidationFailed:
+        webhooks.get_endpoint(session, endpoint_id)  # an endpoint that does not exist is answered first (404)
+        raise
+    endpoint = webhooks.update_endpoint(session, endpoint_id, request, actor=client().actor, now=now())
     return success(webhooks.serialise_endpoint(endpoint))
 
 
@@ -88,28 +94,17 @@ def openapi_parts(*, ok: Callable[..., dict[str, Any]], envelope: Callable[[Any]
     """The schemas and paths these operations add to the OpenAPI document."""
     stamp = {"type": "string", "format": "date-time"}
     events = {"type": "array", "items": {"enum": list(webhooks.EVENTS)}, "minItems": 1, "uniqueItems": True}
-    # One rule, webhooks.parse_url: the pattern says what JSON Schema can (a host must also
-    # be a valid IDNA name and, as an IP address, a public one); answers carry the ASCII form.
-    url_in = {"type": "string", "minLength": 1, "maxLength": webhooks.MAX_URL_LENGTH, "pattern": webhooks.URL_PATTERN,
-              "description": webhooks.URL_RULE + " Loopback, link-local, private, multicast and reserved addresses "
-                                                 "(and IPv6 forms that lead to them) are refused (422) unless "
-                                                 "WEBHOOKS_ALLOW_PRIVATE is set; a host name is checked against every "
-                                                 "address it resolves to when a delivery is sent."}
     endpoint_props = {
         "id": {"type": "integer", "minimum": 1}, "url": {"type": "string", "format": "uri"}, "events": events,
         "description": {"type": "string"}, "active": {"type": "boolean"}, "created_at": stamp, "updated_at": stamp,
     }
-    schemas = {
+    # The request bodies are the request models' own schemas (app/domain/requests/webhooks.py).
+    schemas = json_schemas(WebhookEndpointInput, WebhookEndpointUpdate) | {
         "WebhookEndpoint": {"type": "object", "properties": endpoint_props, "required": list(endpoint_props)},
         "WebhookEndpointCreated": {"type": "object", "properties": {**endpoint_props, "secret": {
             "type": "string", "pattern": "^whsec_",
             "description": "the signing secret, shown once: a replay of the request (same Idempotency-Key) leaves it out"}},
                                    "required": list(endpoint_props)},
-        "WebhookEndpointInput": {"type": "object", "additionalProperties": False, "required": ["url", "events"], "properties": {
-            "url": url_in, "events": events, "description": {"type": "string", "maxLength": 255}}},
-        "WebhookEndpointUpdate": {"type": "object", "additionalProperties": False, "properties": {
-            "url": url_in, "events": events,
-            "description": {"type": "string", "maxLength": 255}, "active": {"type": "boolean"}}},
         "WebhookDelivery": {"type": "object", "required": ["id", "event_id", "type", "status", "attempts", "last_response_code",
                                                            "next_attempt_at", "created_at"], "properties": {
             "id": {"type": "integer"}, "event_id": {"type": "string", "description": "the webhook-id header, the same on every attempt"},

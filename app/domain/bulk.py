@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from . import booking as booking_service
 from .actor import Actor
 from .concurrency import begin_write, is_lock_failure, lock_more, translate_integrity_error
-from .errors import Conflict, DomainError, EmailTaken, ValidationFailed
+from .errors import Conflict, DomainError, EmailTaken
 from .inputs import BookingRequest
 from .booking import BookingResult
 from .models import Agent
@@ -44,14 +44,11 @@ def check_size(count: int) -> None:
 
 
 def create_bookings_bulk(
-    session: Session, requests: list[BookingRequest], *, actor: Actor, now: datetime,
-    refused: dict[int, dict[str, str]] | None = None,
+    session: Session, requests: list[BookingRequest], *, actor: Actor, now: datetime
 ) -> BulkResult:
-    """Create up to MAX_ITEMS bookings; each item succeeds or fails on its own.
-
-    `refused` holds, by index, the field errors the caller's parser already found in
-    an item (read leniently into its request): such an item is still checked here, so
-    the client sees every error of it at once, and is never created.
+    """Create up to MAX_ITEMS bookings; each item succeeds or fails on its own. Items
+    whose values are wrong never get here: the caller's request model refuses them,
+    every problem at once.
 
     Raises TooManyBookings (nothing is created) for more than MAX_ITEMS items.
     """
@@ -62,7 +59,7 @@ def create_bookings_bulk(
         # A bulk import may touch any agent: lock them all, in id order, once.
         lock_more(session, agent_ids=session.scalars(select(Agent.id).where(Agent.active.is_(True))).all())
         for index, request in enumerate(requests):
-            outcome = _one_item(session, request, actor=actor, now=now, refused=(refused or {}).get(index))
+            outcome = _one_item(session, request, actor=actor, now=now)
             if isinstance(outcome, DomainError):
                 result.failed.append((index, outcome))
             else:
@@ -71,7 +68,7 @@ def create_bookings_bulk(
 
 
 def _one_item(
-    session: Session, request: BookingRequest, *, actor: Actor, now: datetime, refused: dict[str, str] | None = None
+    session: Session, request: BookingRequest, *, actor: Actor, now: datetime
 ) -> BookingResult | DomainError:
     """Create one item in a savepoint; a failure rolls back only this item.
 
@@ -84,16 +81,10 @@ def _one_item(
         savepoint = session.begin_nested()
         try:
             created = booking_service.create_in_transaction(session, request, actor=actor, now=now)
-            if refused is not None:
-                savepoint.rollback()  # checked for its other errors only
-                return ValidationFailed("The booking is not valid.", refused)
             savepoint.commit()
             return created
         except DomainError as error:
             savepoint.rollback()
-            if refused is not None:
-                more = error.details if isinstance(error, ValidationFailed) else {}
-                return ValidationFailed("The booking is not valid.", refused | {k: v for k, v in more.items() if k not in refused})
             return error
         except IntegrityError as exc:
             savepoint.rollback()

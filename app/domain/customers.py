@@ -16,8 +16,9 @@ from .accounts import find_user_by_email
 from .actor import Actor
 from .errors import EmailTaken, FieldErrors, NotFound, ValidationFailed
 from .models import Role, User
+from .requests.customers import CustomerCreate, CustomerUpdate
 from .queries import Page, paginate, read_paging
-from .validation import LIKE_ESCAPE, MAX_EMAIL, as_email, as_flag, as_id, contains_pattern, normalise_email
+from .validation import LIKE_ESCAPE, MAX_EMAIL, as_flag, as_id, contains_pattern, normalise_email
 
 KIND = management.KINDS["customers"]
 FIELDS = tuple(f.name for f in KIND.fields)
@@ -62,51 +63,38 @@ def get_customer(session: Session, customer_id: object) -> User:
     return user
 
 
-def create_customer(session: Session, values: Mapping[str, Any], *, actor: Actor, now: datetime) -> User:
-    """A new customer without a password (they set one by "forgot password").
+def create_customer(session: Session, request: CustomerCreate, *, actor: Actor, now: datetime) -> User:
+    """A new customer without a password (they set one by "forgot password"). The
+    phone number is read here, in the default location's region.
 
     Raises ValidationFailed, or EmailTaken when any account has that e-mail.
     """
-    _known_fields(values, allow_active=False)
-    _email_free(session, values.get("email"), None)
-    return _save(session, None, dict(values), actor=actor, now=now)
+    _email_free(session, request.email, None)
+    return _save(session, None, request.model_dump(), actor=actor, now=now)
 
 
-def update_customer(session: Session, customer_id: object, values: Mapping[str, Any], *, actor: Actor, now: datetime) -> User:
-    """Change some of a customer's fields (the rest stay); `active` false deactivates.
+def update_customer(session: Session, customer_id: object, request: CustomerUpdate, *, actor: Actor, now: datetime) -> User:
+    """Change the fields the request gives (the rest stay); `active` false deactivates.
 
     Raises NotFound, ValidationFailed, or EmailTaken when another account has the e-mail.
     """
     customer = get_customer(session, customer_id)
-    _known_fields(values, allow_active=True)
-    active = values.get("active")
-    if active is not None and not isinstance(active, bool):
-        raise ValidationFailed("The customer was not saved; see the marked fields.", {"active": "Must be true or false."})
-    _email_free(session, values.get("email"), customer.id)
-    fields = {k: v for k, v in values.items() if k != "active"}
-    if fields:
+    given = request.given()
+    active = given.pop("active", None)
+    if given.get("email"):
+        _email_free(session, given["email"], customer.id)
+    if given:
         current = management.form_values(session, KIND, customer)
-        customer = _save(session, customer.id, current | fields, actor=actor, now=now)
+        customer = _save(session, customer.id, current | given, actor=actor, now=now)
     if active is not None and active != customer.active:
         customer = management.set_active(session, KIND, customer.id, active, actor=actor, now=now)
     return customer
 
 
-def _known_fields(values: Mapping[str, Any], *, allow_active: bool) -> None:
-    errors = FieldErrors()
-    allowed = set(FIELDS) | ({"active"} if allow_active else set())
-    for name in values:
-        if name not in allowed:
-            errors.add(name, "Unknown field.")
-    errors.raise_if_any("The customer was not saved; see the marked fields.")
-
-
-def _email_free(session: Session, email: object, own_id: int | None) -> None:
-    clean = as_email(FieldErrors(), "email", email) if isinstance(email, str) else None
-    if clean:
-        other = find_user_by_email(session, clean)
-        if other is not None and other.id != own_id:
-            raise EmailTaken(f"Another account already uses {clean}.", {"email": "Already in use."})
+def _email_free(session: Session, email: str, own_id: int | None) -> None:
+    other = find_user_by_email(session, email)
+    if other is not None and other.id != own_id:
+        raise EmailTaken(f"Another account already uses {email}.", {"email": "Already in use."})
 
 
 def _save(session: Session, customer_id: int | None, values: dict[str, Any], *, actor: Actor, now: datetime) -> User:
@@ -114,6 +102,6 @@ def _save(session: Session, customer_id: int | None, values: dict[str, Any], *, 
         return management.save_object(session, KIND, customer_id, values, actor=actor, now=now)
     except ValidationFailed as exc:
         # The unique index caught a customer created with this e-mail meanwhile.
-        if "form" in exc.details and isinstance(values.get("email"), str):
+        if "form" in exc.details and values.get("email"):
             _email_free(session, values["email"], customer_id)
         raise

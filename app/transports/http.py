@@ -1,5 +1,5 @@
 """Webhook POSTs over HTTP(S), with the SSRF guard: every address the host name
-resolves to is checked against the domain's rule (app/domain/webhooks.py `refusal`) and
+resolves to is checked against the domain's rule (app/domain/webhook_rules.py `refusal`) and
 the connection goes to a checked address, so DNS cannot point the send somewhere the
 check did not see. No redirects are followed. The whole exchange (connect, headers,
 body) has one deadline."""
@@ -12,7 +12,7 @@ import threading
 from urllib.parse import quote, urlsplit
 
 from ..domain.outbox import DeliveryFailed
-from ..domain.webhooks import literal_ip, refusal
+from ..domain.webhook_rules import literal_ip, refusal
 from .deadline import Watchdog, shut, watchdog
 
 # What may stay as it is in a request target; anything else is percent-encoded.

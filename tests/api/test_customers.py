@@ -101,3 +101,14 @@ def test_underscore_and_percent_in_a_search_match_themselves(staff_api, catalog)
     assert booked.status_code == 201
     for query in ("q=_", "q=%25"):
         assert staff_api.get(f"/bookings?{query}").get_json()["data"] == [], query  # Jo Doe has neither
+
+
+def test_a_change_to_a_customer_that_does_not_exist_is_404_whatever_the_body(staff_api, catalog):
+    for body in ({"email": "not-an-email"}, {"first_name": ""}, {"active": "no"}, {"role": "admin"}):
+        response = staff_api("PATCH", "/customers/999999", body)
+        assert response.status_code == 404, (body, response.get_json())
+
+
+def test_a_booking_that_does_not_exist_is_404_before_its_values_but_not_before_unknown_fields(staff_api, catalog):
+    assert staff_api("PATCH", "/bookings/999999", {"start_time": "25:00", "price": "x"}).status_code == 404
+    assert staff_api("PATCH", "/bookings/999999", {"colour": "red"}).status_code == 422

@@ -168,3 +168,10 @@ def test_an_international_url_is_answered_in_its_ascii_uri_form(admin_api):
     assert hook["url"] == "https://xn--bcher-kva.example/caf%C3%A9"
     patched = admin_api("PATCH", f"/webhooks/{hook['id']}", {"url": "http://ß.de/"}).get_json()["data"]
     assert patched["url"] == "http://xn--zca.de/"
+
+
+def test_a_change_to_an_endpoint_that_does_not_exist_is_404_whatever_the_body(admin_api):
+    for body in ({"url": "not a url"}, {"events": []}, {"colour": "red"}):
+        response = admin_api("PATCH", "/webhooks/999999", body)
+        assert response.status_code == 404, (body, response.get_json())
+    assert admin_api("PATCH", "/webhooks/999999", {"active": False}).status_code == 404

@@ -48,6 +48,8 @@ class _Unset:
 
 
 UNSET: Any = _Unset()
+# The most a custom total may be (a booking update's `price`).
+MAX_PRICE = "10000000"
 
 STAFF_ONLY_CHANGES = ("service_id", "location_id", "duration", "customer_id", "customer", "price", "staff_notes", "agent_id")
 
@@ -393,7 +395,7 @@ def _read_details(
         if booking.price_overridden:
             values |= {"total": breakdown_total(booking), "price_overridden": False}
     elif changes.price is not UNSET:
-        price = as_money(errors, "price", changes.price, hi="10000000")
+        price = as_money(errors, "price", changes.price, hi=MAX_PRICE)
         if price is not None and (price != booking.total or not booking.price_overridden):
             values |= {"total": price, "price_overridden": True}
     if changes.notes is not UNSET:
