@@ -114,6 +114,10 @@ def test_dashboard_and_an_agents_day(browser, live_server, demo_office, session)
     login(page, live_server)
     page.get_by_role("heading", name="Waiting for approval").wait_for()
     assert page.locator("svg.chart rect.bar-now").count() == 7
+    # The chart's day and value labels are readable (they were 9 px), and there is a value axis.
+    smallest = page.evaluate("Math.min(...[...document.querySelectorAll('svg.chart text')].map(t => t.getBoundingClientRect().height))")
+    assert smallest >= 12, smallest
+    assert page.locator("svg.chart text.tick").count() == 3
     assert page.locator(".util li").count() >= 3
     no_violations(page)
     shot(page, "dashboard-1280")

@@ -145,3 +145,21 @@ def test_an_agents_day_shows_answers_as_the_summary_does(client, session, booked
     html = submit(client, "/login", {"email": "agent@example.com", "password": "correct-horse"}, follow_redirects=True).get_data(as_text=True)
     assert "<dt>I have pets at home</dt><dd>No</dd>" in html and ">false<" not in html
     assert '<dd class="multiline">Side gate\nCode 12</dd>' in html
+
+
+def test_today_reads_by_the_clock_and_the_chart_has_a_value_axis(client, booked, session, pinned):
+    svc = session.get(b.Service, booked.service_id)
+    alex = session.scalars(select(Agent).where(Agent.name == "Alex Agent")).one()
+    bo = session.scalars(select(Agent).where(Agent.name == "Bo Agent")).one()
+    earlier = NOW - timedelta(days=2)
+    book(session, svc, alex, TODAY, "15:00", "Late", made=earlier)
+    book(session, svc, bo, TODAY, "13:00", "Middle", made=earlier)
+    book(session, svc, alex, TODAY, "12:30", "Early", made=earlier)
+    login_as(client, "staff")
+    html = client.get("/admin/dashboard").get_data(as_text=True)
+    today = html.split('id="today-title"')[1].split("</section>")[0]
+    assert today.index("Early Customer") < today.index("Middle Customer") < today.index("Late Customer")
+    assert "Bo Agent" in today and "3 bookings" in today
+    chart = html.split('<svg class="chart"')[1].split("</svg>")[0]
+    ticks = [t.split(">")[1] for t in chart.split('class="tick"')[1:]]
+    assert [t.split("<")[0] for t in ticks] == ["$0.00", "$150.00", "$300.00"]  # three $100 visits today: a round top above them
