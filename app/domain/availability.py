@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from . import pricing
 from .cache import lookup, remember, versions
+from .class_times import stored_times
 from .concurrency import MAX_OCCUPANCY_HOURS
 from .errors import FieldErrors, NotFound
 from .inputs import ServiceLineInput
@@ -57,6 +58,8 @@ class SlotSpec:
     capacity: int
     min_notice: int
     max_days_ahead: int
+    # A single service's fixed class start times (local), or () for the booking grid.
+    class_times: tuple[time, ...] = ()
 
     @classmethod
     def for_services(cls, services: list[Service], duration: int, *, staff: bool = False) -> SlotSpec:
@@ -72,6 +75,7 @@ class SlotSpec:
             capacity=services[0].capacity if len(services) == 1 else 1,
             min_notice=max(s.min_notice_minutes for s in services),
             max_days_ahead=min(s.max_days_ahead for s in services),
+            class_times=stored_times(services[0].class_times) if len(services) == 1 else (),
         )
         return spec.for_staff() if staff else spec
 
@@ -240,6 +244,8 @@ class DayPlan:
         opens = min((ws for day in self.agents for ws, _ in day.intervals), default=None)
         if opens is None:
             return []
+        if self.spec.class_times:
+            return list(self.spec.class_times)
         first = 0
         local_open = opens.astimezone(self.tz)
         if local_open.date() == self.day:
@@ -249,6 +255,8 @@ class DayPlan:
     def offers(self, start: datetime, interval: int) -> bool:
         """Whether `start` is on the grid of offered start times (free or not)."""
         local = start.astimezone(self.tz)
+        if self.spec.class_times:
+            return local.date() == self.day and local.time() in self.spec.class_times
         return local.date() == self.day and (local.hour * 60 + local.minute) % interval == 0 and local.second == 0 \
             and local.microsecond == 0
 

@@ -30,6 +30,7 @@ class ServiceInfo:
     capacity: int
     min_notice_minutes: int
     max_days_ahead: int
+    class_times: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def read_catalog(session: Session, version: int) -> Catalog:
     """The catalog from the database (five queries)."""
     services = {
         s.id: ServiceInfo(s.id, s.name, s.active, s.duration_minutes, s.buffer_before_minutes, s.buffer_after_minutes,
-                          s.capacity, s.min_notice_minutes, s.max_days_ahead)
+                          s.capacity, s.min_notice_minutes, s.max_days_ahead, s.class_times)
         for s in session.scalars(select(Service))
     }
     locations = {

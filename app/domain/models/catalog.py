@@ -70,6 +70,9 @@ class Service(Base):
     # Done at the customer's place (a booking needs their street address) or at the
     # office (a workshop: no address asked, the visit is at the location).
     at_customer: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Fixed class start times in the location's zone ("10:00, 18:00"; app/domain/class_times.py):
+    # set, the service starts only then, on every day an agent works then; empty, on the grid.
+    class_times: Mapped[str] = mapped_column(String(200), default="", server_default="")
     min_notice_minutes: Mapped[int] = mapped_column(Integer, default=0)
     max_days_ahead: Mapped[int] = mapped_column(Integer, default=365)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
