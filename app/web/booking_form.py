@@ -25,7 +25,7 @@ from ..domain import accounts, pricing
 from ..domain.actor import Actor
 from ..domain.availability import slots_for_request
 from ..domain.booking import BookingResult, missing_address, series_preview
-from ..domain.booking.submit import Outcome, submission_state, submit_booking
+from ..domain.booking.submit import MAX_NONCE, Outcome, submission_state, submit_booking
 from ..domain.errors import DomainError, FieldErrors
 from ..domain.fields import clean_answers
 from ..domain.free_days import SEARCH_DAYS, first_free_day
@@ -311,7 +311,7 @@ def submit(values: MultiDict[str, str], catalog: FormCatalog, parsed: ParsedForm
     except DomainError as error:
         return refused_booking(error, values, catalog, paths, parsed=parsed, **form_extra())
     if sent.outcome == Outcome.IN_PROGRESS:
-        return redirect(url_for(pending_endpoint, nonce=nonce[:64]), code=303)
+        return redirect(url_for(pending_endpoint, nonce=nonce[:MAX_NONCE]), code=303)
     if sent.outcome == Outcome.REPLAY:
         return redirect(sent.target)
     if sent.result is not None:
@@ -324,12 +324,13 @@ def form_owner() -> str:
     return f"web:{current_user.user.id}"
 
 
-def pending(nonce: str, *, form_url: str, layout: str) -> Any:
+def pending(nonce: str, *, form_url: str, list_url: str, layout: str) -> Any:
     """The "your booking is being made" page a second copy of the form is sent to.
     Plain requests get the page (its "check again" link is the page itself); htmx polls
     it every second and follows `HX-Redirect` once the first copy is done. Done: its
-    page. Gone (the first copy was refused or failed): back to the form to send again."""
-    state = submission_state(get_session(), owner=form_owner(), nonce=nonce)
+    page. Gone (the first copy was refused): back to the form to send again. Stalled
+    (the first copy died): say so, and send them to the bookings list to look first."""
+    state = submission_state(get_session(), owner=form_owner(), nonce=nonce, now=now())
     polling = bool(request.headers.get("HX-Request"))
     if state is None:
         flash("That booking was not made. Please check the form and send it again.", "error")
@@ -337,9 +338,11 @@ def pending(nonce: str, *, form_url: str, layout: str) -> Any:
     elif state.outcome == Outcome.REPLAY:
         target = state.target
     elif polling:
-        return "", 204  # still booking: htmx keeps polling
+        # Still booking: htmx keeps polling. Stalled: the whole page again, which says so.
+        return ("", 200, {"HX-Refresh": "true"}) if state.outcome == Outcome.STALLED else ("", 204)
     else:
-        page = render_template("customer/book/pending.html", layout=layout, check_url=url_for(request.endpoint or "", nonce=nonce))
+        page = render_template("customer/book/pending.html", layout=layout, stalled=state.outcome == Outcome.STALLED,
+                               check_url=url_for(request.endpoint or "", nonce=nonce), form_url=form_url, list_url=list_url)
         return page, 200, {"Cache-Control": "no-store"}
     if polling:
         return "", 200, {"HX-Redirect": target}

@@ -559,3 +559,21 @@ def test_customers_book_only_the_offered_times(client, session):
     assert session.scalar(select(func.count()).select_from(Booking)) == 0
     response = client.post("/book", data=data | {"time": "10:30"})
     assert response.status_code == 303
+
+
+def test_a_form_whose_first_copy_died_mid_booking_says_so_instead_of_waiting_for_ever(client, shop, customer, session):
+    """A claim never finished (its request died) and older than any request runs: the
+    form sent again with that nonce books nothing and tells the customer to look first."""
+    from app.domain import idempotency
+    from app.domain.booking import submit as submitting
+
+    page = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    nonce = re.search(r'name="nonce" value="([^"]+)"', page).group(1)
+    idempotency.claim(session, owner=f"web:{customer.id}", key=nonce, now=NOW - submitting.STALLED_AFTER - timedelta(seconds=1),
+                      fingerprint=idempotency.request_fingerprint("POST", submitting.FORM_PATH, nonce.encode()))
+    sent = client.post("/book", data={"csrf_token": csrf_from(page), "nonce": nonce, **form_values(shop)})
+    assert sent.status_code == 303 and sent.headers["Location"].endswith(f"/book/pending/{nonce}")
+    told = client.get(sent.headers["Location"])
+    assert told.status_code == 200 and "This booking did not finish" in told.get_data(as_text=True)
+    assert client.get(sent.headers["Location"], headers={"HX-Request": "true"}).headers["HX-Refresh"] == "true"
+    assert session.scalar(select(func.count()).select_from(Booking)) == 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +30,9 @@ from .create import create_booking
 # share it, so a nonce is one submission whichever page sent it (the owner differs per user).
 FORM_PATH = "/book"
 MAX_NONCE = 64
+# No request runs this long (gunicorn's timeout is 30 s, the statement timeout 20 s): a
+# claim this old that never finished belongs to a request that died.
+STALLED_AFTER = timedelta(minutes=2)
 
 
 class Outcome(enum.StrEnum):
@@ -37,6 +40,7 @@ class Outcome(enum.StrEnum):
     CARD_STEP = "card_step"  # booked pending payment: `target` is the card step
     REPLAY = "replay"  # this nonce was booked before: `target` is where that went
     IN_PROGRESS = "in_progress"  # the first copy of this nonce is still booking
+    STALLED = "stalled"  # the first copy never finished (it failed unexpectedly): booked or not, unknown
 
 
 @dataclass(frozen=True)
@@ -70,15 +74,9 @@ def submit_booking(
     except DomainError:
         _free(session, owner, nonce)
         raise
-    except Exception:
-        # A bug or a lost database: free the nonce if we still can (so the waiting page
-        # does not wait for ever), and let the error reach the 500 handler.
-        session.rollback()
-        try:
-            _free(session, owner, nonce)
-        except Exception:  # noqa: BLE001 - the first error is the one to report
-            session.rollback()
-        raise
+    # Any other error (a bug, a lost database) leaves the claim as it is: whether it
+    # booked is not known, so the nonce must not book again; the waiting page says
+    # "stalled" once the claim is older than any request can run.
     if result is None:
         assert step is not None
         _done(session, owner, nonce, step)
@@ -88,17 +86,18 @@ def submit_booking(
     return Submission(Outcome.CREATED, target, result)
 
 
-def submission_state(session: Session, *, owner: str, nonce: str) -> Submission | None:
-    """Where a submission of `nonce` stands: IN_PROGRESS, REPLAY (finished, with its
-    target), or None (no such submission: it was refused, failed, or never made)."""
+def submission_state(session: Session, *, owner: str, nonce: str, now: datetime) -> Submission | None:
+    """Where a submission of `nonce` stands: IN_PROGRESS, STALLED (claimed longer ago
+    than any request runs, never finished), REPLAY (finished, with its target), or None
+    (no such submission: it was refused, or never made)."""
     record = session.scalars(
         select(IdempotencyRecord).where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == nonce[:MAX_NONCE])
     ).first()
     if record is None or record.request_hash != _fingerprint(nonce[:MAX_NONCE]):
         return None
-    if record.state != "done":
-        return Submission(Outcome.IN_PROGRESS)
-    return Submission(Outcome.REPLAY, record.response_body or "")
+    if record.state == "done":
+        return Submission(Outcome.REPLAY, record.response_body or "")
+    return Submission(Outcome.STALLED if now - record.created_at > STALLED_AFTER else Outcome.IN_PROGRESS)
 
 
 def _fingerprint(nonce: str) -> str:

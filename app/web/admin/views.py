@@ -465,4 +465,5 @@ def _created(result: BookingResult) -> None:
 @bp.get("/bookings/new/pending/<nonce>")
 def new_booking_pending(nonce: str) -> Any:
     """Where a second copy of the form goes while the first is still booking."""
-    return booking_form.pending(nonce, form_url=url_for("admin.new_booking"), layout="admin/base_admin.html")
+    return booking_form.pending(nonce, form_url=url_for("admin.new_booking"), list_url=url_for("admin.bookings_table"),
+                                layout="admin/base_admin.html")

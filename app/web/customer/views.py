@@ -119,7 +119,8 @@ def book_submit() -> Any:
 @customer_only
 def book_pending(nonce: str) -> Any:
     """Where a second copy of the form goes while the first is still booking."""
-    return booking_form.pending(nonce, form_url=url_for("customer.book"), layout="base.html")
+    return booking_form.pending(nonce, form_url=url_for("customer.book"), list_url=url_for("customer.my_bookings"),
+                                layout="base.html")
 
 
 @bp.get("/book/slots")
