@@ -29,7 +29,6 @@ from ..domain.booking.submit import MAX_NONCE, Outcome, submission_state, submit
 from ..domain.errors import DomainError, FieldErrors
 from ..domain.fields import clean_answers
 from ..domain.free_days import SEARCH_DAYS, first_free_day
-from ..domain.inputs import BookingRequest
 from ..domain.models import User
 from ..domain.settings import load_settings
 from ..domain.summary import preview_summary
@@ -289,17 +288,19 @@ def _page_order(name: str) -> int:
 # --- submitting -----------------------------------------------------------------------------------
 
 
-def submit(values: MultiDict[str, str], catalog: FormCatalog, parsed: ParsedForm, booking: BookingRequest, *,
-           paths: dict[str, str], target_for: Callable[[BookingResult], str], pending_endpoint: str,
+def submit(values: MultiDict[str, str], catalog: FormCatalog, parsed: ParsedForm, *,
+           target_for: Callable[[BookingResult], str], pending_endpoint: str,
            created: Callable[[BookingResult], None] = lambda result: None, card_step: Callable[[], str | None] | None = None,
-           form_extra: Callable[[], dict[str, Any]] = dict) -> Any:
+           form_extra: Callable[[], dict[str, Any]] = dict, paths: dict[str, str] | None = None) -> Any:
     """Book the form once per nonce (domain `submit_booking`) and answer: the new
     booking's page (303), the card step (303), the page an earlier copy of this form
     went to (302), or, while an earlier copy is still booking, the "being made" page
     (303), which becomes that copy's answer when it is done. A refusal (or too many
     wrong codes) is the form again with the problem by its field. `created` runs after a
-    new booking (flash messages); `form_extra` gives the page's own render arguments."""
-    nonce = values.get("nonce") or ""
+    new booking (flash messages); `form_extra` gives the page's own render arguments.
+    What is booked is `parsed.request` (the back office adds its customer to it, and
+    `paths` for the refusals of its own inputs)."""
+    nonce, booking = values.get("nonce") or "", parsed.request
     try:
         with throttle.code_guesses(code_guesser(), booking.discount_code):  # booking with a code checks it: the preview's budget
             sent = submit_booking(get_session(), booking, owner=form_owner(), nonce=nonce, actor=actor(), now=now(),
@@ -309,7 +310,7 @@ def submit(values: MultiDict[str, str], catalog: FormCatalog, parsed: ParsedForm
                                            parsed=parsed, **form_extra())
         return page, status, {"Retry-After": str(exc.retry_after)}
     except DomainError as error:
-        return refused_booking(error, values, catalog, paths, parsed=parsed, **form_extra())
+        return refused_booking(error, values, catalog, paths or parsed.inputs_by_path, parsed=parsed, **form_extra())
     if sent.outcome == Outcome.IN_PROGRESS:
         return redirect(url_for(pending_endpoint, nonce=nonce[:MAX_NONCE]), code=303)
     if sent.outcome == Outcome.REPLAY:

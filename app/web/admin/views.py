@@ -446,7 +446,7 @@ def new_booking() -> Any:
                                                  values.get("customer_email", ""), values.get("phone", ""))
     booking_request.staff_notes = values.get("staff_notes", "")
     return booking_form.submit(
-        values, catalog, parsed, booking_request, paths=parsed.inputs_by_path | STAFF_PATHS,
+        values, catalog, parsed, paths=parsed.inputs_by_path | STAFF_PATHS,
         pending_endpoint="admin.new_booking_pending", created=_created,
         target_for=lambda result: url_for("admin.booking_panel", booking_id=result.booking.id),
         form_extra=lambda: _staff_form_args(values),

@@ -109,7 +109,7 @@ def book_submit() -> Any:
         ]
 
     return booking_form.submit(
-        values, catalog, parsed, parsed.request, paths=parsed.inputs_by_path, pending_endpoint="customer.book_pending",
+        values, catalog, parsed, pending_endpoint="customer.book_pending",
         target_for=lambda result: url_for("customer.confirmation", booking_id=result.booking.id), created=skipped,
         card_step=lambda: start_card_booking(values, parsed.request, owner_actor=actor()),
     )
