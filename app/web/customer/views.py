@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 from ...clock import now
 from ...db import get_session
 from ...domain import queries
+from ...domain.actor import Actor
 from ...domain.booking import (
     BookingResult, book_again_request, cancel_booking, customer_change_refusal, first_move_day, later_visits, move_choices,
     move_days, reschedule_booking,
@@ -30,9 +31,8 @@ from ...domain.status import allowed_transitions
 from ...domain.summary import booking_summary
 from ...domain.timeutil import parse_date, zone
 from ...domain.validation import id_or_none
-from .. import booking_form
+from .. import booking_form  # a module, not its names: it imports this package's forms (and so this module) itself
 from ..auth.views import RESUME_KEY
-from ..booking_form import actor, local_today, slot_label
 from .calendar import month_of_days, parse_month
 from .forms import load_catalog, parse_booking_form, request_as_form
 
@@ -60,6 +60,10 @@ def customer_or_visitor(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def actor() -> Actor:
+    return Actor.for_user(current_user.user)
 
 
 # --- the booking form ------------------------------------------------------------------
@@ -131,7 +135,7 @@ def book_slots() -> Any:
     preview = booking_form.preview(values, catalog, parse_booking_form(values, catalog),
                                    exclude_booking_id=_own_booking_id(request.args.get("booking_id")))
     location = catalog.location(request.args.get("location_id"))
-    return render_template("customer/book/_slots.html", values=request.args, errors={}, slot_label=slot_label,
+    return render_template("customer/book/_slots.html", values=request.args, errors={}, slot_label=booking_form.slot_label,
                            slot_tz=location.timezone if location else None, **preview)
 
 
@@ -288,7 +292,7 @@ def reschedule(booking_id: int) -> Any:
     calendar = month_of_days(lambda first, last: move_days(session, booking, first=first, last=last, now=moment),
                              month=shown, chosen=chosen, today=today)
     return render_template("customer/bookings/reschedule.html", booking=booking, values=values, errors=errors,
-                           slot_label=slot_label, local=_local, calendar=calendar, slot_tz=booking.location.timezone,
+                           slot_label=booking_form.slot_label, local=_local, calendar=calendar, slot_tz=booking.location.timezone,
                            form_action=url_for("customer.reschedule", booking_id=booking.id),
                            **_move_times(booking, values.get("date", ""))), status
 
@@ -300,7 +304,7 @@ def _move_times(booking: Booking, raw_day: str) -> dict[str, Any]:
         day = parse_date(raw_day)
     except ValueError:
         day = None
-    if day is None or abs((day - local_today()).days) > SEARCH_DAYS * 20:
+    if day is None or abs((day - booking_form.local_today()).days) > SEARCH_DAYS * 20:
         return {"slots": None, "slots_error": "Pick a day in the calendar.", "day": None}
     try:
         _, slots = move_choices(get_session(), booking, day=day, agent_id=booking.agent_id, now=now())
