@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import Flask, current_app, render_template, request
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from .clock import wall_seconds
 from .domain import accounts
+from .domain.errors import DomainError
 from .domain.models import User
 from .extensions import limiter
 
@@ -97,6 +100,23 @@ def _key(who: str) -> str:
 
 def too_many_codes(wait: int) -> str:
     return f"Too many codes that did not work; try again in {-(-wait // 60)} minutes."
+
+
+@contextmanager
+def code_guesses(who: str, code: str | None) -> Iterator[None]:
+    """The one guard on guessing discount codes, around anything that checks a code (the
+    booking form's price and submit, the back office's form, the API's price and
+    booking): with a code, raise Throttled while `who` has used up CODE_CHECKS; a wrong
+    code (discount_code_invalid) raised inside counts one guess against `who`. Right
+    codes and used-up codes cost nothing, so a success stays cheap."""
+    if code:
+        CODE_CHECKS.check(who)
+    try:
+        yield
+    except DomainError as error:
+        if error.code == "discount_code_invalid":
+            CODE_CHECKS.hit(who)
+        raise
 
 
 def client_address() -> str:

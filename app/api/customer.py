@@ -11,7 +11,7 @@ from .. import throttle
 from ..db import get_session
 from ..domain import accounts, bounds, payments, pricing, queries
 from ..domain.booking import BookingResult, cancel_booking, create_booking, reschedule_booking
-from ..domain.errors import DiscountCodeInvalid, FieldErrors, ValidationFailed
+from ..domain.errors import FieldErrors, ValidationFailed
 from ..domain.settings import load_settings
 from ..transports.stripe import gateway_for
 from . import bp, limiter, serializers
@@ -80,11 +80,9 @@ def customer_create() -> Any:
     request_ = to_request(body, errors)
     errors.raise_if_any("The request does not match the booking schema.")
     session = get_session()
-    if request_.discount_code:
-        throttle.CODE_CHECKS.check(client().owner)
     stripe_gateway = gateway_for(current_app._get_current_object())  # type: ignore[attr-defined]
     request_.card_payments = stripe_gateway is not None
-    try:
+    with throttle.code_guesses(client().owner, request_.discount_code):  # a booking checks its code: guesses count here too
         if request_.payment_method == "stripe" and stripe_gateway is not None:
             # Against the customer's saved card (Launch27's card on file); none: 422 naming payment_method.
             booking = payments.book_with_saved_card(
@@ -94,9 +92,6 @@ def customer_create() -> Any:
             result = BookingResult(booking)
         else:
             result = create_booking(session, request_, actor=client().actor, now=now())
-    except DiscountCodeInvalid:
-        throttle.CODE_CHECKS.hit(client().owner)  # a booking checks its code: guesses count here too
-        raise
     booking = result.booking
     total = float(booking.total)
     payload: dict[str, Any] = {
@@ -120,16 +115,11 @@ def customer_price() -> Any:
     body = _validated(ESTIMATE_SCHEMA)
     errors = FieldErrors()
     request_ = to_request(body, errors)
-    if request_.discount_code:
-        throttle.CODE_CHECKS.check(client().owner)
-    try:
+    with throttle.code_guesses(client().owner, request_.discount_code):  # wrong codes are guesses: counted per customer
         quote = pricing.estimate(
             get_session(), services=request_.services, frequency_id=request_.frequency_id, discount_code=request_.discount_code,
             tip=request_.tip, tip_recurring=request_.tip_recurring, customer_id=client().actor.id, now=now(),
         )
-    except DiscountCodeInvalid:
-        throttle.CODE_CHECKS.hit(client().owner)  # wrong codes are guesses: counted per customer
-        raise
     return success(quote.breakdown() | {"duration": quote.duration})
 
 

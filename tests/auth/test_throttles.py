@@ -1,6 +1,7 @@
 """Throttles on guessing, counted by the API's own limiter: web and API logins per
 address and per account, forgotten-password requests, discount codes in the price
-preview, and wrong API credentials per address."""
+preview and the booking (customer form, staff form, API), and wrong API credentials
+per address."""
 from __future__ import annotations
 
 import contextlib
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.domain import accounts
 from app.domain.discounts import GIFT_CARD_ALPHABET
-from app.domain.models import DiscountCode, OutboxMessage, RateLimitCounter
+from app.domain.models import Booking, DiscountCode, OutboxMessage, RateLimitCounter
 from tests import builders as b
 from tests.conftest import DAY, NOW
 from tests.web.helpers import csrf_from, submit
@@ -201,6 +202,25 @@ def test_code_guessing_in_the_web_price_preview_is_throttled(app, client, sessio
         assert "Too many codes" not in preview(f"GUESS{i}")
     answer = preview("GIFT-ABCD-EFGH-JKMN-PQRS")
     assert "Too many codes" in answer and "30.00" not in answer
+
+
+@pytest.mark.parametrize("role", ["customer", "staff"])
+def test_once_codes_are_used_up_booking_with_a_code_is_refused_on_the_customer_and_staff_forms(app, client, session, priced, role):
+    """The booking itself checks a code: after the guesses, "Book" with a code (even the
+    right one) is the form again with 429, the wait, and nothing booked."""
+    app.config["CODE_CHECK_RATE_LIMIT"] = "3 per hour"
+    make_user(session, email=f"{role}@example.com", role=role)
+    assert web_login(client, f"{role}@example.com", PASSWORD).status_code == 302
+    form_path = "/book" if role == "customer" else "/admin/bookings/new"
+    page = client.get(form_path).get_data(as_text=True)
+    data = {"csrf_token": csrf_from(page), "services": str(priced.id), "frequency_id": "1", "date": DAY, "time": "10:00",
+            "agent_id": "any", "address": "1 Main St", "payment_method": "cash", "nonce": f"{role}-codes"}
+    for i in range(3):  # wrong codes in the form's price
+        assert "Too many codes" not in client.post(form_path, data={**data, "discount_code": f"GUESS{i}"}).get_data(as_text=True)
+    booked = client.post(form_path, data={**data, "discount_code": "GIFT-ABCD-EFGH-JKMN-PQRS", "action": "book"})
+    assert booked.status_code == 429 and int(booked.headers["Retry-After"]) > 0
+    assert "Too many codes" in booked.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Booking)) == 0
 
 
 def test_made_up_api_keys_are_throttled_per_address_and_add_no_rows(app, client, session):

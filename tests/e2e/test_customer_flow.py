@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import urllib.request
 from datetime import date, timedelta
 from decimal import Decimal
@@ -17,7 +18,7 @@ from decimal import Decimal
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.domain import accounts
 from app.domain.booking import create_booking
@@ -514,6 +515,56 @@ def test_an_existing_customer_signs_in_inline_and_keeps_every_choice(browser, li
     page.wait_for_url(re.compile(r".*/confirmation"))
     booking = session.scalars(select(Booking)).one()
     assert booking.customer.email == "casey@example.com"
+    context.close()
+
+
+def test_the_form_sent_again_while_it_books_waits_on_a_page_that_opens_the_booking(browser, live_server, shop, session, pinned,
+                                                                                   monkeypatch):
+    """A second tab sends the same reviewed form while the first is still booking: it is
+    answered at once with the "being made" page, whose htmx polling (under the CSP) opens
+    the booking once the first copy is done; one booking is made."""
+    import app.domain.booking.submit as submitting
+
+    accounts.register_customer(session, email="casey@example.com", password="correct-horse", first_name="Casey", last_name="C", now=NOW)
+    session.commit()
+    started, release = threading.Event(), threading.Event()
+    real_create = submitting.create_booking
+
+    def held_create(*args, **kwargs):
+        started.set()
+        assert release.wait(timeout=60)
+        return real_create(*args, **kwargs)
+
+    monkeypatch.setattr(submitting, "create_booking", held_create)
+    clean = session.scalars(select(Service).where(Service.name == "Standard clean")).one()
+    context, page = open_page(browser)
+    log_in(page, live_server, "casey@example.com", "/bookings")
+    page.goto(f"{live_server}/book?service={clean.id}")
+    watch_settles(page)
+    settled_after(page, lambda: page.locator(".slot-radio").first.check())
+    page.get_by_label("How do we get in? (required)").fill("Key under the mat")
+    page.get_by_label("Street address (required)").fill("12 Elm St")
+    page.get_by_role("button", name="Review booking").click()
+    page.get_by_role("heading", name="Review your booking").wait_for()
+    sent = page.evaluate("[...new FormData(document.querySelector('form.review-actions'))]") + [["action", "book"]]
+    try:
+        page.get_by_role("button", name=re.compile("^Book now")).click(no_wait_after=True)
+        assert started.wait(timeout=10)
+        other = context.new_page()
+        other.goto(f"{live_server}/bookings")
+        other.evaluate("""pairs => { const form = document.createElement('form'); form.method = 'post'; form.action = '/book';
+            for (const [name, value] of pairs) { const input = document.createElement('input'); input.type = 'hidden';
+            input.name = name; input.value = value; form.append(input); } document.body.append(form); form.submit(); }""", sent)
+        other.get_by_role("heading", name="Your booking is being made").wait_for()
+        no_violations(other)
+        assert session.scalar(select(func.count()).select_from(Booking)) == 0
+    finally:
+        release.set()
+    other.wait_for_url(re.compile(r".*/confirmation"))
+    page.wait_for_url(re.compile(r".*/confirmation"))
+    assert other.url == page.url
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Booking)) == 1
     context.close()
 
 

@@ -3,6 +3,7 @@ JavaScript would: GET a page, post its form."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -116,6 +117,60 @@ def test_a_double_submit_books_once(client, shop, customer, session):
     assert first.status_code == 303 and second.status_code == 302
     assert first.headers["Location"] == second.headers["Location"]
     assert session.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+def test_a_second_submit_while_the_first_is_booking_answers_at_once_and_leads_to_the_booking(app, client, shop, customer, session,
+                                                                                              monkeypatch):
+    """The first copy of the form is held inside the booking; the second copy (another
+    tab, same customer and nonce) is answered while it waits: no booking of its own, no
+    waiting in the request, a page that opens the booking once the first is done."""
+    import app.domain.booking.submit as submitting
+
+    started, release = threading.Event(), threading.Event()
+    real_create = submitting.create_booking
+
+    def held_create(*args, **kwargs):
+        started.set()
+        assert release.wait(timeout=60), "the test never released the first submit"
+        return real_create(*args, **kwargs)
+
+    monkeypatch.setattr(submitting, "create_booking", held_create)
+    page = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    data = {"csrf_token": csrf_from(page), "nonce": re.search(r'name="nonce" value="([^"]+)"', page).group(1), **form_values(shop)}
+    first: dict[str, object] = {}
+    worker = threading.Thread(target=lambda: first.update(response=client.post("/book", data=data)))
+    worker.start()
+    try:
+        assert started.wait(timeout=30)
+        other_tab = app.test_client()
+        submit(other_tab, "/login", {"email": "casey@example.com", "password": "correct-horse"})
+        other_page = other_tab.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+        second = other_tab.post("/book", data={**data, "csrf_token": csrf_from(other_page)})
+        assert second.status_code == 303 and not first  # answered while the first is still held
+        waiting = other_tab.get(second.headers["Location"])
+        assert waiting.status_code == 200 and "Your booking is being made" in waiting.get_data(as_text=True)
+        assert other_tab.get(second.headers["Location"], headers={"HX-Request": "true"}).status_code == 204
+        assert session.scalar(select(func.count()).select_from(Booking)) == 0
+    finally:
+        release.set()
+        worker.join(timeout=60)
+    assert first["response"].status_code == 303
+    confirmation = first["response"].headers["Location"]
+    done = other_tab.get(second.headers["Location"])
+    assert done.status_code == 303 and done.headers["Location"] == confirmation
+    polled = other_tab.get(second.headers["Location"], headers={"HX-Request": "true"})
+    assert polled.headers["HX-Redirect"] == confirmation
+    assert session.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+def test_the_waiting_page_of_a_refused_first_submit_goes_back_to_the_form(client, shop, customer, session):
+    page = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    nonce = re.search(r'name="nonce" value="([^"]+)"', page).group(1)
+    refused = client.post("/book", data={"csrf_token": csrf_from(page), "nonce": nonce, **form_values(shop, time="")})
+    assert refused.status_code == 422
+    back = client.get(f"/book/pending/{nonce}")
+    assert back.status_code == 303 and back.headers["Location"].endswith("/book")
+    assert "That booking was not made" in client.get(back.headers["Location"]).get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -504,3 +559,21 @@ def test_customers_book_only_the_offered_times(client, session):
     assert session.scalar(select(func.count()).select_from(Booking)) == 0
     response = client.post("/book", data=data | {"time": "10:30"})
     assert response.status_code == 303
+
+
+def test_a_form_whose_first_copy_died_mid_booking_says_so_instead_of_waiting_for_ever(client, shop, customer, session):
+    """A claim never finished (its request died) and older than any request runs: the
+    form sent again with that nonce books nothing and tells the customer to look first."""
+    from app.domain import idempotency
+    from app.domain.booking import submit as submitting
+
+    page = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    nonce = re.search(r'name="nonce" value="([^"]+)"', page).group(1)
+    idempotency.claim(session, owner=f"web:{customer.id}", key=nonce, now=NOW - submitting.STALLED_AFTER - timedelta(seconds=1),
+                      fingerprint=idempotency.request_fingerprint("POST", submitting.FORM_PATH, nonce.encode()))
+    sent = client.post("/book", data={"csrf_token": csrf_from(page), "nonce": nonce, **form_values(shop)})
+    assert sent.status_code == 303 and sent.headers["Location"].endswith(f"/book/pending/{nonce}")
+    told = client.get(sent.headers["Location"])
+    assert told.status_code == 200 and "This booking did not finish" in told.get_data(as_text=True)
+    assert client.get(sent.headers["Location"], headers={"HX-Request": "true"}).headers["HX-Refresh"] == "true"
+    assert session.scalar(select(func.count()).select_from(Booking)) == 0

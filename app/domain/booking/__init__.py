@@ -11,6 +11,7 @@ Where to look:
     change.py         update_booking, BookingChanges, the checks every change goes through
     status_change.py  change_status, cancel_booking
     move.py           reschedule_booking, move_choices, move_days, move_times (moving by hand; what the move pages and the API offer)
+    submit.py         submit_booking (a booking form sent once per nonce: claim, book or card step, keep the answer)
     again.py          book_again_request (book this again)
     common.py         write_transaction, BookingResult, UNAVAILABLE, shared helpers
 """

@@ -14,9 +14,9 @@ from werkzeug.datastructures import MultiDict
 
 from ...clock import now
 from ...db import get_session
-from ...domain import idempotency, management, payments, queries, read_models, sms
+from ...domain import management, payments, queries, read_models, sms
 from ...domain.actor import Actor
-from ...domain.booking import UNSET, cancel_booking, change_status, create_booking, later_visits, move_choices, reschedule_booking
+from ...domain.booking import UNSET, BookingResult, cancel_booking, change_status, later_visits, move_choices, reschedule_booking
 from ...domain.booking.bulk_actions import ACTIONS as BULK_ACTIONS, change_bookings, parse_bulk
 from ...domain.errors import DomainError, PreconditionFailed
 from ...domain.inputs import CustomerInput
@@ -26,8 +26,9 @@ from ...domain.settings import load_settings
 from ...domain.status import allowed_transitions, offered_transitions
 from ...domain.summary import booking_summary
 from ...domain.timeutil import parse_date, zone
+from .. import booking_form
+from ..booking_form import local_today
 from ..customer.forms import ADDRESS, load_catalog, parse_booking_form
-from ..customer.views import claim_submission, local_today, refused_booking, render_booking_form
 from ...domain.export import BOOKING_COLUMNS, booking_rows
 from ...domain.validation import MAX_ID, BadValue, id_or_none, parse_int
 from ..formatting import local_datetime, local_day
@@ -402,11 +403,17 @@ def customer_search() -> Any:
     return render_template("admin/bookings/_customer_results.html", customers=_customers(), values=request.args, errors={})
 
 
-def _staff_form(values: MultiDict[str, str], catalog: Any, errors: dict[str, str] | None = None, status: int = 200) -> Any:
-    return render_booking_form(
-        values, catalog, errors, status, customer_id=id_or_none(values.get("customer_id")),
-        form_action=url_for("admin.new_booking"), layout="admin/base_admin.html", staff=True, customers=_customers(values),
-    )
+def _staff_form_args(values: MultiDict[str, str]) -> dict[str, Any]:
+    """What the back office's booking form adds to the customer's: its action and layout,
+    the customer step, and staff's reach (no notice or horizon; the customer's price)."""
+    return {"customer_id": id_or_none(values.get("customer_id")), "form_action": url_for("admin.new_booking"),
+            "layout": "admin/base_admin.html", "staff": True, "customers": _customers(values)}
+
+
+# Domain error paths of the customer step and staff notes -> the inputs they are about.
+STAFF_PATHS = {"customer_id": "customer_id", "customer": "customer_id", "customer.first_name": "customer_first_name",
+               "customer.last_name": "customer_last_name", "customer.email": "customer_email", "customer.phone": "phone",
+               "staff_notes": "staff_notes"}
 
 
 @bp.route("/bookings/new", methods=["GET", "POST"])
@@ -425,10 +432,10 @@ def new_booking() -> Any:
             values["customer_id"] = str(customer.id)
             for name in ADDRESS:
                 values[name] = getattr(customer, name) or ""
-        return _staff_form(values, catalog)
+        return booking_form.render_booking_form(values, catalog, **_staff_form_args(values))
     values = request.form.copy()
     if request.form.get("action") != "book":
-        return _staff_form(values, catalog)
+        return booking_form.render_booking_form(values, catalog, **_staff_form_args(values))
     parsed = parse_booking_form(values, catalog)
     booking_request = parsed.request
     if values.get("customer_id"):
@@ -437,26 +444,25 @@ def new_booking() -> Any:
         booking_request.customer = CustomerInput(values.get("customer_first_name", ""), values.get("customer_last_name", ""),
                                                  values.get("customer_email", ""), values.get("phone", ""))
     booking_request.staff_notes = values.get("staff_notes", "")
-    paths = parsed.inputs_by_path | {"customer_id": "customer_id", "customer": "customer_id", "customer.first_name": "customer_first_name",
-                                     "customer.last_name": "customer_last_name", "customer.email": "customer_email",
-                                     "customer.phone": "phone", "staff_notes": "staff_notes"}
-    owner, nonce = f"web:{current_user.user.id}", (values.get("nonce") or "")[:64]
-    replay = claim_submission(owner, nonce)
-    if replay is not None:
-        return redirect(replay)
-    try:
-        result = create_booking(session, booking_request, actor=actor(), now=now())
-    except DomainError as error:
-        idempotency.finish(session, owner=owner, key=nonce, status=500, body="")
-        return refused_booking(error, values, catalog, paths, customer_id=id_or_none(values.get("customer_id")),
-                               form_action=url_for("admin.new_booking"), layout="admin/base_admin.html", staff=True,
-                               customers=_customers(values))
-    target = url_for("admin.booking_panel", booking_id=result.booking.id)
-    idempotency.finish(session, owner=owner, key=nonce, status=303, body=target)
+    return booking_form.submit(
+        values, catalog, parsed, paths=parsed.inputs_by_path | STAFF_PATHS,
+        pending_endpoint="admin.new_booking_pending", created=_created,
+        target_for=lambda result: url_for("admin.booking_panel", booking_id=result.booking.id),
+        form_extra=lambda: _staff_form_args(values),
+    )
+
+
+def _created(result: BookingResult) -> None:
     extra = f" and {len(result.occurrences)} repeat visits" if result.occurrences else ""
     flash(f"Booking {result.booking.booking_code}{extra} created for {result.booking.customer.full_name}.", "success")
     if result.skipped:
         # A series never skips a date silently: each one left out is named with the reason.
         missed = "; ".join(f"{local_day(s.date)} at {s.time}: {s.reason}" for s in result.skipped)
         flash(f"Not booked ({len(result.skipped)} of the series' dates): {missed}", "error")
-    return redirect(target, code=303)
+
+
+@bp.get("/bookings/new/pending/<nonce>")
+def new_booking_pending(nonce: str) -> Any:
+    """Where a second copy of the form goes while the first is still booking."""
+    return booking_form.pending(nonce, form_url=url_for("admin.new_booking"), list_url=url_for("admin.bookings_table"),
+                                layout="admin/base_admin.html")

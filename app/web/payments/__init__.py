@@ -116,7 +116,7 @@ def retry(booking_id: int) -> Any:
     """After a declined card: the booking form again with every choice kept and the
     card's refusal next to the payment field."""
     from ..customer.forms import load_catalog
-    from ..customer.views import render_booking_form
+    from ..booking_form import render_booking_form
 
     booking, payment = _own_payment(booking_id)
     values = MultiDict(web_session.get(f"form-{payment.id}", []))

@@ -84,3 +84,20 @@ def test_a_new_series_names_each_date_it_could_not_book(client, session, series)
     assert answer.status_code == 303, answer.get_data(as_text=True)[:400]
     shown = client.get(answer.headers["Location"]).get_data(as_text=True)
     assert "Not booked (1 of the series&#39; dates): Tuesday, December 22, 2026 at 12:00:" in shown
+
+
+def test_the_staff_form_sent_twice_books_once_and_its_waiting_page_leads_to_the_booking(client, session, series):
+    submit(client, "/login", {"email": "staff@example.com", "password": "correct-horse"})
+    customer = session.scalars(select(b.User).where(b.User.email == "pat@example.com")).one()
+    form = client.get("/admin/bookings/new").get_data(as_text=True)
+    values = {"csrf_token": csrf_from(form), "services": str(series["service"].id), "frequency_id": "",
+              "location_id": str(series["location"].id), "date": FIRST.isoformat(), "time": "12:00", "agent_id": "any",
+              "customer_id": str(customer.id), "address": "1 Elm St", "payment_method": "cash", "action": "book", "nonce": "staff-1"}
+    before = len(session.scalars(select(Booking)).all())
+    first = client.post("/admin/bookings/new", data=values)
+    again = client.post("/admin/bookings/new", data=values)
+    assert first.status_code == 303 and again.status_code == 302 and again.headers["Location"] == first.headers["Location"]
+    assert "/admin/bookings/" in first.headers["Location"]
+    waited = client.get("/admin/bookings/new/pending/staff-1")
+    assert waited.status_code == 303 and waited.headers["Location"] == first.headers["Location"]
+    assert len(session.scalars(select(Booking)).all()) == before + 1
