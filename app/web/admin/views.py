@@ -16,7 +16,7 @@ from ...clock import now
 from ...db import get_session
 from ...domain import management, payments, queries, read_models, sms
 from ...domain.actor import Actor
-from ...domain.booking import UNSET, BookingResult, cancel_booking, change_status, later_visits, move_choices, reschedule_booking
+from ...domain.booking import UNSET, BookingResult, book_again_request, cancel_booking, change_status, later_visits, move_choices, reschedule_booking
 from ...domain.booking.bulk_actions import ACTIONS as BULK_ACTIONS, change_bookings, parse_bulk
 from ...domain.errors import DomainError, PreconditionFailed
 from ...domain.inputs import CustomerInput
@@ -28,7 +28,7 @@ from ...domain.summary import booking_summary
 from ...domain.timeutil import parse_date, zone
 from .. import booking_form
 from ..booking_form import local_today
-from ..customer.forms import ADDRESS, load_catalog, parse_booking_form
+from ..customer.forms import ADDRESS, load_catalog, parse_booking_form, request_as_form
 from ...domain.export import BOOKING_COLUMNS, booking_rows
 from ...domain.validation import MAX_ID, BadValue, id_or_none, parse_int
 from ..formatting import local_datetime, local_day
@@ -427,11 +427,22 @@ def new_booking() -> Any:
         if catalog.frequencies:
             values["frequency_id"] = str(catalog.frequencies[0].id)
         wanted = id_or_none(request.args.get("customer_id"))
+        if request.args.get("again"):
+            # "Book again" from a customer's record: that visit's services, extras, answers
+            # and address for the same customer, with a date still to pick.
+            try:
+                prepared = book_again_request(session, request.args["again"], actor=actor())
+            except DomainError:
+                abort(404)
+            day = values["date"]
+            values = request_as_form(prepared)
+            values["date"] = day
+            wanted = prepared.customer_id
         customer = session.get(User, wanted) if wanted is not None else None
-        if customer is not None and customer.role == Role.CUSTOMER:
+        if customer is not None and customer.is_customer:
             values["customer_id"] = str(customer.id)
             for name in ADDRESS:
-                values[name] = getattr(customer, name) or ""
+                values[name] = values.get(name) or getattr(customer, name) or ""
         return booking_form.render_booking_form(values, catalog, **_staff_form_args(values))
     values = request.form.copy()
     if request.form.get("action") != "book":

@@ -124,3 +124,14 @@ def test_the_panel_and_the_customer_list_lead_to_the_record(client, regular):
     assert f'/admin/customers/{dana.id}"' in panel
     listing = client.get("/admin/manage/customers?q=dana").get_data(as_text=True)
     assert f'/admin/customers/{dana.id}"' in listing
+
+
+def test_book_again_opens_the_staff_form_with_that_visit_for_that_customer(client, session, regular):
+    login_as(client, "staff")
+    done = regular["done"][0]
+    page = client.get(f"/admin/bookings/new?customer_id={regular['dana'].id}&again={done.id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f'name="customer_id" value="{regular["dana"].id}"' in html or f'value="{regular["dana"].id}" checked' in html
+    assert f'name="original_booking_id" value="{done.id}"' in html
+    assert client.get("/admin/bookings/new?again=999999").status_code == 404
