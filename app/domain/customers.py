@@ -117,3 +117,19 @@ def _save(session: Session, customer_id: int | None, values: dict[str, Any], *, 
         if "form" in exc.details and isinstance(values.get("email"), str):
             _email_free(session, values["email"], customer_id)
         raise
+
+
+def find_customers(session: Session, text: str, *, limit: int = 15) -> list[User]:
+    """Active customers whose name, e-mail or phone contains `text` (any case; every
+    word must match somewhere), by name. Empty text finds nobody."""
+    words = [w for w in (text or "").replace("\x00", "").strip().lower().split()[:5] if w]
+    if not words:
+        return []
+    query = select(User).where(User.role == Role.CUSTOMER, User.active.is_(True))
+    for word in words:
+        pattern = contains_pattern(word[:100])
+        query = query.where(or_(*(func.lower(column).like(pattern, escape=LIKE_ESCAPE)
+                                  for column in (User.first_name, User.last_name, User.email, User.phone))))
+    return list(session.scalars(query.order_by(User.last_name, User.first_name, User.id).limit(limit)))
+
+

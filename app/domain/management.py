@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import available_timezones
@@ -20,16 +20,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .accounts import create_api_key, end_all_sessions, hash_password, revoke_api_key
+from .accounts import end_all_sessions, hash_password
 from .actor import Actor
 from .errors import FieldErrors, Forbidden, NotFound, ValidationFailed
 from .discounts import GIFT_CARD_CODE_LENGTH, guessable_gift_card_code, new_gift_card_code
-from .history import plain
+from .audit import audit
 from .models import (
     Agent,
     AmountType,
-    ApiKey,
-    AuditEvent,
     CustomField,
     CustomFieldOption,
     DiscountCode,
@@ -43,19 +41,14 @@ from .models import (
     PricingParameter,
     Role,
     Service,
-    Setting,
-    TimeOff,
     User,
-    WorkingHours,
 )
 from .phones import REGIONS, as_phone, national, region_for, unchanged
 from .queries import Page, paginate, read_paging
-from .settings import Settings, load_settings
-from .timeutil import resolve_local, zone
-from .schedule_check import StrandsBookings, stranded_bookings
+from .settings import load_settings
+from .timeutil import as_local_instant, zone
 from .validation import (
-    LIKE_ESCAPE, MAX_DURATION, MIN_DURATION, BadValue, as_bool, as_email, as_int, as_money, as_text, contains_pattern, id_or_none,
-    parse_local_datetime,
+    LIKE_ESCAPE, MAX_DURATION, MIN_DURATION, as_bool, as_email, as_int, as_money, as_text, contains_pattern, id_or_none,
 )
 
 Values = Mapping[str, Any]  # form values: get(name) and, for lists, getlist(name)
@@ -139,7 +132,7 @@ class Field:
                 return None
             return text
         if self.kind == "datetime":
-            return _local_instant(errors, self.name, text, tz)
+            return as_local_instant(errors, self.name, text, tz)
         if self.kind == "code":
             code = text.upper()
             if not re.fullmatch(r"[A-Z0-9_-]{3,64}", code):
@@ -192,18 +185,6 @@ def _read_agent_login(session: Session, path: str, raw: Any, errors: FieldErrors
         errors.add(path, "Choose an account with the role Agent.")
         return None
     return user.id
-
-
-def _local_instant(errors: FieldErrors, path: str, text: str, tz: str) -> datetime | None:
-    try:
-        naive = parse_local_datetime(text)
-    except BadValue:
-        errors.add(path, "Use a date and time such as 2026-12-24T09:00.")
-        return None
-    instant = resolve_local(naive.date(), naive.time(), zone(tz))
-    if instant is None:
-        errors.add(path, "That time does not exist on that day (the clocks go forward); pick another.")
-    return instant
 
 
 # --- the kinds ------------------------------------------------------------------------
@@ -576,32 +557,7 @@ def form_values(session: Session, kind: Kind, obj: Any | None) -> dict[str, Any]
     return values
 
 
-def recent_changes(session: Session, kind_key: str, object_id: int | None, limit: int = 20) -> list[AuditEvent]:
-    """The newest audit entries for one object (object_id None: settings)."""
-    same_object = AuditEvent.object_id.is_(None) if object_id is None else AuditEvent.object_id == object_id
-    return list(session.scalars(
-        select(AuditEvent).where(AuditEvent.object_kind == kind_key, same_object)
-        .order_by(AuditEvent.id.desc()).limit(limit)
-    ))
-
-
 # --- writing --------------------------------------------------------------------------
-
-
-def audit(session: Session, *, actor: Actor, now: datetime, kind: str, object_id: int | None, action: str,
-          changes: dict[str, tuple[Any, Any]]) -> None:
-    session.add(AuditEvent(
-        occurred_at=now, actor_kind=actor.kind, actor_id=actor.id, actor_label=actor.label, object_kind=kind,
-        object_id=object_id, action=action, changes={k: [_shown(a), _shown(b)] for k, (a, b) in changes.items()},
-    ))
-
-
-def _shown(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_shown(v) for v in value]
-    if hasattr(value, "id") and hasattr(value, "__table__"):
-        return getattr(value, "name", None) or getattr(value, "label", None) or value.id
-    return plain(value)
 
 
 def save_object(session: Session, kind: Kind, object_id: object | None, values: Values, *, actor: Actor, now: datetime) -> Any:
@@ -683,174 +639,6 @@ def set_active(session: Session, kind: Kind, object_id: object, active: bool, *,
     return obj
 
 
-# --- agents: weekly hours and time off -------------------------------------------------
-
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-INTERVAL = re.compile(r"^\s*([0-9]{1,2}):([0-9]{2})\s*[-–]\s*([0-9]{1,2}):([0-9]{2})\s*$")
-
-
-def hours_as_text(agent: Agent) -> dict[int, str]:
-    """The weekly hours as the editor shows them: "09:00-12:00, 13:00-17:00" per day."""
-    days: dict[int, list[str]] = {d: [] for d in range(7)}
-    for wh in agent.working_hours:
-        days[wh.weekday].append(f"{wh.start_time:%H:%M}-{wh.end_time:%H:%M}")
-    return {d: ", ".join(parts) for d, parts in days.items()}
-
-
-def _parse_intervals(errors: FieldErrors, path: str, text: str) -> list[tuple[time, time]]:
-    intervals: list[tuple[time, time]] = []
-    for part in [p for p in re.split(r"[,;]", text or "") if p.strip()]:
-        match = INTERVAL.match(part)
-        if not match:
-            errors.add(path, f'"{part.strip()}" is not a time range; write it like 09:00-17:00.')
-            return []
-        h1, m1, h2, m2 = (int(g) for g in match.groups())
-        if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2):
-            errors.add(path, f'"{part.strip()}" has a time that does not exist.')
-            return []
-        start, end = time(h1, m1), time(23, 59) if h2 == 24 else time(h2, m2)
-        if start >= end:
-            errors.add(path, f'In "{part.strip()}" the end must be after the start.')
-            return []
-        intervals.append((start, end))
-    intervals.sort()
-    for (s1, e1), (s2, e2) in zip(intervals, intervals[1:], strict=False):
-        if s2 < e1:
-            errors.add(path, f"{s1:%H:%M}-{e1:%H:%M} and {s2:%H:%M}-{e2:%H:%M} overlap.")
-            return []
-    return intervals
-
-
-def set_working_hours(
-    session: Session, agent_id: object, days: Mapping[int, str], *, actor: Actor, now: datetime, strand_ok: bool = False,
-) -> Agent:
-    """Replace an agent's weekly hours. Several intervals a day are allowed; overlapping
-    ones are refused. Hours that would leave coming bookings outside them raise
-    StrandsBookings (nothing saved) unless `strand_ok`: staff save that knowingly."""
-    agent = get_object(session, KINDS["agents"], agent_id)
-    errors = FieldErrors()
-    parsed = {d: _parse_intervals(errors, f"day-{d}", days.get(d, "")) for d in range(7)}
-    errors.raise_if_any("The working hours were not saved; see the marked days.")
-    before = hours_as_text(agent)
-    agent.working_hours = [WorkingHours(weekday=d, start_time=s, end_time=e) for d, ivs in parsed.items() for s, e in ivs]
-    session.flush()
-    session.refresh(agent)
-    after = hours_as_text(agent)
-    _refuse_stranding(session, agent, now, strand_ok)
-    changes = {WEEKDAYS[d]: (before[d], after[d]) for d in range(7) if before[d] != after[d]}
-    if changes:
-        audit(session, actor=actor, now=now, kind="agents", object_id=agent.id, action="hours", changes=changes)
-    session.commit()
-    return agent
-
-
-def agent_timezone(session: Session, agent: Agent) -> str:
-    return agent.locations[0].timezone if agent.locations else business_tz(session)
-
-
-def time_off_for(session: Session, agent: Agent, now: datetime) -> list[TimeOff]:
-    return list(session.scalars(
-        select(TimeOff).where(TimeOff.agent_id == agent.id, TimeOff.end_at > now).order_by(TimeOff.start_at)
-    ))
-
-
-def _refuse_stranding(session: Session, agent: Agent, now: datetime, strand_ok: bool) -> None:
-    if strand_ok:
-        return
-    stranded = stranded_bookings(session, agent, now)
-    if stranded:
-        session.rollback()
-        raise StrandsBookings(stranded)
-
-
-def add_time_off(
-    session: Session, agent_id: object, values: Values, *, actor: Actor, now: datetime, strand_ok: bool = False,
-) -> TimeOff:
-    """Add time off; time off over coming bookings raises StrandsBookings (nothing saved)
-    unless `strand_ok`."""
-    agent = get_object(session, KINDS["agents"], agent_id)
-    errors = FieldErrors()
-    tz = agent_timezone(session, agent)
-    start = _local_instant(errors, "start", str(_get(values, "start") or ""), tz) if _get(values, "start") else None
-    end = _local_instant(errors, "end", str(_get(values, "end") or ""), tz) if _get(values, "end") else None
-    if not _get(values, "start"):
-        errors.add("start", "Give the first moment of the time off.")
-    if not _get(values, "end"):
-        errors.add("end", "Give the moment work starts again.")
-    reason = as_text(errors, "reason", _get(values, "reason"), max_length=255)
-    if start and end and start >= end:
-        errors.add("end", "Must be after the start.")
-    errors.raise_if_any("The time off was not added; see the marked fields.")
-    off = TimeOff(agent_id=agent.id, start_at=start, end_at=end, reason=reason or "")
-    session.add(off)
-    session.flush()
-    _refuse_stranding(session, agent, now, strand_ok)
-    audit(session, actor=actor, now=now, kind="agents", object_id=agent.id, action="time off",
-          changes={"time_off": (None, f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC {reason or ''}".strip())})
-    session.commit()
-    return off
-
-
-def remove_time_off(session: Session, agent_id: object, time_off_id: object, *, actor: Actor, now: datetime) -> None:
-    """Time off is not referred to by bookings, so it may really be removed."""
-    agent = get_object(session, KINDS["agents"], agent_id)
-    oid = id_or_none(time_off_id)
-    off = session.get(TimeOff, oid) if oid else None
-    if off is None or off.agent_id != agent.id:
-        raise NotFound("That time off is not in this agent's list.")
-    audit(session, actor=actor, now=now, kind="agents", object_id=agent.id, action="time off",
-          changes={"time_off": (f"{off.start_at:%Y-%m-%d %H:%M} to {off.end_at:%Y-%m-%d %H:%M} UTC", None)})
-    session.delete(off)
-    session.commit()
-
-
-# --- settings and API keys (admins only) -----------------------------------------------
-
-SETTING_FIELDS = (
-    Field("business_name", "Business name", required=True, max_length=120),
-    Field("default_timezone", "Time zone", "timezone", required=True),
-    Field("slot_interval_minutes", "Start times every (minutes)", "choice", required=True,
-          choices=tuple((str(m), f"{m} minutes") for m in (5, 10, 15, 20, 30, 60))),
-    Field("horizon_weeks", "Recurring bookings are planned this many weeks ahead", "int", required=True, lo=1, hi=104),
-    Field("cancellation_cutoff_hours", "Customers may change or cancel until (hours before)", "int", required=True, lo=0, hi=720),
-    Field("reminder_hours", "Reminders go out (hours before)", "int", required=True, lo=1, hi=336),
-    Field("business_locale", "Language and formats of dates, times and money", "choice", required=True, choices=LOCALES),
-    Field("currency", "Currency", "choice", required=True, choices=CURRENCIES),
-)
-
-
-def _admin(actor: Actor, what: str) -> None:
-    if not actor.is_admin:
-        raise Forbidden(f"Only admins can change {what}.")
-
-
-def settings_values(session: Session) -> dict[str, str]:
-    current = load_settings(session)
-    return {f.name: str(getattr(current, f.name)) for f in SETTING_FIELDS}
-
-
-def save_settings(session: Session, values: Values, *, actor: Actor, now: datetime) -> Settings:
-    _admin(actor, "settings")
-    errors = FieldErrors()
-    clean = {f.name: f.read(session, values, errors, "UTC") for f in SETTING_FIELDS}
-    errors.raise_if_any("The settings were not saved; see the marked fields.")
-    current = settings_values(session)
-    rows = {s.key: s for s in session.scalars(select(Setting))}
-    changes = {}
-    for name, value in clean.items():
-        text = str(value)
-        if current[name] != text:
-            changes[name] = (current[name], text)
-        if name in rows:
-            rows[name].value = text
-        else:
-            session.add(Setting(key=name, value=text))
-    if changes:
-        audit(session, actor=actor, now=now, kind="settings", object_id=None, action="updated", changes=changes)
-    session.commit()
-    return load_settings(session)
-
-
 def choices_for(session: Session, f: Field) -> list[tuple[str, str]]:
     """What a choice or list field offers: (value, label); inactive objects say so."""
     if f.kind == "timezone":
@@ -865,43 +653,3 @@ def choices_for(session: Session, f: Field) -> list[tuple[str, str]]:
     return [(str(o.id), (getattr(o, "name", None) or str(o.id)) + ("" if o.active else " (inactive)")) for o in rows]
 
 
-def find_customers(session: Session, text: str, *, limit: int = 15) -> list[User]:
-    """Active customers whose name, e-mail or phone contains `text` (any case; every
-    word must match somewhere), by name. Empty text finds nobody."""
-    words = [w for w in (text or "").replace("\x00", "").strip().lower().split()[:5] if w]
-    if not words:
-        return []
-    query = select(User).where(User.role == Role.CUSTOMER, User.active.is_(True))
-    for word in words:
-        pattern = contains_pattern(word[:100])
-        query = query.where(or_(*(func.lower(column).like(pattern, escape=LIKE_ESCAPE)
-                                  for column in (User.first_name, User.last_name, User.email, User.phone))))
-    return list(session.scalars(query.order_by(User.last_name, User.first_name, User.id).limit(limit)))
-
-
-def list_api_keys(session: Session, actor: Actor) -> list[ApiKey]:
-    _admin(actor, "API keys")
-    return list(session.scalars(select(ApiKey).order_by(ApiKey.revoked_at.is_not(None), ApiKey.id.desc())))
-
-
-def new_api_key(session: Session, values: Values, *, actor: Actor, now: datetime) -> tuple[ApiKey, str]:
-    """Create a key; the secret is returned once and never stored."""
-    _admin(actor, "API keys")
-    key, secret = create_api_key(session, name=_get(values, "name"), scope=_get(values, "scope"), now=now, created_by_id=actor.id)
-    audit(session, actor=actor, now=now, kind="api_keys", object_id=key.id, action="created",
-          changes={"name": (None, key.name), "scope": (None, key.scope)})
-    session.commit()
-    return key, secret
-
-
-def revoke_key(session: Session, key_id: object, *, actor: Actor, now: datetime) -> ApiKey:
-    _admin(actor, "API keys")
-    kid = id_or_none(key_id)
-    if kid is None:
-        raise NotFound(f"API key with ID {key_id} was not found")
-    already = session.get(ApiKey, kid)
-    key = revoke_api_key(session, kid, now=now)
-    if already is not None and already.revoked_at == now:
-        audit(session, actor=actor, now=now, kind="api_keys", object_id=key.id, action="revoked", changes={"revoked": (False, True)})
-        session.commit()
-    return key

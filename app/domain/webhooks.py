@@ -36,7 +36,7 @@ from standardwebhooks.webhooks import Webhook
 
 from .actor import Actor
 from .errors import FieldErrors, NotFound
-from .management import audit
+from .audit import audit
 from .models import DeliveryStatus, Role, User, WebhookDelivery, WebhookEndpoint
 from .outbox import Attempt, Channel, Delivered, DeliveryFailed, JitteredForADay, Parcel
 from .queries import Page, paginate, read_paging

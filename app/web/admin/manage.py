@@ -9,7 +9,8 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from ...db import get_session
-from ...domain import management, sms
+from ...domain import audit, business_settings, management, schedules, sms
+from ...domain.api_keys import list_api_keys, new_api_key, revoke_key
 from ...domain.errors import DomainError
 from ...domain.schedule_check import StrandsBookings, stranded_bookings
 from ...domain.timeutil import zone
@@ -70,7 +71,7 @@ def _edit(kind: management.Kind, obj: Any | None) -> Any:
         else:
             flash(f"{kind.singular.capitalize()} “{kind.title(saved)}” saved.", "success")
             return redirect(url_for("admin.manage_edit", key=kind.key, object_id=saved.id), code=303)
-    changes = management.recent_changes(session, kind.key, obj.id) if obj is not None else []
+    changes = audit.recent_changes(session, kind.key, obj.id) if obj is not None else []
     # A customer's record shows their number, whether they want texts, and the texts sent.
     texts = sms.texts_for_customer(session, obj.id) if obj is not None and kind.key == "customers" else None
     return render_template("admin/manage/form.html", kind=kind, obj=obj, values=values, errors=errors, changes=changes,
@@ -117,14 +118,14 @@ def agent_hours(object_id: int) -> Any:
     agent = _object(kind, object_id)
     errors: dict[str, str] = {}
     status = 200
-    days = management.hours_as_text(agent)
+    days = schedules.hours_as_text(agent)
     if request.method == "POST":
         days = hours_from_form(request.form)
         if request.form.get("add") or request.form.get("remove"):
             # Without JavaScript, adding or removing an interval redraws the form unsaved.
             return _hours_page(agent, days, {}, {}, {}, 200, edit=request.form)
         try:
-            management.set_working_hours(session, agent.id, days, actor=actor(), now=now(), strand_ok=_strand_ok())
+            schedules.set_working_hours(session, agent.id, days, actor=actor(), now=now(), strand_ok=_strand_ok())
         except StrandsBookings as stranded:
             return _hours_page(agent, days, {}, {}, {}, 409, stranded=stranded)
         except DomainError as error:
@@ -189,10 +190,10 @@ def _hours_page(agent: Any, days: dict[int, str], errors: dict[str, str], off_va
         if _small(day) and _small(index) and int(day) in rows and int(index) < len(rows[int(day)]):
             del rows[int(day)][int(index)]
     return render_template(
-        "admin/manage/hours.html", kind=management.KINDS["agents"], agent=agent, days=days, rows=rows, weekdays=management.WEEKDAYS,
+        "admin/manage/hours.html", kind=management.KINDS["agents"], agent=agent, days=days, rows=rows, weekdays=schedules.WEEKDAYS,
         text_mode=text_mode,
-        errors=errors, time_off=management.time_off_for(session, agent, now()), tz=management.agent_timezone(session, agent), zone=zone,
-        off_values=off_values, off_errors=off_errors, changes=management.recent_changes(session, "agents", agent.id),
+        errors=errors, time_off=schedules.time_off_for(session, agent, now()), tz=schedules.agent_timezone(session, agent), zone=zone,
+        off_values=off_values, off_errors=off_errors, changes=audit.recent_changes(session, "agents", agent.id),
         stranded=stranded, stranded_action=request.path,
         stranded_values=[(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "strand_ok")],
     ), status
@@ -203,12 +204,12 @@ def agent_time_off(object_id: int) -> Any:
     kind = _kind("agents")
     agent = _object(kind, object_id)
     try:
-        management.add_time_off(get_session(), agent.id, request.form, actor=actor(), now=now(), strand_ok=_strand_ok())
+        schedules.add_time_off(get_session(), agent.id, request.form, actor=actor(), now=now(), strand_ok=_strand_ok())
     except StrandsBookings as stranded:
-        return _hours_page(agent, management.hours_as_text(agent), {}, request.form, {}, 409, stranded=stranded)
+        return _hours_page(agent, schedules.hours_as_text(agent), {}, request.form, {}, 409, stranded=stranded)
     except DomainError as error:
         errors = {k: str(v) for k, v in error.details.items()} | {"form": error.message}
-        return _hours_page(agent, management.hours_as_text(agent), {}, request.form, errors, 422)
+        return _hours_page(agent, schedules.hours_as_text(agent), {}, request.form, errors, 422)
     flash("Time off added.", "success")
     _flash_stranded(agent)
     return redirect(url_for("admin.agent_hours", object_id=agent.id), code=303)
@@ -218,7 +219,7 @@ def agent_time_off(object_id: int) -> Any:
 def agent_time_off_remove(object_id: int, time_off_id: int) -> Any:
     _kind("agents")
     try:
-        management.remove_time_off(get_session(), object_id, time_off_id, actor=actor(), now=now())
+        schedules.remove_time_off(get_session(), object_id, time_off_id, actor=actor(), now=now())
     except DomainError:
         abort(404)
     flash("Time off removed.", "success")
@@ -237,22 +238,22 @@ def _admin_only() -> None:
 def settings() -> Any:
     _admin_only()
     session = get_session()
-    values: Any = management.settings_values(session)
+    values: Any = business_settings.settings_values(session)
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
         values = request.form
         try:
-            management.save_settings(session, request.form, actor=actor(), now=now())
+            business_settings.save_settings(session, request.form, actor=actor(), now=now())
         except DomainError as error:
             errors = {k: str(v) for k, v in error.details.items()} | {"form": error.message}
             status = 422
         else:
             flash("Settings saved.", "success")
             return redirect(url_for("admin.settings"), code=303)
-    changes = management.recent_changes(session, "settings", None)
-    options = {f.name: management.choices_for(session, f) for f in management.SETTING_FIELDS if f.kind in ("choice", "timezone")}
-    return render_template("admin/manage/settings.html", fields=management.SETTING_FIELDS, values=values, errors=errors,
+    changes = audit.recent_changes(session, "settings", None)
+    options = {f.name: management.choices_for(session, f) for f in business_settings.SETTING_FIELDS if f.kind in ("choice", "timezone")}
+    return render_template("admin/manage/settings.html", fields=business_settings.SETTING_FIELDS, values=values, errors=errors,
                            changes=changes, options=options), status
 
 
@@ -263,12 +264,12 @@ def api_keys() -> Any:
     created, errors, status = None, {}, 200
     if request.method == "POST":
         try:
-            created = management.new_api_key(session, request.form, actor=actor(), now=now())
+            created = new_api_key(session, request.form, actor=actor(), now=now())
         except DomainError as error:
             errors = {k: str(v) for k, v in error.details.items()} | {"form": error.message}
             status = 422
     # The new key is shown in this answer only; reloading the page does not show it again.
-    return render_template("admin/manage/api_keys.html", keys=management.list_api_keys(session, actor()), created=created,
+    return render_template("admin/manage/api_keys.html", keys=list_api_keys(session, actor()), created=created,
                            errors=errors, values=request.form), status
 
 
@@ -276,7 +277,7 @@ def api_keys() -> Any:
 def api_key_confirm_revoke(key_id: int) -> Any:
     """Revoking asks first: integrations using the key stop working at once."""
     _admin_only()
-    key = next((k for k in management.list_api_keys(get_session(), actor()) if k.id == key_id and k.revoked_at is None), None)
+    key = next((k for k in list_api_keys(get_session(), actor()) if k.id == key_id and k.revoked_at is None), None)
     if key is None:
         abort(404)
     return render_template("admin/manage/confirm.html", title=f"Revoke API key “{key.name}”?",
@@ -289,7 +290,7 @@ def api_key_confirm_revoke(key_id: int) -> Any:
 def api_key_revoke(key_id: int) -> Any:
     _admin_only()
     try:
-        key = management.revoke_key(get_session(), key_id, actor=actor(), now=now())
+        key = revoke_key(get_session(), key_id, actor=actor(), now=now())
     except DomainError:
         abort(404)
     flash(f"API key “{key.name}” is revoked; requests with it are refused from now on.", "success")
