@@ -3,47 +3,51 @@ the one way to save them (admins only; every change is written to the audit log)
 What the settings are and how they are loaded is `settings.py`."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .actor import Actor
 from .audit import audit
+from .catalog.values import Choice, Context, Int, Text, Timezone, Values, read_values, readers_of
 from .errors import FieldErrors, Forbidden
-from .management import CURRENCIES, LOCALES, Field
 from .models import Setting
-from .settings import Settings, load_settings
+from .settings import CURRENCIES, LOCALES, Settings, load_settings
 
-SETTING_FIELDS = (
-    Field("business_name", "Business name", required=True, max_length=120),
-    Field("default_timezone", "Time zone", "timezone", required=True),
-    Field("slot_interval_minutes", "Start times every (minutes)", "choice", required=True,
-          choices=tuple((str(m), f"{m} minutes") for m in (5, 10, 15, 20, 30, 60))),
-    Field("horizon_weeks", "Recurring bookings are planned this many weeks ahead", "int", required=True, lo=1, hi=104),
-    Field("cancellation_cutoff_hours", "Customers may change or cancel until (hours before)", "int", required=True, lo=0, hi=720),
-    Field("reminder_hours", "Reminders go out (hours before)", "int", required=True, lo=1, hi=336),
-    Field("business_locale", "Language and formats of dates, times and money", "choice", required=True, choices=LOCALES),
-    Field("currency", "Currency", "choice", required=True, choices=CURRENCIES),
-)
+SLOT_INTERVALS = (5, 10, 15, 20, 30, 60)  # minutes between start times
 
 
-def _admin(actor: Actor, what: str) -> None:
-    if not actor.is_admin:
-        raise Forbidden(f"Only admins can change {what}.")
+@dataclass(frozen=True)
+class SettingsInput:
+    business_name: Annotated[str, Text(required=True, max_length=120)]
+    default_timezone: Annotated[str, Timezone(required=True)]
+    slot_interval_minutes: Annotated[str, Choice(required=True, values=tuple(str(m) for m in SLOT_INTERVALS))]
+    horizon_weeks: Annotated[int, Int(required=True, lo=1, hi=104)]  # recurring bookings are planned this far
+    cancellation_cutoff_hours: Annotated[int, Int(required=True, lo=0, hi=720)]
+    reminder_hours: Annotated[int, Int(required=True, lo=1, hi=336)]
+    business_locale: Annotated[str, Choice(required=True, values=LOCALES)]
+    currency: Annotated[str, Choice(required=True, values=CURRENCIES)]
+
+
+SETTING_READERS = readers_of(SettingsInput)
 
 
 def settings_values(session: Session) -> dict[str, str]:
+    """The editable settings in force, as the form shows them."""
     current = load_settings(session)
-    return {f.name: str(getattr(current, f.name)) for f in SETTING_FIELDS}
+    return {name: str(getattr(current, name)) for name in SETTING_READERS}
 
 
-def save_settings(session: Session, values: Mapping[str, Any], *, actor: Actor, now: datetime) -> Settings:
-    _admin(actor, "settings")
+def save_settings(session: Session, values: Values, *, actor: Actor, now: datetime) -> Settings:
+    """Save the editable settings; they override the configuration. Raises Forbidden
+    (admins only) or ValidationFailed; nothing is written then."""
+    if not actor.is_admin:
+        raise Forbidden("Only admins can change settings.")
     errors = FieldErrors()
-    clean = {f.name: f.read(session, values, errors, "UTC") for f in SETTING_FIELDS}
+    clean = read_values(Context(session, "UTC"), SETTING_READERS, values, errors)
     errors.raise_if_any("The settings were not saved; see the marked fields.")
     current = settings_values(session)
     rows = {s.key: s for s in session.scalars(select(Setting))}
@@ -60,5 +64,3 @@ def save_settings(session: Session, values: Mapping[str, Any], *, actor: Actor, 
         audit(session, actor=actor, now=now, kind="settings", object_id=None, action="updated", changes=changes)
     session.commit()
     return load_settings(session)
-
-

@@ -1,7 +1,7 @@
 """Customers for integrations (the customers API): find one by e-mail, name or phone,
 create one, change one. The fields and their rules are the back office's customer
-description (management.KINDS["customers"]), so a customer saved through the API and
-one saved through the back-office form pass the same checks."""
+type (`catalog/customers.py`), so a customer saved through the API and one saved
+through the back-office form pass the same checks."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from . import management
+from . import catalog
 from .accounts import find_user_by_email
 from .actor import Actor
 from .errors import EmailTaken, FieldErrors, NotFound, ValidationFailed
@@ -19,8 +19,8 @@ from .models import Role, User
 from .queries import Page, paginate, read_paging
 from .validation import LIKE_ESCAPE, MAX_EMAIL, as_email, as_flag, as_id, contains_pattern, normalise_email
 
-KIND = management.KINDS["customers"]
-FIELDS = tuple(f.name for f in KIND.fields)
+KIND = catalog.TYPES["customers"]
+FIELDS = tuple(KIND.readers)
 MAX_SEARCH = 100
 
 
@@ -85,10 +85,10 @@ def update_customer(session: Session, customer_id: object, values: Mapping[str, 
     _email_free(session, values.get("email"), customer.id)
     fields = {k: v for k, v in values.items() if k != "active"}
     if fields:
-        current = management.form_values(session, KIND, customer)
+        current = catalog.form_values(session, KIND, customer)
         customer = _save(session, customer.id, current | fields, actor=actor, now=now)
     if active is not None and active != customer.active:
-        customer = management.set_active(session, KIND, customer.id, active, actor=actor, now=now)
+        customer = catalog.set_active(session, KIND, customer.id, active, actor=actor, now=now)
     return customer
 
 
@@ -111,7 +111,7 @@ def _email_free(session: Session, email: object, own_id: int | None) -> None:
 
 def _save(session: Session, customer_id: int | None, values: dict[str, Any], *, actor: Actor, now: datetime) -> User:
     try:
-        return management.save_object(session, KIND, customer_id, values, actor=actor, now=now)
+        return catalog.save_object(session, KIND, customer_id, values, actor=actor, now=now)
     except ValidationFailed as exc:
         # The unique index caught a customer created with this e-mail meanwhile.
         if "form" in exc.details and isinstance(values.get("email"), str):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
-from app.domain import business_settings, management, schedules
+from app.domain import business_settings, catalog, schedules
 from app.domain.availability import available_slots
 from app.domain.booking import cancel_booking, create_booking, reschedule_booking
 from app.domain.models import Agent, CacheVersion
@@ -75,7 +75,7 @@ def test_each_write_to_an_agents_schedule_raises_that_agents_version_only(sessio
 def test_catalog_and_settings_changes_raise_the_catalog_version(session, now):
     _, svc, alex = b.basic_setup(session)
     before = catalog_version(session)
-    management.set_active(session, management.KINDS["services"], svc.id, False, actor=b.ADMIN, now=now)
+    catalog.set_active(session, catalog.TYPES["services"], svc.id, False, actor=b.ADMIN, now=now)
     assert catalog_version(session) > before
     before = catalog_version(session)
     schedules.set_working_hours(session, alex.id, {1: "10:00-14:00"}, actor=b.ADMIN, now=now)
@@ -109,7 +109,7 @@ def test_another_app_sees_bookings_time_off_hours_and_settings_at_once(session, 
     with other() as s:
         assert load_settings(s).slot_interval_minutes == 15
 
-    management.set_active(session, management.KINDS["services"], svc.id, False, actor=b.ADMIN, now=now)
+    catalog.set_active(session, catalog.TYPES["services"], svc.id, False, actor=b.ADMIN, now=now)
     with pytest.raises(Exception, match="not found"):
         free(other, svc, now)
 

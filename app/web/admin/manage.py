@@ -1,7 +1,8 @@
-"""Management pages: one list and one form per kind of object, rendered from the
-domain's description of that kind (`domain.management.KINDS`), plus the agent's hours
-and time off, settings and API keys. Every view parses, calls one domain function and
-renders; permission checks (admins only for staff, settings and keys) are the domain's."""
+"""Management pages: one list and one form per catalog type, rendered from the domain's
+type (`domain/catalog/`) and the words the back office shows for it (`catalog_forms.py`),
+plus the agent's hours and time off, settings and API keys. Every view parses, calls one
+domain function and renders; permission checks (admins only for staff, settings and
+keys) are the domain's."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,24 +10,25 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from ...db import get_session
-from ...domain import audit, business_settings, management, schedules, sms
+from ...domain import audit, business_settings, catalog, schedules, sms
 from ...domain.api_keys import list_api_keys, new_api_key, revoke_key
 from ...domain.errors import DomainError
 from ...domain.schedule_check import StrandsBookings, stranded_bookings
 from ...domain.timeutil import zone
+from .catalog_forms import FORMS, SETTINGS_FIELDS, CatalogForm, settings_options
 from .views import actor, bp, now
 
 
-def _kind(key: str) -> management.Kind:
+def _kind(key: str) -> CatalogForm:
     try:
-        return management.kind_for(key, actor())
+        return FORMS[catalog.catalog_type(key, actor()).key]
     except DomainError as error:
         abort(404 if error.code == "not_found" else 403)
 
 
-def _object(kind: management.Kind, object_id: int) -> Any:
+def _object(kind: CatalogForm, object_id: int) -> Any:
     try:
-        return management.get_object(get_session(), kind, object_id)
+        return catalog.get_object(get_session(), kind.type, object_id)
     except DomainError:
         abort(404)
 
@@ -38,7 +40,7 @@ def manage_list(key: str) -> Any:
     show = show if show in ("active", "inactive", "all") else "active"
     q = request.args.get("q", "")
     try:
-        page = management.list_objects(get_session(), kind, q=q, show=show, page=request.args.get("page", "1"))
+        page = catalog.list_objects(get_session(), kind.type, q=q, show=show, page=request.args.get("page", "1"))
     except DomainError:
         abort(404)
     return render_template("admin/manage/list.html", kind=kind, page=page, q=q, show=show)
@@ -55,15 +57,15 @@ def manage_edit(key: str, object_id: int) -> Any:
     return _edit(kind, _object(kind, object_id))
 
 
-def _edit(kind: management.Kind, obj: Any | None) -> Any:
+def _edit(kind: CatalogForm, obj: Any | None) -> Any:
     session = get_session()
     errors: dict[str, str] = {}
-    values: Any = management.form_values(session, kind, obj)
+    values: Any = catalog.form_values(session, kind.type, obj)
     status = 200
     if request.method == "POST":
         values = request.form
         try:
-            saved = management.save_object(session, kind, obj.id if obj is not None else None, request.form, actor=actor(), now=now())
+            saved = catalog.save_object(session, kind.type, obj.id if obj is not None else None, request.form, actor=actor(), now=now())
         except DomainError as error:
             errors = {k: str(v) for k, v in error.details.items()} or {"form": error.message}
             errors.setdefault("form", error.message)
@@ -75,11 +77,7 @@ def _edit(kind: management.Kind, obj: Any | None) -> Any:
     # A customer's record shows their number, whether they want texts, and the texts sent.
     texts = sms.texts_for_customer(session, obj.id) if obj is not None and kind.key == "customers" else None
     return render_template("admin/manage/form.html", kind=kind, obj=obj, values=values, errors=errors, changes=changes,
-                           options=_options(kind), texts=texts), status
-
-
-def _options(kind: management.Kind) -> dict[str, list[tuple[str, str]]]:
-    return {f.name: management.choices_for(get_session(), f) for f in kind.fields if f.kind in ("multi", "choice", "agent_login", "timezone")}
+                           options=kind.options(session), texts=texts), status
 
 
 @bp.get("/manage/<key>/<int:object_id>/deactivate")
@@ -98,7 +96,7 @@ def manage_active(key: str, object_id: int) -> Any:
     kind = _kind(key)
     active = request.form.get("active") == "1"
     try:
-        obj = management.set_active(get_session(), kind, object_id, active, actor=actor(), now=now())
+        obj = catalog.set_active(get_session(), kind.type, object_id, active, actor=actor(), now=now())
     except DomainError as error:
         if error.code == "not_found":
             abort(404)
@@ -190,7 +188,7 @@ def _hours_page(agent: Any, days: dict[int, str], errors: dict[str, str], off_va
         if _small(day) and _small(index) and int(day) in rows and int(index) < len(rows[int(day)]):
             del rows[int(day)][int(index)]
     return render_template(
-        "admin/manage/hours.html", kind=management.KINDS["agents"], agent=agent, days=days, rows=rows, weekdays=schedules.WEEKDAYS,
+        "admin/manage/hours.html", kind=FORMS["agents"], agent=agent, days=days, rows=rows, weekdays=schedules.WEEKDAYS,
         text_mode=text_mode,
         errors=errors, time_off=schedules.time_off_for(session, agent, now()), tz=schedules.agent_timezone(session, agent), zone=zone,
         off_values=off_values, off_errors=off_errors, changes=audit.recent_changes(session, "agents", agent.id),
@@ -252,9 +250,8 @@ def settings() -> Any:
             flash("Settings saved.", "success")
             return redirect(url_for("admin.settings"), code=303)
     changes = audit.recent_changes(session, "settings", None)
-    options = {f.name: management.choices_for(session, f) for f in business_settings.SETTING_FIELDS if f.kind in ("choice", "timezone")}
-    return render_template("admin/manage/settings.html", fields=business_settings.SETTING_FIELDS, values=values, errors=errors,
-                           changes=changes, options=options), status
+    return render_template("admin/manage/settings.html", fields=SETTINGS_FIELDS, values=values, errors=errors,
+                           changes=changes, options=settings_options(session)), status
 
 
 @bp.route("/api-keys", methods=["GET", "POST"])
