@@ -2,12 +2,13 @@
 guessable gift-card codes refused, a validity window in the business's zone."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from decimal import Decimal
 
 import pytest
 
 from app.domain.discounts import GIFT_CARD_CODE_LENGTH
+from tests.conftest import BOOKING_DAY, DAY
 
 from .helpers import edit, refused, save
 
@@ -39,8 +40,8 @@ def test_a_code_keeps_its_own_text_when_edited(session, now):
     ({"kind": "voucher"}, {"kind": "Choose one of the options."}),
     ({"max_uses": "0"}, {"max_uses": "Must be at least 1."}),
     ({"per_customer_limit": "10001"}, {"per_customer_limit": "Must be at most 10000."}),
-    ({"valid_from": "2026-12-01T09:00", "valid_until": "2026-12-01T09:00"}, {"valid_until": "Must be after the start."}),
-    ({"valid_from": "1st of December"}, {"valid_from": "Use a date and time such as 2026-12-24T09:00."}),
+    ({"valid_from": f"{DAY}T09:00", "valid_until": f"{DAY}T09:00"}, {"valid_until": "Must be after the start."}),
+    ({"valid_from": "1st of January"}, {"valid_from": "Use a date and time such as 2026-12-24T09:00."}),
 ])
 def test_a_discount_breaking_a_rule_is_refused_naming_the_field(session, now, changes, errors):
     assert refused(session, "discount_codes", DISCOUNT | changes, now) == errors
@@ -51,9 +52,9 @@ def test_a_fixed_amount_may_be_over_100(session, now):
 
 
 def test_the_window_is_read_in_the_business_zone(session, now):
-    # The business's zone is America/New_York (the settings' default): 09:00 there is 14:00 UTC in December.
-    code = save(session, "discount_codes", DISCOUNT | {"valid_from": "2026-12-01T09:00"}, now)
-    assert code.valid_from.astimezone(UTC) == datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+    # The business's zone is America/New_York (the settings' default): 09:00 there is 14:00 UTC in January.
+    code = save(session, "discount_codes", DISCOUNT | {"valid_from": f"{DAY}T09:00"}, now)
+    assert code.valid_from.astimezone(UTC) == datetime.combine(BOOKING_DAY, time(14, 0), tzinfo=UTC)
 
 
 def test_a_gift_card_without_a_code_gets_a_generated_one(session, now):
