@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from .actor import Actor
+from .audit import audit
 from .errors import Forbidden, NotFound, ValidationFailed
 from .models import Booking, Location, User
 from .models.enums import BookingStatus, Role
@@ -103,8 +104,6 @@ def save_customer_notes(session: Session, customer_id: int, text: object, *, act
     """The office's notes on a customer (gate code, allergies, "prefers Maria"): staff
     only, never shown to the customer or sent in the API's customer view; each change is
     one line in the audit log."""
-    from .management import audit  # the audit log's writer
-
     customer = _customer(session, actor, customer_id)
     if not isinstance(text, str):
         raise ValidationFailed("The notes are not valid.", {"staff_notes": "Must be text."})

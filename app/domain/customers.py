@@ -1,7 +1,7 @@
 """Customers for integrations (the customers API): find one by e-mail, name or phone,
 create one, change one. The fields and their rules are the back office's customer
-description (management.KINDS["customers"]), so a customer saved through the API and
-one saved through the back-office form pass the same checks."""
+type (`catalog/customers.py`), so a customer saved through the API and one saved
+through the back-office form pass the same checks."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from . import management
+from . import catalog
 from .accounts import find_user_by_email
 from .actor import Actor
 from .errors import EmailTaken, FieldErrors, NotFound, ValidationFailed
@@ -20,8 +20,8 @@ from .requests.customers import CustomerCreate, CustomerUpdate
 from .queries import Page, paginate, read_paging
 from .validation import LIKE_ESCAPE, MAX_EMAIL, as_flag, as_id, contains_pattern, normalise_email
 
-KIND = management.KINDS["customers"]
-FIELDS = tuple(f.name for f in KIND.fields)
+KIND = catalog.TYPES["customers"]
+FIELDS = tuple(KIND.readers)
 MAX_SEARCH = 100
 
 
@@ -84,10 +84,10 @@ def update_customer(session: Session, customer_id: object, request: CustomerUpda
     if given.get("email"):
         _email_free(session, given["email"], customer.id)
     if given:
-        current = management.form_values(session, KIND, customer)
+        current = catalog.form_values(session, KIND, customer)
         customer = _save(session, customer.id, current | given, actor=actor, now=now)
     if active is not None and active != customer.active:
-        customer = management.set_active(session, KIND, customer.id, active, actor=actor, now=now)
+        customer = catalog.set_active(session, KIND, customer.id, active, actor=actor, now=now)
     return customer
 
 
@@ -99,9 +99,25 @@ def _email_free(session: Session, email: str, own_id: int | None) -> None:
 
 def _save(session: Session, customer_id: int | None, values: dict[str, Any], *, actor: Actor, now: datetime) -> User:
     try:
-        return management.save_object(session, KIND, customer_id, values, actor=actor, now=now)
+        return catalog.save_object(session, KIND, customer_id, values, actor=actor, now=now)
     except ValidationFailed as exc:
         # The unique index caught a customer created with this e-mail meanwhile.
         if "form" in exc.details and values.get("email"):
             _email_free(session, values["email"], customer_id)
         raise
+
+
+def find_customers(session: Session, text: str, *, limit: int = 15) -> list[User]:
+    """Active customers whose name, e-mail or phone contains `text` (any case; every
+    word must match somewhere), by name. Empty text finds nobody."""
+    words = [w for w in (text or "").replace("\x00", "").strip().lower().split()[:5] if w]
+    if not words:
+        return []
+    query = select(User).where(User.role == Role.CUSTOMER, User.active.is_(True))
+    for word in words:
+        pattern = contains_pattern(word[:100])
+        query = query.where(or_(*(func.lower(column).like(pattern, escape=LIKE_ESCAPE)
+                                  for column in (User.first_name, User.last_name, User.email, User.phone))))
+    return list(session.scalars(query.order_by(User.last_name, User.first_name, User.id).limit(limit)))
+
+

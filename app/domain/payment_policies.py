@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .actor import Actor
+from .audit import audit
 from .booking.common import write_transaction
 from .errors import Forbidden, NotFound, ValidationFailed
-from .history import plain
-from .models import AmountType, AuditEvent, PaymentMode, PaymentPolicy, Service
+from .models import AmountType, PaymentMode, PaymentPolicy, Service
 from .payments import save_policy
 from .validation import id_or_none
 
@@ -56,12 +56,7 @@ def _service(session: Session, service_id: Any) -> Service:
 
 def _audit(session: Session, *, actor: Actor, now: datetime, service_id: int | None, action: str,
            changes: dict[str, tuple[Any, Any]]) -> None:
-    # The same audit_events row management.audit writes, written here so this module
-    # does not depend on management.py (which is being split up).
-    session.add(AuditEvent(
-        occurred_at=now, actor_kind=actor.kind, actor_id=actor.id, actor_label=actor.label, object_kind=AUDIT_KIND,
-        object_id=service_id, action=action, changes={k: [plain(a), plain(b)] for k, (a, b) in changes.items()},
-    ))
+    audit(session, actor=actor, now=now, kind=AUDIT_KIND, object_id=service_id, action=action, changes=changes)
 
 
 def _admin_only(actor: Actor) -> None:

@@ -59,3 +59,12 @@ def read_settings(session: Session) -> Settings:
         return base
     merged = {f.name: getattr(base, f.name) for f in fields(Settings)} | rows
     return replace(base, **Settings.from_mapping(merged).__dict__)
+
+
+# The locales and currencies admins may choose (Babel formats any of them; the lists keep
+# the choice short and known-good). Their names for people are the back office's.
+LOCALES = (
+    "en_US", "en_GB", "en_CA", "en_AU", "en_IE", "de_DE", "de_AT", "de_CH", "fr_FR", "fr_CA", "es_ES", "es_MX",
+    "it_IT", "nl_NL", "pt_PT", "pt_BR", "sv_SE", "da_DK", "pl_PL",
+)
+CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "DKK", "NOK", "PLN", "MXN", "BRL", "NZD")

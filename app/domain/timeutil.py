@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import validation
+from .errors import FieldErrors
 
 
 def zone(name: str) -> ZoneInfo:
@@ -54,3 +55,17 @@ def duration_text(minutes: int) -> str:
     if not hours:
         return f"{rest} min"
     return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def as_local_instant(errors: FieldErrors, path: str, text: str, tz: str) -> datetime | None:
+    """A form's local date and time ("2026-12-24T09:00") in zone `tz` as a UTC instant, or
+    None with a message under `path` (unreadable, or skipped when the clocks go forward)."""
+    try:
+        naive = validation.parse_local_datetime(text)
+    except validation.BadValue:
+        errors.add(path, "Use a date and time such as 2026-12-24T09:00.")
+        return None
+    instant = resolve_local(naive.date(), naive.time(), zone(tz))
+    if instant is None:
+        errors.add(path, "That time does not exist on that day (the clocks go forward); pick another.")
+    return instant

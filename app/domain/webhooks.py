@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks.webhooks import Webhook
 
 from .actor import Actor
+from .audit import audit
 from .errors import FieldErrors, NotFound, ValidationFailed
-from .management import audit
 from .models import DeliveryStatus, Role, User, WebhookDelivery, WebhookEndpoint
 from .outbox import Attempt, Channel, Delivered, DeliveryFailed, JitteredForADay, Parcel
 from .queries import Page, paginate, read_paging

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
-from app.domain import management
+from app.domain import business_settings, catalog, schedules
 from app.domain.availability import available_slots
 from app.domain.booking import cancel_booking, create_booking, reschedule_booking
 from app.domain.models import Agent, CacheVersion
@@ -64,24 +64,24 @@ def test_each_write_to_an_agents_schedule_raises_that_agents_version_only(sessio
     assert changed() == {alex.id, bo.id}  # the agent it left and the one it joined
     cancel_booking(session, booking.id, actor=b.STAFF, now=now)
     assert changed() == {bo.id}
-    off = management.add_time_off(session, alex.id, {"start": "2026-11-24T09:00", "end": "2026-11-24T12:00"}, actor=b.ADMIN, now=now)
+    off = schedules.add_time_off(session, alex.id, {"start": "2026-11-24T09:00", "end": "2026-11-24T12:00"}, actor=b.ADMIN, now=now)
     assert changed() == {alex.id}
-    management.remove_time_off(session, alex.id, off.id, actor=b.ADMIN, now=now)
+    schedules.remove_time_off(session, alex.id, off.id, actor=b.ADMIN, now=now)
     assert changed() == {alex.id}
-    management.set_working_hours(session, bo.id, {1: "10:00-14:00"}, actor=b.ADMIN, now=now)
+    schedules.set_working_hours(session, bo.id, {1: "10:00-14:00"}, actor=b.ADMIN, now=now)
     assert changed() == {bo.id}
 
 
 def test_catalog_and_settings_changes_raise_the_catalog_version(session, now):
     _, svc, alex = b.basic_setup(session)
     before = catalog_version(session)
-    management.set_active(session, management.KINDS["services"], svc.id, False, actor=b.ADMIN, now=now)
+    catalog.set_active(session, catalog.TYPES["services"], svc.id, False, actor=b.ADMIN, now=now)
     assert catalog_version(session) > before
     before = catalog_version(session)
-    management.set_working_hours(session, alex.id, {1: "10:00-14:00"}, actor=b.ADMIN, now=now)
+    schedules.set_working_hours(session, alex.id, {1: "10:00-14:00"}, actor=b.ADMIN, now=now)
     assert catalog_version(session) > before
     before = catalog_version(session)
-    management.save_settings(session, management.settings_values(session) | {"slot_interval_minutes": "15"},
+    business_settings.save_settings(session, business_settings.settings_values(session) | {"slot_interval_minutes": "15"},
                              actor=b.ADMIN, now=now)
     assert catalog_version(session) > before
     # Booking does not touch the catalog.
@@ -97,19 +97,19 @@ def test_another_app_sees_bookings_time_off_hours_and_settings_at_once(session, 
     create_booking(session, b.request(svc.id, day=TUESDAY, at="10:00"), actor=b.STAFF, now=now)
     assert "10:00" not in free(other, svc, now)
 
-    management.add_time_off(session, alex.id, {"start": "2026-11-24T13:00", "end": "2026-11-24T15:00"}, actor=b.ADMIN, now=now)
+    schedules.add_time_off(session, alex.id, {"start": "2026-11-24T13:00", "end": "2026-11-24T15:00"}, actor=b.ADMIN, now=now)
     assert "13:00" not in free(other, svc, now) and "15:00" in free(other, svc, now)
 
-    management.set_working_hours(session, alex.id, {1: "09:00-12:00"}, actor=b.ADMIN, now=now)
+    schedules.set_working_hours(session, alex.id, {1: "09:00-12:00"}, actor=b.ADMIN, now=now)
     assert free(other, svc, now) == ["09:00", "11:00"]
 
-    management.save_settings(session, management.settings_values(session) | {"slot_interval_minutes": "15"},
+    business_settings.save_settings(session, business_settings.settings_values(session) | {"slot_interval_minutes": "15"},
                              actor=b.ADMIN, now=now)
     assert free(other, svc, now) == ["09:00", "11:00"]  # 10:xx is booked, 11:15 would end past 12:00
     with other() as s:
         assert load_settings(s).slot_interval_minutes == 15
 
-    management.set_active(session, management.KINDS["services"], svc.id, False, actor=b.ADMIN, now=now)
+    catalog.set_active(session, catalog.TYPES["services"], svc.id, False, actor=b.ADMIN, now=now)
     with pytest.raises(Exception, match="not found"):
         free(other, svc, now)
 
@@ -150,7 +150,7 @@ def month(factory_or_session, svc, now):
 
 def test_another_app_sees_a_booking_in_its_cached_month_at_once(session, other, now):
     _, svc, alex = b.basic_setup(session)
-    management.set_working_hours(session, alex.id, {1: "09:00-10:00"}, actor=b.ADMIN, now=now)  # one time a week
+    schedules.set_working_hours(session, alex.id, {1: "09:00-10:00"}, actor=b.ADMIN, now=now)  # one time a week
     warm = month(other, svc, now)
     assert warm.get(date(2026, 11, 24)) == "09:00" and month(other, svc, now) == warm  # cached in `other`
     create_booking(session, b.request(svc.id, day=TUESDAY, at="09:00"), actor=b.STAFF, now=now)

@@ -31,7 +31,7 @@ from app.api.openapi import DOCUMENT
 from app.domain import accounts
 from app.domain.booking import create_booking
 from app.domain.inputs import BookingRequest, ServiceLineInput
-from app.domain.management import KINDS
+from app.domain.catalog import TYPES
 from app.domain.models import User
 from app.db import make_engine
 from tests import builders as b
@@ -264,7 +264,7 @@ PAGE_CASES = [
     pytest.param(method, rule, kind, id=f"{method} {rule}" + (f" [{kind}]" if kind else ""))
     for method, rule in PAGE_ROUTES
     if rule not in ("/logout", "/profile/password")  # would end the session the other requests use
-    for kind in (KINDS if "<key>" in rule else [None])
+    for kind in (TYPES if "<key>" in rule else [None])
 ]
 
 

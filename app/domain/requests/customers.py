@@ -1,15 +1,15 @@
 """A customer as the customers API creates and changes one. The limits are the back
-office's customer description (management.KINDS["customers"]), read from it, so the API,
+office's customer type (catalog/customers.py), read from it, so the API,
 the back office and the OpenAPI document state one set."""
 from typing import Any, ClassVar
 
 from pydantic import Field
 
-from ..management import KINDS
+from ..catalog.customers import CUSTOMERS
 from .base import RequestModel
 from .types import Bool, Email, Flag, PhoneText, Text
 
-_FIELDS = {f.name: f for f in KINDS["customers"].fields}
+_FIELDS = CUSTOMERS.readers
 SAVE_FAILED = "The customer was not saved; see the marked fields."
 
 

@@ -1,7 +1,8 @@
-"""Management pages: one list and one form per kind of object, rendered from the
-domain's description of that kind (`domain.management.KINDS`), plus the agent's hours
-and time off, settings and API keys. Every view parses, calls one domain function and
-renders; permission checks (admins only for staff, settings and keys) are the domain's."""
+"""Management pages: one list and one form per catalog type, rendered from the domain's
+type (`domain/catalog/`) and the words the back office shows for it (`catalog_forms.py`),
+plus the agent's hours and time off, settings and API keys. Every view parses, calls one
+domain function and renders; permission checks (admins only for staff, settings and
+keys) are the domain's."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,23 +10,25 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from ...db import get_session
-from ...domain import management, sms
+from ...domain import audit, business_settings, catalog, schedules, sms
+from ...domain.api_keys import list_api_keys, new_api_key, revoke_key
 from ...domain.errors import DomainError
 from ...domain.schedule_check import StrandsBookings, stranded_bookings
 from ...domain.timeutil import zone
+from .catalog_forms import FORMS, SETTINGS_FIELDS, CatalogForm, settings_options
 from .views import actor, bp, now
 
 
-def _kind(key: str) -> management.Kind:
+def _kind(key: str) -> CatalogForm:
     try:
-        return management.kind_for(key, actor())
+        return FORMS[catalog.catalog_type(key, actor()).key]
     except DomainError as error:
         abort(404 if error.code == "not_found" else 403)
 
 
-def _object(kind: management.Kind, object_id: int) -> Any:
+def _object(kind: CatalogForm, object_id: int) -> Any:
     try:
-        return management.get_object(get_session(), kind, object_id)
+        return catalog.get_object(get_session(), kind.type, object_id)
     except DomainError:
         abort(404)
 
@@ -37,7 +40,7 @@ def manage_list(key: str) -> Any:
     show = show if show in ("active", "inactive", "all") else "active"
     q = request.args.get("q", "")
     try:
-        page = management.list_objects(get_session(), kind, q=q, show=show, page=request.args.get("page", "1"))
+        page = catalog.list_objects(get_session(), kind.type, q=q, show=show, page=request.args.get("page", "1"))
     except DomainError:
         abort(404)
     return render_template("admin/manage/list.html", kind=kind, page=page, q=q, show=show)
@@ -54,15 +57,15 @@ def manage_edit(key: str, object_id: int) -> Any:
     return _edit(kind, _object(kind, object_id))
 
 
-def _edit(kind: management.Kind, obj: Any | None) -> Any:
+def _edit(kind: CatalogForm, obj: Any | None) -> Any:
     session = get_session()
     errors: dict[str, str] = {}
-    values: Any = management.form_values(session, kind, obj)
+    values: Any = catalog.form_values(session, kind.type, obj)
     status = 200
     if request.method == "POST":
         values = request.form
         try:
-            saved = management.save_object(session, kind, obj.id if obj is not None else None, request.form, actor=actor(), now=now())
+            saved = catalog.save_object(session, kind.type, obj.id if obj is not None else None, request.form, actor=actor(), now=now())
         except DomainError as error:
             errors = {k: str(v) for k, v in error.details.items()} or {"form": error.message}
             errors.setdefault("form", error.message)
@@ -70,15 +73,11 @@ def _edit(kind: management.Kind, obj: Any | None) -> Any:
         else:
             flash(f"{kind.singular.capitalize()} “{kind.title(saved)}” saved.", "success")
             return redirect(url_for("admin.manage_edit", key=kind.key, object_id=saved.id), code=303)
-    changes = management.recent_changes(session, kind.key, obj.id) if obj is not None else []
+    changes = audit.recent_changes(session, kind.key, obj.id) if obj is not None else []
     # A customer's record shows their number, whether they want texts, and the texts sent.
     texts = sms.texts_for_customer(session, obj.id) if obj is not None and kind.key == "customers" else None
     return render_template("admin/manage/form.html", kind=kind, obj=obj, values=values, errors=errors, changes=changes,
-                           options=_options(kind), texts=texts), status
-
-
-def _options(kind: management.Kind) -> dict[str, list[tuple[str, str]]]:
-    return {f.name: management.choices_for(get_session(), f) for f in kind.fields if f.kind in ("multi", "choice", "agent_login", "timezone")}
+                           options=kind.options(session), texts=texts), status
 
 
 @bp.get("/manage/<key>/<int:object_id>/deactivate")
@@ -97,7 +96,7 @@ def manage_active(key: str, object_id: int) -> Any:
     kind = _kind(key)
     active = request.form.get("active") == "1"
     try:
-        obj = management.set_active(get_session(), kind, object_id, active, actor=actor(), now=now())
+        obj = catalog.set_active(get_session(), kind.type, object_id, active, actor=actor(), now=now())
     except DomainError as error:
         if error.code == "not_found":
             abort(404)
@@ -117,14 +116,14 @@ def agent_hours(object_id: int) -> Any:
     agent = _object(kind, object_id)
     errors: dict[str, str] = {}
     status = 200
-    days = management.hours_as_text(agent)
+    days = schedules.hours_as_text(agent)
     if request.method == "POST":
         days = hours_from_form(request.form)
         if request.form.get("add") or request.form.get("remove"):
             # Without JavaScript, adding or removing an interval redraws the form unsaved.
             return _hours_page(agent, days, {}, {}, {}, 200, edit=request.form)
         try:
-            management.set_working_hours(session, agent.id, days, actor=actor(), now=now(), strand_ok=_strand_ok())
+            schedules.set_working_hours(session, agent.id, days, actor=actor(), now=now(), strand_ok=_strand_ok())
         except StrandsBookings as stranded:
             return _hours_page(agent, days, {}, {}, {}, 409, stranded=stranded)
         except DomainError as error:
@@ -189,10 +188,10 @@ def _hours_page(agent: Any, days: dict[int, str], errors: dict[str, str], off_va
         if _small(day) and _small(index) and int(day) in rows and int(index) < len(rows[int(day)]):
             del rows[int(day)][int(index)]
     return render_template(
-        "admin/manage/hours.html", kind=management.KINDS["agents"], agent=agent, days=days, rows=rows, weekdays=management.WEEKDAYS,
+        "admin/manage/hours.html", kind=FORMS["agents"], agent=agent, days=days, rows=rows, weekdays=schedules.WEEKDAYS,
         text_mode=text_mode,
-        errors=errors, time_off=management.time_off_for(session, agent, now()), tz=management.agent_timezone(session, agent), zone=zone,
-        off_values=off_values, off_errors=off_errors, changes=management.recent_changes(session, "agents", agent.id),
+        errors=errors, time_off=schedules.time_off_for(session, agent, now()), tz=schedules.agent_timezone(session, agent), zone=zone,
+        off_values=off_values, off_errors=off_errors, changes=audit.recent_changes(session, "agents", agent.id),
         stranded=stranded, stranded_action=request.path,
         stranded_values=[(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "strand_ok")],
     ), status
@@ -203,12 +202,12 @@ def agent_time_off(object_id: int) -> Any:
     kind = _kind("agents")
     agent = _object(kind, object_id)
     try:
-        management.add_time_off(get_session(), agent.id, request.form, actor=actor(), now=now(), strand_ok=_strand_ok())
+        schedules.add_time_off(get_session(), agent.id, request.form, actor=actor(), now=now(), strand_ok=_strand_ok())
     except StrandsBookings as stranded:
-        return _hours_page(agent, management.hours_as_text(agent), {}, request.form, {}, 409, stranded=stranded)
+        return _hours_page(agent, schedules.hours_as_text(agent), {}, request.form, {}, 409, stranded=stranded)
     except DomainError as error:
         errors = {k: str(v) for k, v in error.details.items()} | {"form": error.message}
-        return _hours_page(agent, management.hours_as_text(agent), {}, request.form, errors, 422)
+        return _hours_page(agent, schedules.hours_as_text(agent), {}, request.form, errors, 422)
     flash("Time off added.", "success")
     _flash_stranded(agent)
     return redirect(url_for("admin.agent_hours", object_id=agent.id), code=303)
@@ -218,7 +217,7 @@ def agent_time_off(object_id: int) -> Any:
 def agent_time_off_remove(object_id: int, time_off_id: int) -> Any:
     _kind("agents")
     try:
-        management.remove_time_off(get_session(), object_id, time_off_id, actor=actor(), now=now())
+        schedules.remove_time_off(get_session(), object_id, time_off_id, actor=actor(), now=now())
     except DomainError:
         abort(404)
     flash("Time off removed.", "success")
@@ -237,23 +236,22 @@ def _admin_only() -> None:
 def settings() -> Any:
     _admin_only()
     session = get_session()
-    values: Any = management.settings_values(session)
+    values: Any = business_settings.settings_values(session)
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
         values = request.form
         try:
-            management.save_settings(session, request.form, actor=actor(), now=now())
+            business_settings.save_settings(session, request.form, actor=actor(), now=now())
         except DomainError as error:
             errors = {k: str(v) for k, v in error.details.items()} | {"form": error.message}
             status = 422
         else:
             flash("Settings saved.", "success")
             return redirect(url_for("admin.settings"), code=303)
-    changes = management.recent_changes(session, "settings", None)
-    options = {f.name: management.choices_for(session, f) for f in management.SETTING_FIELDS if f.kind in ("choice", "timezone")}
-    return render_template("admin/manage/settings.html", fields=management.SETTING_FIELDS, values=values, errors=errors,
-                           changes=changes, options=options), status
+    changes = audit.recent_changes(session, "settings", None)
+    return render_template("admin/manage/settings.html", fields=SETTINGS_FIELDS, values=values, errors=errors,
+                           changes=changes, options=settings_options(session)), status
 
 
 @bp.route("/api-keys", methods=["GET", "POST"])
@@ -263,12 +261,12 @@ def api_keys() -> Any:
     created, errors, status = None, {}, 200
     if request.method == "POST":
         try:
-            created = management.new_api_key(session, request.form, actor=actor(), now=now())
+            created = new_api_key(session, request.form, actor=actor(), now=now())
         except DomainError as error:
             errors = {k: str(v) for k, v in error.details.items()} | {"form": error.message}
             status = 422
     # The new key is shown in this answer only; reloading the page does not show it again.
-    return render_template("admin/manage/api_keys.html", keys=management.list_api_keys(session, actor()), created=created,
+    return render_template("admin/manage/api_keys.html", keys=list_api_keys(session, actor()), created=created,
                            errors=errors, values=request.form), status
 
 
@@ -276,7 +274,7 @@ def api_keys() -> Any:
 def api_key_confirm_revoke(key_id: int) -> Any:
     """Revoking asks first: integrations using the key stop working at once."""
     _admin_only()
-    key = next((k for k in management.list_api_keys(get_session(), actor()) if k.id == key_id and k.revoked_at is None), None)
+    key = next((k for k in list_api_keys(get_session(), actor()) if k.id == key_id and k.revoked_at is None), None)
     if key is None:
         abort(404)
     return render_template("admin/manage/confirm.html", title=f"Revoke API key “{key.name}”?",
@@ -289,7 +287,7 @@ def api_key_confirm_revoke(key_id: int) -> Any:
 def api_key_revoke(key_id: int) -> Any:
     _admin_only()
     try:
-        key = management.revoke_key(get_session(), key_id, actor=actor(), now=now())
+        key = revoke_key(get_session(), key_id, actor=actor(), now=now())
     except DomainError:
         abort(404)
     flash(f"API key “{key.name}” is revoked; requests with it are refused from now on.", "success")

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from ...clock import now
 from ...db import get_session
-from ...domain import management, payments, queries, read_models, sms
+from ...domain import customers, payments, queries, read_models, sms
 from ...domain.actor import Actor
 from ...domain.booking import UNSET, BookingResult, book_again_request, cancel_booking, change_status, later_visits, move_choices, reschedule_booking
 from ...domain.booking.bulk_actions import ACTIONS as BULK_ACTIONS, change_bookings, parse_bulk
@@ -390,7 +390,7 @@ def _customers(values: Any = None) -> list[User]:
     values = values if values is not None else request.values
     session = get_session()
     chosen = id_or_none(values.get("customer_id"))
-    found = management.find_customers(session, values.get("customer_q", ""))
+    found = customers.find_customers(session, values.get("customer_q", ""))
     picked = session.get(User, chosen) if chosen is not None else None
     if picked is not None and picked.role == Role.CUSTOMER:
         found = [picked, *(c for c in found if c.id != picked.id)]

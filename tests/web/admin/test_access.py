@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.management import KINDS
+from app.domain.catalog import TYPES
 from tests.web.admin.conftest import DAY, login_as
 
 ADMIN_ONLY = {"staff"}
@@ -19,7 +19,7 @@ def get_urls(booking) -> list[tuple[str, bool]]:
             (f"/admin/manage/agents/{booking.agent_id}/hours", False), ("/admin/settings", True), ("/admin/api-keys", True),
             ("/admin/dashboard", False), (f"/admin/bookings/{booking.id}/cancel", False), ("/admin/customers/search?customer_q=cas", False),
             (f"/admin/manage/services/{booking.service_id}/deactivate", False)]
-    for key in KINDS:
+    for key in TYPES:
         urls += [(f"/admin/manage/{key}", key in ADMIN_ONLY), (f"/admin/manage/{key}/new", key in ADMIN_ONLY)]
         if ids.get(key):
             urls.append((f"/admin/manage/{key}/{ids[key]}", key in ADMIN_ONLY))
