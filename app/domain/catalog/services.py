@@ -9,7 +9,7 @@ from typing import Annotated
 from ..models import Location, PricingMode, Service
 from ..validation import MAX_DURATION, MIN_DURATION
 from .base import CatalogType
-from .values import Choice, Flag, Int, LongText, Money, Related, Text
+from .values import Choice, ClassTimes, Flag, Int, LongText, Money, Related, Text
 
 MAX_BUFFER = 240  # minutes before or after a visit
 MAX_CAPACITY = 100
@@ -29,6 +29,7 @@ class ServiceInput:
     buffer_after_minutes: Annotated[int, Int(required=True, lo=0, hi=MAX_BUFFER)]
     capacity: Annotated[int, Int(required=True, lo=1, hi=MAX_CAPACITY)]
     at_customer: Annotated[bool, Flag()]  # off: at the office, no address asked
+    class_times: Annotated[str, ClassTimes()]  # set: starts only at these local times
     min_notice_minutes: Annotated[int, Int(required=True, lo=0, hi=MAX_NOTICE)]
     max_days_ahead: Annotated[int, Int(required=True, lo=1, hi=MAX_DAYS_AHEAD)]
     position: Annotated[int, Int(required=True, lo=0, hi=MAX_POSITION)]
@@ -41,7 +42,7 @@ class Services(CatalogType[ServiceInput]):
     noun = "service"
     input = ServiceInput
     defaults = {"pricing_mode": "fixed", "duration_minutes": 60, "buffer_before_minutes": 0, "buffer_after_minutes": 0,
-                "capacity": 1, "at_customer": True, "min_notice_minutes": 0, "max_days_ahead": 365, "position": 0}
+                "capacity": 1, "at_customer": True, "class_times": "", "min_notice_minutes": 0, "max_days_ahead": 365, "position": 0}
 
 
 SERVICES = Services()

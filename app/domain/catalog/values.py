@@ -19,11 +19,12 @@ from zoneinfo import available_timezones
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..class_times import MAX_CLASS_TIMES_TEXT, as_text as class_times_text, parse_class_times
 from ..errors import FieldErrors
 from ..models import Role, User
 from ..phones import REGIONS, as_phone, national, region_for, unchanged
 from ..timeutil import as_local_instant, zone
-from ..validation import MAX_TEXT, as_bool, as_email, as_int, as_money, as_text, id_or_none
+from ..validation import MAX_TEXT, BadValue, as_bool, as_email, as_int, as_money, as_text, id_or_none
 
 Values = Mapping[str, Any]  # form values: get(name) and, for lists, getlist(name)
 
@@ -103,6 +104,21 @@ class Text(_Typed):
 class LongText(Text):
     max_length: int = MAX_TEXT
     single_line: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class ClassTimes(Text):
+    """Fixed class start times, "10:00, 18:00" (app/domain/class_times.py), stored as
+    written back by `as_text`; empty: the service starts on the booking grid."""
+
+    max_length: int = MAX_CLASS_TIMES_TEXT
+
+    def parse(self, ctx: Context, path: str, text: str, errors: FieldErrors) -> Any:
+        try:
+            return class_times_text(parse_class_times(text))
+        except BadValue as error:
+            errors.add(path, str(error))
+            return None
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,14 @@ from sqlalchemy.orm import Session
 from ...domain.business_settings import SETTING_READERS, SLOT_INTERVALS
 from ...domain.catalog import TYPES, CatalogType
 from ...domain.catalog.values import (
-    AgentLogin, Choice, Code, Country, Email, Flag, Int, LocalDateTime, LongText, Money, Password, Percent, Phone, Related, Text,
+    AgentLogin, Choice, ClassTimes, Code, Country, Email, Flag, Int, LocalDateTime, LongText, Money, Password, Percent, Phone, Related, Text,
     Timezone, Value,
 )
 from ...domain.models import DiscountKind, FieldType, PricingMode
 
 # The widget `admin/manage/_fields.html` draws for each reader (a subclass before its base).
 WIDGETS: tuple[tuple[type[Value], str], ...] = (
-    (LongText, "textarea"), (Email, "email"), (Phone, "phone"), (Code, "code"), (Text, "text"), (Int, "int"),
+    (LongText, "textarea"), (Email, "email"), (Phone, "phone"), (ClassTimes, "text"), (Code, "code"), (Text, "text"), (Int, "int"),
     (Percent, "percent"), (Money, "money"), (Country, "country"), (LocalDateTime, "datetime"), (Password, "password"),
     (Choice, "choice"), (Timezone, "timezone"), (Flag, "bool"), (Related, "multi"), (AgentLogin, "agent_login"),
 )
@@ -127,6 +127,9 @@ _CATALOG: dict[str, tuple[str, str, tuple[tuple[str, str], ...], dict[str, Label
         "capacity": Label("Places per slot"),
         "at_customer": Label("Done at the customer's place", "On: customers must give the street address. Off: the visit is at the "
                                                              "office (a class, a salon chair) and no address is asked."),
+        "class_times": Label("Class times", "For a class or workshop: the local start times, like 10:00, 18:00. It is then "
+                                            "offered only at those times, on days an agent works through them. Empty: any "
+                                            "start on the booking grid."),
         "min_notice_minutes": Label("Minimum notice in minutes"),
         "max_days_ahead": Label("Bookable up to (days ahead)"),
         "position": Label("Position in lists"),

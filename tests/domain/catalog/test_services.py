@@ -41,6 +41,8 @@ def test_a_valid_service_is_saved_with_typed_values_and_audited(session, now):
     ("at_customer", "perhaps", "Must be true or false."),
     ("locations", ["999"], "Choose from the list."),
     ("locations", ["x"], "Choose from the list."),
+    ("class_times", "10:00, 10:00", "10:00 is given twice."),
+    ("class_times", "ten", "'ten' is not a time; write times as HH:MM, like 10:00, 18:00."),
 ])
 def test_a_bad_value_is_refused_under_its_field_and_nothing_is_written(session, now, field, value, message):
     assert refused(session, "services", VALID | {field: value}, now) == {field: message}
@@ -63,3 +65,10 @@ def test_saving_an_unchanged_form_writes_no_audit_entry(session, now):
 def test_a_new_form_starts_with_the_types_defaults(session):
     values = catalog.form_values(session, catalog.TYPES["services"], None)
     assert (values["pricing_mode"], values["duration_minutes"], values["capacity"], values["at_customer"]) == ("fixed", "60", "1", True)
+
+
+def test_class_times_are_stored_sorted_in_one_form(session, now):
+    svc = save(session, "services", VALID | {"capacity": "8", "class_times": "18:00 10:00"}, now)
+    assert svc.class_times == "10:00, 18:00"
+    edit(session, "services", svc, {"class_times": ""}, now)
+    assert svc.class_times == ""
