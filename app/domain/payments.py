@@ -501,6 +501,28 @@ def book_with_saved_card(
     return booking
 
 
+def pay_with_saved_card(session: Session, payment_id: int, card_id: object, *, customer_id: int, gateway: Gateway,
+                        now: datetime, actor: Actor = SYSTEM) -> Settled:
+    """The card step with a card already on the customer's account (Launch27's and
+    Square's "card on file"): the held booking's payment is charged to that card, once,
+    as `settle` charges a new one. Another customer's card, or a payment already under
+    way with a card, is refused (ValidationFailed naming `card`)."""
+    card = session.get(PaymentCard, card_id) if isinstance(card_id, int) else None
+    if card is None or card.user_id != customer_id:
+        raise invalid("card", "Choose one of your saved cards.")
+    with write_transaction(session):
+        payment = session.get(Payment, payment_id, with_for_update=True)
+        if payment is None:
+            raise PaymentNotReady("There is no such payment.")
+        fresh = payment.status == PaymentStatus.PENDING and not payment.stripe_payment_intent_id
+        if fresh and payment.stripe_payment_method_id in (None, card.stripe_payment_method_id):
+            payment.stripe_payment_method_id = card.stripe_payment_method_id
+            payment.updated_at = now
+        elif payment.stripe_payment_method_id != card.stripe_payment_method_id:
+            raise invalid("card", "This payment is already under way with another card.")
+    return settle(session, payment_id, gateway=gateway, now=now, actor=actor)
+
+
 def new_key(prefix: str) -> str:
     """A payment row's idempotency key: its booking and purpose, plus a random part so
     that two portals (or two test databases) sharing one Stripe account never reuse one.

@@ -204,8 +204,13 @@ class Code(Text):
 
 @dataclass(frozen=True)
 class Password(_Typed):
+    """A new password; empty means none given (an edit keeps the current one, and the
+    type's own check asks a new account for its first one)."""
+
     max_length: int = 200
     single_line: ClassVar[bool] = False
+    always_optional: ClassVar[bool] = True
+    blank: ClassVar[Any] = None
 
     def parse(self, ctx: Context, path: str, text: str, errors: FieldErrors) -> Any:
         if len(text) < MIN_PASSWORD:

@@ -211,7 +211,7 @@ _CATALOG: dict[str, tuple[str, str, tuple[tuple[str, str], ...], dict[str, Label
         "last_name": Label("Last name"),
         "email": Label("E-mail"),
         "role": Label("Role", choices={"staff": "Staff", "admin": "Admin", "agent": "Agent (sees only their own day)"}),
-        "password": Label("Password", "At least 8 characters. Leave empty to keep the current one."),
+        "password": Label("Password", "At least 8 characters. When changing an existing login, leave it empty to keep its password."),
     }),
 }
 

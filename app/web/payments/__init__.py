@@ -17,6 +17,7 @@ from ...domain import payments, queries
 from ...domain.errors import DomainError
 from ...domain.models import Booking, Payment, PaymentStatus
 from ...domain.summary import booking_summary
+from ...domain.validation import id_or_none
 from ...extensions import csrf
 from ...transports.stripe import StripeGateway, gateway_for
 from ..customer.views import actor, customer_only
@@ -65,8 +66,9 @@ def _own_payment(booking_id: int) -> tuple[Booking, Payment]:
 
 @bp.get("/bookings/<int:booking_id>/pay")
 @customer_only
-def pay(booking_id: int) -> Any:
-    """The card step of a booking that takes a payment when booking."""
+def pay(booking_id: int, card_error: str = "") -> Any:
+    """The card step of a booking that takes a payment when booking: a card saved on
+    the account (one click) or a new one (Stripe.js)."""
     booking, payment = _own_payment(booking_id)
     if payment.status == PaymentStatus.SUCCEEDED:
         return redirect(url_for("customer.confirmation", booking_id=booking.id))
@@ -82,7 +84,32 @@ def pay(booking_id: int) -> Any:
         publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"], stripe_js=js_url(current_app), due_now=now_due,
         due_later=booking.total - now_due, currency=state.currency,
         open=booking.status.awaits_payment and payment.status in (PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION),
-    )
+        saved_cards=payments.cards_of(session, booking.customer_id) if payment.status == PaymentStatus.PENDING else [],
+        card_error=card_error,
+    ), 422 if card_error else 200
+
+
+@bp.post("/bookings/<int:booking_id>/pay/saved")
+@customer_only
+def pay_saved(booking_id: int) -> Any:
+    """The card step with a card saved on the account: charged now, off-session, once;
+    a decline or a bank that asks to confirm is shown on the card step."""
+    booking, payment = _own_payment(booking_id)
+    gw = gateway()
+    if gw is None:
+        abort(404)
+    try:
+        outcome = payments.pay_with_saved_card(get_session(), payment.id, id_or_none(request.form.get("card_id")),
+                                               customer_id=booking.customer_id, gateway=gw, now=now(), actor=actor())
+    except payments.PaymentNotReady as error:
+        return pay(booking_id, card_error=error.message)
+    except DomainError as error:
+        return pay(booking_id, card_error=str(error.details.get("card", error.message)))
+    if outcome.status == "succeeded":
+        return redirect(url_for("customer.confirmation", booking_id=booking.id), code=303)
+    if outcome.status in ("failed", "cancelled"):
+        return redirect(url_for("payments.retry", booking_id=booking.id), code=303)
+    return redirect(url_for("payments.pay", booking_id=booking.id), code=303)  # 3-D Secure or still at work: the page takes it on
 
 
 @bp.post("/bookings/<int:booking_id>/pay")
