@@ -147,7 +147,7 @@ def booking_summary(booking: Booking) -> BookingSummary:
         where=booking_place(booking),
         agent_name=booking.agent.name,
         customer_name=f"{customer.first_name} {customer.last_name}".strip(),
-        customer_email=customer.email,
+        customer_email=customer.email or "",  # "" for a phone-only customer (issue 22)
         customer_phone=booking.phone or (customer.phone or ""),
         currency=booking.location.currency,
         lines=lines,
@@ -207,7 +207,7 @@ def preview_summary(
         where=where or location.address,
         agent_name=agent_name,
         customer_name=customer_name,
-        customer_email=customer_email,
+        customer_email=customer.email or "",  # "" for a phone-only customer (issue 22)
         customer_phone=phone,
         currency=location.currency,
         lines=lines,
