@@ -938,6 +938,8 @@ def charge_balance(session: Session, booking_id: int, *, actor: Actor, now: date
         booking = session.get(Booking, booking_id)
         if booking is None:
             raise invalid("booking_id", "There is no such booking.")
+        if not booking.customer.email:
+            raise invalid("payment_method", CARD_NEEDS_EMAIL)
         if default_card(session, booking.customer_id) is None:
             raise invalid("payment_method", "The customer has no card saved.")
         rows = _charges(session, booking.id)
@@ -958,6 +960,8 @@ def charge_no_show_fee(session: Session, booking_id: int, *, actor: Actor, now: 
         booking = session.get(Booking, booking_id)
         if booking is None or booking.status != BookingStatus.NO_SHOW:
             raise invalid("status", "Only a booking marked no-show has a no-show fee.")
+        if not booking.customer.email:
+            raise invalid("payment_method", CARD_NEEDS_EMAIL)
         policy = policy_for(session, booking.service_id)
         currency = booking_currency(session, booking)
         payment = _queue_charge(session, booking, PaymentKind.NO_SHOW_FEE,
