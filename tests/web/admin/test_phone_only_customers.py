@@ -117,3 +117,13 @@ def test_a_phone_only_customer_cannot_be_charged_by_card(app, client, booked, se
     html = client.get(made.headers["Location"]).get_data(as_text=True)
     assert "Not done: Paying by card needs the customer&#39;s e-mail address" in html
     assert session.query(Payment).count() == 0
+
+
+def test_the_customer_lists_and_edit_form_show_no_none(client, booked, session):
+    login_as(client, "admin")
+    assert book(client, booked, LEE, time="13:00", nonce="n-1").status_code == 303
+    lee = session.scalars(select(User).where(User.first_name == "Lee")).one()
+    for url in ("/admin/manage/customers", f"/admin/manage/customers/{lee.id}"):
+        page = client.get(url)
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "Lee" in html and "None" not in html, url
