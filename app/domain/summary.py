@@ -207,7 +207,7 @@ def preview_summary(
         where=where or location.address,
         agent_name=agent_name,
         customer_name=customer_name,
-        customer_email=customer.email or "",  # "" for a phone-only customer (issue 22)
+        customer_email=customer_email,
         customer_phone=phone,
         currency=location.currency,
         lines=lines,
