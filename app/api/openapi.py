@@ -28,6 +28,8 @@ DURATION = dict(MINUTES_SCHEMA)
 HHMM = dict(TIME_SCHEMA)
 STAMP = dict(INSTANT_SCHEMA)
 ID = dict(ID_SCHEMA)
+# A customer booked by staff by phone alone has no e-mail (issue 22).
+NULLABLE_EMAIL = {"type": ["string", "null"], "description": "null for a phone-only customer (booked by staff; no e-mails)"}
 NULLABLE_ID = {"type": ["integer", "null"]}
 FLAG = {"type": "string", "enum": list(FLAG_VALUES)}  # what parse_flag takes
 STATUS = {"type": "string", "enum": ["pending", "approved", "cancelled", "completed", "no_show", "payment_pending"]}
@@ -83,7 +85,7 @@ SCHEMAS: dict[str, Any] = {
                                                                  "unit_price": MONEY, "amount": MONEY})},
         })},
         "agent_id": ID, "agent_name": {"type": "string"}, "location_id": ID, "customer_id": ID,
-        "customer": obj({k: {"type": "string"} for k in ("first_name", "last_name", "email", "phone")}),
+        "customer": obj({k: NULLABLE_EMAIL if k == "email" else {"type": "string"} for k in ("first_name", "last_name", "email", "phone")}),
         "start_date": DATE, "start_time": HHMM, "end_time": HHMM, "start_at": STAMP, "end_at": STAMP,
         "duration": {"type": "integer"}, "arrival_window": {"type": "integer"}, "sms_notifications": {"type": "boolean"},
         "price": ref("Price"), "price_overridden": {"type": "boolean"},
@@ -140,6 +142,7 @@ SCHEMAS: dict[str, Any] = {
     "Customer": obj({
         "id": ID, **{k: {"type": "string"} for k in ("first_name", "last_name", "email", "phone", "address", "city", "state", "zip")},
         "phone": {"type": "string", "description": "a mobile number in E.164 (`+12015550123`), or empty"},
+        "email": NULLABLE_EMAIL,
         "sms_notifications": {"type": "boolean", "description": "the customer wants text messages (a booking's own flag must be on too)"},
         "active": {"type": "boolean"}, "has_account": {"type": "boolean"}, "created_at": STAMP,
     }),

@@ -116,15 +116,30 @@ def create_user(
     return user
 
 
-def find_or_create_customer(session: Session, data: CustomerInput, errors: FieldErrors, path: str, *, now: datetime) -> User | None:
+NEEDS_CONTACT = "Give an e-mail or a phone number."
+# A card is saved with Stripe under the customer's e-mail, by the customer (issue 22).
+CARD_NEEDS_EMAIL = "Paying by card needs the customer's e-mail address; choose cash or check, or add an e-mail first."
+
+
+def find_or_create_customer(session: Session, data: CustomerInput, errors: FieldErrors, path: str, *, now: datetime,
+                            phone_only: bool = False) -> User | None:
     """The customer with this e-mail (any case), or a new one. Must run inside the
-    caller's write transaction; does not commit."""
+    caller's write transaction; does not commit.
+
+    `phone_only` (staff booking a caller, issue 22): without an e-mail the phone is
+    required, and the customer is the e-mail-less one with the same number and name
+    (any case), or a new one with no e-mail: no account, no e-mails."""
     first = as_text(errors, f"{path}.first_name", data.first_name, max_length=100, required=True, single_line=True)
     last = as_text(errors, f"{path}.last_name", data.last_name, max_length=100, required=True, single_line=True)
-    email = as_email(errors, f"{path}.email", data.email)
+    email = as_email(errors, f"{path}.email", data.email, required=not phone_only)
     phone = as_phone(errors, f"{path}.phone", data.phone, region=region_for(session))
-    if not (first and last and email) or phone is None:
+    if phone_only and email == "" and phone == "":
+        errors.add(f"{path}.email", NEEDS_CONTACT)
         return None
+    if not (first and last) or email is None or phone is None:
+        return None
+    if not email:
+        return _phone_only_customer(session, first, last, phone, now=now)
     existing = find_user_by_email(session, email)
     if existing is not None:
         if existing.role != Role.CUSTOMER:
@@ -132,6 +147,20 @@ def find_or_create_customer(session: Session, data: CustomerInput, errors: Field
             return None
         return existing
     customer = User(email=email, role=Role.CUSTOMER, first_name=first, last_name=last, phone=phone, created_at=now)
+    session.add(customer)
+    session.flush()
+    return customer
+
+
+def _phone_only_customer(session: Session, first: str, last: str, phone: str, *, now: datetime) -> User:
+    """The e-mail-less customer with this number (E.164) and name (any case), or a new one."""
+    same_number = session.scalars(
+        select(User).where(User.email.is_(None), User.role == Role.CUSTOMER, User.phone == phone).order_by(User.id)
+    )
+    for known in same_number:
+        if (known.first_name.casefold(), known.last_name.casefold()) == (first.casefold(), last.casefold()):
+            return known
+    customer = User(email=None, role=Role.CUSTOMER, first_name=first, last_name=last, phone=phone, created_at=now)
     session.add(customer)
     session.flush()
     return customer

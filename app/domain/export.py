@@ -40,6 +40,6 @@ def booking_rows(session: Session, bookings: list[Booking]) -> Iterator[list[Any
         state = states[b.id]
         yield [spreadsheet_cell(cell) for cell in (
             b.booking_code, b.status, b.start_at.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M"), tz, b.duration_minutes,
-            b.service.name, b.agent.name, b.customer.full_name, b.customer.email, b.customer.phone, f"{b.total:.2f}",
+            b.service.name, b.agent.name, b.customer.full_name, b.customer.email or "", b.customer.phone, f"{b.total:.2f}",
             b.payment_method, state.currency, str(state.amount_paid), str(state.refunded), str(state.amount_due),
         )]

@@ -59,7 +59,8 @@ def queue_booking_message(
     # By id: after a reassignment the relationship may still hold the agent it had.
     agent = session.get(Agent, booking.agent_id)
     recipients: list[tuple[str, dict[str, Any]]] = []
-    if customer_wants(booking.customer, topic):
+    # A phone-only customer (no e-mail, issue 22) gets no e-mail; staff still hear of it.
+    if booking.customer.email and customer_wants(booking.customer, topic):
         recipients.append((booking.customer.email, {"audience": "customer"}))
     if topic in STAFF_TOPICS:
         for address in dict.fromkeys(a for a in (agent.email if agent else "", settings.office_email) if a):

@@ -30,6 +30,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import history, notifications, webhooks
+from .accounts import CARD_NEEDS_EMAIL
 from .actor import Actor
 from .booking.change import BookingChanges, apply_changes
 from .booking.common import invalid, write_transaction
@@ -432,6 +433,8 @@ def _write_held_booking(
         if result.occurrences:
             raise invalid("frequency_id", "A booking paid by card when booking cannot be a recurring series.")
         booking = result.booking
+        if not booking.customer.email:
+            raise invalid("payment_method", CARD_NEEDS_EMAIL)
         policy = policy_for(session, booking.service_id)
         if not policy.charges_when_booking:
             raise invalid("payment_method", "This service is not paid by card when booking.")
@@ -552,6 +555,8 @@ def ensure_stripe_customer(session: Session, user: User, gateway: Gateway) -> st
     row = session.get(PaymentCustomer, user.id)
     if row is not None:
         return row.stripe_customer_id
+    if not user.email:
+        raise invalid("payment_method", CARD_NEEDS_EMAIL)
     name = f"{user.first_name} {user.last_name}".strip()
     customer_id = gateway.create_customer(email=user.email, name=name, key=new_key(f"customer-{user.id}"))
     with write_transaction(session):
@@ -955,6 +960,8 @@ def charge_balance(session: Session, booking_id: int, *, actor: Actor, now: date
         booking = session.get(Booking, booking_id)
         if booking is None:
             raise invalid("booking_id", "There is no such booking.")
+        if not booking.customer.email:
+            raise invalid("payment_method", CARD_NEEDS_EMAIL)
         if default_card(session, booking.customer_id) is None:
             raise invalid("payment_method", "The customer has no card saved.")
         rows = _charges(session, booking.id)
@@ -975,6 +982,8 @@ def charge_no_show_fee(session: Session, booking_id: int, *, actor: Actor, now: 
         booking = session.get(Booking, booking_id)
         if booking is None or booking.status != BookingStatus.NO_SHOW:
             raise invalid("status", "Only a booking marked no-show has a no-show fee.")
+        if not booking.customer.email:
+            raise invalid("payment_method", CARD_NEEDS_EMAIL)
         policy = policy_for(session, booking.service_id)
         currency = booking_currency(session, booking)
         payment = _queue_charge(session, booking, PaymentKind.NO_SHOW_FEE,

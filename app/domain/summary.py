@@ -147,7 +147,7 @@ def booking_summary(booking: Booking) -> BookingSummary:
         where=booking_place(booking),
         agent_name=booking.agent.name,
         customer_name=f"{customer.first_name} {customer.last_name}".strip(),
-        customer_email=customer.email,
+        customer_email=customer.email or "",  # "" for a phone-only customer (issue 22)
         customer_phone=booking.phone or (customer.phone or ""),
         currency=booking.location.currency,
         lines=lines,

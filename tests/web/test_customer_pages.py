@@ -154,6 +154,17 @@ def test_a_taken_e_mail_gets_the_same_answer_and_a_sign_in_link_that_brings_the_
     assert "Review your booking" in page and "Code 4417" in page and "12 Elm St" in page
 
 
+def test_a_visitor_must_give_an_email_even_with_a_phone(client, session, shop):
+    """Phone-only customers are for staff bookings (issue 22): the customer's own form
+    keeps asking for an e-mail, and nothing is written or sent without one."""
+    _, token, nonce = page_of(client, f"/book?service={shop['clean']}")
+    response = client.post("/book", data={"csrf_token": token, "nonce": nonce, "action": "review",
+                                          **choices(shop, phone="201-555-0101"), **new_account(account_email="")})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="account_email-error"' in html and "Enter your e-mail address." in html
+    assert session.scalars(select(User)).first() is None and session.scalars(select(OutboxMessage)).first() is None
+
+
 def test_the_review_refuses_what_is_missing_with_an_error_summary(client, shop):
     _, token, nonce = page_of(client, f"/book?service={shop['clean']}")
     response = client.post("/book", data={"csrf_token": token, "nonce": nonce, "action": "review",

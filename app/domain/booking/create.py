@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from .. import discounts, history, notifications, pricing, webhooks
-from ..accounts import find_or_create_customer, find_user_by_email
+from ..accounts import CARD_NEEDS_EMAIL, find_or_create_customer, find_user_by_email
 from ..actor import Actor
 from ..availability import (
     DayPlan,
@@ -195,14 +195,14 @@ def _resolve_customer(session: Session, request: BookingRequest, actor: Actor, e
             return None, False
         return customer, False
     if request.customer is None:
-        errors.add("customer", "Give a customer_id or the customer's first name, last name and e-mail.")
+        errors.add("customer", "Give a customer_id or the customer's first name, last name and e-mail (or phone).")
         return None, False
     if not isinstance(request.customer, CustomerInput):
         errors.add("customer", "Must be an object with first_name, last_name, email and phone.")
         return None, False
     email = request.customer.email
     known = find_user_by_email(session, email) if isinstance(email, str) and email.strip() else None
-    customer = find_or_create_customer(session, request.customer, errors, "customer", now=now)
+    customer = find_or_create_customer(session, request.customer, errors, "customer", now=now, phone_only=actor.is_staff)
     return customer, customer is not None and known is not None and customer.id == known.id
 
 
@@ -281,6 +281,8 @@ def _read_details(request: BookingRequest, actor: Actor, customer: User | None, 
                                      + ("pay by card (stripe), cash or check." if request.card_payments else "choose cash or check."))
     elif payment == PaymentMethod.STRIPE and not request.card_payments:
         errors.add("payment_method", "Card payments are not set up for this business; choose cash or check.")
+    elif payment == PaymentMethod.STRIPE and customer is not None and not customer.email:
+        errors.add("payment_method", CARD_NEEDS_EMAIL)
     if request.hold_for_payment:
         status = BookingStatus.PAYMENT_PENDING
     arrival = as_int(errors, "arrival_window", request.arrival_window or 0, lo=0, hi=1440)

@@ -11,10 +11,11 @@ from .base import Base, UTCDateTime, utcnow
 from .enums import ApiScope, Role, sql_in
 
 
-def full_name_of(first_name: str, last_name: str, email: str) -> str:
-    """A person's name as pages write it (their e-mail when they gave no name), for
-    callers that read these three columns without loading the user."""
-    return f"{first_name} {last_name}".strip() or email
+def full_name_of(first_name: str, last_name: str, email: str | None, phone: str = "") -> str:
+    """A person's name as pages write it (their e-mail when they gave no name, their
+    phone when they have no e-mail either), for callers that read these columns
+    without loading the user."""
+    return f"{first_name} {last_name}".strip() or email or phone
 
 
 class User(Base):
@@ -23,7 +24,9 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased, so the unique constraint is case-insensitive on every database.
-    email: Mapped[str] = mapped_column(String(255), unique=True)
+    # NULL for a phone-only customer that staff booked (issue 22): no account, no e-mails;
+    # NULLs never clash under the unique constraint.
+    email: Mapped[str | None] = mapped_column(String(255), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(10), default=Role.CUSTOMER)
     first_name: Mapped[str] = mapped_column(String(100), default="")
@@ -47,7 +50,7 @@ class User(Base):
 
     @property
     def full_name(self) -> str:
-        return full_name_of(self.first_name, self.last_name, self.email)
+        return full_name_of(self.first_name, self.last_name, self.email, self.phone)
 
     @property
     def is_staff(self) -> bool:

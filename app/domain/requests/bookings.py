@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from ..accounts import NEEDS_CONTACT
 from ..booking.change import MAX_PRICE, UNSET, BookingChanges
 from ..inputs import BookingRequest, CustomerInput, ServiceLineInput
 from ..models import BookingStatus
@@ -37,16 +38,22 @@ def _payment_method(value: Any) -> str:
 
 StaffStatus = parsed(str, _staff_status, {"enum": ["pending", "approved"]})
 PaymentMethodChoice = parsed(str, _payment_method, {"enum": ["cash", "check"]})
-NEEDS_CUSTOMER = "Give customer_id, or customer with first_name, last_name and email."
+NEEDS_CUSTOMER = "Give customer_id, or customer with first_name, last_name and email (or phone)."
 
 
 class StaffBookingCustomer(RequestModel):
-    """A new customer (or one found by the e-mail) for a staff booking."""
+    """A new customer (or one found by the e-mail) for a staff booking. Without an
+    e-mail the phone is required: a phone-only customer, found by number and name or
+    created without an e-mail (no account, no e-mails; accounts.find_or_create_customer)."""
 
     first_name: NAME  # type: ignore[valid-type]
     last_name: NAME  # type: ignore[valid-type]
-    email: Email()  # type: ignore[valid-type]
+    email: Email(required=False) = ""  # type: ignore[valid-type]
     phone: PhoneText = ""
+
+
+def _blank(value: Any) -> bool:
+    return value is None or isinstance(value, str) and not value.strip()
 
 
 class StaffBookingInput(RequestModel):
@@ -74,8 +81,12 @@ class StaffBookingInput(RequestModel):
         problems: dict[str, str] = {}
         if "start_at" not in data:
             problems |= {name: "This field is required." for name in ("start_date", "start_time") if name not in data}
-        if data.get("customer_id") in (None, "") and not isinstance(data.get("customer"), dict):
-            problems["customer"] = NEEDS_CUSTOMER
+        customer = data.get("customer")
+        if data.get("customer_id") in (None, ""):
+            if not isinstance(customer, dict):
+                problems["customer"] = NEEDS_CUSTOMER
+            elif _blank(customer.get("email")) and _blank(customer.get("phone")):
+                problems["customer.email"] = NEEDS_CONTACT
         return problems
 
     def booking_request(self, *, send_notifications: bool) -> BookingRequest:

@@ -44,7 +44,7 @@ def booking_link(token: str) -> Any:
         else:
             # Say why the login page comes first, with the address the e-mail went to filled in.
             customer = get_session().get(User, link.customer_id)
-            web_session["login_email"] = customer.email if customer is not None else ""
+            web_session["login_email"] = (customer.email or "") if customer is not None else ""
             flash("Log in to see your booking; you will be taken straight to it.", "info")
         return redirect(url_for("auth.login", next=target))
     return redirect(target)
