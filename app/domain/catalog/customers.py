@@ -18,7 +18,7 @@ from .values import Email, Flag, Phone, Text
 class CustomerInput:
     first_name: Annotated[str, Text(required=True, max_length=100)]
     last_name: Annotated[str, Text(max_length=100)]
-    email: Annotated[str, Email(required=True, max_length=255)]
+    email: Annotated[str | None, Email(max_length=255)]  # none: a customer staff book by phone
     phone: Annotated[str, Phone()]  # mobile: texts go here when the customer asks for them
     address: Annotated[str, Text(max_length=255)]
     city: Annotated[str, Text(max_length=100)]
@@ -39,9 +39,12 @@ class Customers(Accounts[CustomerInput]):
 
     def check(self, session: Session, obj: Any, data: CustomerInput, errors: FieldErrors, *, actor: Actor,
               creating: bool) -> CustomerInput:
-        """A unique e-mail address; texts need a number."""
+        """An e-mail address (unique) or, for a customer staff book by phone, a phone
+        number; texts need a number."""
         if unique_clash(session, obj, "email", data.email):
             errors.add("email", EMAIL_TAKEN)
+        if not data.email and not data.phone and not {"email", "phone"} & set(errors.errors):
+            errors.add("email", "Give an e-mail or a phone number.")
         if data.sms_notifications and not data.phone and "phone" not in errors.errors:
             errors.add("phone", "Give a mobile number to get text messages.")
         return data

@@ -123,6 +123,11 @@ class ClassTimes(Text):
 
 @dataclass(frozen=True)
 class Email(Text):
+    """An e-mail address; an optional one left empty is stored as NULL (the column is
+    unique, and a customer booked by phone has none)."""
+
+    blank: ClassVar[Any] = None
+
     def parse(self, ctx: Context, path: str, text: str, errors: FieldErrors) -> Any:
         return as_email(errors, path, text, required=self.required)
 

@@ -1,13 +1,13 @@
 """Fixed class start times for group services (issue 21; app/domain/class_times.py).
 
 Revision ID: 0024_class_times
-Revises: 0022_customer_notes
+Revises: 0023_phone_only_customers
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0024_class_times"
-down_revision = "0022_customer_notes"
+down_revision = "0023_phone_only_customers"
 branch_labels = None
 depends_on = None
 

@@ -91,3 +91,13 @@ def test_deactivating_an_account_ends_its_sessions_and_is_audited(session, now):
     catalog.set_active(session, catalog.TYPES["customers"], customer.id, False, actor=b.ADMIN, now=now)
     assert (customer.active, customer.session_version > version) == (False, True)
     assert (last_audit(session).action, last_audit(session).changes) == ("deactivated", {"active": [True, False]})
+
+
+def test_a_customer_booked_by_phone_needs_no_email_but_one_of_the_two(session, now):
+    """Staff keep phone-only customers (issue 22): editing one no longer asks for an e-mail."""
+    first = save(session, "customers", CUSTOMER | {"email": "", "phone": "+12015550150"}, now)
+    second = save(session, "customers", CUSTOMER | {"email": "", "phone": "+12015550151", "first_name": "Other"}, now)
+    assert first.email is None and second.email is None  # NULLs never clash in the unique column
+    edit(session, "customers", first, {"first_name": "Renamed"}, now)
+    assert first.first_name == "Renamed" and first.email is None
+    assert refused(session, "customers", CUSTOMER | {"email": "", "phone": ""}, now) == {"email": "Give an e-mail or a phone number."}
