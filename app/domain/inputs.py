@@ -2,8 +2,12 @@
 types, form strings); the services validate them and report errors by field path."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
+
+from .requests.booking_fields import PARSERS, read_fields
 
 
 @dataclass
@@ -58,41 +62,59 @@ class CustomerInput:
 
 @dataclass
 class BookingRequest:
-    """Everything a booking can be created from, by any caller."""
+    """Everything a booking can be created from, by any caller. Built with the values as
+    sent; each is read once, here, by the parser of its kind (requests/booking_fields.py),
+    so the service takes typed values: a value that does not parse is left out and its
+    error kept in `problems` (field path -> message), which the service reports with
+    the checks that need the database."""
 
     services: list[ServiceLineInput]
-    # Start: either start_at (an aware instant) or start_date + start_time (local).
-    start_at: Any = None
-    start_date: Any = None
-    start_time: Any = None
-    agent_id: Any = "any"  # an id, "any" or -1
-    location_id: Any = None
-    customer_id: Any = None
+    # Start: either start_at (an aware instant, UTC) or start_date + start_time (local).
+    start_at: datetime | None = None
+    start_date: date | None = None
+    start_time: time | None = None
+    agent_id: int | None = None  # None: any agent (sent as "any", -1 or nothing)
+    location_id: int | None = None
+    customer_id: int | None = None
     customer: CustomerInput | None = None
-    duration: Any = None  # staff override, minutes
-    status: Any = None  # default: "approved" for staff, "pending" for customers
-    frequency_id: Any = None
-    discount_code: Any = None
-    tip: Any = 0
-    tip_recurring: Any = False
-    payment_method: Any = "cash"
-    arrival_window: Any = 0
-    customer_notes: Any = ""
-    staff_notes: Any = ""
-    address: Any = None
-    city: Any = None
-    state: Any = None
-    zip: Any = None
-    phone: Any = None
-    sms_notifications: Any = None
+    duration: int | None = None  # staff override, minutes
+    status: str | None = None  # default: "approved" for staff, "pending" for customers
+    frequency_id: int | None = None
+    discount_code: str | None = None
+    tip: Decimal = Decimal("0.00")
+    tip_recurring: bool = False
+    payment_method: str = "cash"
+    arrival_window: int = 0
+    customer_notes: str = ""
+    staff_notes: str = ""
+    # None: the customer's own (profile) value.
+    address: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    phone: str | None = None  # as typed; read by the service in the location's region
+    sms_notifications: bool | None = None
     custom_fields: list[FieldAnswer] = field(default_factory=list)
-    original_booking_id: Any = None
+    original_booking_id: int | None = None
     # The total the customer was shown; if set and different, the booking is refused
     # with the new price (STYLE habit 7).
-    expected_total: Any = None
+    expected_total: Decimal | None = None
     send_notifications: bool = True
     # Set by the caller when card payments are set up (the Stripe keys): `stripe` is then
     # a payment method, not refused.
     card_payments: bool = False
     # Set by payments.book_with_card only: the booking waits for its card payment.
     hold_for_payment: bool = False
+    problems: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        raw = {f.name: getattr(self, f.name) for f in fields(self) if f.name in READ}
+        values, problems = read_fields(raw)
+        for name, value in values.items():
+            setattr(self, name, value)
+        self.problems = problems
+        if self.payment_method is None:
+            self.payment_method = "cash"
+
+
+READ = frozenset(PARSERS) | {"start_at", "start_date", "start_time"}

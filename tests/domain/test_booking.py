@@ -1,6 +1,7 @@
 """Creating, moving, cancelling and changing the status of bookings."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from decimal import Decimal
 
@@ -520,7 +521,8 @@ def test_book_this_again_prefills_the_request_and_copies_staff_only_attributes(s
     request = book_again_request(session, original.id, actor=actor)
     assert request.original_booking_id == original.id
     assert [a.id for a in request.custom_fields] == [fields["line"].id]  # staff-only answers are not shown to the customer
-    request.start_date, request.start_time, request.agent_id = "2026-11-26", "11:00", "any"
+    # A request is built once, from values as sent: the date picked, "any" agent.
+    request = dataclasses.replace(request, start_date="2026-11-26", start_time="11:00", agent_id="any")
     again = create_booking(session, request, actor=actor, now=now).booking
     assert again.original_booking_id == original.id
     assert again.staff_notes == "Dog is friendly"
