@@ -138,7 +138,7 @@ def test_a_staff_booking_needs_a_start_and_a_customer_and_reports_every_value_at
     item = {"service_id": 1, "agent_id": "any", "start_at": "2026-12-01T09:00:00Z",
             "customer": {"first_name": "Jo", "last_name": "Doe", "email": "Jo@Example.com"}}
     request = StaffBookingInput.parse(item).booking_request(send_notifications=False)
-    assert request.agent_id == "any" and request.customer.email == "jo@example.com" and request.payment_method == "cash"
+    assert request.agent_id is None and request.customer.email == "jo@example.com" and request.payment_method == "cash"
     assert details(StaffBookingInput, item | {"customer": {"first_name": "Jo"}}, prefix="bookings[2].") == {
         "bookings[2].customer.last_name": "This field is required.", "bookings[2].customer.email": "This field is required."}
 
