@@ -1,37 +1,41 @@
-"""Plain input records the services take. Values arrive as a client sent them (JSON
-types, form strings); the services validate them and report errors by field path."""
+"""The input records the booking services take, typed. A BookingRequest is built by every
+caller (staff and customer APIs, web forms, book-again, the CLI) with the values as
+sent; it reads each once (requests/booking_fields.py) and keeps what did not parse as
+problems by field path. What needs the database (an id that names something, a
+quantity within an extra's own limit, an answer to a question) the services check."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
 
-from .requests.booking_fields import PARSERS, read_fields
+from .requests.booking_fields import PARSERS, read_fields, read_lines
 
 
 @dataclass
 class HourlyInput:
-    quantity: Any  # workers, 1-100
-    minutes: Any  # 30-1440, steps of 30
+    # Whole numbers, read where the request is built; None: did not parse (see the
+    # request's problems). The ranges are the service's: pricing.py reads them.
+    quantity: int | None  # workers, 1-100
+    minutes: int | None  # 30-1440, steps of 30
 
 
 @dataclass
 class ExtraInput:
-    id: Any
-    quantity: Any = 1
-    recurring: Any = None  # None: the extra's own setting
+    id: int | None  # None: not an id (see the request's problems)
+    quantity: int | None = 1  # up to the extra's own maximum (pricing.py)
+    recurring: bool | None = None  # None: the extra's own setting
 
 
 @dataclass
 class ParameterInput:
-    id: Any
-    quantity: Any
+    id: int | None
+    quantity: int | None  # within the parameter's own range (pricing.py)
 
 
 @dataclass
 class ServiceLineInput:
-    id: Any
+    id: int | None
     hourly: HourlyInput | None = None
     extras: list[ExtraInput] = field(default_factory=list)
     pricing_parameters: list[ParameterInput] = field(default_factory=list)
@@ -39,25 +43,29 @@ class ServiceLineInput:
 
 @dataclass
 class OptionAnswer:
-    id: Any
-    other: Any = None
+    id: int | str  # an option's id, or a form's choice as sent: read against the question's options (fields.py)
+    other: str | None = None
 
 
 @dataclass
 class FieldAnswer:
-    """{id, value} for text-like fields, {id, values: [...]} for option fields."""
+    """{id, value} for text-like fields, {id, values: [...]} for option fields. Each
+    answer is read against its question (its kind, its options) by fields.py."""
 
-    id: Any
-    value: Any = None
+    id: int
+    value: str | None = None
     values: list[OptionAnswer] | None = None
 
 
 @dataclass
 class CustomerInput:
-    first_name: Any = ""
-    last_name: Any = ""
-    email: Any = ""
-    phone: Any = ""
+    """A new customer (or one found by the e-mail) for a staff booking, as text; the
+    e-mail and phone are read by accounts.find_or_create_customer."""
+
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
 
 
 @dataclass
@@ -112,7 +120,7 @@ class BookingRequest:
         values, problems = read_fields(raw)
         for name, value in values.items():
             setattr(self, name, value)
-        self.problems = problems
+        self.problems = read_lines(self.services) | problems
         if self.payment_method is None:
             self.payment_method = "cash"
 

@@ -339,10 +339,13 @@ def estimate(
     cannot be used.
     """
     errors = FieldErrors()
+    problems = problems or {}
+    # A line's value that did not parse is reported as read (the lines come first, as they are read first).
+    errors.errors.update({path: text for path, text in problems.items() if path.startswith("services")})
     quote_inputs = read_price_inputs(session, services, frequency_id, tip, tip_recurring, errors, staff=staff)
     for name in PRICE_FIELDS:
-        if name in (problems or {}):
-            errors.add(name, (problems or {})[name])
+        if name in problems:
+            errors.add(name, problems[name])
     errors.raise_if_any()
     lines, frequency, tip_amount, tip_rec = quote_inputs
     code = None

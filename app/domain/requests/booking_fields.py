@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..validation import (
     MAX_DURATION, MIN_DURATION, BadValue, parse_bool, parse_date, parse_id, parse_instant, parse_int, parse_money,
     parse_text, parse_time,
 )
 from .types import _agent_choice, blank_is_none
+
+if TYPE_CHECKING:
+    from ..inputs import ServiceLineInput
 
 MAX_TIP = "100000"  # a tip, at most
 MAX_ARRIVAL_WINDOW = 1440
@@ -112,3 +115,36 @@ def _read(values: dict[str, Any], problems: dict[str, str], name: str, value: An
         values[name] = parse(value)
     except BadValue as exc:
         problems[name] = str(exc)
+
+
+def read_lines(lines: list[ServiceLineInput]) -> dict[str, str]:
+    """Each service line's ids and numbers as whole numbers, in place (a value that does
+    not parse becomes None); the problems by field path. Not a list: pricing says so."""
+    problems: dict[str, str] = {}
+    if not isinstance(lines, list):
+        return problems
+
+    def read(owner: object, name: str, path: str, parse: Callable[[Any], Any]) -> None:
+        value = getattr(owner, name)
+        if value is None:
+            return
+        try:
+            setattr(owner, name, parse(value))
+        except BadValue as exc:
+            problems.setdefault(path, str(exc))
+            setattr(owner, name, None)
+
+    for i, line in enumerate(lines):
+        path = f"services[{i}]"
+        read(line, "id", f"{path}.id", parse_id)
+        if line.hourly is not None:
+            read(line.hourly, "quantity", f"{path}.hourly.quantity", parse_int)
+            read(line.hourly, "minutes", f"{path}.hourly.minutes", parse_int)
+        for j, extra in enumerate(line.extras if isinstance(line.extras, list) else []):
+            read(extra, "id", f"{path}.extras[{j}].id", parse_id)
+            read(extra, "quantity", f"{path}.extras[{j}].quantity", parse_int)
+            read(extra, "recurring", f"{path}.extras[{j}].recurring", parse_bool)
+        for j, parameter in enumerate(line.pricing_parameters if isinstance(line.pricing_parameters, list) else []):
+            read(parameter, "id", f"{path}.pricing_parameters[{j}].id", parse_id)
+            read(parameter, "quantity", f"{path}.pricing_parameters[{j}].quantity", parse_int)
+    return problems
