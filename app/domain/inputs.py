@@ -121,8 +121,6 @@ class BookingRequest:
         for name, value in values.items():
             setattr(self, name, value)
         self.problems = read_lines(self.services) | problems
-        if self.payment_method is None:
-            self.payment_method = "cash"
 
 
 READ = frozenset(PARSERS) | {"start_at", "start_date", "start_time"}

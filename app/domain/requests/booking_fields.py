@@ -16,7 +16,7 @@ from ..validation import (
     MAX_DURATION, MIN_DURATION, BadValue, parse_bool, parse_date, parse_id, parse_instant, parse_int, parse_money,
     parse_text, parse_time,
 )
-from .types import _agent_choice, blank_is_none
+from .types import agent_choice, blank_is_none
 
 if TYPE_CHECKING:
     from ..inputs import ServiceLineInput
@@ -32,12 +32,13 @@ def _kept_if_none(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda value: None if value is None else parse(value)
 
 
-def _word(message: str) -> Callable[[Any], Any]:
-    """Text the service compares against its own list (status, payment method, code)."""
+def _word(message: str, *, blank: str | None = None) -> Callable[[Any], Any]:
+    """Text the service compares against its own list (status, payment method, code);
+    nothing given is `blank`."""
 
     def read(value: Any) -> str | None:
         if value is None or value == "":
-            return None
+            return blank
         if not isinstance(value, str):
             raise BadValue(message)
         return value
@@ -62,7 +63,7 @@ def _arrival(value: Any) -> int:
 
 # Field name -> its parser; the start (start_at, or start_date and start_time) is read apart.
 PARSERS: dict[str, Callable[[Any], Any]] = {
-    "agent_id": _agent_choice,
+    "agent_id": agent_choice,
     "location_id": blank_is_none(parse_id),
     "customer_id": blank_is_none(parse_id),
     "duration": blank_is_none(partial(parse_int, lo=MIN_DURATION, hi=MAX_DURATION)),
@@ -71,7 +72,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "discount_code": _word("Must be a code of 1-255 characters."),
     "tip": _tip,
     "tip_recurring": parse_bool,
-    "payment_method": _word("Choose cash or check."),
+    "payment_method": _word("Choose cash or check.", blank="cash"),
     "arrival_window": _arrival,
     "customer_notes": parse_text,
     "staff_notes": parse_text,
@@ -83,7 +84,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
 }
 # What a field left out (or refused) reads as.
 FALLBACK: dict[str, Any] = {"tip": Decimal("0.00"), "tip_recurring": False, "arrival_window": 0, "customer_notes": "",
-                            "staff_notes": ""}
+                            "staff_notes": "", "payment_method": "cash"}
 
 
 def read_fields(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
