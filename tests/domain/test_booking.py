@@ -149,6 +149,16 @@ def test_bad_input_is_a_domain_error_with_a_stable_code_and_changes_nothing(sess
 # --- custom fields ----------------------------------------------------------------------
 
 
+def test_one_refusal_names_the_values_that_did_not_parse_with_what_the_database_refuses(session, now, setup):
+    _, svc, _ = setup
+    before = b.table_counts(session)
+    with pytest.raises(ValidationFailed) as info:
+        make(session, svc, now, at="25:00", frequency_id=999, tip="a lot")
+    assert info.value.details == {"start_time": "Expected a time as HH:MM (24-hour).", "tip": "Must be an amount of money.",
+                                  "frequency_id": "There is no frequency with id 999."}
+    assert b.table_counts(session) == before
+
+
 @pytest.fixture
 def fields(session, setup):
     _, svc, _ = setup
