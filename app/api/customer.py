@@ -119,6 +119,7 @@ def customer_price() -> Any:
         quote = pricing.estimate(
             get_session(), services=request_.services, frequency_id=request_.frequency_id, discount_code=request_.discount_code,
             tip=request_.tip, tip_recurring=request_.tip_recurring, customer_id=client().actor.id, now=now(),
+            problems=request_.problems,
         )
     return success(quote.breakdown() | {"duration": quote.duration})
 

@@ -8,7 +8,7 @@ a Decimal rounded half-up to the cent at the step that produces it.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session, selectinload
 from . import discounts
 from .errors import FieldErrors, ValidationFailed
 from .inputs import ParameterInput, ServiceLineInput
+from .requests.booking_fields import MAX_TIP
 from .models import DiscountCode, DiscountKind, Extra, Frequency, PricingParameter, Service
 from .validation import as_bool, as_id, as_int, as_money
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-MAX_TIP = "100000"
 MAX_LINES = 20
 
 
@@ -315,6 +315,9 @@ def load_frequency(session: Session, frequency_id: object, errors: FieldErrors) 
         return None
     return frequency
 
+# The request values a price is read from besides its lines.
+PRICE_FIELDS = ("frequency_id", "tip", "tip_recurring")
+
 
 def estimate(
     session: Session,
@@ -327,14 +330,22 @@ def estimate(
     customer_id: int | None = None,
     now: datetime,
     staff: bool = False,
+    problems: Mapping[str, str] | None = None,
 ) -> Quote:
     """The price of a booking without creating it (booking form, price-estimate API).
+    `problems` are the request's values that did not parse (BookingRequest.problems).
 
     Raises ValidationFailed for bad lines, DiscountCodeInvalid/Exhausted for a code that
     cannot be used.
     """
     errors = FieldErrors()
+    problems = problems or {}
+    # A line's value that did not parse is reported as read (the lines come first, as they are read first).
+    errors.errors.update({path: text for path, text in problems.items() if path.startswith("services")})
     quote_inputs = read_price_inputs(session, services, frequency_id, tip, tip_recurring, errors, staff=staff)
+    for name in PRICE_FIELDS:
+        if name in problems:
+            errors.add(name, problems[name])
     errors.raise_if_any()
     lines, frequency, tip_amount, tip_rec = quote_inputs
     code = None

@@ -133,7 +133,7 @@ def _quote(parsed: ParsedForm, customer_id: int | None, result: dict[str, Any]) 
 
     def estimate(code: str | None) -> pricing.Quote:
         return pricing.estimate(get_session(), services=booking.services, frequency_id=booking.frequency_id, discount_code=code,
-                                tip=booking.tip, customer_id=customer_id, now=now())
+                                tip=booking.tip, customer_id=customer_id, now=now(), problems=booking.problems)
 
     try:
         if booking.discount_code:

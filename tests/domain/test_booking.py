@@ -1,6 +1,7 @@
 """Creating, moving, cancelling and changing the status of bookings."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from decimal import Decimal
 
@@ -146,6 +147,16 @@ def test_bad_input_is_a_domain_error_with_a_stable_code_and_changes_nothing(sess
 
 
 # --- custom fields ----------------------------------------------------------------------
+
+
+def test_one_refusal_names_the_values_that_did_not_parse_with_what_the_database_refuses(session, now, setup):
+    _, svc, _ = setup
+    before = b.table_counts(session)
+    with pytest.raises(ValidationFailed) as info:
+        make(session, svc, now, at="25:00", frequency_id=999, tip="a lot")
+    assert info.value.details == {"start_time": "Expected a time as HH:MM (24-hour).", "tip": "Must be an amount of money.",
+                                  "frequency_id": "There is no frequency with id 999."}
+    assert b.table_counts(session) == before
 
 
 @pytest.fixture
@@ -520,7 +531,8 @@ def test_book_this_again_prefills_the_request_and_copies_staff_only_attributes(s
     request = book_again_request(session, original.id, actor=actor)
     assert request.original_booking_id == original.id
     assert [a.id for a in request.custom_fields] == [fields["line"].id]  # staff-only answers are not shown to the customer
-    request.start_date, request.start_time, request.agent_id = "2026-11-26", "11:00", "any"
+    # A request is built once, from values as sent: the date picked, "any" agent.
+    request = dataclasses.replace(request, start_date="2026-11-26", start_time="11:00", agent_id="any")
     again = create_booking(session, request, actor=actor, now=now).booking
     assert again.original_booking_id == original.id
     assert again.staff_notes == "Dog is friendly"

@@ -138,7 +138,7 @@ def test_a_staff_booking_needs_a_start_and_a_customer_and_reports_every_value_at
     item = {"service_id": 1, "agent_id": "any", "start_at": "2026-12-01T09:00:00Z",
             "customer": {"first_name": "Jo", "last_name": "Doe", "email": "Jo@Example.com"}}
     request = StaffBookingInput.parse(item).booking_request(send_notifications=False)
-    assert request.agent_id == "any" and request.customer.email == "jo@example.com" and request.payment_method == "cash"
+    assert request.agent_id is None and request.customer.email == "jo@example.com" and request.payment_method == "cash"
     # Without an e-mail a phone will do (a phone-only customer, issue 22); without either, the e-mail is asked for.
     assert details(StaffBookingInput, item | {"customer": {"first_name": "Jo"}}, prefix="bookings[2].") == {
         "bookings[2].customer.last_name": "This field is required.", "bookings[2].customer.email": "Give an e-mail or a phone number."}
@@ -161,3 +161,35 @@ def test_a_booking_update_changes_only_what_was_sent_and_merges_the_customers_fi
     assert details(BookingUpdate, {"customer": {"nick": 1}, "customer.email": "x", "price": "1.234", "send_notification": "yes"}) == {
         "customer.nick": "Unknown field.", "customer.email": "Enter a valid e-mail address.",
         "price": "Use at most two decimal places.", "send_notification": "Must be true or false."}
+
+
+def test_a_booking_request_reads_each_value_once_and_keeps_what_does_not_parse_by_its_path():
+    from decimal import Decimal
+
+    from app.domain.inputs import BookingRequest, ExtraInput, HourlyInput, ServiceLineInput
+
+    # As a web form sends them: text everywhere.
+    lines = [ServiceLineInput(7, hourly=HourlyInput("2", "90"), extras=[ExtraInput(3, "2", "on")])]
+    request = BookingRequest(lines, start_date="2026-11-26", start_time="10:30", agent_id="any", location_id="",
+                             tip="7.5", arrival_window="", customer_id="12", sms_notifications="1", address=" 1 Main St ")
+    assert (request.start_date, request.start_time.isoformat(), request.agent_id, request.location_id) == (
+        date(2026, 11, 26), "10:30:00", None, None)
+    assert (request.tip, request.arrival_window, request.customer_id, request.sms_notifications) == (Decimal("7.50"), 0, 12, True)
+    assert request.address == "1 Main St" and request.city is None and request.payment_method == "cash"
+    assert (lines[0].hourly.quantity, lines[0].hourly.minutes, lines[0].extras[0].quantity, lines[0].extras[0].recurring) == (
+        2, 90, 2, True)
+    assert request.problems == {}
+
+    bad = BookingRequest([ServiceLineInput("x", extras=[ExtraInput(3, "lots")])], start_date="2026-13-01", start_time=10,
+                         agent_id="alex", tip=-5, arrival_window=2000, duration=0, city="a\nb")
+    assert bad.problems == {
+        "services[0].id": "Must be an id (a whole number from 1).", "services[0].extras[0].quantity": "Must be a whole number.",
+        "start_date": "That date does not exist.", "start_time": "Expected a time as HH:MM (24-hour).",
+        "agent_id": "Must be an id (a whole number from 1).", "tip": "Must be at least 0.",
+        "arrival_window": "Must be at most 1440.", "duration": f"Must be at least {MIN_DURATION}.", "city": "Must be a single line."}
+    # What did not parse is left out, never kept as sent.
+    assert (bad.start_date, bad.start_time, bad.agent_id, bad.tip, bad.arrival_window, bad.duration, bad.city) == (
+        None, None, None, Decimal("0.00"), 0, None, None)
+    assert bad.services[0].id is None and bad.services[0].extras[0].quantity is None
+    assert BookingRequest([ServiceLineInput(1)]).problems == {"start_date": "Expected a date as YYYY-MM-DD.",
+                                                             "start_time": "Expected a time as HH:MM (24-hour)."}

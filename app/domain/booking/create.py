@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ from ..availability import (
 from ..concurrency import begin_write, lock_more
 from ..errors import FieldErrors, PastDate, PriceChanged, SlotUnavailable
 from ..fields import CleanAnswer, clean_answers, fields_for_services
-from ..inputs import BookingRequest, CustomerInput
+from ..inputs import BookingRequest
 from ..models import (
     Booking,
     BookingExtra,
@@ -44,9 +44,9 @@ from ..phones import as_phone, region_for
 from ..recurrence import later_dates
 from ..settings import load_settings
 from ..timeutil import resolve_local, zone
-from ..validation import as_bool, as_date, as_id, as_instant, as_int, as_money, as_text, as_time
+from ..validation import as_id
 from .common import (
-    MAX_DURATION, MIN_DURATION, UNAVAILABLE, BookingResult, SkippedOccurrence, check_offered, choose, invalid, missing_address, new_booking_code,
+    MAX_DURATION, UNAVAILABLE, BookingResult, SkippedOccurrence, check_offered, choose, invalid, missing_address, new_booking_code,
     waived_rule,
     write_transaction,
 )
@@ -88,24 +88,20 @@ def _create(session: Session, request: BookingRequest, actor: Actor, now: dateti
     # SQLite: the write lock is taken here, before anything the re-check reads.
     begin_write(session)
     errors = FieldErrors()
+    errors.errors.update(request.problems)  # the values that did not parse, read where the request was built
     staff = actor.is_staff
     lines, frequency, tip, tip_recurring = pricing.read_price_inputs(
         session, request.services, request.frequency_id, request.tip, request.tip_recurring, errors, staff=staff
     )
-    agent_choice = parse_agent_choice(errors, "agent_id", request.agent_id)
-    location_id = None if request.location_id in (None, "") else as_id(errors, "location_id", request.location_id)
-    duration = None
-    if request.duration not in (None, ""):
-        if staff:
-            duration = as_int(errors, "duration", request.duration, lo=MIN_DURATION, hi=MAX_DURATION)
-        else:
-            errors.add("duration", "The length of a booking follows from the services chosen.")
-    expected_total = None
-    if request.expected_total not in (None, ""):
-        expected_total = as_money(errors, "expected_total", request.expected_total)
+    agent_choice = request.agent_id
+    location_id = request.location_id
+    duration = request.duration
+    if duration is not None and not staff:
+        errors.add("duration", "The length of a booking follows from the services chosen.")
+    expected_total = request.expected_total
     customer, customer_matched = _resolve_customer(session, request, actor, errors, now)
     original = _resolve_original(session, request.original_booking_id, customer, actor, errors)
-    start = _read_start(request, errors)
+    start = _read_start(request)
     details = _read_details(request, actor, customer, original, errors, region_for(session, location_id))
     errors.raise_if_any("The booking could not be made; check the highlighted fields.")
 
@@ -123,8 +119,8 @@ def _create(session: Session, request: BookingRequest, actor: Actor, now: dateti
 
     if start_at < now:
         raise PastDate("Bookings cannot be made in the past.", {"start_time": "That time has already passed."})
-    code_text = request.discount_code if request.discount_code not in (None, "") else None
-    code_id = discounts.find_code_id(session, code_text) if isinstance(code_text, str) else None
+    code_text = request.discount_code
+    code_id = discounts.find_code_id(session, code_text) if code_text is not None else None
 
     first_quote = pricing.price_lines(lines, frequency=frequency, code=None, tip=tip, tip_recurring=tip_recurring)
     spec = SlotSpec.for_services(services, duration or first_quote.duration, staff=staff)
@@ -185,20 +181,17 @@ def _resolve_customer(session: Session, request: BookingRequest, actor: Actor, e
             errors.add("customer_id", "You can only book for yourself.")
             return None, False
         return session.get(User, actor.id), False
-    if request.customer_id not in (None, ""):
-        cid = as_id(errors, "customer_id", request.customer_id)
-        if cid is None:
-            return None, False
+    if request.customer_id is not None:
+        cid = request.customer_id
         customer = session.get(User, cid)
         if customer is None or customer.role != Role.CUSTOMER:
             errors.add("customer_id", f"There is no customer with id {cid}.")
             return None, False
         return customer, False
+    if "customer_id" in request.problems:
+        return None, False
     if request.customer is None:
         errors.add("customer", "Give a customer_id or the customer's first name, last name and e-mail (or phone).")
-        return None, False
-    if not isinstance(request.customer, CustomerInput):
-        errors.add("customer", "Must be an object with first_name, last_name, email and phone.")
         return None, False
     email = request.customer.email
     known = find_user_by_email(session, email) if isinstance(email, str) and email.strip() else None
@@ -206,12 +199,9 @@ def _resolve_customer(session: Session, request: BookingRequest, actor: Actor, e
     return customer, customer is not None and known is not None and customer.id == known.id
 
 
-def _resolve_original(session: Session, value: Any, customer: User | None, actor: Actor, errors: FieldErrors) -> Booking | None:
+def _resolve_original(session: Session, oid: int | None, customer: User | None, actor: Actor, errors: FieldErrors) -> Booking | None:
     """Book this again: the original must be the customer's own booking. Another's id
     gets the same answer as an unknown one, so nothing is revealed."""
-    if value in (None, ""):
-        return None
-    oid = as_id(errors, "original_booking_id", value)
     if oid is None:
         return None
     original = session.get(Booking, oid)
@@ -221,14 +211,12 @@ def _resolve_original(session: Session, value: Any, customer: User | None, actor
     return original
 
 
-def _read_start(request: BookingRequest, errors: FieldErrors) -> datetime | tuple[date, Any] | None:
-    if request.start_at not in (None, ""):
-        return as_instant(errors, "start_at", request.start_at)
-    day = as_date(errors, "start_date", request.start_date)
-    at = as_time(errors, "start_time", request.start_time)
-    if day is None or at is None:
+def _read_start(request: BookingRequest) -> datetime | tuple[date, time] | None:
+    if request.start_at is not None:
+        return request.start_at
+    if request.start_date is None or request.start_time is None:
         return None
-    return (day, at)
+    return (request.start_date, request.start_time)
 
 
 def _chosen_location(session: Session, location_id: int | None) -> Location:
@@ -253,7 +241,7 @@ def _place_of_visit(services: list[Service], details: _Details, errors: FieldErr
         errors.add("address", problem)
 
 
-def _resolve_start(start: datetime | tuple[date, Any] | None, location: Location, errors: FieldErrors) -> datetime | None:
+def _resolve_start(start: datetime | tuple[date, time] | None, location: Location, errors: FieldErrors) -> datetime | None:
     if start is None or isinstance(start, datetime):
         return start
     day, at = start
@@ -267,13 +255,13 @@ def _read_details(request: BookingRequest, actor: Actor, customer: User | None, 
                   region: str) -> _Details:
     staff = actor.is_staff
     status = BookingStatus.APPROVED if staff else BookingStatus.PENDING
-    if request.status not in (None, ""):
+    if request.status is not None:
         allowed = (BookingStatus.PENDING, BookingStatus.APPROVED) if staff else (BookingStatus.PENDING,)
         if request.status not in [s.value for s in allowed]:
             errors.add("status", f"A new booking can be {' or '.join(s.value for s in allowed)}.")
         else:
             status = BookingStatus(request.status)
-    payment = request.payment_method or PaymentMethod.CASH
+    payment = request.payment_method
     if payment not in [p.value for p in PaymentMethod]:
         errors.add("payment_method", "Choose cash, check or stripe." if request.card_payments else "Choose cash or check.")
     elif payment == PaymentMethod.PAYPAL:
@@ -285,17 +273,13 @@ def _read_details(request: BookingRequest, actor: Actor, customer: User | None, 
         errors.add("payment_method", CARD_NEEDS_EMAIL)
     if request.hold_for_payment:
         status = BookingStatus.PAYMENT_PENDING
-    arrival = as_int(errors, "arrival_window", request.arrival_window or 0, lo=0, hi=1440)
-    notes = as_text(errors, "customer_notes", request.customer_notes)
-    staff_notes = ""
-    if request.staff_notes not in (None, ""):
-        if staff:
-            staff_notes = as_text(errors, "staff_notes", request.staff_notes) or ""
-        else:
-            errors.add("staff_notes", "Only staff can write staff notes.")
+    staff_notes = request.staff_notes
+    if staff_notes and not staff:
+        errors.add("staff_notes", "Only staff can write staff notes.")
+        staff_notes = ""
     profile = customer
     address = {}
-    for name, limit in (("address", 255), ("city", 100), ("state", 40), ("zip", 20), ("phone", 40)):
+    for name in ("address", "city", "state", "zip", "phone"):
         given = getattr(request, name)
         if given is None:
             address[name] = getattr(profile, name, "") if profile is not None else ""
@@ -303,14 +287,13 @@ def _read_details(request: BookingRequest, actor: Actor, customer: User | None, 
             # The number texts go to: E.164, one that can take texts (phones.py).
             address[name] = as_phone(errors, name, given, region=region) or ""
         else:
-            address[name] = as_text(errors, name, given, max_length=limit, single_line=True) or ""
-    sms = as_bool(errors, "sms_notifications", request.sms_notifications, default=bool(profile and profile.sms_notifications))
-    if sms and request.sms_notifications is not None and not (address["phone"] or (profile is not None and profile.phone)) \
-            and "phone" not in errors.errors:
+            address[name] = given
+    sms = request.sms_notifications
+    if sms is None:
+        sms = bool(profile and profile.sms_notifications)
+    elif sms and not (address["phone"] or (profile is not None and profile.phone)) and "phone" not in errors.errors:
         errors.add("sms_notifications", "Give a mobile number to get text messages.")
-    requested = None
-    if request.agent_id not in (None, "", "any", -1, "-1"):
-        requested = as_id(errors, "agent_id", request.agent_id)
+    requested = request.agent_id
     if original is not None:
         # Book this again copies what only staff can set on the original booking.
         staff_notes = staff_notes or original.staff_notes
@@ -318,8 +301,8 @@ def _read_details(request: BookingRequest, actor: Actor, customer: User | None, 
     return _Details(
         status=status,
         payment_method=str(payment),
-        arrival_window=arrival or 0,
-        customer_notes=notes or "",
+        arrival_window=request.arrival_window,
+        customer_notes=request.customer_notes,
         staff_notes=staff_notes,
         address=address,
         sms=bool(sms),

@@ -96,7 +96,7 @@ class StaffBookingInput(RequestModel):
             customer = CustomerInput(**self.customer.model_dump())
         return BookingRequest(
             services=[ServiceLineInput(self.service_id)],
-            agent_id="any" if self.agent_id is None else self.agent_id,
+            agent_id=self.agent_id,
             start_at=self.start_at,
             start_date=self.start_date,
             start_time=self.start_time,

@@ -112,11 +112,12 @@ OptionalMinutes = parsed(int, blank_is_none(partial(parse_int, lo=MIN_DURATION, 
 ANY_AGENT = ("any", -1, "-1")
 
 
-def _agent_choice(value: Any) -> int | None:
+def agent_choice(value: Any) -> int | None:
+    """An agent's id, or None for "any agent". Raises BadValue."""
     if value is None or value == "" or (not isinstance(value, bool) and value in ANY_AGENT):
         return None
     return parse_id(value)
 
 
 # An agent's id, or None for "any agent" ("any", -1, "-1", null or "").
-AgentChoice = parsed(int, _agent_choice, {"oneOf": [ID_SCHEMA, {"enum": list(ANY_AGENT)}]})
+AgentChoice = parsed(int, agent_choice, {"oneOf": [ID_SCHEMA, {"enum": list(ANY_AGENT)}]})

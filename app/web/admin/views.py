@@ -19,7 +19,6 @@ from ...domain.actor import Actor
 from ...domain.booking import UNSET, BookingResult, book_again_request, cancel_booking, change_status, later_visits, move_choices, reschedule_booking
 from ...domain.booking.bulk_actions import ACTIONS as BULK_ACTIONS, change_bookings, parse_bulk
 from ...domain.errors import DomainError, PreconditionFailed
-from ...domain.inputs import CustomerInput
 from ...domain.models import Agent, Booking, BookingStatus, Frequency, Role, Service, User
 from ...domain.schedule_check import booking_uncovered
 from ...domain.settings import load_settings
@@ -447,14 +446,7 @@ def new_booking() -> Any:
     values = request.form.copy()
     if request.form.get("action") != "book":
         return booking_form.render_booking_form(values, catalog, **_staff_form_args(values))
-    parsed = parse_booking_form(values, catalog)
-    booking_request = parsed.request
-    if values.get("customer_id"):
-        booking_request.customer_id = values["customer_id"]
-    else:
-        booking_request.customer = CustomerInput(values.get("customer_first_name", ""), values.get("customer_last_name", ""),
-                                                 values.get("customer_email", ""), values.get("phone", ""))
-    booking_request.staff_notes = values.get("staff_notes", "")
+    parsed = parse_booking_form(values, catalog, staff=True)
     return booking_form.submit(
         values, catalog, parsed, paths=parsed.inputs_by_path | STAFF_PATHS,
         pending_endpoint="admin.new_booking_pending", created=_created,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from ...domain import read_models
-from ...domain.inputs import BookingRequest, ExtraInput, FieldAnswer, HourlyInput, OptionAnswer, ParameterInput, ServiceLineInput
+from ...domain.inputs import BookingRequest, CustomerInput, ExtraInput, FieldAnswer, HourlyInput, OptionAnswer, ParameterInput, ServiceLineInput
 from ...domain.validation import id_or_none
 from ...domain.models import Agent, CustomField, FieldType, Frequency, Location, PaymentMethod, Service
 
@@ -79,7 +79,9 @@ class ParsedForm:
     inputs_by_path: dict[str, str]
 
 
-def parse_booking_form(form: MultiDict[str, str], catalog: FormCatalog) -> ParsedForm:
+def parse_booking_form(form: MultiDict[str, str], catalog: FormCatalog, *, staff: bool = False) -> ParsedForm:
+    """The form as one BookingRequest. The back office's form (`staff`) also has the
+    customer step (a customer_id, or a new customer's names, e-mail and phone) and staff notes."""
     paths: dict[str, str] = {"services": "services", "start_time": "time", "start_date": "date", "agent_id": "agent_id",
                              "location_id": "location_id", "frequency_id": "frequency_id", "tip": "tip",
                              "payment_method": "payment_method", "discount_code": "discount_code",
@@ -136,8 +138,19 @@ def parse_booking_form(form: MultiDict[str, str], catalog: FormCatalog) -> Parse
         # The customer form shows a "text me" box (sms_choice marks it); without it the profile's choice holds.
         sms_notifications=(form.get("sms_notifications") == "1") if form.get("sms_choice") else None,
         **{a: form.get(a, "") for a in ADDRESS},
+        **(_customer_step(form) if staff else {}),
     )
     return ParsedForm(request, paths)
+
+
+def _customer_step(form: MultiDict[str, str]) -> dict[str, Any]:
+    """The back office form's customer (chosen, or new) and staff notes."""
+    if form.get("customer_id"):
+        who: dict[str, Any] = {"customer_id": form["customer_id"]}
+    else:
+        who = {"customer": CustomerInput(form.get("customer_first_name", ""), form.get("customer_last_name", ""),
+                                         form.get("customer_email", ""), form.get("phone", ""))}
+    return who | {"staff_notes": form.get("staff_notes", "")}
 
 
 def _answer(f: CustomField, form: MultiDict[str, str]) -> FieldAnswer | None:
