@@ -15,13 +15,13 @@ from .domain.cache import make_backend
 from .domain.settings import Settings
 
 
-def make_engine(url: str, *, statement_timeout: float = 0, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, statement_timeout: float = 0, busy_timeout: float = 30, **kwargs: Any) -> Engine:
     """An engine for `url`. On PostgreSQL, `statement_timeout` (seconds, 0: none) bounds
     every statement of its sessions, so a request blocked by a lock or a runaway query
-    ends with an error the app answers, before gunicorn kills the worker."""
+    ends with an error the app answers, before gunicorn kills the worker. On SQLite,
+    `busy_timeout` is how long a writer waits for the write lock."""
     if url.startswith("sqlite"):
-        # timeout is SQLite's busy timeout: a writer waits for the write lock this long.
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": busy_timeout}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
