@@ -15,6 +15,7 @@ from ...domain.api_keys import list_api_keys, new_api_key, revoke_key
 from ...domain.errors import DomainError
 from ...domain.schedule_check import StrandsBookings, stranded_bookings
 from ...domain.timeutil import zone
+from ...domain.validation import BadValue, parse_int
 from .catalog_forms import FORMS, SETTINGS_FIELDS, CatalogForm, settings_options
 from .views import actor, bp, now
 
@@ -148,9 +149,13 @@ def _flash_stranded(agent: Any) -> None:
         flash(f"{len(stranded)} booking{'' if len(stranded) == 1 else 's'} of {agent.name} outside the schedule: {codes}.", "error")
 
 
-def _small(text: str) -> bool:
-    """ASCII digits only ("²".isdigit() is true), short enough to be an index."""
-    return text.isascii() and text.isdigit() and len(text) < 4
+def _row(text: str) -> int | None:
+    """A row or weekday number from the hours editor's add/remove buttons (0-999), by
+    the one integer parser; anything else is None (the button is ignored)."""
+    try:
+        return parse_int(text, lo=0, hi=999)
+    except BadValue:
+        return None
 
 
 def hours_from_form(form: Any) -> dict[int, str]:
@@ -182,11 +187,13 @@ def _hours_page(agent: Any, days: dict[int, str], errors: dict[str, str], off_va
     session = get_session()
     rows = {d: intervals(days[d]) for d in range(7)}
     if edit is not None:
-        if _small(edit.get("add", "")) and int(edit["add"]) in rows:
-            rows[int(edit["add"])].append(("", ""))
-        day, _, index = edit.get("remove", "").partition(":")
-        if _small(day) and _small(index) and int(day) in rows and int(index) < len(rows[int(day)]):
-            del rows[int(day)][int(index)]
+        add = _row(edit.get("add", ""))
+        if add in rows:
+            rows[add].append(("", ""))
+        day_text, _, index_text = edit.get("remove", "").partition(":")
+        day, index = _row(day_text), _row(index_text)
+        if day in rows and index is not None and index < len(rows[day]):
+            del rows[day][index]
     return render_template(
         "admin/manage/hours.html", kind=FORMS["agents"], agent=agent, days=days, rows=rows, weekdays=schedules.WEEKDAYS,
         text_mode=text_mode,

@@ -15,7 +15,7 @@ from ...domain.errors import DomainError
 from ...domain.settings import load_settings
 from ...domain.status import offered_transitions
 from ...domain.timeutil import parse_date, zone
-from .views import STATUS_ACTIONS, actor, bp, now
+from .views import STATUS_ACTIONS, _version, actor, bp, now
 
 
 def map_link(booking: Any) -> str | None:
@@ -55,13 +55,13 @@ def _back(booking_id: int) -> Any:
 
 @bp.post("/my-day/<int:booking_id>/status")
 def my_status(booking_id: int) -> Any:
-    version = request.form.get("version", "")
+    version = _version(request.form.get("version"))
     try:
-        if not (version.isascii() and version.isdigit()) or len(version) > 9:
+        if version is None:
             flash("This page is out of date; here is your day as it is now.", "error")
             return _back(booking_id)
         booking = agent_day.record_outcome(get_session(), actor(), booking_id, request.form.get("status", ""),
-                                           expected_version=int(version), now=now())
+                                           expected_version=version, now=now())
     except DomainError as error:
         if error.code == "booking_not_found":
             abort(404)
@@ -73,13 +73,13 @@ def my_status(booking_id: int) -> Any:
 
 @bp.post("/my-day/<int:booking_id>/notes")
 def my_notes(booking_id: int) -> Any:
-    version = request.form.get("version", "")
+    version = _version(request.form.get("version"))
     try:
-        if not (version.isascii() and version.isdigit()) or len(version) > 9:
+        if version is None:
             flash("This page is out of date; here is your day as it is now.", "error")
             return _back(booking_id)
         booking = agent_day.save_notes(get_session(), actor(), booking_id, request.form.get("staff_notes", ""),
-                                       expected_version=int(version), now=now())
+                                       expected_version=version, now=now())
     except DomainError as error:
         if error.code == "booking_not_found":
             abort(404)

@@ -2,6 +2,8 @@
 as weeks of cells for the template. The domain's free_days() answers the month in one go."""
 from __future__ import annotations
 
+import re
+
 import calendar as cal
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,9 +61,12 @@ class MonthCalendar:
         return self.chosen is not None and (self.chosen.year, self.chosen.month) != (self.month.year, self.month.month)
 
 
+_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")  # ASCII digits only: "²" is a digit to str.isdigit
+
+
 def parse_month(text: str) -> date | None:
     """'2030-01' as date(2030, 1, 1); anything else is None."""
-    if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isascii() or not (text[:4] + text[5:]).isdigit():
+    if not isinstance(text, str) or not _MONTH.fullmatch(text):
         return None
     year, month = int(text[:4]), int(text[5:])
     return date(year, month, 1) if 1900 < year < 9000 and 1 <= month <= 12 else None
