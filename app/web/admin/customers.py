@@ -30,7 +30,7 @@ def customer_page(customer_id: int) -> Any:
 
 @bp.post("/customers/<int:customer_id>/notes")
 def customer_notes(customer_id: int) -> Any:
-    text = request.form.get("staff_notes", "")
+    text = request.form.get("staff_notes")  # missing: refused by the domain ("Must be text."), nothing cleared
     try:
         save_customer_notes(get_session(), customer_id, text, actor=actor(), now=now())
     except ValidationFailed as error:

@@ -76,6 +76,8 @@ def test_staff_keep_notes_on_a_customer(client, session, regular):
 
     too_long = client.post(f"/admin/customers/{dana.id}/notes", data={"csrf_token": token, "staff_notes": "x" * 4001})
     assert too_long.status_code == 422 and "4000 characters or fewer" in too_long.get_data(as_text=True)
+    missing = client.post(f"/admin/customers/{dana.id}/notes", data={"csrf_token": token})
+    assert missing.status_code == 422 and "Must be text." in missing.get_data(as_text=True)
     no_token = client.post(f"/admin/customers/{dana.id}/notes", data={"staff_notes": "changed"})
     assert no_token.status_code == 400
     session.expire_all()
