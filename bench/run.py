@@ -40,6 +40,8 @@ from app.domain.availability import available_slots
 from app.domain.booking import cancel_booking, create_booking, reschedule_booking
 from app.domain.inputs import BookingRequest, ServiceLineInput
 
+from . import pages as page_loads
+from .pages import Page, wrk_script
 from .seed import PASSWORD, ROOT, TZ, Seeded, seed_postgres, seed_sqlite, working_copy
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,100000,1000000").split(",")]
@@ -78,41 +80,47 @@ def served(module: str, env: dict[str, str]) -> Iterator[tuple[int, subprocess.P
         proc.wait(timeout=30)
 
 
-def get(port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+def get(port: int, path: str, headers: dict[str, str], body: str | None = None) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        conn.request("GET", path, headers=headers)
+        conn.request("GET" if body is None else "POST", path, body=body, headers=headers)
         response = conn.getresponse()
         return response.status, response.read()
     finally:
         conn.close()
 
 
-def load(port: int, path: str, headers: dict[str, str]) -> tuple[float, int]:
-    """Requests per second over SECONDS, and how many answers were not 200."""
-    status, body = get(port, path, headers)  # warm the workers and check the answer
+def load(port: int, path: str, headers: dict[str, str], body: str | None = None) -> tuple[float, int, float | None]:
+    """Requests per second over SECONDS, how many answers were not 200, and the median
+    latency in ms (wrk only). `body` makes the requests POSTs of that form."""
+    status, answer = get(port, path, headers, body)  # warm the workers and check the answer
     if status != 200:
-        raise RuntimeError(f"{path}: {status} {body[:300]!r}")
+        raise RuntimeError(f"{path}: {status} {answer[:300]!r}")
     for _ in range(20):
-        get(port, path, headers)
+        get(port, path, headers, body)
     if shutil.which("wrk"):
-        args = ["wrk", "-t1", "-c4", f"-d{SECONDS}s"]
+        args = ["wrk", "-t1", "-c4", f"-d{SECONDS}s", "--latency"]
         for name, value in headers.items():
             args += ["-H", f"{name}: {value}"]
-        out = subprocess.run([*args, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
+        with tempfile.TemporaryDirectory(prefix="bench-wrk-") as folder:
+            args += wrk_script(Page(path, headers, body), Path(folder))
+            out = subprocess.run([*args, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
+                                 check=True).stdout
         rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
         bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-        return rate, int(bad.group(1)) if bad else 0
-    return _python_load(port, path, headers)
+        p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)\b", out)
+        median = float(p50.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p50.group(2)] if p50 else None
+        return rate, int(bad.group(1)) if bad else 0, median
+    return (*_python_load(port, path, headers, body), None)
 
 
-def _python_load(port: int, path: str, headers: dict[str, str]) -> tuple[float, int]:
+def _python_load(port: int, path: str, headers: dict[str, str], body: str | None) -> tuple[float, int]:
     done, bad = [0], [0]
     stop = time.monotonic() + SECONDS
 
     def worker() -> None:
         while time.monotonic() < stop:
-            status, _ = get(port, path, headers)
+            status, _ = get(port, path, headers, body)
             done[0] += 1
             bad[0] += status != 200
 
@@ -160,7 +168,7 @@ def counting(engine: Any) -> Iterator[list[int]]:
 def in_process(seeded: Seeded) -> dict[str, Any]:
     """Statements per warm request, booking writes, week view and month vs day."""
     app = create_app({"DATABASE_URL": seeded.url, "API_RATE_LIMIT": "100000000 per minute", "SECRET_KEY": "bench",
-                      "WTF_CSRF_ENABLED": False})
+                      "WTF_CSRF_ENABLED": False, "PUBLIC_URL": "http://127.0.0.1"})
     engine = app.extensions["engine"]
     client = app.test_client()
     headers = {"X-API-Key": seeded.api_key}
@@ -170,6 +178,7 @@ def in_process(seeded: Seeded) -> dict[str, Any]:
         with counting(engine) as count:
             assert client.get(path, headers=headers).status_code == 200
         out[f"statements_{name}"] = count[0]
+    out |= page_loads.statements(app, seeded, counting)
     out |= writes(app, seeded)
     out |= week_view(app, client, seeded)
     out |= month_vs_day(app, seeded)
@@ -285,13 +294,21 @@ def timed(fn: Callable[[], None], runs: int) -> float:
 def measure(seeded: Seeded, reference_rate: float | None) -> dict[str, Any]:
     headers = {"X-API-Key": seeded.api_key}
     result: dict[str, Any] = {}
-    with served("bench.serve:app", {"DATABASE_URL": seeded.url}) as (port, proc):
+    # Plain http on loopback: PUBLIC_URL says so, so the session cookie is not Secure-only.
+    with served("bench.serve:app", {"DATABASE_URL": seeded.url, "PUBLIC_URL": "http://127.0.0.1"}) as (port, proc):
         for name, path in availability_paths(seeded).items():
-            rate, bad = load(port, path, headers)
+            rate, bad, _ = load(port, path, headers)
             result[f"rate_{name}"] = rate
             result[f"bad_{name}"] = bad
             if reference_rate:
                 result[f"ratio_{name}"] = rate / reference_rate
+        for name, page in page_loads.pages(port, seeded).items():
+            rate, bad, median = load(port, page.path, page.headers, page.body)
+            result[f"page_{name}"] = rate
+            result[f"page_{name}_p50"] = median
+            result[f"bad_page_{name}"] = bad
+            if reference_rate:
+                result[f"page_{name}_ratio"] = rate / reference_rate
         result["rss_mb"] = worker_rss_mb(proc)
     result |= in_process(seeded)
     return result
@@ -299,7 +316,7 @@ def measure(seeded: Seeded, reference_rate: float | None) -> dict[str, Any]:
 
 def reference(seeded: Seeded) -> dict[str, Any]:
     with served("bench.reference:app", {"BENCH_DB": seeded.url}) as (port, proc):
-        rate, bad = load(port, "/ref", {})
+        rate, bad, _ = load(port, "/ref", {})
         return {"rate": rate, "bad": bad, "rss_mb": worker_rss_mb(proc)}
 
 
@@ -320,6 +337,12 @@ ROWS = [
     ("  ratio to reference", "ratio_day", "{:.0%}"),
     ("free times, days=14, req/s", "rate_days14", "{:.0f}"),
     ("  ratio to reference", "ratio_days14", "{:.0%}"),
+    *[row for name, title in (("book", "booking page GET /book?service=N"), ("refresh", "form refresh (POST, day changed)"),
+                              ("home", "home page /"), ("my_bookings", "My bookings"), ("move", "move page"),
+                              ("week", "admin week view"))
+      for row in ((f"{title}, req/s", f"page_{name}", "{:.0f}"), ("  ratio to reference", f"page_{name}_ratio", "{:.0%}"),
+                  ("  median latency ms (wrk)", f"page_{name}_p50", "{:.1f}"),
+                  ("  statements per request (warm)", f"pst_{name}", "{}"))],
     ("non-200 answers under load", "bad", "{}"),
     ("statements per request, one day (warm)", "statements_day", "{}"),
     ("statements per request, days=14 (warm)", "statements_days14", "{}"),

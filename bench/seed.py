@@ -35,7 +35,7 @@ CUSTOMERS = 1000
 HOURS = range(8, 20)
 FUTURE_DAYS = 7
 # Bump when the seeded layout changes, so cached files are rebuilt.
-LAYOUT = 1
+LAYOUT = 5
 PASSWORD = "bench-password-1"
 
 
@@ -75,6 +75,11 @@ def _catalog(url: str, today: date) -> dict[str, Any]:
         ]
         session.commit()
         ids = {"location": loc.id, "services": [s.id for s in services], "agents": [a.id for a in agents]}
+    with factory() as session:
+        # The first customer can sign in (My bookings, the move page of a booking four days
+        # ahead: _rows gives them row 201); the rest are rows.
+        accounts.create_user(session, email="customer@example.com", password=PASSWORD, first_name="Bench",
+                             last_name="Customer", now=now)
     with engine.begin() as conn:
         conn.execute(insert(User), [
             {"email": f"customer{i}@example.com", "role": Role.CUSTOMER, "first_name": "Bench", "last_name": f"C{i}",
@@ -103,7 +108,7 @@ def _rows(total: int, ids: dict[str, Any], today: date):
         "subtotal": 10000, "frequency_discount": 0, "discount": 0, "gift_card": 0, "tip": 0, "total": 10000,
         "price_overridden": False, "discount_code_id": None, "payment_method": "cash", "customer_notes": "",
         "staff_notes": "", "address": "1 Main St", "city": "", "state": "", "zip": "", "phone": "",
-        "sms_notifications": False, "cancelled_at": None, "cancellation_reason": "", "reminder_sent_at": None,
+        "sms_notifications": False, "cancelled_at": None, "cancellation_reason": "", "reminder_sent_at": None, "sms_reminder_sent_at": None,
         "location_id": ids["location"],
     }
     customers, services = ids["customers"], ids["services"]
@@ -115,10 +120,10 @@ def _rows(total: int, ids: dict[str, Any], today: date):
         service_id = services[made % len(services)]
         made += 1
         return base | {
-            "booking_code": f"BENCH{made:09d}", "status": status, "customer_id": customers[made % len(customers)],
+            "booking_code": f"BENCH{made:09d}", "status": status, "customer_id": customers[(made - 201) % len(customers)],
             "agent_id": agent_id, "service_id": service_id, "start_at": start, "end_at": end,
             "occupied_start": start, "occupied_end": end, "slot_key": f"{service_id}@{int(start.timestamp())}",
-            "created_at": start - timedelta(days=3), "updated_at": start - timedelta(days=3),
+            "created_at": start - timedelta(days=3), "updated_at": start - timedelta(days=3), "change_number": made,
         }
 
     for day, status, hour in future:
@@ -135,6 +140,13 @@ def _rows(total: int, ids: dict[str, Any], today: date):
 
 
 COLUMNS = [c.name for c in Booking.__table__.columns if c.name != "id"]
+# Every booking has its service line (as the booking service writes it): the pages that
+# show or move a booking read its lines. One statement after the rows, on both databases.
+LINES = (
+    "INSERT INTO booking_lines (booking_id, position, service_id, name, pricing_mode, unit_price, workers, minutes, amount,"
+    " duration_minutes) SELECT b.id, 0, b.service_id, s.name, 'fixed', 10000, 1, 60, 10000, 60"
+    " FROM bookings b JOIN services s ON s.id = b.service_id"
+)
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -171,6 +183,8 @@ def seed_sqlite(total: int, today: date | None = None) -> Seeded:
                     conn.executemany(sql, batch)
                     batch.clear()
             conn.executemany(sql, batch)
+        with conn:
+            conn.execute(LINES)
         conn.execute("ANALYZE")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.close()
@@ -196,6 +210,7 @@ def seed_postgres(admin_url: str, total: int, today: date | None = None) -> Seed
         with conn.cursor() as cur, cur.copy(f"COPY bookings ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for r in _rows(total, ids, today):
                 copy.write_row([r[c] for c in COLUMNS])
+        conn.execute(LINES)
         conn.execute("ANALYZE")
     return _describe(url, total, ids["api_key"], today)
 

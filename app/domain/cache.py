@@ -197,6 +197,20 @@ def cached(session: Session, key: tuple[Any, ...], compute: Callable[[], T]) -> 
     return value
 
 
+def local_cached(session: Session, key: tuple[Any, ...], compute: Callable[[], T], *, fallback: Callable[[], T]) -> T:
+    """Like `cached`, for values that stay in this process (never pickled to Redis: live
+    objects such as detached ORM rows); `fallback()` when the cache is not usable now."""
+    store = backend(session)
+    if store is None:
+        return fallback()
+    local = store.local if isinstance(store, RedisCache) else store
+    value = local.get(key)
+    if value is None:
+        value = compute()
+        local.set(key, value)
+    return value
+
+
 def lookup(session: Session, key: tuple[Any, ...]) -> Any | None:
     """The entry under `key`, or None (absent, or the cache is not usable now)."""
     store = backend(session)

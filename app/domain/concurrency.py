@@ -39,7 +39,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from .cache import API_KEYS, CATALOG, mark_written
 from .errors import DiscountCodeExhausted, DomainError, EmailTaken, SlotUnavailable
 from .models.settings import new_generation
-from .models import Agent, ApiKey, Booking, CacheVersion, DiscountCode, Location, Service, Setting, TimeOff, WorkingHours
+from .models import (
+    Agent, ApiKey, Booking, CacheVersion, CustomField, CustomFieldOption, DiscountCode, Extra, Frequency, Location, PricingParameter,
+    Service, Setting, TimeOff, WorkingHours,
+)
 from .models.enums import SLOT_HOLDING_STATUSES, sql_in
 
 # Version 2 (0016_payments): a booking waiting for its payment holds its slot too.
@@ -223,7 +226,9 @@ def is_lock_failure(exc: OperationalError) -> bool:
     return sqlstate in ("40P01", "40001", "55P03") or "database is locked" in str(exc.orig)
 
 
-_CATALOG_KINDS = (Service, Location, Agent, WorkingHours, Setting)
+# The catalog version covers what the booking form offers too (read_models.booking_form_rows).
+_CATALOG_KINDS = (Service, Location, Agent, WorkingHours, Setting, Extra, PricingParameter, Frequency, CustomField,
+                  CustomFieldOption)
 _SCHEDULE_KINDS = (Booking, TimeOff, WorkingHours)
 
 

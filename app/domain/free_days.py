@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from . import pricing
-from .availability import DayPlan, SlotSpec, day_key, parse_agent_choice, plan_days
+from .availability import DayPlan, SlotSpec, day_key, free_days_of, parse_agent_choice, plan_days
 from .cache import lookup, remember, versions
 from .errors import FieldErrors
 from .inputs import ServiceLineInput
@@ -94,19 +94,27 @@ def free_days(
     seen = versions(session)
     agent_versions = seen.of_agents([a.id for a in agents])
     notice_ends = now + timedelta(minutes=spec.min_notice)
-    keys: dict[date, tuple[object, ...] | None] = {}
+    keys: dict[date, tuple[object, ...]] = {}
     missing = []
+    cut: list[date] = []
     for day in _each_day(start, end):
-        clock_free = local_day_bounds(day, tz)[0] >= notice_ends  # `end` already honours the horizon
-        keys[day] = day_key("earliest", seen.catalog, location, day, spec, interval, agent_versions) if clock_free else None
-        found = lookup(session, keys[day]) if clock_free else None
+        if local_day_bounds(day, tz)[0] < notice_ends:  # `end` already honours the horizon
+            cut.append(day)
+            continue
+        keys[day] = day_key("earliest", seen.catalog, location, day, spec, interval, agent_versions)
+        found = lookup(session, keys[day])
         if found is None:
             missing.append(day)
         elif found:
             result.earliest[day] = found
+    # The days the clock cuts into (today, the notice): their free starts before the clock
+    # rules are cached like the one-day answer's, and the clock is applied to them here.
+    for day, free in free_days_of(session, spec, location, cut, agents, interval=interval).items():
+        if starts := free.at(spec, tz, now):
+            result.earliest[day] = starts[0].time
     for day, plan in plan_days(session, spec, location, missing, agents).items():
         earliest = _earliest(plan, now, interval)
-        if keys[day] is not None and fill_cache:
+        if fill_cache:
             remember(session, keys[day], earliest or _NONE)
         if earliest is not None:
             result.earliest[day] = earliest
@@ -138,7 +146,7 @@ def first_free_day(
     for offset in range(0, SEARCH_DAYS, chunk):
         first = after + timedelta(days=offset)
         found = free_days(session, services, first=first, last=first + timedelta(days=chunk - 1), now=now,
-                          agent_id=agent_id, location_id=location_id, fill_cache=False, staff=staff).days
+                          agent_id=agent_id, location_id=location_id, fill_cache=offset == 0, staff=staff).days
         if found:
             return found[0]
     return None

@@ -195,18 +195,7 @@ def load_lines(session: Session, inputs: list[ServiceLineInput], errors: FieldEr
         errors.add("services", f"At most {MAX_LINES} services in one booking.")
         return []
     ids = [as_id(errors, f"services[{i}].id", line.id) for i, line in enumerate(inputs)]
-    wanted = {i for i in ids if i is not None}
-    services = {
-        s.id: s
-        for s in session.scalars(
-            select(Service)
-            .where(Service.id.in_(wanted))
-            .options(
-                selectinload(Service.extras),
-                selectinload(Service.parameters),
-            )
-        )
-    }
+    services = _services(session, frozenset(i for i in ids if i is not None))
     lines: list[PricedLine] = []
     seen: set[int] = set()
     for i, (line_input, service_id) in enumerate(zip(inputs, ids, strict=True)):
@@ -228,6 +217,25 @@ def load_lines(session: Session, inputs: list[ServiceLineInput], errors: FieldEr
         if len(errors.errors) == before and workers is not None and minutes is not None:
             lines.append(PricedLine(service=service, workers=workers, minutes=minutes, extras=extras, parameters=parameters))
     return lines
+
+
+def _services(session: Session, wanted: frozenset[int]) -> dict[int, Service]:
+    """The services by id with their extras and parameters. One page asks for the same
+    services several times (the calendar, the day's times, the price): they are read once
+    per transaction, as long as it has written nothing."""
+    memo = session.info.get("_priced_services")
+    transaction = session.get_transaction()
+    if memo is None or memo[0] is not transaction or session.info.get("_wrote"):
+        memo = session.info["_priced_services"] = (transaction, {})
+    found = memo[1].get(wanted)
+    if found is None:
+        found = memo[1][wanted] = {
+            s.id: s
+            for s in session.scalars(
+                select(Service).where(Service.id.in_(wanted)).options(selectinload(Service.extras), selectinload(Service.parameters))
+            )
+        }
+    return found
 
 
 def _read_hours(line_input: ServiceLineInput, service: Service, errors: FieldErrors, path: str, *, staff: bool) -> tuple[int | None, int | None]:

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple, TypeVar
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
+from . import cache
 from .models import (
     Agent,
     Base,
@@ -72,6 +73,45 @@ def active_fields(session: Session, *, staff: bool) -> list[CustomField]:
     return list(session.scalars(
         query.order_by(CustomField.position, CustomField.id).options(selectinload(CustomField.options), selectinload(CustomField.services))
     ))
+
+
+class FormCatalogRows(NamedTuple):
+    """What the booking form offers, as rows: see `booking_form_rows`."""
+
+    services: list[Service]
+    frequencies: list[Frequency]
+    locations: list[Location]
+    agents: list[Agent]
+    fields: list[CustomField]
+
+
+def booking_form_rows(session: Session, *, staff: bool = False) -> FormCatalogRows:
+    """The booking form's catalog: active services with their extras and parameters, how
+    often, offices, agents with their services and offices, and the questions (staff
+    also get the staff-only ones).
+
+    Every form render and refresh needs all of it, so it is read once per catalog version
+    (cache.py: every change to these tables raises that version, concurrency.py) and kept
+    in this process as detached rows with everything the form reads loaded. They are
+    shared by requests and must only be read: a page never changes or attaches them."""
+    def load(reader: Session) -> FormCatalogRows:
+        return FormCatalogRows(
+            services=active_services(reader, with_form_parts=True),
+            frequencies=active_frequencies(reader),
+            locations=active_locations(reader),
+            agents=active_agents(reader, with_services=True, with_locations=True),
+            fields=active_fields(reader, staff=staff),
+        )
+
+    def detached() -> FormCatalogRows:
+        # Read in a session of its own, after the versions: the rows are never older
+        # than the key they are filed under (cache.py's first rule).
+        with Session(bind=session.get_bind(), expire_on_commit=False, autoflush=False) as reader:
+            rows = load(reader)
+            reader.expunge_all()
+        return rows
+
+    return cache.local_cached(session, ("form-catalog", cache.versions(session).catalog, staff), detached, fallback=lambda: load(session))
 
 
 class FilterChoices(NamedTuple):

@@ -11,6 +11,7 @@ are shown as they are.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -50,6 +51,32 @@ def current_formats() -> Formats:
     return g.formats
 
 
+# A page formats the same few dates, times and amounts many times (a month calendar, a
+# day of times, prices): Babel's answers are pure functions of their arguments, so they
+# are kept (bounded), and each locale is parsed once.
+_locale = functools.lru_cache(maxsize=32)(Locale.parse)
+
+
+@functools.lru_cache(maxsize=4096)
+def _skeleton_text(skeleton: str, value: date | datetime, locale: str) -> str:
+    return format_skeleton(skeleton, value, locale=_locale(locale))
+
+
+@functools.lru_cache(maxsize=4096)
+def _time_text(value: time | datetime, locale: str) -> str:
+    return format_time(value, "short", locale=_locale(locale))
+
+
+@functools.lru_cache(maxsize=4096)
+def _money_text(amount: Decimal, code: str, locale: str) -> str:
+    return format_currency(amount, code, locale=_locale(locale))
+
+
+@functools.lru_cache(maxsize=1024)
+def _full_date_text(value: date, locale: str) -> str:
+    return format_date(value, "full", locale=_locale(locale))
+
+
 def _zone(tz: Any, formats: Formats) -> ZoneInfo:
     name = getattr(tz, "timezone", tz) or formats.timezone
     return ZoneInfo(name)
@@ -68,7 +95,7 @@ def local_date(value: date | datetime | None, tz: Any = None, skeleton: str = "y
     formats = current_formats()
     if isinstance(value, datetime):
         value = _local(value, tz, formats)
-    return format_skeleton(skeleton, value, locale=formats.locale)
+    return _skeleton_text(skeleton, value, formats.locale)
 
 
 def local_time(value: time | datetime | None, tz: Any = None) -> str:
@@ -78,7 +105,7 @@ def local_time(value: time | datetime | None, tz: Any = None) -> str:
     formats = current_formats()
     if isinstance(value, datetime):
         value = _local(value, tz, formats)
-    return format_time(value, "short", locale=formats.locale)
+    return _time_text(value, formats.locale)
 
 
 def clock_hour(hour: int) -> str:
@@ -91,7 +118,7 @@ def local_datetime(value: datetime | None, tz: Any = None, with_zone: bool = Tru
     if value is None:
         return ""
     formats = current_formats()
-    pattern = Locale.parse(formats.locale).datetime_formats["medium"]
+    pattern = _locale(formats.locale).datetime_formats["medium"]
     text = str(pattern).replace("{1}", local_date(value, tz)).replace("{0}", local_time(value, tz))
     return f"{text} {zone_label(tz, value)}" if with_zone else text
 
@@ -116,7 +143,7 @@ def money(amount: Decimal | int | float | str | None, currency: Any = None) -> s
         return ""
     formats = current_formats()
     code = getattr(currency, "currency", currency) or formats.currency
-    return format_currency(Decimal(str(amount)), code, locale=formats.locale)
+    return _money_text(Decimal(str(amount)), code, formats.locale)
 
 
 def percent(value: Decimal | int | float | str | None) -> str:
@@ -129,7 +156,7 @@ def percent(value: Decimal | int | float | str | None) -> str:
 
 def local_day(value: date, tz: Any = None) -> str:
     """A plain date in the long form: 'Wednesday, November 25, 2026'."""
-    return format_date(value, "full", locale=current_formats().locale)
+    return _full_date_text(value, current_formats().locale)
 
 
 def answer_text(answer: Any) -> str:

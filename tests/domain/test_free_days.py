@@ -64,7 +64,9 @@ def test_a_month_costs_a_fixed_number_of_queries(app, session, now):
         month = len(statements)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert month == week <= 10
+    # No more for a month than for a week (the second reads fewer: the services read for
+    # the first are kept for the transaction, pricing._services).
+    assert 0 < month <= week <= 10
 
 
 def test_next_available_skips_empty_weeks(session, now):

@@ -51,13 +51,8 @@ class FormCatalog:
 
 def load_catalog(session: Session, *, staff: bool = False) -> FormCatalog:
     """What the form offers; staff also see the staff-only questions."""
-    return FormCatalog(
-        services=read_models.active_services(session, with_form_parts=True),
-        frequencies=read_models.active_frequencies(session),
-        locations=read_models.active_locations(session),
-        agents=read_models.active_agents(session, with_services=True, with_locations=True),
-        fields=read_models.active_fields(session, staff=staff),
-    )
+    rows = read_models.booking_form_rows(session, staff=staff)
+    return FormCatalog(rows.services, rows.frequencies, rows.locations, rows.agents, rows.fields)
 
 
 def chosen_service_ids(form: MultiDict[str, str], catalog: FormCatalog) -> list[int]:
