@@ -5,14 +5,18 @@ For 1 k, 100 k and 1 M seeded bookings (bench/seed.py) it serves the portal with
 the same way, loads both the same way (wrk -t1 -c4 when installed, else a small Python
 load generator), and measures in process: SQL statements per warm request, booking
 create/reschedule/cancel medians, the admin week view and a month of day-level
-availability. With a PostgreSQL server answering at BENCH_PG_URL (default: the test
-server) the portal's figures are taken there too.
+availability. It also loads the pages people open (bench/pages.py: the booking page, a
+form refresh, home, My bookings, the move page, the admin week view). With a PostgreSQL
+server answering at BENCH_PG_URL (default: the test server) the portal's figures are
+taken there too. BENCH_BEFORE=<another checkout> serves that checkout's code on the same
+files in the same run, in "before" columns (the other checkout needs this bench/ folder).
 
 The machine may be shared, so absolute figures are noisy: the ratios inside one run
 are what to compare.
 
     make bench
     BENCH_SIZES=1000,100000 BENCH_SECONDS=3 .venv/bin/python -m bench.run
+    BENCH_BEFORE=/tmp/old-checkout BENCH_PG_SIZES= .venv/bin/python -m bench.run
 """
 from __future__ import annotations
 
@@ -48,6 +52,9 @@ SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,100000,1000000").sp
 PG_SIZES = [int(s) for s in os.environ.get("BENCH_PG_SIZES", "1000,100000").split(",") if s]
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/booking_test")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+# Another checkout (a folder with its own app/ and bench/serve.py) to serve beside this one
+# on the same files in the same run: before-and-after columns under the same load.
+BEFORE = Path(os.environ["BENCH_BEFORE"]) if os.environ.get("BENCH_BEFORE") else None
 BIN = Path(sys.executable).parent
 
 
@@ -58,11 +65,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served(module: str, env: dict[str, str]) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+def served(module: str, env: dict[str, str], root: Path = ROOT) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
     port = free_port()
     proc = subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", module],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=root, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 60
@@ -291,11 +298,13 @@ def timed(fn: Callable[[], None], runs: int) -> float:
     return median_ms(samples)
 
 
-def measure(seeded: Seeded, reference_rate: float | None) -> dict[str, Any]:
+def measure(seeded: Seeded, reference_rate: float | None, root: Path = ROOT) -> dict[str, Any]:
+    """The served figures; with the in-process ones unless `root` is another checkout
+    (BENCH_BEFORE), whose app is served from its own folder."""
     headers = {"X-API-Key": seeded.api_key}
     result: dict[str, Any] = {}
     # Plain http on loopback: PUBLIC_URL says so, so the session cookie is not Secure-only.
-    with served("bench.serve:app", {"DATABASE_URL": seeded.url, "PUBLIC_URL": "http://127.0.0.1"}) as (port, proc):
+    with served("bench.serve:app", {"DATABASE_URL": seeded.url, "PUBLIC_URL": "http://127.0.0.1"}, root) as (port, proc):
         for name, path in availability_paths(seeded).items():
             rate, bad, _ = load(port, path, headers)
             result[f"rate_{name}"] = rate
@@ -310,7 +319,8 @@ def measure(seeded: Seeded, reference_rate: float | None) -> dict[str, Any]:
             if reference_rate:
                 result[f"page_{name}_ratio"] = rate / reference_rate
         result["rss_mb"] = worker_rss_mb(proc)
-    result |= in_process(seeded)
+    if root == ROOT:
+        result |= in_process(seeded)
     return result
 
 
@@ -408,6 +418,11 @@ def main() -> None:
             copy = working_copy(cached, Path(tmp) / f"bench-{size}.sqlite3")
             col = {"ref_rate": ref["rate"], "ref_rss_mb": ref["rss_mb"], "bad_ref": ref["bad"]} | measure(copy, ref_rate)
             columns[f"SQLite {label(size)}"] = col
+            if BEFORE:
+                # The same file, pages and load, served by the other checkout's code.
+                before = working_copy(cached, Path(tmp) / f"before-{size}.sqlite3")
+                columns[f"before {label(size)}"] = {"ref_rate": ref["rate"]} | measure(before, ref_rate, BEFORE)
+                Path(before.url.removeprefix("sqlite:///")).unlink()
             Path(copy.url.removeprefix("sqlite:///")).unlink()
             print(f"measured SQLite {size} ({time.monotonic() - started:.0f}s so far)", file=sys.stderr, flush=True)
         if PG_SIZES and pg_answers():

@@ -36,7 +36,7 @@ from .errors import FieldErrors, NotFound
 from .inputs import ServiceLineInput
 from .models import SLOT_HOLDING_STATUSES, Agent, Booking, Location, Service, TimeOff, agent_locations, agent_services
 from .settings import load_settings
-from .snapshot import catalog
+from .snapshot import LocationInfo, catalog
 from .timeutil import fmt_hhmm, local_day_bounds, resolve_local, zone
 from .validation import MAX_DURATION, MIN_DURATION, as_date, as_id, as_int
 
@@ -537,7 +537,7 @@ def slots_for_services(
     day: date,
     now: datetime,
     agent_id: int | None = None,
-    location: Location | None = None,
+    location: Location | LocationInfo | None = None,
     exclude_booking_id: int | None = None,
     staff: bool = False,
 ) -> list[Slot]:
@@ -576,5 +576,5 @@ def slots_for_request(
     errors.raise_if_any("Choose the services first.")
     return slots_for_services(
         session, services=[line.service for line in lines], duration=sum(line.duration for line in lines), day=day,
-        now=now, agent_id=agent, location=resolve_location(session, loc_id), exclude_booking_id=exclude_booking_id, staff=staff,
+        now=now, agent_id=agent, location=catalog(session).location(loc_id), exclude_booking_id=exclude_booking_id, staff=staff,
     )

@@ -19,7 +19,7 @@ from .cache import lookup, remember, versions
 from .errors import FieldErrors
 from .inputs import ServiceLineInput
 from .settings import load_settings
-from .snapshot import LocationInfo, catalog
+from .snapshot import AgentInfo, LocationInfo, catalog
 from .timeutil import local_day_bounds, resolve_local, zone
 from .validation import as_id
 
@@ -90,6 +90,30 @@ def free_days(
     agents = known.candidates(spec.service_ids, location.id, agent)
     if not agents:
         return result
+    # One page asks twice for the same days (the first free day, then its month).
+    memo_key = (repr(services), start, end, now, agent, location.id, staff)
+    memo = _request_memo(session)
+    if memo_key in memo:
+        result.earliest.update(memo[memo_key])
+        return result
+    _fill(session, result, spec, location, agents, start, end, now, fill_cache)
+    memo[memo_key] = dict(result.earliest)
+    return result
+
+
+def _request_memo(session: Session) -> dict[tuple[object, ...], dict[date, str]]:
+    """This transaction's answers, while it has written nothing (then they could change)."""
+    memo = session.info.get("_free_days")
+    transaction = session.get_transaction()
+    if memo is None or memo[0] is not transaction or session.info.get("_wrote"):
+        memo = session.info["_free_days"] = (transaction, {})
+    return memo[1]
+
+
+def _fill(session: Session, result: FreeDays, spec: SlotSpec, location: LocationInfo, agents: list[AgentInfo], start: date,
+          end: date, now: datetime, fill_cache: bool) -> None:
+    """The earliest time of each day from `start` to `end` into `result`."""
+    tz = zone(location.timezone)
     interval = load_settings(session).slot_interval_minutes
     seen = versions(session)
     agent_versions = seen.of_agents([a.id for a in agents])
@@ -118,7 +142,6 @@ def free_days(
             remember(session, keys[day], earliest or _NONE)
         if earliest is not None:
             result.earliest[day] = earliest
-    return result
 
 
 def _earliest(plan: DayPlan, now: datetime, interval: int) -> str | None:
@@ -142,13 +165,16 @@ def first_free_day(
     staff: bool = False,
 ) -> date | None:
     """The first day from `after` on that has a free time, or None within a year."""
-    chunk = 31
-    for offset in range(0, SEARCH_DAYS, chunk):
-        first = after + timedelta(days=offset)
-        found = free_days(session, services, first=first, last=first + timedelta(days=chunk - 1), now=now,
-                          agent_id=agent_id, location_id=location_id, fill_cache=offset == 0, staff=staff).days
+    # Month by month (the first from `after` to its month's end), as the form's calendar
+    # asks, so the calendar of the month found is the answer already worked out.
+    first, stop = after, after + timedelta(days=SEARCH_DAYS)
+    while first < stop:
+        last = min((first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1), stop)
+        found = free_days(session, services, first=first, last=last, now=now, agent_id=agent_id,
+                          location_id=location_id, fill_cache=first == after, staff=staff).days
         if found:
             return found[0]
+        first = last + timedelta(days=1)
     return None
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from . import discounts
+from . import discounts, read_models
 from .errors import FieldErrors, ValidationFailed
 from .inputs import ParameterInput, ServiceLineInput
 from .requests.booking_fields import MAX_TIP
@@ -223,6 +223,9 @@ def _services(session: Session, wanted: frozenset[int]) -> dict[int, Service]:
     """The services by id with their extras and parameters. One page asks for the same
     services several times (the calendar, the day's times, the price): they are read once
     per transaction, as long as it has written nothing."""
+    if session.info.get(read_models.RENDERING):
+        kept = read_models.priced_services(session)
+        return {i: kept[i] for i in wanted if i in kept}
     memo = session.info.get("_priced_services")
     transaction = session.get_transaction()
     if memo is None or memo[0] is not transaction or session.info.get("_wrote"):
@@ -317,7 +320,11 @@ def load_frequency(session: Session, frequency_id: object, errors: FieldErrors) 
     fid = as_id(errors, "frequency_id", frequency_id)
     if fid is None:
         return None
-    frequency = session.get(Frequency, fid)
+    if session.info.get(read_models.RENDERING):
+        # A page rendering: the form's kept catalog has the active frequencies.
+        frequency = next((f for f in read_models.booking_form_rows(session).frequencies if f.id == fid), None)
+    else:
+        frequency = session.get(Frequency, fid)
     if frequency is None or not frequency.active:
         errors.add("frequency_id", f"There is no frequency with id {fid}.")
         return None

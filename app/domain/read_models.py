@@ -3,7 +3,8 @@ calendar's booking rows. Pages call these instead of building queries, so what "
 means and the order things are listed in are decided here, once."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
@@ -27,6 +28,7 @@ from .models import (
 )
 
 M = TypeVar("M", bound=Base)
+T = TypeVar("T")
 
 
 def database_answers(session: Session) -> None:
@@ -88,12 +90,7 @@ class FormCatalogRows(NamedTuple):
 def booking_form_rows(session: Session, *, staff: bool = False) -> FormCatalogRows:
     """The booking form's catalog: active services with their extras and parameters, how
     often, offices, agents with their services and offices, and the questions (staff
-    also get the staff-only ones).
-
-    Every form render and refresh needs all of it, so it is read once per catalog version
-    (cache.py: every change to these tables raises that version, concurrency.py) and kept
-    in this process as detached rows with everything the form reads loaded. They are
-    shared by requests and must only be read: a page never changes or attaches them."""
+    also get the staff-only ones). Kept per catalog version (`_kept`)."""
     def load(reader: Session) -> FormCatalogRows:
         return FormCatalogRows(
             services=active_services(reader, with_form_parts=True),
@@ -103,15 +100,78 @@ def booking_form_rows(session: Session, *, staff: bool = False) -> FormCatalogRo
             fields=active_fields(reader, staff=staff),
         )
 
-    def detached() -> FormCatalogRows:
-        # Read in a session of its own, after the versions: the rows are never older
-        # than the key they are filed under (cache.py's first rule).
+    return _kept(session, ("form-catalog", staff), load)
+
+
+def priced_services(session: Session) -> dict[int, Service]:
+    """Every service (inactive ones too: staff may book them) by id, with what pricing
+    and the booking's checks read of it (extras, parameters, offices), kept per catalog
+    version (`_kept`). Only for pages that render (see `rendering`)."""
+    def load(reader: Session) -> dict[int, Service]:
+        query = select(Service).options(selectinload(Service.extras), selectinload(Service.parameters),
+                                        selectinload(Service.locations))
+        return {s.id: s for s in reader.scalars(query)}
+
+    return _kept(session, ("priced-services",), load)
+
+
+@contextmanager
+def rendering(session: Session) -> Iterator[None]:
+    """While a page renders (the booking form, its refreshes and previews), the services
+    it prices come from `priced_services` instead of a query per render (pricing.load_lines).
+    Renders only read them; writes keep reading their own rows."""
+    before = session.info.get(RENDERING)
+    session.info[RENDERING] = True
+    try:
+        yield
+    finally:
+        session.info[RENDERING] = before
+
+
+RENDERING = "rendering_page"
+
+
+class HomeRows(NamedTuple):
+    """The home page: the services someone offers (by name, with their offices), the
+    offices by name, and each service's starting price (pricing.starting_quotes)."""
+
+    services: list[Service]
+    locations: list[Location]
+    starting: dict[int, Any]
+
+
+def home_rows(session: Session) -> HomeRows:
+    """What the home page shows, kept per catalog version (`_kept`)."""
+    from . import pricing
+
+    def load(reader: Session) -> HomeRows:
+        services = list(reader.scalars(
+            select(Service).where(Service.active.is_(True)).order_by(Service.position, Service.name)
+            .options(selectinload(Service.locations), selectinload(Service.extras), selectinload(Service.parameters))
+        ))
+        # A service is offered when an active agent does it somewhere.
+        bookable = {s.id for a in active_agents(reader, with_services=True) for s in a.services}
+        offered = [s for s in services if s.id in bookable]
+        return HomeRows(offered, active_locations(reader, by_name=True), pricing.starting_quotes(reader, offered))
+
+    return _kept(session, ("home",), load)
+
+
+def _kept(session: Session, name: tuple[Any, ...], load: Callable[[Session], T]) -> T:
+    """What `load` reads, kept in this process per catalog version: every page render
+    needs the same catalog, so it is read once per change. The rows are read in a
+    session of their own after the versions (so never older than their key, cache.py)
+    and detached with everything the pages read loaded (every change to these tables
+    raises the catalog version, concurrency.py). They are shared by requests and must
+    only be read: a page never changes them or adds them to its session. A transaction
+    that has written reads its own rows (`fallback`)."""
+    def detached() -> T:
         with Session(bind=session.get_bind(), expire_on_commit=False, autoflush=False) as reader:
             rows = load(reader)
             reader.expunge_all()
         return rows
 
-    return cache.local_cached(session, ("form-catalog", cache.versions(session).catalog, staff), detached, fallback=lambda: load(session))
+    return cache.local_cached(session, (*name, cache.versions(session).catalog), detached, fallback=lambda: load(session))
 
 
 class FilterChoices(NamedTuple):

@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 from .. import throttle
 from ..clock import now
 from ..db import get_session
-from ..domain import accounts, pricing
+from ..domain import accounts, pricing, read_models
 from ..domain.actor import Actor
 from ..domain.availability import slots_for_request
 from ..domain.booking import BookingResult, missing_address, series_preview
@@ -99,6 +99,12 @@ def preview(values: MultiDict[str, str], catalog: FormCatalog, parsed: ParsedFor
             customer_id: int | None = None, staff: bool = False) -> dict[str, Any]:
     """The free times and the price for the form as it stands; problems are shown, not raised.
     The price is the one the booking's customer would pay (per-customer code limits)."""
+    with read_models.rendering(get_session()):
+        return _preview(values, parsed, exclude_booking_id=exclude_booking_id, customer_id=customer_id, staff=staff)
+
+
+def _preview(values: MultiDict[str, str], parsed: ParsedForm, *, exclude_booking_id: int | None, customer_id: int | None,
+             staff: bool) -> dict[str, Any]:
     result: dict[str, Any] = {"slots": None, "slots_error": None, "quote": None, "price_error": None, "price_errors": {},
                               "code_error": None, "day": None}
     if not parsed.request.services:
@@ -209,6 +215,12 @@ def render_booking_form(values: MultiDict[str, str], catalog: FormCatalog, error
                         *, parsed: ParsedForm | None = None, customer_id: int | None = None, **extra: Any) -> Any:
     """The booking form page; the back office passes its own action, layout and customer.
     `parsed` is the request's parsed form when the caller has it already."""
+    with read_models.rendering(get_session()):
+        return _render_booking_form(values, catalog, errors, status, parsed=parsed, customer_id=customer_id, **extra)
+
+
+def _render_booking_form(values: MultiDict[str, str], catalog: FormCatalog, errors: dict[str, str] | None, status: int, *,
+                         parsed: ParsedForm | None, customer_id: int | None, **extra: Any) -> Any:
     location = catalog.location(values.get("location_id"))
     offered = catalog.services_at(location)
     chosen = [sid for sid in chosen_service_ids(values, catalog) if any(s.id == sid for s in offered)]

@@ -78,3 +78,17 @@ def test_a_catalog_change_shows_on_the_next_render(app, client, session, shop, c
     assert shown in after
     if gone:
         assert gone not in after
+
+
+def test_the_home_page_is_kept_per_catalog_version(app, client, session, shop):
+    client.get("/")
+    warm = _statements(app, lambda: client.get("/"))
+    assert len(warm) <= 3, warm  # the versions, and nothing that grows with the catalog
+    assert "Deep clean" not in client.get("/").get_data(as_text=True)
+    service = session.get(Service, shop["clean"])
+    service.name = "Deep clean"
+    session.get(PricingParameter, shop["rooms"]).price = Decimal("17.00")
+    session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "Deep clean" in page and "Standard clean" not in page
+    assert "$117.00" in page  # the service's price with one bedroom at the new rate

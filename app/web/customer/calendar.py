@@ -28,9 +28,14 @@ class Cell:
     chosen: bool
     today: bool
 
+    iso: str = ""  # the day as the form sends it (filled in __post_init__: read three times per cell)
+
+    def __post_init__(self) -> None:
+        self.iso = self.day.isoformat()
+
     @property
     def id(self) -> str:
-        return f"day-{self.day.isoformat()}"
+        return f"day-{self.iso}"
 
 
 @dataclass

@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request, send_from_directory
 
 from ...db import get_session
-from ...domain import pricing, read_models
+from ...domain import read_models
 
 bp = Blueprint("main", __name__)
 
@@ -27,15 +27,8 @@ def _return_path() -> dict[str, Any]:
 
 @bp.get("/")
 def home() -> str:
-    session = get_session()
-    services = read_models.active_services(session, by_name=True)
-    locations = read_models.active_locations(session, by_name=True)
-    # A service is offered when an active agent does it somewhere.
-    agents = read_models.active_agents(session, with_services=True)
-    bookable = {s.id for a in agents for s in a.services}
-    offered = [s for s in services if s.id in bookable]
-    return render_template("main/home.html", services=offered, locations=locations,
-                           starting=pricing.starting_quotes(session, offered))
+    shown = read_models.home_rows(get_session())
+    return render_template("main/home.html", services=shown.services, locations=shown.locations, starting=shown.starting)
 
 
 @bp.get("/favicon.ico")
