@@ -78,16 +78,18 @@ def test_a_new_card_saved_on_the_review_books_and_is_charged_when_completed(brow
     assert session.scalars(select(Payment)).all() == []  # nothing charged when booking
     assert not [v for v in CSP_VIOLATIONS if "/book" in v]
     context.close()
+    if card == "three_d_secure":
+        return  # localstripe asks 3184 for the bank's check on every charge, off-session too: the charge is checked with 4242
     # Completing the visit charges the card the total, once (as tests/payments/test_after_visit.py checks).
     later = booking.start_at + timedelta(hours=2)
     change_status(session, booking.id, "approved", actor=b.STAFF, now=NOW)
     change_status(session, booking.id, "completed", actor=b.STAFF, now=later)
-    if card == "ok":
-        assert payments.process_queued(session, gateway=gateway, now=later) == 1
-        [charge] = session.scalars(select(Payment).where(Payment.booking_id == booking.id)).all()
-        assert (charge.kind, charge.status, charge.amount_minor, charge.stripe_payment_method_id) == (
-            "balance", "succeeded", 9000, saved.stripe_payment_method_id)
-        assert len(intents_for(gateway, charge)) == 1
+    assert payments.process_queued(session, gateway=gateway, now=later) == 1
+    assert payments.process_queued(session, gateway=gateway, now=later) == 0
+    [charge] = session.scalars(select(Payment).where(Payment.booking_id == booking.id)).all()
+    assert (charge.kind, charge.status, charge.amount_minor, charge.stripe_payment_method_id) == (
+        "balance", "succeeded", 9000, saved.stripe_payment_method_id)
+    assert len(intents_for(gateway, charge)) == 1
 
 
 def test_a_card_declined_when_saved_is_shown_at_the_card_field_with_every_choice_kept(browser, live_server, on_file_shop, session,

@@ -7,17 +7,18 @@ customer's or did not succeed."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.domain import accounts, payments
 from app.domain.models import AmountType, Booking, PaymentCard, PaymentMode
-from tests import builders as b
+from tests.conftest import NOW
 from tests.payments.conftest import confirm_setup
 from tests.web.helpers import csrf_from, submit
 
-DAY = "2026-11-24"
+DAY = (NOW.date() + timedelta(days=1)).isoformat()  # tomorrow: the Berlin service books a few days ahead only
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def on_file(session, berlin):
 
 def sign_in(client, session, email="pat@example.com"):
     user = accounts.create_user(session, email=email, password="correct-horse", first_name="Pat", last_name="Payer",
-                                now=b.at_utc("2026-11-01T00:00:00"))
+                                now=NOW - timedelta(days=20))
     session.commit()
     submit(client, "/login", {"email": email, "password": "correct-horse"})
     return user
@@ -103,7 +104,7 @@ def test_a_new_card_becomes_the_default_and_a_saved_default_books_without_a_new_
     session.expire_all()
     assert [(c.last4, c.is_default) for c in session.scalars(select(PaymentCard).order_by(PaymentCard.id))] == [
         ("4242", False), ("4444", True)]
-    assert [b_.payment_method for b_ in session.scalars(select(Booking))] == ["stripe"] * 3
+    assert [booked.payment_method for booked in session.scalars(select(Booking))] == ["stripe"] * 3
     assert payments.default_card(session, user.id).last4 == "4444"
 
 
