@@ -206,7 +206,7 @@ def add_payment_method() -> Any:
 
 
 def card_form_settings() -> dict[str, str]:
-    """What a page that saves a card with Stripe.js (static/js/payment.js `saveCard`) needs."""
+    """What a page that saves a card with Stripe.js (static/js/payment.js, its one card-saving script) needs."""
     return {"publishable_key": current_app.config["STRIPE_PUBLISHABLE_KEY"], "stripe_js": js_url(current_app),
             "setup_url": url_for("payments.new_setup_intent")}
 
