@@ -84,6 +84,11 @@ class CardDeclined(Exception):
         self.intent_id = intent_id
 
 
+class UnknownToStripe(LookupError):
+    """Raised by the gateway: Stripe has no such object (an id sent by a browser that
+    Stripe never made)."""
+
+
 class Gateway(Protocol):
     """What this module asks of Stripe (app/transports/stripe.py's StripeGateway)."""
 
@@ -524,6 +529,34 @@ def pay_with_saved_card(session: Session, payment_id: int, card_id: object, *, c
         elif payment.stripe_payment_method_id != card.stripe_payment_method_id:
             raise invalid("card", "This payment is already under way with another card.")
     return settle(session, payment_id, gateway=gateway, now=now, actor=actor)
+
+
+NEW_CARD_NEEDED = "This service is charged to a card on file after the visit: enter your card below."
+
+
+def ready_card_on_file(session: Session, request: BookingRequest, customer: User, *, setup_intent_id: Any, new_card: bool,
+                       gateway: Gateway, now: datetime) -> PaymentCard:
+    """The booking form's card on file (a service charged after the visit): the card
+    Stripe.js has just saved, kept as Payment methods keeps one (`finish_saving_card`)
+    and made the default, since the after-visit charges take the default card; or, when
+    no new card is asked for, the default card already saved. Marks the request as paid
+    by card (`stripe`); nothing is charged now. Raises ValidationFailed naming
+    payment_method (no card, or a SetupIntent that is not this customer's or did not
+    succeed); the card is read from Stripe, never from the browser."""
+    if setup_intent_id:
+        try:
+            card = finish_saving_card(session, customer, setup_intent_id, gateway=gateway, now=now)
+        except DomainError as refused:
+            raise invalid("payment_method", str(refused.details.get("card", refused.message))) from None
+        make_default_card(session, customer.id, card.id)
+    else:
+        found = None if new_card else default_card(session, customer.id)
+        if found is None:
+            raise invalid("payment_method", NEW_CARD_NEEDED)
+        card = found
+    request.payment_method = "stripe"
+    request.card_payments = True
+    return card
 
 
 def new_key(prefix: str) -> str:
@@ -1089,7 +1122,10 @@ def finish_saving_card(session: Session, user: User, setup_intent_id: Any, *, ga
     is the customer's own. Raises ValidationFailed naming `card`."""
     if not isinstance(setup_intent_id, str) or not setup_intent_id.startswith("seti_") or len(setup_intent_id) > 64:
         raise invalid("card", "The card was not saved; please enter it again.")
-    intent = gateway.retrieve_setup_intent(setup_intent_id)
+    try:
+        intent = gateway.retrieve_setup_intent(setup_intent_id)
+    except UnknownToStripe:
+        raise invalid("card", "The card was not saved; please enter it again.") from None
     if (intent.metadata or {}).get("user_id") != str(user.id):
         raise invalid("card", "The card was not saved; please enter it again.")
     if intent.status != "succeeded" or not intent.payment_method:

@@ -11,7 +11,7 @@ from typing import Any
 
 import stripe
 
-from ..domain.payments import CardDeclined
+from ..domain.payments import CardDeclined, UnknownToStripe
 
 # Stripe's own answer for a card that was declined, shown at the payment field.
 DECLINED = "Your card was declined."
@@ -81,6 +81,8 @@ class StripeGateway:
         except stripe.StripeError as exc:
             if exc.http_status == 402:
                 raise CardDeclined(exc.user_message or DECLINED) from exc
+            if exc.http_status == 404:
+                raise UnknownToStripe(str(exc.user_message or exc)) from exc
             raise StripeUnavailable(str(exc.user_message or exc)) from exc
 
     def create_customer(self, *, email: str, name: str, key: str) -> str:

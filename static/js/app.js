@@ -2,6 +2,7 @@
 document.addEventListener("submit", function (event) {
   // One click books once: disable the button that submitted the form.
   var button = event.submitter;
+  if (event.defaultPrevented) return;  // not sent (yet): a card being saved first (payment.js)
   if (button && button.hasAttribute("data-once")) {
     setTimeout(function () { button.disabled = true; button.textContent = "Booking…"; }, 0);
   }

@@ -15,7 +15,7 @@ from ...clock import now
 from ...db import get_session
 from ...domain import payments, queries
 from ...domain.errors import DomainError
-from ...domain.models import Booking, Payment, PaymentStatus
+from ...domain.models import Booking, Payment, PaymentMode, PaymentStatus
 from ...domain.summary import booking_summary
 from ...domain.validation import id_or_none
 from ...extensions import csrf
@@ -202,9 +202,31 @@ def add_payment_method() -> Any:
         else:
             flash(f"{card.brand.title()} ending {card.last4} saved.", "success")
             return redirect(url_for("payments.payment_methods"), code=303)
-    secret = payments.start_saving_card(session, user, gateway=gw)
-    return render_template("customer/account/add_card.html", setup_secret=secret, error=error,
-                           publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"], stripe_js=js_url(current_app)), 422 if error else 200
+    return render_template("customer/account/add_card.html", error=error, **card_form_settings()), 422 if error else 200
+
+
+def card_form_settings() -> dict[str, str]:
+    """What a page that saves a card with Stripe.js (static/js/payment.js, its one card-saving script) needs."""
+    return {"publishable_key": current_app.config["STRIPE_PUBLISHABLE_KEY"], "stripe_js": js_url(current_app),
+            "setup_url": url_for("payments.new_setup_intent")}
+
+
+@bp.post("/account/payment-methods/setup")
+@customer_only
+def new_setup_intent() -> Any:
+    """A fresh SetupIntent's client secret for Stripe.js to save a card with: asked for
+    each time a card is entered (Payment methods, the booking review), so a card
+    declined when saved can be followed by another."""
+    from flask_login import current_user
+
+    gw = gateway()
+    if gw is None:
+        abort(404)
+    try:
+        secret = payments.start_saving_card(get_session(), current_user.user, gateway=gw)
+    except DomainError as refused:  # no e-mail address: Stripe's customer needs one
+        return jsonify(error=str(refused.details.get("payment_method", refused.message))), 422
+    return jsonify(client_secret=secret)
 
 
 @bp.post("/account/payment-methods/<int:card_id>/<action>")
@@ -273,8 +295,9 @@ def staff_action(booking_id: int, action: str) -> Any:
 def start_card_booking(values: MultiDict[str, str], request_obj: Any, *, owner_actor: Any) -> str | None:
     """From the customer's booking form: book with a card when the chosen service's
     policy takes a payment when booking and card payments are set up. Returns where to
-    go next (the card step), or None when the booking is not paid by card. Raises the
-    domain's errors for the form to show."""
+    go next (the card step), or None when the booking is made as usual (a card-on-file
+    service's request is first marked as paid by the card saved on the review). Raises
+    the domain's errors for the form to show."""
     gw = gateway()
     if gw is None or not request_obj.services:
         return None
@@ -283,6 +306,14 @@ def start_card_booking(values: MultiDict[str, str], request_obj: Any, *, owner_a
     try:
         policy = payments.policy_for(session, int(service_id))
     except (TypeError, ValueError):
+        return None
+    if policy.mode == PaymentMode.CARD_ON_FILE:
+        # Nothing to pay now: the card (saved by Stripe.js on the review, or the default
+        # one) goes with the booking, which is then made as any other.
+        from flask_login import current_user
+
+        payments.ready_card_on_file(session, request_obj, current_user.user, setup_intent_id=values.get("setup_intent"),
+                                    new_card=values.get("card_choice") == "new", gateway=gw, now=now())
         return None
     if not policy.charges_when_booking:
         return None
@@ -310,4 +341,14 @@ def init_app(app: Flask) -> None:
                 return None
             return payments.terms(get_session(), service_id, total)
 
-        return {"payment_of": payment_of, "payment_terms": payment_terms, "card_payments_on": lambda: gateway() is not None}
+        def card_on_file_form(terms: payments.Terms | None) -> dict[str, Any] | None:
+            """The review's card on file: the signed-in customer's default card and what
+            Stripe.js needs to save a new one; None unless the service keeps a card on file."""
+            from flask_login import current_user
+
+            if terms is None or terms.mode != PaymentMode.CARD_ON_FILE or not current_user.is_authenticated:
+                return None
+            return {"default_card": payments.default_card(get_session(), current_user.user.id), **card_form_settings()}
+
+        return {"payment_of": payment_of, "payment_terms": payment_terms, "card_payments_on": lambda: gateway() is not None,
+                "card_on_file_form": card_on_file_form}
