@@ -1,0 +1,60 @@
+"""In Chromium, at 375 and 1280 px: a Brooklyn profile address pre-filled into a booking
+at the Berlin office is flagged right under the address (readable, within the page,
+passing axe), and choosing the Brooklyn office clears the warning without a reload.
+With SCREENSHOTS=/some/dir set, the flagged form is saved there as a PNG to look at."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from app.domain import accounts
+from tests import builders as b
+from tests.conftest import NOW
+from tests.e2e.test_customer_flow import no_violations, open_page, pinned, settled_after, shot, watch_settles  # noqa: F401
+
+
+@pytest.fixture
+def offices(session):
+    brooklyn = b.location(session, name="Brooklyn office", address="210 Atlantic Ave, Brooklyn, NY 11201")
+    berlin = b.location(session, "Europe/Berlin", name="Berlin office", is_default=False, currency="EUR",
+                        address="Torstraße 110, 10119 Berlin")
+    clean = b.service(session, brooklyn, name="Standard clean", max_days_ahead=400)
+    clean.locations.append(berlin)
+    b.agent(session, [clean], brooklyn, name="Alex Agent")
+    b.agent(session, [clean], berlin, name="Berta Agent", email="berta@example.com")
+    b.frequency(session, "One time", None, 1, "0")
+    accounts.create_user(session, email="casey@example.com", password="correct-horse", first_name="Casey", last_name="C", now=NOW)
+    casey = accounts.find_user_by_email(session, "casey@example.com")
+    casey.address, casey.city, casey.state, casey.zip = "12 Elm St", "Brooklyn", "NY", "11205"
+    session.commit()
+    return {"clean": clean.id, "brooklyn": brooklyn.id, "berlin": berlin.id}
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_an_address_in_another_offices_city_is_flagged_under_it_and_cleared_by_choosing_that_office(
+        browser, live_server, offices, pinned, width):
+    context, page = open_page(browser, True, width)
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill("casey@example.com")
+    page.get_by_label("Password").fill("correct-horse")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server}/book?service={offices['clean']}")
+    watch_settles(page)
+    settled_after(page, lambda: page.get_by_label("Office").select_option(str(offices["berlin"])))
+    warning = page.locator("#area-warning")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("This address is in Brooklyn, where our Brooklyn office works; you chose our Berlin office")
+    expect(page.get_by_label("City")).to_have_value("Brooklyn")  # the choice is kept
+    expect(page.get_by_label("City")).to_have_attribute("aria-describedby", "area-warning")
+    # Right under the address's fields, as wide as the form (nothing sticks out at 375).
+    city, zip_, box = (page.locator(sel).bounding_box() for sel in ("#city", "#zip", "#area-warning"))
+    assert box["y"] >= max(city["y"] + city["height"], zip_["y"] + zip_["height"]) and box["y"] - zip_["y"] < 200
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    warning.scroll_into_view_if_needed()
+    no_violations(page)  # colour contrast included
+    shot(page, "address-in-another-offices-city")
+    settled_after(page, lambda: page.get_by_label("Office").select_option(str(offices["brooklyn"])))
+    expect(warning).to_have_count(0)
+    context.close()
