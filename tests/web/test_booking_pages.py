@@ -363,7 +363,7 @@ def test_the_review_lists_every_visit_of_a_series_and_the_ones_that_cannot_be_bo
     assert booked.status_code == 303
     made = session.scalars(select(Booking).order_by(Booking.start_at)).all()
     assert len(made) == 12 and b.at_utc(f"{third}T15:00:00") not in {m.start_at for m in made}
-    assert "Visit 2 of a recurring series" in client.get("/bookings").get_data(as_text=True)
+    assert "Visit 2 of 12 in a recurring series" in client.get("/bookings").get_data(as_text=True)
     cancel = client.get(f"/bookings/{made[1].id}/cancel").get_data(as_text=True)
     assert f"This and all later visits: 11 visits, the last on {long_date(BOOKING_DAY + timedelta(weeks=12))}" in cancel
     assert f"Only this visit ({long_date(second)})" in cancel

@@ -185,7 +185,8 @@ def my_bookings() -> Any:
     moment = now()
     upcoming = sorted((b for b in page.items if b.end_at >= moment and b.status in ACTIVE_STATUSES), key=lambda b: b.start_at)
     past = [b for b in page.items if b not in upcoming]
-    return render_template("customer/bookings/list.html", upcoming=upcoming, past=past, page=page, local=_local)
+    return render_template("customer/bookings/list.html", upcoming=upcoming, past=past, page=page, local=_local,
+                           places=queries.series_places(get_session(), page.items))
 
 
 def _local(booking: Booking) -> datetime:
@@ -200,7 +201,7 @@ def booking_detail(booking_id: int) -> Any:
     series = queries.series_of(get_session(), booking) if booking.series_id else []
     return render_template(
         "customer/bookings/detail.html", booking=booking, summary=booking_summary(booking), can_change=can_change, reason=reason,
-        local=_local, series=series, can_cancel=can_change and "cancelled" in allowed_transitions(booking.status, actor()),
+        local=_local, series=series, place=queries.series_places(get_session(), [booking]).get(booking.id), can_cancel=can_change and "cancelled" in allowed_transitions(booking.status, actor()),
     )
 
 
