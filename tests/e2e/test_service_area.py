@@ -58,3 +58,21 @@ def test_an_address_in_another_offices_city_is_flagged_under_it_and_cleared_by_c
     settled_after(page, lambda: page.get_by_label("Office").select_option(str(offices["brooklyn"])))
     expect(warning).to_have_count(0)
     context.close()
+
+
+def test_at_375_px_every_check_box_and_radio_on_the_form_has_its_label_beside_it(browser, live_server, offices, pinned):
+    """A long label ("Text me the confirmation and a reminder …") wrapped under its box
+    at phone width, leaving the box alone on a line; each label starts beside its box."""
+    context, page = open_page(browser, True, 375)
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill("casey@example.com")
+    page.get_by_label("Password").fill("correct-horse")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server}/book?service={offices['clean']}")
+    pairs = page.evaluate("""() => [...document.querySelectorAll('.choice')].map(c => {
+        const box = c.querySelector('input[type=checkbox], input[type=radio]'), label = c.querySelector('label');
+        const b = box.getBoundingClientRect(), l = label.getBoundingClientRect();
+        return {id: box.id, beside: l.left >= b.right && l.top < b.bottom}; })""")
+    assert any(p["id"] == "sms_notifications" for p in pairs)
+    assert [p["id"] for p in pairs if not p["beside"]] == []
+    context.close()
