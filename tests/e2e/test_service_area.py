@@ -76,3 +76,23 @@ def test_at_375_px_every_check_box_and_radio_on_the_form_has_its_label_beside_it
     assert any(p["id"] == "sms_notifications" for p in pairs)
     assert [p["id"] for p in pairs if not p["beside"]] == []
     context.close()
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_inputs_of_a_row_line_up_when_one_label_wraps(browser, live_server, offices, pinned, width):
+    """The profile's "ZIP / postcode" wraps to two lines at 1280 px: its input sat lower
+    than City's and State's. The inputs of a row share one top."""
+    context, page = open_page(browser, True, width)
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill("casey@example.com")
+    page.get_by_label("Password").fill("correct-horse")
+    page.get_by_role("button", name="Log in").click()
+    for path in ("/profile", f"/book?service={offices['clean']}"):
+        page.goto(f"{live_server}{path}")
+        rows = page.evaluate("""() => [...document.querySelectorAll('.row-2, .row-3')].filter(r => r.offsetParent).map(r =>
+            [...r.querySelectorAll(':scope > .field > input, :scope > .field > select')].map(i => Math.round(i.getBoundingClientRect().top)))""")
+        assert rows, path
+        for tops in rows:
+            if width > 480:  # a phone stacks the fields
+                assert len(set(tops)) == 1, (path, tops)
+    context.close()
