@@ -209,6 +209,22 @@ def series_of(session: Session, booking: Booking) -> list[Booking]:
     return list(session.scalars(select(Booking).where(Booking.series_id == booking.series_id).order_by(Booking.start_at)))
 
 
+def series_places(session: Session, bookings: list[Booking]) -> dict[int, tuple[int, int]]:
+    """Where each visit of a series stands among its series' visits in time order, as
+    the booking page lists them: {booking id: (place from 1, number of visits)}. Not the
+    occurrence index, which counts the dates that could not be booked too (a series of
+    six booked visits would read "visit 7 of 6")."""
+    series_ids = {b.series_id for b in bookings if b.series_id is not None}
+    if not series_ids:
+        return {}
+    rows = session.execute(select(Booking.id, Booking.series_id).where(Booking.series_id.in_(series_ids))
+                           .order_by(Booking.series_id, Booking.start_at, Booking.id)).all()
+    members: dict[int, list[int]] = {}
+    for booking_id, series_id in rows:
+        members.setdefault(series_id, []).append(booking_id)
+    return {booking_id: (place, len(ids)) for ids in members.values() for place, booking_id in enumerate(ids, 1)}
+
+
 CATALOG: dict[str, Any] = {
     "services": (Service, [selectinload(Service.locations), selectinload(Service.extras), selectinload(Service.parameters), selectinload(Service.custom_fields)], Service.position),
     "extras": (Extra, [selectinload(Extra.services)], Extra.id),

@@ -30,6 +30,7 @@ from ..domain.errors import DomainError, FieldErrors
 from ..domain.fields import clean_answers
 from ..domain.free_days import SEARCH_DAYS, first_free_day
 from ..domain.models import User
+from ..domain.service_area import address_elsewhere
 from ..domain.settings import load_settings
 from ..domain.summary import preview_summary
 from ..domain.timeutil import parse_date, zone
@@ -245,6 +246,9 @@ def _render_booking_form(values: MultiDict[str, str], catalog: FormCatalog, erro
     # Asked only when a chosen service is done at the customer's place; required of customers.
     context["visit_at_home"] = not chosen or any(s.at_customer for sid in chosen if (s := catalog.service(sid)))
     context["address_required"] = bool(chosen) and context["visit_at_home"] and not context["staff"]
+    # A warning, not an error: the booking is made as it stands (app/domain/service_area.py).
+    context["area_warning"] = (address_elsewhere(catalog.locations, location, values.get("city"))
+                               if context["visit_at_home"] else None)
     context["error_links"] = error_links(errors, context)
     return render_template("customer/book/form.html", **context), status
 
@@ -403,7 +407,10 @@ def review(values: MultiDict[str, str], catalog: FormCatalog) -> Any:
     hidden = [(k, v) for k, v in values.items(multi=True) if k not in ("csrf_token", "action", "month") and not k.startswith("account_")]
     visits = series_preview(get_session(), shown["quote"], first_start=slot.start_at, location_id=values.get("location_id"),
                             agent_id=wanted, now=now())
+    at_home = any(s.at_customer for sid in chosen if (s := catalog.service(sid)))
+    area_warning = address_elsewhere(catalog.locations, location, values.get("city")) if at_home else None
     return render_template("customer/book/review.html", summary=summary, hidden=hidden, values=values, visits=visits,
+                           area_warning=area_warning,
                            first_service_id=chosen[0] if chosen else None,
                            frequency=shown["quote"].frequency, slot_tz=location.timezone if location else None,
                            cutoff_hours=load_settings(get_session()).cancellation_cutoff_hours)

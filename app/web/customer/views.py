@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -185,7 +185,8 @@ def my_bookings() -> Any:
     moment = now()
     upcoming = sorted((b for b in page.items if b.end_at >= moment and b.status in ACTIVE_STATUSES), key=lambda b: b.start_at)
     past = [b for b in page.items if b not in upcoming]
-    return render_template("customer/bookings/list.html", upcoming=upcoming, past=past, page=page, local=_local)
+    return render_template("customer/bookings/list.html", upcoming=upcoming, past=past, page=page, local=_local,
+                           places=queries.series_places(get_session(), page.items))
 
 
 def _local(booking: Booking) -> datetime:
@@ -200,7 +201,7 @@ def booking_detail(booking_id: int) -> Any:
     series = queries.series_of(get_session(), booking) if booking.series_id else []
     return render_template(
         "customer/bookings/detail.html", booking=booking, summary=booking_summary(booking), can_change=can_change, reason=reason,
-        local=_local, series=series, can_cancel=can_change and "cancelled" in allowed_transitions(booking.status, actor()),
+        local=_local, series=series, place=queries.series_places(get_session(), [booking]).get(booking.id), can_cancel=can_change and "cancelled" in allowed_transitions(booking.status, actor()),
     )
 
 
@@ -209,9 +210,22 @@ def booking_detail(booking_id: int) -> Any:
 def confirmation(booking_id: int) -> Any:
     booking = _own_booking(booking_id)
     series = queries.series_of(get_session(), booking) if booking.series_id else []
-    skipped = web_session.get(f"skipped-{booking_id}", [])
+    skipped = _skipped_dates(web_session.get(f"skipped-{booking_id}", []))
     return render_template("customer/bookings/confirmation.html", booking=booking, summary=booking_summary(booking), series=series,
                            skipped=skipped, local=_local, cutoff_hours=load_settings(get_session()).cancellation_cutoff_hours)
+
+
+def _skipped_dates(kept: Any) -> list[dict[str, Any]]:
+    """The series dates that could not be booked, as book_submit kept them in the session
+    (ISO date, HH:MM, reason), with the date and time typed so the page writes them as
+    every other date and time; an entry that does not read is left out."""
+    dates: list[dict[str, Any]] = []
+    for entry in kept if isinstance(kept, list) else []:
+        try:
+            dates.append({"day": date.fromisoformat(entry["date"]), "time": time.fromisoformat(entry["time"]), "reason": entry["reason"]})
+        except (KeyError, TypeError, ValueError):
+            continue
+    return dates
 
 
 @bp.get("/bookings/<int:booking_id>.ics")
