@@ -101,7 +101,8 @@ class Receptionist:
             self.count.pages.append(request.url.removeprefix(self.base))
 
     def start(self, path: str = "/admin/dashboard") -> Count:
-        """Open the starting page, then count from zero."""
+        """Open the starting page, then count from zero (the last task's count is left as it was)."""
+        self.count = Count()
         self.page.goto(self.base + path)
         self.settle()
         self.count = Count()

@@ -1,6 +1,7 @@
 """Small layout defects seen on the screenshots of issue 22's task measurement (1280 and
 375 px), held by the browser: a phone number on a day sheet stays on one line (it is
-dialled from there), and the New booking customer search fills its row on a phone."""
+dialled from there), a day sheet on a phone scrolls its table, not the page, and the New
+booking customer search fills its row on a phone."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -27,6 +28,15 @@ def test_day_sheet_phone_numbers_stay_on_one_line(browser, live_server):
     phones = page.locator(".sheet-table a[href^='tel:']")
     assert phones.count() >= 3
     assert phones.evaluate_all(ONE_LINE) == []
+
+
+def test_a_day_sheet_on_a_phone_does_not_scroll_sideways(browser, live_server):
+    _context, page = open_page(browser, width=375)
+    login(page, live_server)
+    tomorrow = (NOW + timedelta(days=1)).date().isoformat()
+    page.goto(f"{live_server}/admin/calendar/day-sheet?date={tomorrow}")
+    assert page.locator(".sheet-table").count() >= 2
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # the table scrolls inside its card
 
 
 def test_the_customer_search_fills_its_row_on_a_phone(browser, live_server):
