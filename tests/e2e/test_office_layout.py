@@ -1,7 +1,7 @@
 """Small layout defects seen on the screenshots of issue 22's task measurement (1280 and
 375 px), held by the browser: a phone number on a day sheet stays on one line (it is
 dialled from there), a day sheet on a phone scrolls its table, not the page, and the New
-booking customer search fills its row on a phone."""
+booking customer search fills its row on a phone, styled as the fields under it."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -46,3 +46,5 @@ def test_the_customer_search_fills_its_row_on_a_phone(browser, live_server):
     search = page.locator("#customer_q").bounding_box()
     field = page.locator(".search-row").bounding_box()
     assert search["width"] >= field["width"] - 1  # the Find button is there only without JavaScript
+    # and it looks like the fields under it (it was a small unstyled box at every width)
+    assert search["height"] >= page.locator("#customer_first_name").bounding_box()["height"] - 1
