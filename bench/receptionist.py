@@ -144,7 +144,7 @@ class Receptionist:
 
 # The tasks -------------------------------------------------------------------------------
 
-def confirm_pending(r: Receptionist, data: dict) -> Count:
+def confirm_pending(r: Receptionist, data: dict, bulk_allowed: bool = True) -> Count:
     page = r.page
     c = r.start()
     approve_buttons = page.locator("button[name=status][value=approved]")
@@ -152,7 +152,7 @@ def confirm_pending(r: Receptionist, data: dict) -> Count:
     # Is there a bulk approve? Look at the table the dashboard links to, without counting.
     probe = page.context.new_page()
     probe.goto(r.base + "/admin/bookings?status=pending")
-    bulk = probe.locator("#bulk-form").count() > 0
+    bulk = bulk_allowed and probe.locator("#bulk-form").count() > 0
     probe.close()
     if bulk and link.count():
         c.path = "bulk: All pending bookings, a tick per row, Apply to ticked"
@@ -388,7 +388,8 @@ def log_in(page, base: str) -> None:
     page.wait_for_url(re.compile(r".*/admin/.*"))
 
 
-def run(app_dir: Path, shots: Path | None = None, width: int = 1280, only: str | None = None) -> list[tuple[str, Count]]:
+def run(app_dir: Path, shots: Path | None = None, width: int = 1280, only: str | None = None,
+        bulk: bool = True) -> list[tuple[str, Count]]:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="receptionist-") as tmp_name:
@@ -407,7 +408,8 @@ def run(app_dir: Path, shots: Path | None = None, width: int = 1280, only: str |
                 for name, task in TASKS:
                     if only and only.lower() not in name.lower():
                         continue
-                    results.append((name.format(**data), task(r, data)))
+                    count = confirm_pending(r, data, bulk) if task is confirm_pending else task(r, data)
+                    results.append((name.format(**data), count))
                 browser.close()
         finally:
             process.terminate()
@@ -431,12 +433,13 @@ def main() -> None:
     parser.add_argument("--app-dir", type=Path, default=ROOT, help="the checkout to measure (default: this one)")
     parser.add_argument("--shots", type=Path, help="also save screenshots of the main pages here")
     parser.add_argument("--only", help="run only the tasks whose name contains this")
+    parser.add_argument("--no-bulk", action="store_true", help="confirm the pending bookings one by one even where bulk actions exist")
     parser.add_argument("--pages", action="store_true", help="list the pages each task loaded")
     parser.add_argument("--width", type=int, default=1280, help="the window's width for the tasks")
     args = parser.parse_args()
     app_dir = args.app_dir.resolve()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=app_dir, capture_output=True, text=True).stdout.strip()
-    results = run(app_dir, args.shots, args.width, args.only)
+    results = run(app_dir, args.shots, args.width, args.only, not args.no_bulk)
     print(table(results, f"Receptionist's tasks on {app_dir.name} ({commit}), Chromium at {args.width} px"))
     if args.pages:
         for name, c in results:
