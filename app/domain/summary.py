@@ -75,6 +75,14 @@ class BookingSummary:
     def visible_answers(self, staff: bool = False) -> list[Answer]:
         return [a for a in self.answers if staff or not a.staff_only]
 
+    @property
+    def payment_label(self) -> str:
+        """How the payment method reads in "paid by …": 'card' for Stripe."""
+        return PAYMENT_LABELS.get(self.payment_method, self.payment_method)
+
+
+PAYMENT_LABELS = {"stripe": "card", "paypal": "PayPal"}
+
 
 def _hours(minutes: int) -> str:
     return duration_text(minutes)

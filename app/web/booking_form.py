@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -21,7 +22,7 @@ from werkzeug.datastructures import MultiDict
 from .. import throttle
 from ..clock import now
 from ..db import get_session
-from ..domain import accounts, pricing, read_models
+from ..domain import accounts, payments, pricing, read_models
 from ..domain.actor import Actor
 from ..domain.availability import slots_for_request
 from ..domain.booking import BookingResult, missing_address, series_preview
@@ -29,7 +30,7 @@ from ..domain.booking.submit import MAX_NONCE, Outcome, submission_state, submit
 from ..domain.errors import DomainError, FieldErrors
 from ..domain.fields import clean_answers
 from ..domain.free_days import SEARCH_DAYS, first_free_day
-from ..domain.models import User
+from ..domain.models import PaymentMethod, User
 from ..domain.service_area import address_elsewhere
 from ..domain.settings import load_settings
 from ..domain.summary import preview_summary
@@ -398,7 +399,7 @@ def review(values: MultiDict[str, str], catalog: FormCatalog) -> Any:
         shown["quote"], start_at=slot.start_at, location=location, agent_name=agent.name if agent else "The first available team member",
         customer_name=f"{user.first_name} {user.last_name}".strip(), customer_email=user.email,
         where=", ".join(p for p in (values.get(n, "").strip() for n in ("address", "city", "state", "zip")) if p),
-        phone=values.get("phone", ""), payment_method=values.get("payment_method", "cash"), answers=clean,
+        phone=values.get("phone", ""), payment_method=_review_payment_method(values, chosen, shown["quote"].total), answers=clean,
         customer_notes=values.get("customer_notes", ""),
     )
     # The total on the review is the one the customer commits to: if it changes before
@@ -467,6 +468,17 @@ def inline_registration(values: MultiDict[str, str], errors: dict[str, str], *, 
         if not any(name.startswith("account_") for name in errors):
             errors["account_email"] = error.message
         return False
+
+
+def _review_payment_method(values: MultiDict[str, str], chosen: list[int], total: Decimal) -> str:
+    """What the booking will be paid by: by card when the first service's payment policy
+    takes one (a deposit, in full, or a card on file; the booking is stored as `stripe`),
+    else the form's cash or check."""
+    from .payments import gateway  # the payments blueprint renders this form: imported when used
+
+    if chosen and gateway() is not None and payments.terms(get_session(), chosen[0], total) is not None:
+        return PaymentMethod.STRIPE.value
+    return values.get("payment_method", "cash")
 
 
 def review_problems(values: MultiDict[str, str], catalog: FormCatalog, parsed: ParsedForm, shown: dict[str, Any]) -> dict[str, str]:

@@ -152,3 +152,15 @@ def test_payment_methods_refuses_a_setup_intent_stripe_never_made_at_the_card_fi
     assert answer.status_code == 422 and "The card was not saved; please enter it again." in answer.get_data(as_text=True)
     session.expire_all()
     assert session.scalars(select(PaymentCard)).all() == []
+
+
+def test_the_review_and_the_booking_say_paid_by_card_not_by_the_forms_cash(client, session, on_file, gateway):
+    # The form's cash/check choice is for services paid in person: a card-on-file service
+    # is paid by card, and the review, the booking page and its e-mail say so.
+    sign_in(client, session)
+    review = book(client, on_file, action="review").get_data(as_text=True)
+    assert "paid by card" in review and "paid by cash" not in review
+    answer = book(client, on_file, setup_intent=saved_in_browser(client, gateway))
+    assert answer.status_code in (302, 303), answer.get_data(as_text=True)
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "paid by card" in page and "paid by stripe" not in page
