@@ -53,27 +53,35 @@ def current_formats() -> Formats:
 
 # A page formats the same few dates, times and amounts many times (a month calendar, a
 # day of times, prices): Babel's answers are pure functions of their arguments, so they
-# are kept (bounded), and each locale is parsed once.
+# are kept (bounded), and each locale is parsed once. Aware datetimes are equal (and hash
+# alike) when they are the same instant in different zones, so each is kept under its
+# wall-clock reading and its zone as well (`_wall`): 10:00 EST is not 15:00 UTC on a page.
 _locale = functools.lru_cache(maxsize=32)(Locale.parse)
 
 
+def _wall(value: Any) -> tuple[Any, ...]:
+    if isinstance(value, datetime):
+        return (value.replace(tzinfo=None), str(value.tzinfo))
+    return ()
+
+
 @functools.lru_cache(maxsize=4096)
-def _skeleton_text(skeleton: str, value: date | datetime, locale: str) -> str:
+def _kept_skeleton(skeleton: str, value: date | datetime, locale: str, wall: tuple[Any, ...]) -> str:
     return format_skeleton(skeleton, value, locale=_locale(locale))
 
 
 @functools.lru_cache(maxsize=4096)
-def _time_text(value: time | datetime, locale: str) -> str:
+def _kept_time(value: time | datetime, locale: str, wall: tuple[Any, ...]) -> str:
     return format_time(value, "short", locale=_locale(locale))
 
 
 @functools.lru_cache(maxsize=4096)
-def _money_text(amount: Decimal, code: str, locale: str) -> str:
+def _kept_money(amount: Decimal, code: str, locale: str) -> str:
     return format_currency(amount, code, locale=_locale(locale))
 
 
 @functools.lru_cache(maxsize=1024)
-def _full_date_text(value: date, locale: str) -> str:
+def _kept_full_date(value: date, locale: str, wall: tuple[Any, ...]) -> str:
     return format_date(value, "full", locale=_locale(locale))
 
 
@@ -95,7 +103,7 @@ def local_date(value: date | datetime | None, tz: Any = None, skeleton: str = "y
     formats = current_formats()
     if isinstance(value, datetime):
         value = _local(value, tz, formats)
-    return _skeleton_text(skeleton, value, formats.locale)
+    return _kept_skeleton(skeleton, value, formats.locale, _wall(value))
 
 
 def local_time(value: time | datetime | None, tz: Any = None) -> str:
@@ -105,7 +113,7 @@ def local_time(value: time | datetime | None, tz: Any = None) -> str:
     formats = current_formats()
     if isinstance(value, datetime):
         value = _local(value, tz, formats)
-    return _time_text(value, formats.locale)
+    return _kept_time(value, formats.locale, _wall(value))
 
 
 def clock_hour(hour: int) -> str:
@@ -143,7 +151,7 @@ def money(amount: Decimal | int | float | str | None, currency: Any = None) -> s
         return ""
     formats = current_formats()
     code = getattr(currency, "currency", currency) or formats.currency
-    return _money_text(Decimal(str(amount)), code, formats.locale)
+    return _kept_money(Decimal(str(amount)), code, formats.locale)
 
 
 def percent(value: Decimal | int | float | str | None) -> str:
@@ -156,7 +164,7 @@ def percent(value: Decimal | int | float | str | None) -> str:
 
 def local_day(value: date, tz: Any = None) -> str:
     """A plain date in the long form: 'Wednesday, November 25, 2026'."""
-    return _full_date_text(value, current_formats().locale)
+    return _kept_full_date(value, current_formats().locale, _wall(value))
 
 
 def answer_text(answer: Any) -> str:
