@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..actor import Actor
-from ..availability import DayPlan, Placement
+from ..availability import Blocked, DayPlan, Placement
 from ..concurrency import is_lock_failure, translate_integrity_error
-from ..errors import Conflict, DomainError, FieldErrors, ValidationFailed
+from ..errors import Conflict, DomainError, FieldErrors, SlotUnavailable, ValidationFailed
 from ..models import Booking, Service
 from ..settings import load_settings
 from ..validation import MAX_DURATION, MIN_DURATION  # noqa: F401 - re-exported: where a booking's length is bounded
@@ -145,6 +145,107 @@ def waived_rule(services: list[Service], duration: int, tz: Any, start_at: datet
 
     reason = time_refusal(SlotSpec.for_services(services, duration), tz, start_at, now)
     return WAIVED.get(reason or "")
+
+
+def place_or_refuse(
+    session: Session, plan: DayPlan, start_at: datetime, actor: Actor, preferred: int | None, *, override_hours: bool = False,
+) -> tuple[Placement, str | None]:
+    """Where the booking goes at `start_at` (the time rules, past, notice and horizon,
+    already checked), and for a staff override of the agents' schedule what it set
+    aside ("outside working hours (...)", "into time off (...)"), else None.
+
+    Nobody free: customers hear that the time is not available (never whose booking is
+    there); staff hear why, agent by agent (the booking it clashes with, by code,
+    customer and time; the time off; the working hours it falls outside). Staff who
+    confirmed (`override_hours`) may book outside working hours or in time off, never
+    over another booking. Raises SlotUnavailable with `details` reason and overridable."""
+    placements = plan.placements(start_at)
+    if placements:
+        return choose(placements, preferred), None
+    if not actor.is_staff:
+        raise SlotUnavailable(UNAVAILABLE["taken"])
+    blocks = plan.blocks(start_at)
+    waivable = {b.agent.id: b for b in blocks if b.overridable}
+    if override_hours and waivable:
+        allowed = [p for p in plan.placements(start_at, schedule=False) if p.agent.id in waivable]
+        if allowed:
+            placement = choose(allowed, preferred)
+            return placement, schedule_set_aside(waivable[placement.agent.id], plan)
+    raise staff_refusal(session, blocks, plan, start_at)
+
+
+def _clock(instant: datetime, tz: Any) -> str:
+    local = instant.astimezone(tz)
+    return f"{local.hour}:{local.minute:02d}"
+
+
+def _span(start: datetime, end: datetime, tz: Any) -> str:
+    """'Fri Dec 4, 9:00–17:00', or 'Fri Dec 4, 9:00 – Mon Dec 7, 17:00' over several days."""
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    day = f"{a:%a} {a:%b} {a.day}"
+    if a.date() == b.date():
+        return f"{day}, {_clock(start, tz)}–{_clock(end, tz)}"
+    return f"{day}, {_clock(start, tz)} – {b:%a} {b:%b} {b.day}, {_clock(end, tz)}"
+
+
+def _hours_text(block: Blocked, plan: DayPlan) -> str:
+    weekday = f"{plan.day:%A}"
+    if not block.hours:
+        return f"no working hours on {weekday}"
+    spans = ", ".join(f"{_clock(s, plan.tz)}–{_clock(e, plan.tz)}" for s, e in block.hours)
+    return f"{spans} on {weekday}"
+
+
+def schedule_set_aside(block: Blocked, plan: DayPlan) -> str:
+    """What a staff override sets aside, as the history keeps it."""
+    parts = []
+    if block.outside_hours:
+        parts.append(f"outside working hours ({block.agent.name}: {_hours_text(block, plan)})")
+    if block.time_off is not None:
+        parts.append(f"into time off ({block.agent.name}: {_span(*block.time_off, plan.tz)})")
+    return " and ".join(parts)
+
+
+def _why(session: Session, block: Blocked, plan: DayPlan) -> str:
+    name = block.agent.name
+    if block.clash_booking_id is not None:
+        other = session.get(Booking, block.clash_booking_id)
+        if other is not None:
+            return (f"it clashes with {name}'s booking {other.booking_code} ({other.customer.full_name}, "
+                    f"{_span(other.start_at, other.end_at, plan.tz)})")
+    if block.full:
+        return f"every place in {name}'s session is taken"
+    parts = []
+    if block.time_off is not None:
+        parts.append(f"during {name}'s time off ({_span(*block.time_off, plan.tz)})")
+    if block.outside_hours:
+        parts.append(f"outside {name}'s working hours ({_hours_text(block, plan)})")
+    return " and ".join(parts)
+
+
+def _reason_code(block: Blocked) -> str:
+    if block.clash_booking_id is not None:
+        return "clash"
+    if block.full:
+        return "full"
+    return "time_off" if block.time_off is not None else "outside_hours"
+
+
+def staff_refusal(session: Session, blocks: list[Blocked], plan: DayPlan, start_at: datetime) -> SlotUnavailable:
+    """The refusal staff read: each candidate agent's reason; `details` carries the
+    first one's code (clash, full, time_off, outside_hours) and whether an override
+    of the agents' schedule (`override_hours`) would book it."""
+    if not blocks:
+        return SlotUnavailable(UNAVAILABLE["no_agent"], {"reason": "no_agent", "overridable": False})
+    whys = [_why(session, b, plan) for b in blocks]
+    overridable = any(b.overridable for b in blocks)
+    at = f"{plan.day:%a} {plan.day:%b} {plan.day.day} at {_clock(start_at, plan.tz)}"
+    message = f"{at} is not free: {whys[0]}." if len(blocks) == 1 else f"Nobody can take {at}: {'; '.join(whys)}."
+    details: dict[str, Any] = {"reason": _reason_code(blocks[0]), "overridable": overridable}
+    clash = next((b.clash_booking_id for b in blocks if b.clash_booking_id is not None), None)
+    if clash is not None and (other := session.get(Booking, clash)) is not None:
+        details["booking_code"] = other.booking_code
+    return SlotUnavailable(message, details)
 
 
 def missing_address(services: Iterable[Service], street: str | None) -> str | None:

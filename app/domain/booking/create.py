@@ -47,7 +47,7 @@ from ..timeutil import resolve_local, zone
 from ..validation import as_id
 from .common import (
     MAX_DURATION, UNAVAILABLE, BookingResult, SkippedOccurrence, check_offered, choose, invalid, missing_address, new_booking_code,
-    waived_rule,
+    place_or_refuse, waived_rule,
     write_transaction,
 )
 
@@ -145,10 +145,10 @@ def _create(session: Session, request: BookingRequest, actor: Actor, now: dateti
     plan = plan_day(session, spec, location, start_at.astimezone(tz).date(), candidates)
     check_offered(session, plan, start_at, actor)
     reason = plan.why_not(start_at, now)
-    if reason is not None:
+    if reason not in (None, "taken"):
         raise SlotUnavailable(UNAVAILABLE[reason])
     preferred = details.requested_agent_id or (original.requested_agent_id if original else None)
-    placement = choose(plan.placements(start_at), preferred)
+    placement, set_aside = place_or_refuse(session, plan, start_at, actor, preferred, override_hours=request.override_hours)
     booking = _insert(session, quote, spec, placement, start_at, location, customer, details, frequency, actor, now)
     if details.sms and actor.is_customer and not customer.sms_notifications:
         # The customer ticked "text me" on their own booking: their account's consent follows
@@ -156,6 +156,8 @@ def _create(session: Session, request: BookingRequest, actor: Actor, now: dateti
         customer.sms_notifications = True
     if (waived := waived_rule(services, spec.duration, tz, start_at, now, actor)) is not None:
         history.record(session, booking, actor=actor, now=now, action="override", changes={"override": (None, f"Booked {waived}")})
+    if set_aside is not None:
+        history.record(session, booking, actor=actor, now=now, action="override", changes={"override": (None, f"Booked {set_aside}")})
     if code is not None:
         discounts.redeem(
             session, code, booking_id=booking.id, customer_id=customer.id, amount=quote.discount + quote.gift_card, now=now

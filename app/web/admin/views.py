@@ -26,7 +26,7 @@ from ...domain.status import allowed_transitions, offered_transitions
 from ...domain.summary import booking_summary
 from ...domain.timeutil import parse_date, zone
 from .. import booking_form
-from ..booking_form import local_today
+from ..booking_form import local_today, override_offer
 from ..customer.forms import ADDRESS, load_catalog, parse_booking_form, request_as_form
 from ...domain.export import BOOKING_COLUMNS, booking_rows
 from ...domain.validation import MAX_ID, BadValue, id_or_none, parse_int
@@ -168,7 +168,7 @@ def _load(booking_id: int) -> Booking:
         abort(404)
 
 
-def _render_panel(booking_id: int, status: int = 200, *, oob: bool = False) -> Any:
+def _render_panel(booking_id: int, status: int = 200, *, oob: bool = False, override: dict[str, str] | None = None) -> Any:
     """The booking's panel; with `oob` (after a status change made from the calendar) it
     also carries the booking's calendar block, which htmx swaps in out of band."""
     session = get_session()
@@ -179,7 +179,7 @@ def _render_panel(booking_id: int, status: int = 200, *, oob: bool = False) -> A
         template, booking=booking, summary=booking_summary(booking), history=booking_history(session, booking),
         transitions=offered_transitions(booking.status, booking.start_at, actor(), now()), STATUS_ACTIONS=STATUS_ACTIONS, status_action=status_action,
         series=queries.series_of(session, booking), frequency=session.get(Frequency, booking.frequency_id) if booking.frequency_id else None,
-        local=booking.start_at.astimezone(tz), move=_move_options(booking), oob=oob,
+        local=booking.start_at.astimezone(tz), move=_move_options(booking), oob=oob, override=override,
         chip_block=booking_block(booking, tz) if oob else None,
         panel_base=url_for("admin.booking_panel", booking_id=0)[:-1],
         texts=sms.texts_for_booking(session, booking.id), text_kinds=sms.KIND_TOPIC,
@@ -209,25 +209,32 @@ def booking_panel(booking_id: int) -> Any:
 @bp.post("/bookings/<int:booking_id>/move")
 def booking_move(booking_id: int) -> Any:
     """Move a booking to another date, time and/or agent. The calendar's drag-and-drop
-    asks for JSON; the panel's form gets the panel back (htmx) or a redirect to it."""
+    asks for JSON; the panel's form gets the panel back (htmx) or a redirect to it.
+    A time outside the agent's hours or in their time off is refused with the reason
+    and an offer to move it anyway (`override_hours`, the second confirmation)."""
     wants_json = request.accept_mimetypes.best == "application/json"
     version = _version(request.form.get("version"))
     agent = request.form.get("agent_id", "")
+    wanted = {"date": request.form.get("date", ""), "time": request.form.get("other_time") or request.form.get("time", ""),
+              "agent_id": agent}
     try:
         if version is None:
             raise PreconditionFailed("This form is out of date; reload the booking.")
         booking = reschedule_booking(
-            get_session(), booking_id, start_date=request.form.get("date", ""), start_time=request.form.get("time", ""),
+            get_session(), booking_id, start_date=wanted["date"], start_time=wanted["time"],
             agent_id=agent if agent else UNSET, expected_version=version, actor=actor(), now=now(),
+            override_hours=request.form.get("override_hours") == "1",
         )
     except DomainError as error:
         if error.code == "booking_not_found":
             abort(404)
         message = _refusal(error)
+        offer = override_offer(error, "Move")
         if wants_json:
-            return jsonify(ok=False, code=error.code, message=message), 409 if error.code in ("precondition_failed", "conflict", "slot_unavailable") else 422
+            status = 409 if error.code in ("precondition_failed", "conflict", "slot_unavailable") else 422
+            return jsonify(ok=False, code=error.code, message=message, override=offer), status
         flash(message, "error")
-        return _after_move(booking_id, moved=False)
+        return _after_move(booking_id, moved=False, offer={"label": offer, **wanted} if offer else None)
     message = f"Booking {booking.booking_code} moved to {local_datetime(booking.start_at, booking.location)} with {booking.agent.name}."
     if wants_json:
         # The block's new label as the calendar writes times (start and end, the business's format).
@@ -254,9 +261,11 @@ def _refusal(error: DomainError) -> str:
     return f"Not moved: {error.message}"
 
 
-def _after_move(booking_id: int, *, moved: bool) -> Any:
-    if request.headers.get("HX-Request"):
-        response = make_response(_render_panel(booking_id))
+def _after_move(booking_id: int, *, moved: bool, offer: dict[str, str] | None = None) -> Any:
+    if request.headers.get("HX-Request") or offer:
+        # A refusal staff may override answers with the panel itself (no redirect), which
+        # carries the second confirmation with the time asked for.
+        response = make_response(_render_panel(booking_id, override=offer))
         if moved:
             response.headers["HX-Trigger"] = "booking-moved"  # the calendar redraws its grid
         return response
@@ -446,7 +455,11 @@ def new_booking() -> Any:
     values = request.form.copy()
     if request.form.get("action") != "book":
         return booking_form.render_booking_form(values, catalog, **_staff_form_args(values))
+    if values.get("other_time"):
+        values["time"] = values["other_time"]  # staff may ask for a time the list does not offer
     parsed = parse_booking_form(values, catalog, staff=True)
+    # The second confirmation after a refusal that named the agent's hours or time off.
+    parsed.request.override_hours = values.get("override_hours") == "1"
     return booking_form.submit(
         values, catalog, parsed, paths=parsed.inputs_by_path | STAFF_PATHS,
         pending_endpoint="admin.new_booking_pending", created=_created,
