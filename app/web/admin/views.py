@@ -431,7 +431,9 @@ def new_booking() -> Any:
     session = get_session()
     catalog = load_catalog(session, staff=True)
     if request.method == "GET":
-        values: MultiDict[str, str] = MultiDict({"date": (now().date() + timedelta(days=1)).isoformat(), "payment_method": "cash"})
+        # No day yet: once a service is chosen the form opens on the first day with free
+        # times, as the customer's does (free_days.first_free_day; staff from today).
+        values: MultiDict[str, str] = MultiDict({"payment_method": "cash"})
         if catalog.frequencies:
             values["frequency_id"] = str(catalog.frequencies[0].id)
         wanted = id_or_none(request.args.get("customer_id"))
@@ -442,17 +444,15 @@ def new_booking() -> Any:
                 prepared = book_again_request(session, request.args["again"], actor=actor())
             except DomainError:
                 abort(404)
-            day = values["date"]
             values = request_as_form(prepared)
-            values["date"] = day
+            values.pop("date", None)
             wanted = prepared.customer_id
-        customer = session.get(User, wanted) if wanted is not None else None
-        if customer is not None and customer.is_customer:
-            values["customer_id"] = str(customer.id)
-            for name in ADDRESS:
-                values[name] = values.get(name) or getattr(customer, name) or ""
+        if wanted is not None:
+            values["customer_id"] = str(wanted)
+        _fill_from_profile(values)
         return booking_form.render_booking_form(values, catalog, **_staff_form_args(values))
     values = request.form.copy()
+    _fill_from_profile(values)
     if request.form.get("action") != "book":
         return booking_form.render_booking_form(values, catalog, **_staff_form_args(values))
     if values.get("other_time"):
@@ -466,6 +466,21 @@ def new_booking() -> Any:
         target_for=lambda result: url_for("admin.booking_panel", booking_id=result.booking.id),
         form_extra=lambda: _staff_form_args(values),
     )
+
+
+def _fill_from_profile(values: MultiDict[str, str]) -> None:
+    """Picking a customer (from the search, or a link with customer_id) fills the address
+    and phone left empty from their profile, once per pick (`filled_for` remembers
+    whose), so a field staff then clear or change stays as they left it."""
+    chosen = id_or_none(values.get("customer_id"))
+    if chosen is None or values.get("filled_for") == str(chosen):
+        return
+    customer = get_session().get(User, chosen)
+    if customer is None or not customer.is_customer:
+        return  # the booking refuses it by its field
+    for name in ADDRESS:
+        values[name] = (values.get(name) or "").strip() or getattr(customer, name) or ""
+    values["filled_for"] = str(chosen)
 
 
 def _created(result: BookingResult) -> None:
