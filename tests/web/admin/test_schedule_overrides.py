@@ -200,3 +200,19 @@ def test_a_customer_move_stays_strict(client, shop, session):
         assert error.message == "That time is not available: the agent is busy, off or outside working hours."
     else:
         raise AssertionError("a customer moved outside working hours")
+
+
+def test_a_staff_series_names_why_each_skipped_visit_was_not_booked(client, shop, session):
+    from datetime import timedelta
+
+    weekly = b.frequency(session, "Weekly", "week", 1, "0")
+    alex = session.get(b.Agent, shop["alex"])
+    first = shop["busy_day"] - timedelta(days=1)  # Tuesday, Alex free from 8:00
+    next_week = first + timedelta(days=7)
+    b.time_off(session, alex, b.at_utc(f"{next_week}T05:00:00"), b.at_utc(f"{next_week + timedelta(days=1)}T05:00:00"))
+    session.commit()
+    _, values = staff_form(client, session, shop, agent_id=str(shop["alex"]), frequency_id=str(weekly.id), date=first.isoformat())
+    made = book(client, values, time="08:00")
+    assert made.status_code == 303, made.get_data(as_text=True)[:500]
+    page = client.get(made.headers["Location"]).get_data(as_text=True)
+    assert "during Alex Early&#39;s time off (Tue Dec 1, 0:00 – Wed Dec 2, 0:00)" in page
