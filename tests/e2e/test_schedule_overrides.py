@@ -27,14 +27,14 @@ def test_staff_confirm_a_move_outside_working_hours_in_the_panel(browser, live_s
     page.get_by_role("button", name="Move to this time").click()
     refusal = page.locator(".flash-error")
     refusal.wait_for()
-    assert "outside Alex Early's working hours (8:00–14:00 on Wednesday)" in refusal.inner_text()
+    assert "outside Alex Early's working hours (8:00\u202fAM–2:00\u202fPM on Wednesday)" in refusal.inner_text()
     session.expire_all()
     assert session.get(Booking, booking.id).start_at == booking.start_at  # nothing moved yet
 
     page.get_by_role("button", name="Move anyway outside working hours").click()
     page.locator(".flash-success").wait_for()
     assert "moved to" in page.locator(".flash-success").inner_text()
-    page.get_by_text("Moved outside working hours (Alex Early: 8:00–14:00 on Wednesday)").wait_for()
+    page.get_by_text("Moved outside working hours (Alex Early: 8:00\u202fAM–2:00\u202fPM on Wednesday)").wait_for()
     session.expire_all()
     moved = session.get(Booking, booking.id)
     assert moved.start_at.hour == 12 and moved.start_at.minute == 0  # 7:00 in New York is 12:00 UTC

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from babel.dates import format_date, format_skeleton, format_time
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -170,56 +171,66 @@ def place_or_refuse(
         allowed = [p for p in plan.placements(start_at, schedule=False) if p.agent.id in waivable]
         if allowed:
             placement = choose(allowed, preferred)
-            return placement, schedule_set_aside(waivable[placement.agent.id], plan)
+            return placement, schedule_set_aside(session, waivable[placement.agent.id], plan)
     raise staff_refusal(session, blocks, plan, start_at)
 
 
-def _clock(instant: datetime, tz: Any) -> str:
-    local = instant.astimezone(tz)
-    return f"{local.hour}:{local.minute:02d}"
+@dataclass(frozen=True)
+class _Words:
+    """Times and days in a refusal or a history line as the business writes them (its
+    locale: "8:00 AM" or "08:00"), in the location's zone."""
+
+    tz: Any
+    locale: str
+
+    @classmethod
+    def of(cls, session: Session, plan: DayPlan) -> _Words:
+        return cls(plan.tz, load_settings(session).business_locale)
+
+    def clock(self, instant: datetime) -> str:
+        return format_time(instant.astimezone(self.tz).time(), "short", locale=self.locale)
+
+    def day(self, day: date) -> str:
+        return format_skeleton("MMMEd", day, locale=self.locale)
+
+    def span(self, start: datetime, end: datetime) -> str:
+        """'Wed, Nov 25, 3:00 PM–6:59 PM', or over several days 'Wed, Nov 25, 3:00 PM – Thu, Nov 26, 9:00 AM'."""
+        a, b = start.astimezone(self.tz).date(), end.astimezone(self.tz).date()
+        if a == b:
+            return f"{self.day(a)}, {self.clock(start)}–{self.clock(end)}"
+        return f"{self.day(a)}, {self.clock(start)} – {self.day(b)}, {self.clock(end)}"
+
+    def hours(self, block: Blocked, day: date) -> str:
+        weekday = format_date(day, "EEEE", locale=self.locale)
+        if not block.hours:
+            return f"no working hours on {weekday}"
+        return ", ".join(f"{self.clock(s)}–{self.clock(e)}" for s, e in block.hours) + f" on {weekday}"
 
 
-def _span(start: datetime, end: datetime, tz: Any) -> str:
-    """'Fri Dec 4, 9:00–17:00', or 'Fri Dec 4, 9:00 – Mon Dec 7, 17:00' over several days."""
-    a, b = start.astimezone(tz), end.astimezone(tz)
-    day = f"{a:%a} {a:%b} {a.day}"
-    if a.date() == b.date():
-        return f"{day}, {_clock(start, tz)}–{_clock(end, tz)}"
-    return f"{day}, {_clock(start, tz)} – {b:%a} {b:%b} {b.day}, {_clock(end, tz)}"
-
-
-def _hours_text(block: Blocked, plan: DayPlan) -> str:
-    weekday = f"{plan.day:%A}"
-    if not block.hours:
-        return f"no working hours on {weekday}"
-    spans = ", ".join(f"{_clock(s, plan.tz)}–{_clock(e, plan.tz)}" for s, e in block.hours)
-    return f"{spans} on {weekday}"
-
-
-def schedule_set_aside(block: Blocked, plan: DayPlan) -> str:
+def schedule_set_aside(session: Session, block: Blocked, plan: DayPlan) -> str:
     """What a staff override sets aside, as the history keeps it."""
+    words = _Words.of(session, plan)
     parts = []
     if block.outside_hours:
-        parts.append(f"outside working hours ({block.agent.name}: {_hours_text(block, plan)})")
+        parts.append(f"outside working hours ({block.agent.name}: {words.hours(block, plan.day)})")
     if block.time_off is not None:
-        parts.append(f"into time off ({block.agent.name}: {_span(*block.time_off, plan.tz)})")
+        parts.append(f"into time off ({block.agent.name}: {words.span(*block.time_off)})")
     return " and ".join(parts)
 
 
-def _why(session: Session, block: Blocked, plan: DayPlan) -> str:
+def _why(session: Session, block: Blocked, words: _Words, day: date) -> str:
     name = block.agent.name
     if block.clash_booking_id is not None:
         other = session.get(Booking, block.clash_booking_id)
         if other is not None:
-            return (f"it clashes with {name}'s booking {other.booking_code} ({other.customer.full_name}, "
-                    f"{_span(other.start_at, other.end_at, plan.tz)})")
+            return f"it clashes with {name}'s booking {other.booking_code} ({other.customer.full_name}, {words.span(other.start_at, other.end_at)})"
     if block.full:
         return f"every place in {name}'s session is taken"
     parts = []
     if block.time_off is not None:
-        parts.append(f"during {name}'s time off ({_span(*block.time_off, plan.tz)})")
+        parts.append(f"during {name}'s time off ({words.span(*block.time_off)})")
     if block.outside_hours:
-        parts.append(f"outside {name}'s working hours ({_hours_text(block, plan)})")
+        parts.append(f"outside {name}'s working hours ({words.hours(block, day)})")
     return " and ".join(parts)
 
 
@@ -237,9 +248,10 @@ def staff_refusal(session: Session, blocks: list[Blocked], plan: DayPlan, start_
     of the agents' schedule (`override_hours`) would book it."""
     if not blocks:
         return SlotUnavailable(UNAVAILABLE["no_agent"], {"reason": "no_agent", "overridable": False})
-    whys = [_why(session, b, plan) for b in blocks]
+    words = _Words.of(session, plan)
+    whys = [_why(session, b, words, plan.day) for b in blocks]
     overridable = any(b.overridable for b in blocks)
-    at = f"{plan.day:%a} {plan.day:%b} {plan.day.day} at {_clock(start_at, plan.tz)}"
+    at = f"{words.day(plan.day)} at {words.clock(start_at)}"
     message = f"{at} is not free: {whys[0]}." if len(blocks) == 1 else f"Nobody can take {at}: {'; '.join(whys)}."
     details: dict[str, Any] = {"reason": _reason_code(blocks[0]), "overridable": overridable}
     clash = next((b.clash_booking_id for b in blocks if b.clash_booking_id is not None), None)

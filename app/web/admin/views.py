@@ -233,8 +233,11 @@ def booking_move(booking_id: int) -> Any:
         if wants_json:
             status = 409 if error.code in ("precondition_failed", "conflict", "slot_unavailable") else 422
             return jsonify(ok=False, code=error.code, message=message, override=offer), status
+        if offer:
+            # Said once, beside its second confirmation in the move form.
+            return _after_move(booking_id, moved=False, offer={"label": offer, "message": message, **wanted})
         flash(message, "error")
-        return _after_move(booking_id, moved=False, offer={"label": offer, **wanted} if offer else None)
+        return _after_move(booking_id, moved=False)
     message = f"Booking {booking.booking_code} moved to {local_datetime(booking.start_at, booking.location)} with {booking.agent.name}."
     if wants_json:
         # The block's new label as the calendar writes times (start and end, the business's format).

@@ -19,7 +19,7 @@ from tests.conftest import NOW
 from tests.web.helpers import csrf_from, submit
 from tests.web.test_offered_is_accepted import customer_values, form_page, shop  # noqa: F401 - the fixture
 
-OUTSIDE_ALEX = "outside Alex Early&#39;s working hours (8:00–14:00 on Wednesday)"
+OUTSIDE_ALEX = "outside Alex Early&#39;s working hours (8:00\u202fAM–2:00\u202fPM on Wednesday)"
 
 
 def overrides(session, booking_id):
@@ -56,7 +56,7 @@ def test_the_staff_form_names_the_working_hours_and_books_outside_them_once_conf
     assert made.status_code == 303, made.get_data(as_text=True)[:500]
     booking = session.scalars(select(Booking).where(Booking.customer_id == customer.id)).one()
     assert booking.start_at == b.at_utc(f"{shop['busy_day']}T11:30:00") and booking.agent_id == shop["alex"]
-    assert overrides(session, booking.id) == ["Booked outside working hours (Alex Early: 8:00–14:00 on Wednesday)"]
+    assert overrides(session, booking.id) == ["Booked outside working hours (Alex Early: 8:00\u202fAM–2:00\u202fPM on Wednesday)"]
     panel = client.get(made.headers["Location"]).get_data(as_text=True)
     assert "Booked outside working hours" in panel
 
@@ -68,7 +68,7 @@ def test_the_staff_form_never_books_over_another_booking_and_names_it(client, sh
         refused = book(client, values, **extra)
         assert refused.status_code == 422
         page = refused.get_data(as_text=True)
-        assert f"clashes with Alex Early&#39;s booking {jo.booking_code} (Jo Doe, Wed Nov 25, 10:00–12:00)" in page
+        assert f"clashes with Alex Early&#39;s booking {jo.booking_code} (Jo Doe, Wed, Nov 25, 10:00\u202fAM–12:00\u202fPM)" in page
         assert 'name="override_hours"' not in page
     assert session.scalars(select(Booking).where(Booking.customer_id == customer.id)).first() is None
 
@@ -76,7 +76,7 @@ def test_the_staff_form_never_books_over_another_booking_and_names_it(client, sh
 def test_the_staff_form_names_time_off(client, shop, session):
     _, values = staff_form(client, session, shop, agent_id=str(shop["bo"]), other_time="16:00")
     page = book(client, values).get_data(as_text=True)
-    assert "during Bo Late&#39;s time off (Wed Nov 25, 15:00–18:59)" in page
+    assert "during Bo Late&#39;s time off (Wed, Nov 25, 3:00\u202fPM–6:59\u202fPM)" in page
     assert "Book anyway during time off" in page
 
 
@@ -107,13 +107,13 @@ def test_the_staff_api_names_time_off_and_books_into_it_with_override_hours(clie
     assert refused.status_code == 409
     error = refused.get_json()["error"]
     assert error["code"] == "slot_unavailable"
-    assert "during Bo Late's time off (Wed Nov 25, 15:00–18:59)" in error["message"]
+    assert "during Bo Late's time off (Wed, Nov 25, 3:00\u202fPM–6:59\u202fPM)" in error["message"]
     assert error["details"] == {"reason": "time_off", "overridable": True}
 
     made = client.post("/api/v1/bookings", headers=headers, json=body | {"override_hours": True})
     assert made.status_code == 201, made.get_json()
     booking_id = made.get_json()["data"]["id"]
-    assert overrides(session, booking_id) == ["Booked into time off (Bo Late: Wed Nov 25, 15:00–18:59)"]
+    assert overrides(session, booking_id) == ["Booked into time off (Bo Late: Wed, Nov 25, 3:00\u202fPM–6:59\u202fPM)"]
 
 
 def test_the_staff_api_never_overrides_a_clash_and_names_the_booking(client, shop, session):
@@ -126,7 +126,7 @@ def test_the_staff_api_never_overrides_a_clash_and_names_the_booking(client, sho
     assert refused.status_code == 409
     error = refused.get_json()["error"]
     assert error["details"] == {"reason": "clash", "overridable": False, "booking_code": jo.booking_code}
-    assert f"booking {jo.booking_code} (Jo Doe, Wed Nov 25, 10:00–12:00)" in error["message"]
+    assert f"booking {jo.booking_code} (Jo Doe, Wed, Nov 25, 10:00\u202fAM–12:00\u202fPM)" in error["message"]
 
 
 def test_the_staff_api_moves_outside_working_hours_with_override_hours(client, shop, session):
@@ -135,10 +135,10 @@ def test_the_staff_api_moves_outside_working_hours_with_override_hours(client, s
     move = {"start_date": shop["busy_day"].isoformat(), "start_time": "14:00"}
     refused = client.patch(f"/api/v1/bookings/{jo.id}", headers=headers, json=move)
     assert refused.status_code == 409
-    assert "outside Alex Early's working hours (8:00–14:00 on Wednesday)" in refused.get_json()["error"]["message"]
+    assert "outside Alex Early's working hours (8:00\u202fAM–2:00\u202fPM on Wednesday)" in refused.get_json()["error"]["message"]
     moved = client.patch(f"/api/v1/bookings/{jo.id}", headers=headers, json=move | {"override_hours": True})
     assert moved.status_code == 200, moved.get_json()
-    assert overrides(session, jo.id) == ["Moved outside working hours (Alex Early: 8:00–14:00 on Wednesday)"]
+    assert overrides(session, jo.id) == ["Moved outside working hours (Alex Early: 8:00\u202fAM–2:00\u202fPM on Wednesday)"]
 
 
 def test_the_openapi_document_describes_override_hours(client, shop, session):
@@ -157,10 +157,10 @@ def test_a_drag_outside_hours_is_refused_with_the_offer_and_moved_once_confirmed
     assert refused.status_code == 409
     answer = refused.get_json()
     assert answer["override"] == "Move anyway outside working hours"
-    assert "outside Alex Early's working hours (8:00–14:00 on Wednesday)" in answer["message"]
+    assert "outside Alex Early's working hours (8:00\u202fAM–2:00\u202fPM on Wednesday)" in answer["message"]
     moved = client.post(f"/admin/bookings/{jo.id}/move", headers={"Accept": "application/json"}, data=data | {"override_hours": "1"})
     assert moved.status_code == 200, moved.get_json()
-    assert overrides(session, jo.id) == ["Moved outside working hours (Alex Early: 8:00–14:00 on Wednesday)"]
+    assert overrides(session, jo.id) == ["Moved outside working hours (Alex Early: 8:00\u202fAM–2:00\u202fPM on Wednesday)"]
 
 
 def test_the_panel_move_form_offers_the_second_confirmation_and_moves_into_time_off(client, shop, session):
@@ -172,7 +172,7 @@ def test_the_panel_move_form_offers_the_second_confirmation_and_moves_into_time_
             "version": str(jo.version)}
     refused = client.post(f"/admin/bookings/{jo.id}/move", headers={"HX-Request": "true"}, data=data)
     page = refused.get_data(as_text=True)
-    assert "during Bo Late&#39;s time off (Wed Nov 25, 15:00–18:59)" in page
+    assert "during Bo Late&#39;s time off (Wed, Nov 25, 3:00\u202fPM–6:59\u202fPM)" in page
     assert "Move anyway into time off" in page and 'name="override_hours" value="1"' in page
     confirm = re.search(r'<form method="post" class="override-confirm".*?</form>', page, re.S).group(0)
     fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', confirm))
@@ -181,7 +181,7 @@ def test_the_panel_move_form_offers_the_second_confirmation_and_moves_into_time_
     assert moved.status_code == 200 and moved.headers.get("HX-Trigger") == "booking-moved"
     session.expire_all()
     assert session.get(Booking, jo.id).agent_id == shop["bo"]
-    assert overrides(session, jo.id) == ["Moved into time off (Bo Late: Wed Nov 25, 15:00–18:59)"]
+    assert overrides(session, jo.id) == ["Moved into time off (Bo Late: Wed, Nov 25, 3:00\u202fPM–6:59\u202fPM)"]
 
 
 def test_a_customer_move_stays_strict(client, shop, session):
@@ -215,4 +215,4 @@ def test_a_staff_series_names_why_each_skipped_visit_was_not_booked(client, shop
     made = book(client, values, time="08:00")
     assert made.status_code == 303, made.get_data(as_text=True)[:500]
     page = client.get(made.headers["Location"]).get_data(as_text=True)
-    assert "during Alex Early&#39;s time off (Tue Dec 1, 0:00 – Wed Dec 2, 0:00)" in page
+    assert "during Alex Early&#39;s time off (Tue, Dec 1, 12:00\u202fAM – Wed, Dec 2, 12:00\u202fAM)" in page
