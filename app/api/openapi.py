@@ -209,6 +209,13 @@ JSON in and out, UTF-8, under `/api/v1`.
   database down 503. An id that names nothing is 404 where it names what is asked for (the path, and the service,
   agent or location of `GET /availability`), and 422 naming the field in a request body (`location_id` too). A
   method a path does not take is 405 with `Allow`.
+- **Staff overrides.** A staff booking or move the agent cannot take is `409 slot_unavailable` naming
+  why, agent by agent: the booking it clashes with (code, customer, time), the time off, or the working
+  hours it falls outside; `details` has `reason` (`clash`, `full`, `time_off`, `outside_hours`),
+  `overridable` and, for a clash, `booking_code`. When `overridable` is true, sending the same body again
+  with `"override_hours": true` books or moves it outside the working hours or into the time off, and the
+  booking's history names it ("Booked outside working hours (...)"). A clash is never overridden;
+  the customer API never takes `override_hours`.
 - **Query strings.** Every GET accepts only the parameters listed for it, each once; anything else
   (a misspelt filter, another product's name for it) is `422 validation_failed` naming it, instead of
   a silently unfiltered list.

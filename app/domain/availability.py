@@ -149,8 +149,8 @@ class _AgentDay:
     intervals: list[tuple[datetime, datetime]] = field(default_factory=list)
     time_off: list[tuple[datetime, datetime]] = field(default_factory=list)
     bookings: list[Any] = field(default_factory=list)  # rows of _BOOKING_COLUMNS
-    # (occupied_start, occupied_end, slot_key, seat) of each booking, for placements()
-    spans: list[tuple[datetime, datetime, str, int]] = field(default_factory=list)
+    # (occupied_start, occupied_end, slot_key, seat, booking id) of each booking, for placements()
+    spans: list[tuple[datetime, datetime, str, int, int]] = field(default_factory=list)
     day_count: int = 0
 
 
@@ -164,6 +164,24 @@ def time_refusal(spec: SlotSpec, tz: ZoneInfo, start: datetime, now: datetime) -
     if start.astimezone(tz).date() > today + timedelta(days=spec.max_days_ahead):
         return "too_far"
     return None
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """Why one agent cannot take a booking at a start (DayPlan.blocks): outside that
+    day's working hours (`hours`), in time off, clashing with a booking, or a group
+    session with no place left. Staff may set aside the first two, never the others."""
+
+    agent: Any
+    hours: list[tuple[datetime, datetime]]
+    outside_hours: bool
+    time_off: tuple[datetime, datetime] | None
+    clash_booking_id: int | None
+    full: bool = False
+
+    @property
+    def overridable(self) -> bool:
+        return self.clash_booking_id is None and not self.full
 
 
 class DayPlan:
@@ -186,28 +204,32 @@ class DayPlan:
             return "no_agent"
         return None if self.placements(start) else "taken"
 
-    def placements(self, start: datetime) -> list[Placement]:
-        """The agents free at `start`, best first, each with the seat it would give."""
+    def placements(self, start: datetime, *, schedule: bool = True) -> list[Placement]:
+        """The agents free at `start`, best first, each with the seat it would give.
+        `schedule=False` (staff who confirmed an override) sets aside working hours and
+        time off; clashes with bookings always hold."""
         occ_start, occ_end = self.spec.occupied(start)
         shared = self.spec.capacity > 1
         key = self.spec.slot_key(start) if shared else None
         found = []
         # Plain loops over plain tuples: this runs for every agent at every grid time.
         for day in self.agents:
-            for ws, we in day.intervals:
-                if ws <= occ_start and occ_end <= we:
-                    break
-            else:
-                continue
+            if schedule:
+                for ws, we in day.intervals:
+                    if ws <= occ_start and occ_end <= we:
+                        break
+                else:
+                    continue
             clash = False
-            for ts, te in day.time_off:
-                if ts < occ_end and occ_start < te:
-                    clash = True
-                    break
+            if schedule:
+                for ts, te in day.time_off:
+                    if ts < occ_end and occ_start < te:
+                        clash = True
+                        break
             if clash:
                 continue
             seats_taken: set[int] = set()
-            for b_start, b_end, b_key, b_seat in day.spans:
+            for b_start, b_end, b_key, b_seat, _ in day.spans:
                 if b_start < occ_end and occ_start < b_end:
                     if shared and b_key == key:
                         seats_taken.add(b_seat)
@@ -219,6 +241,31 @@ class DayPlan:
             free_seats = [s for s in range(1, self.spec.capacity + 1) if s not in seats_taken]
             if free_seats:
                 found.append(Placement(day.agent, free_seats[0], len(free_seats)))
+        return found
+
+    def blocks(self, start: datetime) -> list[Blocked]:
+        """For each candidate agent who cannot take a booking at `start`, what stands in
+        the way: the working hours it falls outside, the time off it falls in, the
+        booking it clashes with (or a full session). The refusal staff read."""
+        occ_start, occ_end = self.spec.occupied(start)
+        shared = self.spec.capacity > 1
+        key = self.spec.slot_key(start) if shared else None
+        found = []
+        for day in sorted(self.agents, key=lambda d: d.agent.id):
+            outside = not any(ws <= occ_start and occ_end <= we for ws, we in day.intervals)
+            off = next(((ts, te) for ts, te in day.time_off if ts < occ_end and occ_start < te), None)
+            clash_id: int | None = None
+            seats_taken: set[int] = set()
+            for b_start, b_end, b_key, b_seat, b_id in day.spans:
+                if b_start < occ_end and occ_start < b_end:
+                    if shared and b_key == key:
+                        seats_taken.add(b_seat)
+                    else:
+                        clash_id = b_id
+                        break
+            full = clash_id is None and len(seats_taken) >= self.spec.capacity
+            if outside or off or clash_id is not None or full:
+                found.append(Blocked(day.agent, sorted(day.intervals), outside, off, clash_id, full))
         return found
 
     def slots(self, now: datetime, interval: int) -> tuple[Slot, ...]:
@@ -298,7 +345,7 @@ def plan_day(
 
 
 _BOOKING_COLUMNS = (
-    Booking.agent_id, Booking.start_at, Booking.occupied_start, Booking.occupied_end, Booking.slot_key, Booking.seat,
+    Booking.id, Booking.agent_id, Booking.start_at, Booking.occupied_start, Booking.occupied_end, Booking.slot_key, Booking.seat,
 )
 
 
@@ -360,7 +407,7 @@ def plan_days(
             if booking.occupied_start < window_end and booking.occupied_end > window_start:
                 agent_day = by_agent[booking.agent_id]
                 agent_day.bookings.append(booking)
-                agent_day.spans.append((booking.occupied_start, booking.occupied_end, booking.slot_key, booking.seat))
+                agent_day.spans.append((booking.occupied_start, booking.occupied_end, booking.slot_key, booking.seat, booking.id))
                 if day_start <= booking.start_at < day_end:
                     agent_day.day_count += 1
         plans[day] = DayPlan(spec, location, day, list(by_agent.values()), tz)

@@ -111,6 +111,9 @@ class BookingRequest:
     # Set by the caller when card payments are set up (the Stripe keys): `stripe` is then
     # a payment method, not refused.
     card_payments: bool = False
+    # Staff only: confirmed to book outside the agent's working hours or in their time off
+    # (never over another booking); the history names what was set aside.
+    override_hours: bool = False
     # Set by payments.book_with_card only: the booking waits for its card payment.
     hold_for_payment: bool = False
     problems: dict[str, str] = field(default_factory=dict, init=False, repr=False)

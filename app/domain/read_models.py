@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from . import cache
@@ -17,6 +17,7 @@ from .models import (
     Base,
     Booking,
     BookingEvent,
+    BookingLine,
     BookingStatus,
     CustomField,
     FieldVisibility,
@@ -236,6 +237,7 @@ class CalendarRow(NamedTuple):
     first_name: str | None
     last_name: str | None
     email: str | None
+    workers: int | None = 1  # the most workers any of its lines needs (Booking.workers)
 
 
 def _calendar_filter(query: Select[Any], filters: CalendarFilter) -> Select[Any]:
@@ -254,7 +256,8 @@ def calendar_rows(session: Session, location_id: int, start: datetime, end: date
     order: one statement for a few columns with the customer's name, no Booking objects."""
     query = (
         select(Booking.agent_id, Booking.id, Booking.status, Booking.version, Booking.start_at, Booking.end_at,
-               User.first_name, User.last_name, User.email)
+               User.first_name, User.last_name, User.email,
+               select(func.max(BookingLine.workers)).where(BookingLine.booking_id == Booking.id).scalar_subquery())
         .join(User, User.id == Booking.customer_id)
         .where(Booking.location_id == location_id, Booking.start_at >= start, Booking.start_at < end, Booking.agent_id.in_(agent_ids))
         .order_by(Booking.start_at, Booking.id)

@@ -257,7 +257,12 @@ def _render_booking_form(values: MultiDict[str, str], catalog: FormCatalog, erro
 def refused_booking(error: DomainError, values: MultiDict[str, str], catalog: FormCatalog, paths: dict[str, str], *,
                     parsed: ParsedForm | None = None, **extra: Any) -> Any:
     """The form again with the domain's refusal next to the field it is about."""
-    if error.code == "slot_unavailable":
+    if error.code == "slot_unavailable" and extra.get("staff"):
+        # Staff read why (the booking it clashes with, the time off, the hours) and, when
+        # only the agent's schedule is in the way, may confirm it ("Book anyway ...").
+        errors = {"time": error.message}
+        extra = {**extra, "override_offer": override_offer(error, "Book")}
+    elif error.code == "slot_unavailable":
         errors = {"time": "Sorry, that time was just taken. Please pick another one from the fresh list."}
         values.pop("time", None)
     elif error.code == "price_changed":
@@ -268,6 +273,17 @@ def refused_booking(error: DomainError, values: MultiDict[str, str], catalog: Fo
         field = {"past_date": "time", "discount_code_invalid": "discount_code", "discount_code_exhausted": "discount_code"}.get(error.code, "form")
         errors = {field: error.message}
     return render_booking_form(values, catalog, errors, 422, parsed=parsed, **extra)
+
+
+def override_offer(error: DomainError, verb: str) -> str | None:
+    """The second confirmation's words when staff may set the agent's schedule aside
+    ("Book anyway outside working hours", "Move anyway into time off"), else None: a
+    clash with another booking is never set aside."""
+    if error.code != "slot_unavailable" or not error.details.get("overridable"):
+        return None
+    if error.details.get("reason") == "time_off":
+        return f"{verb} anyway {'during' if verb == 'Book' else 'into'} time off"
+    return f"{verb} anyway outside working hours"
 
 
 def error_links(errors: dict[str, str], context: dict[str, Any]) -> list[tuple[str | None, str]]:

@@ -43,6 +43,28 @@
     status.appendChild(button);
   }
 
+  // A drop outside the agent's working hours or into their time off is refused with the
+  // reason; staff may confirm it ("Move anyway outside working hours"): the same move is
+  // sent again with override_hours. A clash is never offered.
+  function offerOverride(text, url, body) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "link-button override-move";
+    button.textContent = text;
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      body.set("override_hours", "1");
+      fetch(url, { method: "POST", body: body, headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (answer) {
+          if (answer.ok) { window.location.reload(); } else { say(answer.message, true); }
+        })
+        .catch(function () { say("The server could not be reached; nothing was moved.", true); });
+    });
+    status.appendChild(document.createTextNode(" "));
+    status.appendChild(button);
+  }
+
   // The panel showing the booking just dragged would be out of date (its version, time
   // and history): fetch it again, without taking the focus from the calendar.
   function refreshOpenPanel(block) {
@@ -152,6 +174,7 @@
           refreshOpenPanel(block);
         } else {
           undo(answer.message);
+          if (answer.override) { offerOverride(answer.override, url, body); }
         }
       })
       .catch(function () {

@@ -38,7 +38,8 @@ from ..status import check_transition
 from ..timeutil import resolve_local, zone
 from ..validation import as_date, as_email, as_id, as_instant, as_int, as_money, as_text, as_time
 from .common import (
-    MAX_DURATION, MIN_DURATION, UNAVAILABLE, breakdown_total, check_offered, choose, invalid, line_services, waived_rule, write_transaction,
+    MAX_DURATION, MIN_DURATION, UNAVAILABLE, breakdown_total, check_offered, choose, invalid, line_services, place_or_refuse, waived_rule,
+    write_transaction,
 )
 
 
@@ -75,6 +76,9 @@ class BookingChanges:
     # A reschedule (a move by hand) is for bookings that hold their slot; a general
     # update may still correct the time of a finished booking's record.
     require_active: bool = False
+    # Staff only: confirmed to move outside the agent's working hours or into their time
+    # off (never over another booking); the history names it.
+    override_hours: bool = False
 
 
 def update_booking(
@@ -194,7 +198,7 @@ def apply_changes(session: Session, booking: Booking, changes: BookingChanges, a
     errors = FieldErrors()
     where = _read_where(session, booking, changes, errors)
     errors.raise_if_any("The booking could not be changed; check the highlighted fields.")
-    values = _place(session, booking, where, target_status, actor, now)
+    values = _place(session, booking, where, target_status, actor, now, override_hours=changes.override_hours)
 
     customer_changes = _read_details(session, booking, changes, values, errors, now=now)
     reason_text = as_text(errors, "reason", changes.reason, max_length=255) or ""
@@ -308,7 +312,8 @@ def _read_start(booking: Booking, changes: BookingChanges, tz: ZoneInfo, errors:
     return start_at
 
 
-def _place(session: Session, booking: Booking, where: _Where, target_status: BookingStatus, actor: Actor, now: datetime) -> dict[str, Any]:
+def _place(session: Session, booking: Booking, where: _Where, target_status: BookingStatus, actor: Actor, now: datetime, *,
+           override_hours: bool = False) -> dict[str, Any]:
     """The slot columns after the change. A booking that holds (or gets back) a slot is
     re-placed through the same day plan as a new booking, its own slot counted as free;
     a finished booking's record is only corrected."""
@@ -332,17 +337,19 @@ def _place(session: Session, booking: Booking, where: _Where, target_status: Boo
         # at its old time only needs the agent to be free.
         if moved:
             check_offered(session, plan, start_at, actor)
-        reason = plan.why_not(start_at, now) if moved else (None if plan.placements(start_at) else "taken")
+        reason = plan.why_not(start_at, now) if moved else None
         if reason == "past":
             raise PastDate("A booking cannot be moved into the past.", {"start_time": "That time has already passed."})
-        if reason is not None:
+        if reason not in (None, "taken"):
             raise SlotUnavailable(UNAVAILABLE[reason])
-        placement = choose(plan.placements(start_at), booking.agent_id)
+        placement, set_aside = place_or_refuse(session, plan, start_at, actor, booking.agent_id, override_hours=override_hours)
         occupied_start, occupied_end = spec.occupied(start_at)
         services = line_services(booking) if where.service.id == booking.service_id else [where.service]
         waived = waived_rule(services, spec.duration, where.tz, start_at, now, actor) if moved else None
+        verb = "Moved" if moved else "Restored"
+        overrides = [f"{verb} {text}" for text in (waived, set_aside) if text]
         return {
-            **({"_override": f"Moved {waived}"} if waived else {}),
+            **({"_override": "; ".join(overrides)} if overrides else {}),
             "agent_id": placement.agent.id,
             "location_id": where.location.id,
             "service_id": where.service.id,

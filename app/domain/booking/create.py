@@ -47,7 +47,7 @@ from ..timeutil import resolve_local, zone
 from ..validation import as_id
 from .common import (
     MAX_DURATION, UNAVAILABLE, BookingResult, SkippedOccurrence, check_offered, choose, invalid, missing_address, new_booking_code,
-    waived_rule,
+    place_or_refuse, staff_refusal, waived_rule,
     write_transaction,
 )
 
@@ -145,10 +145,10 @@ def _create(session: Session, request: BookingRequest, actor: Actor, now: dateti
     plan = plan_day(session, spec, location, start_at.astimezone(tz).date(), candidates)
     check_offered(session, plan, start_at, actor)
     reason = plan.why_not(start_at, now)
-    if reason is not None:
+    if reason not in (None, "taken"):
         raise SlotUnavailable(UNAVAILABLE[reason])
     preferred = details.requested_agent_id or (original.requested_agent_id if original else None)
-    placement = choose(plan.placements(start_at), preferred)
+    placement, set_aside = place_or_refuse(session, plan, start_at, actor, preferred, override_hours=request.override_hours)
     booking = _insert(session, quote, spec, placement, start_at, location, customer, details, frequency, actor, now)
     if details.sms and actor.is_customer and not customer.sms_notifications:
         # The customer ticked "text me" on their own booking: their account's consent follows
@@ -156,6 +156,8 @@ def _create(session: Session, request: BookingRequest, actor: Actor, now: dateti
         customer.sms_notifications = True
     if (waived := waived_rule(services, spec.duration, tz, start_at, now, actor)) is not None:
         history.record(session, booking, actor=actor, now=now, action="override", changes={"override": (None, f"Booked {waived}")})
+    if set_aside is not None:
+        history.record(session, booking, actor=actor, now=now, action="override", changes={"override": (None, f"Booked {set_aside}")})
     if code is not None:
         discounts.redeem(
             session, code, booking_id=booking.id, customer_id=customer.id, amount=quote.discount + quote.gift_card, now=now
@@ -461,8 +463,12 @@ def _place_series(
     repeat = pricing.repeat_quote(quote)
     spec = SlotSpec.for_services([ln.service for ln in repeat.lines], duration_override or repeat.duration)
     for index, visit, plan in _later_visits(session, quote, spec, location, first.start_at, candidates, now):
-        if plan is None:
-            result.skipped.append(SkippedOccurrence(visit.day, visit.time, visit.reason or ""))
+        if visit.reason is not None or plan is None:
+            why = visit.reason or ""
+            if actor.is_staff and plan is not None and visit.start_at is not None and plan.why_not(visit.start_at, now) == "taken":
+                # Staff read which booking, time off or hours is in the way, as for the first visit.
+                why = staff_refusal(session, plan.blocks(visit.start_at), plan, visit.start_at).message
+            result.skipped.append(SkippedOccurrence(visit.day, visit.time, why))
             continue
         # Keep the same agent across the series when they are free.
         assert visit.start_at is not None  # a visit with a plan has its instant
@@ -489,8 +495,8 @@ def _later_visits(
     session: Session, quote: pricing.Quote, spec: SlotSpec, location: Location, first_start: datetime, candidates: list[Any],
     now: datetime,
 ) -> Iterator[tuple[int, SeriesVisit, DayPlan | None]]:
-    """The later visits of a series up to the horizon, each with the day plan that can
-    place it (None where it cannot be booked): the one walk that booking a series and
+    """The later visits of a series up to the horizon, each with its day plan (None where
+    the time does not exist that day; a visit with a `reason` cannot be booked): the one walk that booking a series and
     showing it before booking (series_preview) share."""
     tz = zone(location.timezone)
     local_first = first_start.astimezone(tz)
@@ -503,7 +509,7 @@ def _later_visits(
             continue
         plan: DayPlan = plan_day(session, spec, location, day, candidates)
         reason = plan.why_not(start_at, now)
-        yield index, SeriesVisit(day, wall, start_at, UNAVAILABLE[reason] if reason else None), None if reason else plan
+        yield index, SeriesVisit(day, wall, start_at, UNAVAILABLE[reason] if reason else None), plan
 
 
 def series_preview(

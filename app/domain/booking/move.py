@@ -21,11 +21,12 @@ from .common import invalid, line_services
 def reschedule_booking(
     session: Session, booking_id: object, *, actor: Actor, now: datetime, start_at: Any = UNSET,
     start_date: Any = UNSET, start_time: Any = UNSET, agent_id: Any = UNSET, duration: Any = UNSET,
-    expected_version: int | None = None, notify: bool = True,
+    expected_version: int | None = None, notify: bool = True, override_hours: bool = False,
 ) -> Booking:
-    """Move a booking to another time and/or agent."""
+    """Move a booking to another time and/or agent; `override_hours` (staff, confirmed)
+    may put it outside the agent's working hours or in their time off, never on another booking."""
     changes = BookingChanges(start_at=start_at, start_date=start_date, start_time=start_time, agent_id=agent_id, duration=duration,
-                             require_active=True)
+                             require_active=True, override_hours=override_hours)
     return update_booking(session, booking_id, changes, actor=actor, now=now, expected_version=expected_version, notify=notify)
 
 

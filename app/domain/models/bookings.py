@@ -126,6 +126,13 @@ class Booking(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def workers(self) -> int:
+        """How many workers the job needs: an hourly line's workers (two cleaners for
+        three hours), else 1. One agent is booked for it; the calendar and the panel say
+        how many people to send."""
+        return max((line.workers or 1 for line in self.lines), default=1)
+
     @validates("status")
     def _status_is_the_enum(self, _key: str, value: BookingStatus | str) -> BookingStatus:
         # A plain string set in Python would stay a str until the row is read again; the

@@ -56,6 +56,11 @@ def _blank(value: Any) -> bool:
     return value is None or isinstance(value, str) and not value.strip()
 
 
+OVERRIDE_HOURS = ("Book anyway outside the agent's working hours or in their time off (a second confirmation, after a "
+                  "slot_unavailable refusal whose details say overridable: true); never over another booking. The booking's "
+                  "history names what was set aside.")
+
+
 class StaffBookingInput(RequestModel):
     """A staff booking (POST /bookings, an item of POST /bookings/bulk): start_at, or
     start_date and start_time in the location's zone; customer_id, or customer."""
@@ -75,6 +80,7 @@ class StaffBookingInput(RequestModel):
     notes: Text() = ""  # type: ignore[valid-type]
     staff_notes: Text() = ""  # type: ignore[valid-type]
     payment_method: PaymentMethodChoice = "cash"  # type: ignore[valid-type]
+    override_hours: Bool = Field(default=False, description=OVERRIDE_HOURS)
 
     @classmethod
     def rules(cls, data: Any) -> dict[str, str]:
@@ -109,6 +115,7 @@ class StaffBookingInput(RequestModel):
             staff_notes=self.staff_notes,
             payment_method=self.payment_method,
             send_notifications=send_notifications,
+            override_hours=self.override_hours,
         )
 
 
@@ -179,6 +186,7 @@ class BookingUpdate(RequestModel):
     send_notification: Bool = False
     version: Version = Field(default=None)
     reason: Text(255) = ""  # type: ignore[valid-type]
+    override_hours: Bool = Field(default=False, description=OVERRIDE_HOURS.replace("Book anyway", "Move anyway"))
 
     def changes(self) -> BookingChanges:
         """The changes the booking service takes: only the fields sent."""
@@ -186,7 +194,7 @@ class BookingUpdate(RequestModel):
         customer = self.customer.given() if "customer" in sent and self.customer is not None else {}
         customer |= {name.removeprefix("customer_"): getattr(self, name) for name in sent if name.startswith("customer_")}
         simple = {name: getattr(self, name) for name in SIMPLE_CHANGES if name in sent}
-        return BookingChanges(**simple, customer=customer if customer else UNSET, reason=self.reason)
+        return BookingChanges(**simple, customer=customer if customer else UNSET, reason=self.reason, override_hours=self.override_hours)
 
 
 SIMPLE_CHANGES = ("service_id", "agent_id", "location_id", "start_date", "start_time", "start_at", "duration", "status",

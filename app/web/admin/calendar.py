@@ -72,6 +72,7 @@ class Block:
     height: int = 0  # minutes
     lane: int = 0
     lanes: int = 1
+    workers: int = 1  # a job for two or more workers says so on its block (one agent is booked)
 
     @property
     def hhmm(self) -> str:
@@ -82,7 +83,8 @@ class Block:
 def booking_block(booking: Booking, tz: Any) -> Block:
     """One loaded booking's block, as the panel sends it out of band after a change."""
     start, end = booking.start_at.astimezone(tz), booking.end_at.astimezone(tz)
-    return Block(booking.id, booking.status, booking.version, booking.customer.full_name, start, end, time_label(start, end))
+    return Block(booking.id, booking.status, booking.version, booking.customer.full_name, start, end, time_label(start, end),
+                 workers=booking.workers)
 
 
 @dataclass
@@ -151,7 +153,8 @@ def _blocks(session: Session, location: Location, start: datetime, end: datetime
         if label is None:
             label = labels[key] = time_label(local_start, local_end)
         name = full_name_of(row.first_name, row.last_name, row.email)
-        blocks.append((row.agent_id, Block(row.booking_id, row.status, row.version, name, local_start, local_end, label)))
+        blocks.append((row.agent_id, Block(row.booking_id, row.status, row.version, name, local_start, local_end, label,
+                                           workers=row.workers or 1)))
     return blocks
 
 

@@ -21,7 +21,7 @@ LABELS = {
     "status": "Status", "agent_id": "Agent", "service_id": "Service", "customer_id": "Customer", "start_at": "Start",
     "end_at": "End", "total": "Total", "customer_notes": "Customer notes", "staff_notes": "Staff notes",
     "cancellation_reason": "Reason", "duration_minutes": "Duration", "payment_method": "Payment", "tip": "Tip",
-    "override": "Customers' rule set aside",
+    "override": "Rule set aside",
 }
 # Follow from other changes shown beside them (the end moves with the start, the time
 # the agent is held follows both), or say nothing a person acts on.

@@ -26,7 +26,7 @@ from ...domain.status import allowed_transitions, offered_transitions
 from ...domain.summary import booking_summary
 from ...domain.timeutil import parse_date, zone
 from .. import booking_form
-from ..booking_form import local_today
+from ..booking_form import local_today, override_offer
 from ..customer.forms import ADDRESS, load_catalog, parse_booking_form, request_as_form
 from ...domain.export import BOOKING_COLUMNS, booking_rows
 from ...domain.validation import MAX_ID, BadValue, id_or_none, parse_int
@@ -168,7 +168,7 @@ def _load(booking_id: int) -> Booking:
         abort(404)
 
 
-def _render_panel(booking_id: int, status: int = 200, *, oob: bool = False) -> Any:
+def _render_panel(booking_id: int, status: int = 200, *, oob: bool = False, override: dict[str, str] | None = None) -> Any:
     """The booking's panel; with `oob` (after a status change made from the calendar) it
     also carries the booking's calendar block, which htmx swaps in out of band."""
     session = get_session()
@@ -179,7 +179,7 @@ def _render_panel(booking_id: int, status: int = 200, *, oob: bool = False) -> A
         template, booking=booking, summary=booking_summary(booking), history=booking_history(session, booking),
         transitions=offered_transitions(booking.status, booking.start_at, actor(), now()), STATUS_ACTIONS=STATUS_ACTIONS, status_action=status_action,
         series=queries.series_of(session, booking), frequency=session.get(Frequency, booking.frequency_id) if booking.frequency_id else None,
-        local=booking.start_at.astimezone(tz), move=_move_options(booking), oob=oob,
+        local=booking.start_at.astimezone(tz), move=_move_options(booking), oob=oob, override=override,
         chip_block=booking_block(booking, tz) if oob else None,
         panel_base=url_for("admin.booking_panel", booking_id=0)[:-1],
         texts=sms.texts_for_booking(session, booking.id), text_kinds=sms.KIND_TOPIC,
@@ -209,23 +209,33 @@ def booking_panel(booking_id: int) -> Any:
 @bp.post("/bookings/<int:booking_id>/move")
 def booking_move(booking_id: int) -> Any:
     """Move a booking to another date, time and/or agent. The calendar's drag-and-drop
-    asks for JSON; the panel's form gets the panel back (htmx) or a redirect to it."""
+    asks for JSON; the panel's form gets the panel back (htmx) or a redirect to it.
+    A time outside the agent's hours or in their time off is refused with the reason
+    and an offer to move it anyway (`override_hours`, the second confirmation)."""
     wants_json = request.accept_mimetypes.best == "application/json"
     version = _version(request.form.get("version"))
     agent = request.form.get("agent_id", "")
+    wanted = {"date": request.form.get("date", ""), "time": request.form.get("other_time") or request.form.get("time", ""),
+              "agent_id": agent}
     try:
         if version is None:
             raise PreconditionFailed("This form is out of date; reload the booking.")
         booking = reschedule_booking(
-            get_session(), booking_id, start_date=request.form.get("date", ""), start_time=request.form.get("time", ""),
+            get_session(), booking_id, start_date=wanted["date"], start_time=wanted["time"],
             agent_id=agent if agent else UNSET, expected_version=version, actor=actor(), now=now(),
+            override_hours=request.form.get("override_hours") == "1",
         )
     except DomainError as error:
         if error.code == "booking_not_found":
             abort(404)
         message = _refusal(error)
+        offer = override_offer(error, "Move")
         if wants_json:
-            return jsonify(ok=False, code=error.code, message=message), 409 if error.code in ("precondition_failed", "conflict", "slot_unavailable") else 422
+            status = 409 if error.code in ("precondition_failed", "conflict", "slot_unavailable") else 422
+            return jsonify(ok=False, code=error.code, message=message, override=offer), status
+        if offer:
+            # Said once, beside its second confirmation in the move form.
+            return _after_move(booking_id, moved=False, offer={"label": offer, "message": message, **wanted})
         flash(message, "error")
         return _after_move(booking_id, moved=False)
     message = f"Booking {booking.booking_code} moved to {local_datetime(booking.start_at, booking.location)} with {booking.agent.name}."
@@ -254,9 +264,11 @@ def _refusal(error: DomainError) -> str:
     return f"Not moved: {error.message}"
 
 
-def _after_move(booking_id: int, *, moved: bool) -> Any:
-    if request.headers.get("HX-Request"):
-        response = make_response(_render_panel(booking_id))
+def _after_move(booking_id: int, *, moved: bool, offer: dict[str, str] | None = None) -> Any:
+    if request.headers.get("HX-Request") or offer:
+        # A refusal staff may override answers with the panel itself (no redirect), which
+        # carries the second confirmation with the time asked for.
+        response = make_response(_render_panel(booking_id, override=offer))
         if moved:
             response.headers["HX-Trigger"] = "booking-moved"  # the calendar redraws its grid
         return response
@@ -422,7 +434,9 @@ def new_booking() -> Any:
     session = get_session()
     catalog = load_catalog(session, staff=True)
     if request.method == "GET":
-        values: MultiDict[str, str] = MultiDict({"date": (now().date() + timedelta(days=1)).isoformat(), "payment_method": "cash"})
+        # No day yet: once a service is chosen the form opens on the first day with free
+        # times, as the customer's does (free_days.first_free_day; staff from today).
+        values: MultiDict[str, str] = MultiDict({"payment_method": "cash"})
         if catalog.frequencies:
             values["frequency_id"] = str(catalog.frequencies[0].id)
         wanted = id_or_none(request.args.get("customer_id"))
@@ -433,26 +447,43 @@ def new_booking() -> Any:
                 prepared = book_again_request(session, request.args["again"], actor=actor())
             except DomainError:
                 abort(404)
-            day = values["date"]
             values = request_as_form(prepared)
-            values["date"] = day
+            values.pop("date", None)
             wanted = prepared.customer_id
-        customer = session.get(User, wanted) if wanted is not None else None
-        if customer is not None and customer.is_customer:
-            values["customer_id"] = str(customer.id)
-            for name in ADDRESS:
-                values[name] = values.get(name) or getattr(customer, name) or ""
+        if wanted is not None:
+            values["customer_id"] = str(wanted)
+        _fill_from_profile(values)
         return booking_form.render_booking_form(values, catalog, **_staff_form_args(values))
     values = request.form.copy()
+    _fill_from_profile(values)
     if request.form.get("action") != "book":
         return booking_form.render_booking_form(values, catalog, **_staff_form_args(values))
+    if values.get("other_time"):
+        values["time"] = values["other_time"]  # staff may ask for a time the list does not offer
     parsed = parse_booking_form(values, catalog, staff=True)
+    # The second confirmation after a refusal that named the agent's hours or time off.
+    parsed.request.override_hours = values.get("override_hours") == "1"
     return booking_form.submit(
         values, catalog, parsed, paths=parsed.inputs_by_path | STAFF_PATHS,
         pending_endpoint="admin.new_booking_pending", created=_created,
         target_for=lambda result: url_for("admin.booking_panel", booking_id=result.booking.id),
         form_extra=lambda: _staff_form_args(values),
     )
+
+
+def _fill_from_profile(values: MultiDict[str, str]) -> None:
+    """Picking a customer (from the search, or a link with customer_id) fills the address
+    and phone left empty from their profile, once per pick (`filled_for` remembers
+    whose), so a field staff then clear or change stays as they left it."""
+    chosen = id_or_none(values.get("customer_id"))
+    if chosen is None or values.get("filled_for") == str(chosen):
+        return
+    customer = get_session().get(User, chosen)
+    if customer is None or not customer.is_customer:
+        return  # the booking refuses it by its field
+    for name in ADDRESS:
+        values[name] = (values.get(name) or "").strip() or getattr(customer, name) or ""
+    values["filled_for"] = str(chosen)
 
 
 def _created(result: BookingResult) -> None:
