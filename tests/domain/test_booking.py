@@ -499,7 +499,8 @@ def test_occurrences_that_cannot_be_placed_are_reported(session, now, setup):
     session.commit()
     result = create_booking(session, b.request(svc.id, day=DAY, at="10:00", frequency_id=weekly.id), actor=b.STAFF, now=now)
     assert [str(s.date) for s in result.skipped] == ["2026-12-08"]
-    assert result.skipped[0].time == "10:00" and "not available" in result.skipped[0].reason
+    # Staff are told what stands in the way (issue 22): here the agent's time off.
+    assert result.skipped[0].time == "10:00" and "during Alex Agent's time off" in result.skipped[0].reason
     assert len(result.occurrences) == 11
 
 
