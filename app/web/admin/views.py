@@ -16,8 +16,13 @@ from ...clock import now
 from ...db import get_session
 from ...domain import customers, payments, queries, read_models, sms
 from ...domain.actor import Actor
-from ...domain.booking import UNSET, BookingResult, book_again_request, cancel_booking, change_status, later_visits, move_choices, reschedule_booking
-from ...domain.booking.bulk_actions import ACTIONS as BULK_ACTIONS, change_bookings, parse_bulk
+from ...domain.booking import (
+    UNSET, BookingResult, book_again_request, can_undo_cancel, cancel_booking, change_status, later_visits, move_choices, reschedule_booking,
+    undo_cancellation,
+)
+from ...domain.booking.bulk_actions import (
+    ACTIONS as BULK_ACTIONS, change_bookings, parse_bulk, parse_ids, undo_cancellations, undoable_cancellations,
+)
 from ...domain.errors import DomainError, PreconditionFailed
 from ...domain.models import Agent, Booking, BookingStatus, Frequency, Role, Service, User
 from ...domain.schedule_check import booking_uncovered
@@ -180,6 +185,7 @@ def _render_panel(booking_id: int, status: int = 200, *, oob: bool = False) -> A
         transitions=offered_transitions(booking.status, booking.start_at, actor(), now()), STATUS_ACTIONS=STATUS_ACTIONS, status_action=status_action,
         series=queries.series_of(session, booking), frequency=session.get(Frequency, booking.frequency_id) if booking.frequency_id else None,
         local=booking.start_at.astimezone(tz), move=_move_options(booking), oob=oob,
+        undo_cancel=can_undo_cancel(session, booking, actor=actor(), now=now()),
         chip_block=booking_block(booking, tz) if oob else None,
         panel_base=url_for("admin.booking_panel", booking_id=0)[:-1],
         texts=sms.texts_for_booking(session, booking.id), text_kinds=sms.KIND_TOPIC,
@@ -302,6 +308,28 @@ def booking_status(booking_id: int) -> Any:
     return redirect(url_for("admin.booking_panel", booking_id=booking_id), code=303)
 
 
+@bp.post("/bookings/<int:booking_id>/undo-cancel")
+def booking_undo_cancel(booking_id: int) -> Any:
+    """Undo a cancellation just made (the panel offers it for a few minutes): back to the
+    status it had if its time is still free; the domain says why not otherwise."""
+    version = _version(request.form.get("version"))
+    try:
+        if version is None:
+            raise PreconditionFailed("This form is out of date; reload the booking.")
+        booking = undo_cancellation(get_session(), booking_id, actor=actor(), now=now(), expected_version=version)
+    except DomainError as error:
+        if error.code == "booking_not_found":
+            abort(404)
+        flash("Someone else changed this booking first; here it is as it is now." if error.code == "precondition_failed"
+              else f"Not undone: {error.message}", "error")
+    else:
+        flash(f"Cancellation undone: booking {booking.booking_code} is {booking.status.replace('_', ' ')} again.", "success")
+    if request.headers.get("HX-Request"):
+        from_calendar = "/admin/calendar" in request.headers.get("HX-Current-URL", "")
+        return _render_panel(booking_id, oob=from_calendar)
+    return redirect(url_for("admin.booking_panel", booking_id=booking_id), code=303)
+
+
 @bp.post("/bookings/<int:booking_id>/texts")
 def booking_resend_text(booking_id: int) -> Any:
     """Send one of the booking's texts again (the customer lost it, or it failed)."""
@@ -334,10 +362,13 @@ def bookings_table() -> Any:
     except DomainError as error:
         page, problem = None, error
     agents, services, locations = read_models.filter_choices(session)
+    # Right after a bulk cancel the table offers Undo for those still undoable.
+    undo = undoable_cancellations(session, parse_ids(request.args.get("undo", "").split(",")), actor=actor(), now=now())
+    back = url_for("admin.bookings_table", **{k: v for k, v in request.args.items(multi=True) if k != "undo"})
     return render_template(
-        "admin/bookings/table.html", page=page, problem=problem, filters=filters,
+        "admin/bookings/table.html", page=page, problem=problem, filters=filters, undo=undo,
         payments=payments.payment_states(session, list(page.items)) if page else {}, agents=agents, services=services, locations=locations,
-        statuses=list(BookingStatus), bulk_actions=BULK_ACTIONS, back=request.full_path.rstrip("?"), locations_shown=len({b.location_id for b in page.items}) if page else 0, export_args={k: v for k, v in filters.items() if k in FILTERS and v},
+        statuses=list(BookingStatus), bulk_actions=BULK_ACTIONS, back=back, locations_shown=len({b.location_id for b in page.items}) if page else 0, export_args={k: v for k, v in filters.items() if k in FILTERS and v},
     ), (422 if problem else 200)
 
 
@@ -356,13 +387,31 @@ def bookings_bulk() -> Any:
         return redirect(back, code=303)
     outcome = change_bookings(get_session(), action, ids, actor=actor(), now=now(), reason=request.form.get("reason", ""),
                               agent_id=agent_id)
+    _flash_outcome(outcome, {"approve": "Approved", "cancel": "Cancelled", "reassign": "Gave to another agent"}[action])
+    if action == "cancel" and outcome.done:
+        # The table comes back with an Undo for these (offered while the domain allows it).
+        back += ("&" if "?" in back else "?") + "undo=" + ",".join(str(b.id) for b in outcome.done)
+    return redirect(back, code=303)
+
+
+def _flash_outcome(outcome: Any, verb: str) -> None:
     if outcome.done:
-        verb = {"approve": "Approved", "cancel": "Cancelled", "reassign": "Gave to another agent"}[action]
         codes = ", ".join(b.booking_code for b in outcome.done)
         flash(f"{verb} {len(outcome.done)} booking{'' if len(outcome.done) == 1 else 's'}: {codes}.", "success")
     if outcome.refused:
         reasons = "; ".join(f"{r.code}: {r.message}" for r in outcome.refused)
         flash(f"{len(outcome.refused)} not changed: {reasons}", "error")
+
+
+@bp.post("/bookings/bulk/undo-cancel")
+def bookings_bulk_undo_cancel() -> Any:
+    """Undo a bulk cancel just made: each booking back to the status it had, one by one,
+    those that cannot come back (their time taken meanwhile) listed with the reason."""
+    back = request.form.get("back", "")
+    if not back.startswith("/admin/bookings?") and back != "/admin/bookings":
+        back = url_for("admin.bookings_table")
+    outcome = undo_cancellations(get_session(), parse_ids(request.form.getlist("ids")), actor=actor(), now=now())
+    _flash_outcome(outcome, "Cancellation undone for")
     return redirect(back, code=303)
 
 
