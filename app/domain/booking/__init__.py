@@ -10,7 +10,7 @@ Where to look:
     create.py         create_booking, create_in_transaction (new bookings and series), series_preview
     change.py         update_booking, BookingChanges, the checks every change goes through
     status_change.py  change_status, cancel_booking, undo_cancellation (Undo right after a staff cancel)
-    move.py           reschedule_booking, move_choices, move_days, move_times (moving by hand; what the move pages and the API offer)
+    move.py           reschedule_booking, move_series (this and all later visits), move_choices, move_days, move_times (moving by hand; what the move pages and the API offer)
     submit.py         submit_booking (a booking form sent once per nonce: claim, book or card step, keep the answer)
     again.py          book_again_request (book this again)
     common.py         write_transaction, BookingResult, UNAVAILABLE, shared helpers
@@ -29,7 +29,7 @@ from .common import (
     write_transaction,
 )
 from .create import SeriesVisit, create_booking, create_in_transaction, series_preview
-from .move import first_move_day, move_choices, move_days, move_times, reschedule_booking
+from .move import SeriesVisitRefused, first_move_day, move_choices, move_days, move_series, move_times, reschedule_booking
 from .status_change import can_undo_cancel, cancel_booking, change_status, later_visits, undo_cancellation
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "cancel_booking",
     "change_status",
     "SeriesVisit",
+    "SeriesVisitRefused",
     "create_booking",
     "create_in_transaction",
     "customer_change_refusal",
@@ -52,6 +53,7 @@ __all__ = [
     "later_visits",
     "missing_address",
     "move_choices",
+    "move_series",
     "move_days",
     "move_times",
     "new_booking_code",

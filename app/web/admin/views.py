@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
@@ -17,8 +17,8 @@ from ...db import get_session
 from ...domain import customers, payments, queries, read_models, sms
 from ...domain.actor import Actor
 from ...domain.booking import (
-    UNSET, BookingResult, book_again_request, can_undo_cancel, cancel_booking, change_status, later_visits, move_choices, reschedule_booking,
-    undo_cancellation,
+    UNSET, BookingResult, SeriesVisitRefused, book_again_request, can_undo_cancel, cancel_booking, change_status, later_visits, move_choices,
+    move_series, reschedule_booking, undo_cancellation,
 )
 from ...domain.booking.bulk_actions import (
     ACTIONS as BULK_ACTIONS, change_bookings, parse_bulk, parse_ids, undo_cancellations, undoable_cancellations,
@@ -129,6 +129,7 @@ class MoveOptions:
     agents: list[Agent]
     slots: list[Any]
     error: str | None = None
+    later: int = 0  # later visits of its series still on: the form offers to move them too
 
     @property
     def agent_name(self) -> str:
@@ -145,14 +146,15 @@ def _move_options(booking: Booking) -> MoveOptions | None:
     except ValueError:
         day = booking.start_at.astimezone(tz).date()
     agent_id = id_or_none(request.args.get("agent_id")) or booking.agent_id
+    later = len(later_visits(session, booking))
     try:
         agents, slots = move_choices(session, booking, day=day, agent_id=agent_id, now=now(), staff=True)
     except DomainError as error:
-        return MoveOptions(day, booking.agent_id, [booking.agent], [], error.message)
+        return MoveOptions(day, booking.agent_id, [booking.agent], [], error.message, later)
     if agent_id not in {a.id for a in agents}:
         agent_id = booking.agent_id
         agents, slots = move_choices(session, booking, day=day, agent_id=agent_id, now=now(), staff=True)
-    return MoveOptions(day, agent_id, agents, slots)
+    return MoveOptions(day, agent_id, agents, slots, later=later)
 
 
 STATUS_ACTIONS = {"approved": "Approve", "pending": "Back to pending", "completed": "Mark completed", "no_show": "Mark as no-show",
@@ -219,22 +221,34 @@ def booking_move(booking_id: int) -> Any:
     wants_json = request.accept_mimetypes.best == "application/json"
     version = _version(request.form.get("version"))
     agent = request.form.get("agent_id", "")
+    # The panel's form may ask to move this visit and all later visits of its series.
+    series_too = not wants_json and request.form.get("scope") == "this_and_future"
+    visits: list[Booking] = []
     try:
         if version is None:
             raise PreconditionFailed("This form is out of date; reload the booking.")
-        booking = reschedule_booking(
-            get_session(), booking_id, start_date=request.form.get("date", ""), start_time=request.form.get("time", ""),
-            agent_id=agent if agent else UNSET, expected_version=version, actor=actor(), now=now(),
-        )
+        if series_too:
+            visits = move_series(
+                get_session(), booking_id, start_date=request.form.get("date", ""), start_time=request.form.get("time", ""),
+                agent_id=agent if agent else UNSET, expected_version=version, actor=actor(), now=now(),
+            )
+            booking = visits[0]
+        else:
+            booking = reschedule_booking(
+                get_session(), booking_id, start_date=request.form.get("date", ""), start_time=request.form.get("time", ""),
+                agent_id=agent if agent else UNSET, expected_version=version, actor=actor(), now=now(),
+            )
     except DomainError as error:
         if error.code == "booking_not_found":
             abort(404)
-        message = _refusal(error)
+        message = _series_refusal(booking_id, error) if isinstance(error, SeriesVisitRefused) else _refusal(error)
         if wants_json:
             return jsonify(ok=False, code=error.code, message=message), 409 if error.code in ("precondition_failed", "conflict", "slot_unavailable") else 422
         flash(message, "error")
         return _after_move(booking_id, moved=False)
     message = f"Booking {booking.booking_code} moved to {local_datetime(booking.start_at, booking.location)} with {booking.agent.name}."
+    if len(visits) > 1:
+        message += f" The {len(visits) - 1} later visit{'' if len(visits) == 2 else 's'} of its series moved with it, by the same change."
     if wants_json:
         # The block's new label as the calendar writes times (start and end, the business's format).
         label = booking_block(booking, zone(booking.location.timezone)).label
@@ -258,6 +272,17 @@ def _refusal(error: DomainError) -> str:
         field_problems = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in error.details.items())
         return f"Not moved: {field_problems or error.message}"
     return f"Not moved: {error.message}"
+
+
+def _series_refusal(booking_id: int, error: SeriesVisitRefused) -> str:
+    """Which visit of the series stopped the move, when it is, and why."""
+    location = _load(booking_id).location
+    try:
+        when = local_datetime(datetime.fromisoformat(error.details["start_at"]), location)
+    except (KeyError, TypeError, ValueError):
+        when = "a later date"
+    return (f"Nothing was moved: the visit of {when} ({error.details.get('booking_code', '')}) cannot move. "
+            f"{error.reason}")
 
 
 def _after_move(booking_id: int, *, moved: bool) -> Any:
