@@ -18,15 +18,18 @@ The tasks, and the shortest path a trained receptionist takes on the version mea
 
 1. Confirm 11 pending bookings (they came in overnight).
    - one by one: each dashboard **Approve** (the dashboard lists 6 at a time);
-   - bulk (when the bookings table has bulk actions): **All pending bookings**, a tick
-     per row, **Apply to ticked** (Approve is the default action).
+   - bulk (when the bookings table has bulk actions): **All pending bookings**, the
+     head's "tick all" box (or, in versions without it, a tick per row), **Apply to
+     ticked** (Approve is the default action).
 2. Fit an urgent same-day job: a known customer calls for an Appliance repair (24 h
    notice for customers) today. New booking, search the customer, the service, today,
    the first free time, Create booking. Not possible when today is not offered.
-3. Move a series: a weekly series (12 or 13 visits) moves to the next free time after
-   its current one, visit by visit (no version moves a whole series at once): through
-   the visit's panel (its series list links the next visit), or back to the search
-   results each time when the panel does not list the series.
+3. Move a series: a weekly series (12 or 13 visits) moves to another free time. Where
+   the move form offers "This and all later visits", from the first visit's panel at
+   once (the first free time that day; the next one if a later visit cannot move there);
+   otherwise visit by visit, to the first free time in each visit's panel: through the
+   panel (its series list links the next visit), or back to the search results each
+   time when the panel does not list the series.
 4. Cancel one: the customer gives the booking code: Bookings, search the code, open
    it, Cancel booking…, confirm.
 """
@@ -155,11 +158,16 @@ def confirm_pending(r: Receptionist, data: dict, bulk_allowed: bool = True) -> C
     bulk = bulk_allowed and probe.locator("#bulk-form").count() > 0
     probe.close()
     if bulk and link.count():
-        c.path = "bulk: All pending bookings, a tick per row, Apply to ticked"
         r.click(link)
-        ticks = page.locator("input[type=checkbox][name=ids]")
-        for i in range(ticks.count()):
-            r.click(ticks.nth(i), settle=False)
+        tick_all = page.locator("[data-tick-all]")
+        if tick_all.count() and tick_all.is_visible():
+            c.path = "bulk: All pending bookings, tick all, Apply to ticked"
+            r.click(tick_all, settle=False)
+        else:
+            c.path = "bulk: All pending bookings, a tick per row, Apply to ticked"
+            ticks = page.locator("input[type=checkbox][name=ids]")
+            for i in range(ticks.count()):
+                r.click(ticks.nth(i), settle=False)
         action = page.locator("#bulk-action")
         if action.input_value() != "approve":
             action.select_option("approve")
@@ -232,6 +240,8 @@ def move_series(r: Receptionist, data: dict, visits: int | None = None) -> Count
     r.type(page.locator("#q"), data["series_customer"], enter=True)
     search_url = page.url
     r.click(page.get_by_role("link", name=data["series_first"]))
+    if page.locator("#move-scope-later").count():
+        return _move_series_at_once(r, data, c)
     series_list = page.locator(".series-visits").count() > 0
     c.path = ("panel by panel, the next visit from the panel's series list" if series_list
               else "panel by panel, back to the search results for the next visit")
@@ -263,6 +273,30 @@ def move_series(r: Receptionist, data: dict, visits: int | None = None) -> Count
                 break
             r.click(link)
     c.notes.append(f"{moved} of {visits} visits moved")
+    return c
+
+
+def _move_series_at_once(r: Receptionist, data: dict, c: Count, attempts: int = 6) -> Count:
+    """The move form offers "This and all later visits": pick it, the first free time,
+    Move here. If a later visit cannot move (nothing moves then, and the message names
+    it), try the next free time, picking the choice again (the panel comes back reset)."""
+    page = r.page
+    c.path = "at once: This and all later visits, a time, Move here"
+    moved = 0
+    for attempt in range(attempts):
+        slots = page.locator("input[name=time]")
+        if slots.count() <= attempt:
+            c.notes.append("no free time that day")
+            break
+        r.click(page.locator("label[for='move-scope-later']"), settle=False)
+        r.click(page.locator(f"label[for='{slots.nth(attempt).get_attribute('id')}']"), settle=False)
+        r.click(page.get_by_role("button", name="Move here"))
+        done = page.locator(".flash-success", has_text="later visit")
+        if done.count():
+            found = re.search(r"The (\d+) later visits?", done.first.inner_text())
+            moved = 1 + int(found.group(1)) if found else 1
+            break
+    c.notes.append(f"{moved} of {data['series_visits']} visits moved")
     return c
 
 

@@ -9,8 +9,8 @@ turn a clash that slipped past the application into the same domain error.
 Where to look:
     create.py         create_booking, create_in_transaction (new bookings and series), series_preview
     change.py         update_booking, BookingChanges, the checks every change goes through
-    status_change.py  change_status, cancel_booking
-    move.py           reschedule_booking, move_choices, move_days, move_times (moving by hand; what the move pages and the API offer)
+    status_change.py  change_status, cancel_booking, undo_cancellation (Undo right after a staff cancel)
+    move.py           reschedule_booking, move_series (this and all later visits), move_choices, move_days, move_times (moving by hand; what the move pages and the API offer)
     submit.py         submit_booking (a booking form sent once per nonce: claim, book or card step, keep the answer)
     again.py          book_again_request (book this again)
     common.py         write_transaction, BookingResult, UNAVAILABLE, shared helpers
@@ -29,8 +29,8 @@ from .common import (
     write_transaction,
 )
 from .create import SeriesVisit, create_booking, create_in_transaction, series_preview
-from .move import first_move_day, move_choices, move_days, move_times, reschedule_booking
-from .status_change import cancel_booking, change_status, later_visits
+from .move import SeriesVisitRefused, first_move_day, move_choices, move_days, move_series, move_times, reschedule_booking
+from .status_change import can_undo_cancel, cancel_booking, change_status, later_visits, undo_cancellation
 
 __all__ = [
     "CODE_ALPHABET",
@@ -41,9 +41,11 @@ __all__ = [
     "BookingResult",
     "SkippedOccurrence",
     "book_again_request",
+    "can_undo_cancel",
     "cancel_booking",
     "change_status",
     "SeriesVisit",
+    "SeriesVisitRefused",
     "create_booking",
     "create_in_transaction",
     "customer_change_refusal",
@@ -51,12 +53,14 @@ __all__ = [
     "later_visits",
     "missing_address",
     "move_choices",
+    "move_series",
     "move_days",
     "move_times",
     "new_booking_code",
     "price_adjustment",
     "reschedule_booking",
     "series_preview",
+    "undo_cancellation",
     "update_booking",
     "write_transaction",
 ]

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from ..actor import Actor
 from ..errors import DomainError, FieldErrors
 from ..models import Booking, BookingStatus
+from ..read_models import by_ids
 from ..validation import BadValue, parse_id
 from .move import reschedule_booking
-from .status_change import cancel_booking, change_status
+from .status_change import can_undo_cancel, cancel_booking, change_status, undo_cancellation
 
 # A page of the bookings table holds at most this many.
 MAX_BULK = 100
@@ -83,6 +84,40 @@ def change_bookings(
                 outcome.done.extend(cancel_booking(session, booking_id, actor=actor, now=now, reason=reason)[:1])
             elif action == "reassign":
                 outcome.done.append(reschedule_booking(session, booking_id, actor=actor, now=now, agent_id=agent_id))
+        except DomainError as error:
+            session.rollback()
+            booking = session.get(Booking, booking_id)
+            code = booking.booking_code if booking is not None else f"#{booking_id}"
+            outcome.refused.append(BulkRefusal(booking_id, code, error.message))
+    return outcome
+
+
+def parse_ids(values: list[Any]) -> list[int]:
+    """The distinct ids of a list the page sent back (at most MAX_BULK); anything that is
+    not an id is left out (an Undo offer is dropped, never an error)."""
+    ids: list[int] = []
+    for value in values[:MAX_BULK]:
+        try:
+            ids.append(parse_id(value))
+        except BadValue:
+            continue
+    return list(dict.fromkeys(ids))
+
+
+def undoable_cancellations(session: Session, booking_ids: list[int], *, actor: Actor, now: datetime) -> list[Booking]:
+    """Of these bookings, those whose cancellation `actor` may still undo (the table's
+    Undo after a bulk cancel), in the order given."""
+    found = {booking.id: booking for booking in by_ids(session, Booking, booking_ids[:MAX_BULK])}
+    return [found[i] for i in booking_ids[:MAX_BULK] if i in found and can_undo_cancel(session, found[i], actor=actor, now=now)]
+
+
+def undo_cancellations(session: Session, booking_ids: list[int], *, actor: Actor, now: datetime) -> BulkOutcome:
+    """Undo the cancellation of each booking in turn (undo_cancellation(): its own
+    transaction and history row); one refused, with its reason, stops nothing else."""
+    outcome = BulkOutcome("undo_cancel")
+    for booking_id in booking_ids[:MAX_BULK]:
+        try:
+            outcome.done.append(undo_cancellation(session, booking_id, actor=actor, now=now))
         except DomainError as error:
             session.rollback()
             booking = session.get(Booking, booking_id)

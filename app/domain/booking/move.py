@@ -8,14 +8,18 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..actor import Actor
-from ..availability import SlotSpec, candidate_agents, plan_days, slots_for_services
+from ..availability import SlotSpec, candidate_agents, parse_agent_choice, plan_days, slots_for_services
+from ..concurrency import begin_write
+from ..errors import DomainError, FieldErrors, Forbidden
 from ..free_days import SEARCH_DAYS
 from ..models import Agent, Booking
 from ..settings import load_settings
 from ..snapshot import catalog
 from ..timeutil import resolve_local, zone
-from .change import UNSET, BookingChanges, update_booking
-from .common import invalid, line_services
+from ..validation import as_date, as_time
+from .change import UNSET, BookingChanges, apply_changes, load_for_change, update_booking
+from .common import invalid, line_services, write_transaction
+from .status_change import later_visits
 
 
 def reschedule_booking(
@@ -28,6 +32,56 @@ def reschedule_booking(
     changes = BookingChanges(start_at=start_at, start_date=start_date, start_time=start_time, agent_id=agent_id, duration=duration,
                              require_active=True, override_hours=override_hours)
     return update_booking(session, booking_id, changes, actor=actor, now=now, expected_version=expected_version, notify=notify)
+
+
+class SeriesVisitRefused(DomainError):
+    """A visit of a series could not move with the others, so none moved: the visit
+    (details: booking_id, booking_code, start_at) and its own refusal's code and reason."""
+
+    def __init__(self, visit: Booking, error: DomainError):
+        super().__init__(
+            f"Visit {visit.booking_code} cannot move: {error.message} Nothing was moved.",
+            {"booking_id": visit.id, "booking_code": visit.booking_code, "start_at": visit.start_at.isoformat(),
+             "reason": error.message},
+            code=error.code,
+        )
+        self.status = error.status
+        self.reason = error.message
+
+
+def move_series(
+    session: Session, booking_id: object, *, actor: Actor, now: datetime, start_date: Any, start_time: Any,
+    agent_id: Any = UNSET, expected_version: int | None = None, notify: bool = True,
+) -> list[Booking]:
+    """Move a visit and all later visits of its series (staff): each by the same change
+    of local day and time as this one (so the weekday and time change alike, whatever
+    the clocks do), and to `agent_id` if given. Each visit is checked like a single staff
+    move and recorded in its own history; all move or none (one transaction). Raises
+    SeriesVisitRefused naming the visit that cannot move, ValidationFailed, Forbidden,
+    BookingNotFound, PreconditionFailed."""
+    if not actor.is_staff:
+        raise Forbidden("Only staff can move the visits of a series together.")
+    errors = FieldErrors()
+    day, at = as_date(errors, "start_date", start_date), as_time(errors, "start_time", start_time)
+    chosen = parse_agent_choice(errors, "agent_id", agent_id) if agent_id is not UNSET else None
+    errors.raise_if_any("The visits could not be moved; check the highlighted fields.")
+    assert day is not None and at is not None  # raise_if_any() above
+    with write_transaction(session):
+        begin_write(session)
+        booking = load_for_change(session, booking_id, actor, now, expected_version, also_lock=[chosen] if chosen else None)
+        tz = zone(booking.location.timezone)
+        shift = datetime.combine(day, at) - booking.start_at.astimezone(tz).replace(tzinfo=None)
+        visits = [booking, *later_visits(session, booking)]
+        # Later first when moving later (and earlier first when moving earlier), so no visit
+        # lands on the time a sibling still holds until it has moved itself.
+        for visit in reversed(visits) if shift > timedelta(0) else visits:
+            local = visit.start_at.astimezone(zone(visit.location.timezone)).replace(tzinfo=None) + shift
+            changes = BookingChanges(start_date=local.date(), start_time=local.time(), agent_id=agent_id, require_active=True)
+            try:
+                apply_changes(session, visit, changes, actor, now, notify)
+            except DomainError as error:
+                raise SeriesVisitRefused(visit, error) from error
+        return visits
 
 
 def move_agents(session: Session, booking: Booking) -> list[Agent]:

@@ -16,7 +16,8 @@ from ...domain.models import Agent, Booking, Service, User
 from ..formatting import local_datetime, money
 
 ACTIONS = {"created": "Booked", "status": "Status changed", "moved": "Moved", "updated": "Changed", "override": "Staff override",
-           "text_sent": "Text sent", "text_failed": "Text not sent", "text_resent": "Text sent again"}
+           "text_sent": "Text sent", "text_failed": "Text not sent", "text_resent": "Text sent again",
+           "cancellation_undone": "Cancellation undone"}
 LABELS = {
     "status": "Status", "agent_id": "Agent", "service_id": "Service", "customer_id": "Customer", "start_at": "Start",
     "end_at": "End", "total": "Total", "customer_notes": "Customer notes", "staff_notes": "Staff notes",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
@@ -16,8 +16,13 @@ from ...clock import now
 from ...db import get_session
 from ...domain import customers, payments, queries, read_models, sms
 from ...domain.actor import Actor
-from ...domain.booking import UNSET, BookingResult, book_again_request, cancel_booking, change_status, later_visits, move_choices, reschedule_booking
-from ...domain.booking.bulk_actions import ACTIONS as BULK_ACTIONS, change_bookings, parse_bulk
+from ...domain.booking import (
+    UNSET, BookingResult, SeriesVisitRefused, book_again_request, can_undo_cancel, cancel_booking, change_status, later_visits, move_choices,
+    move_series, reschedule_booking, undo_cancellation,
+)
+from ...domain.booking.bulk_actions import (
+    ACTIONS as BULK_ACTIONS, change_bookings, parse_bulk, parse_ids, undo_cancellations, undoable_cancellations,
+)
 from ...domain.errors import DomainError, PreconditionFailed
 from ...domain.models import Agent, Booking, BookingStatus, Frequency, Role, Service, User
 from ...domain.schedule_check import booking_uncovered
@@ -124,6 +129,7 @@ class MoveOptions:
     agents: list[Agent]
     slots: list[Any]
     error: str | None = None
+    later: int = 0  # later visits of its series still on: the form offers to move them too
 
     @property
     def agent_name(self) -> str:
@@ -140,14 +146,15 @@ def _move_options(booking: Booking) -> MoveOptions | None:
     except ValueError:
         day = booking.start_at.astimezone(tz).date()
     agent_id = id_or_none(request.args.get("agent_id")) or booking.agent_id
+    later = len(later_visits(session, booking))
     try:
         agents, slots = move_choices(session, booking, day=day, agent_id=agent_id, now=now(), staff=True)
     except DomainError as error:
-        return MoveOptions(day, booking.agent_id, [booking.agent], [], error.message)
+        return MoveOptions(day, booking.agent_id, [booking.agent], [], error.message, later)
     if agent_id not in {a.id for a in agents}:
         agent_id = booking.agent_id
         agents, slots = move_choices(session, booking, day=day, agent_id=agent_id, now=now(), staff=True)
-    return MoveOptions(day, agent_id, agents, slots)
+    return MoveOptions(day, agent_id, agents, slots, later=later)
 
 
 STATUS_ACTIONS = {"approved": "Approve", "pending": "Back to pending", "completed": "Mark completed", "no_show": "Mark as no-show",
@@ -180,6 +187,7 @@ def _render_panel(booking_id: int, status: int = 200, *, oob: bool = False, over
         transitions=offered_transitions(booking.status, booking.start_at, actor(), now()), STATUS_ACTIONS=STATUS_ACTIONS, status_action=status_action,
         series=queries.series_of(session, booking), frequency=session.get(Frequency, booking.frequency_id) if booking.frequency_id else None,
         local=booking.start_at.astimezone(tz), move=_move_options(booking), oob=oob, override=override,
+        undo_cancel=can_undo_cancel(session, booking, actor=actor(), now=now()),
         chip_block=booking_block(booking, tz) if oob else None,
         panel_base=url_for("admin.booking_panel", booking_id=0)[:-1],
         texts=sms.texts_for_booking(session, booking.id), text_kinds=sms.KIND_TOPIC,
@@ -217,19 +225,29 @@ def booking_move(booking_id: int) -> Any:
     agent = request.form.get("agent_id", "")
     wanted = {"date": request.form.get("date", ""), "time": request.form.get("other_time") or request.form.get("time", ""),
               "agent_id": agent}
+    # The panel's form may ask to move this visit and all later visits of its series.
+    series_too = not wants_json and request.form.get("scope") == "this_and_future"
+    visits: list[Booking] = []
     try:
         if version is None:
             raise PreconditionFailed("This form is out of date; reload the booking.")
-        booking = reschedule_booking(
-            get_session(), booking_id, start_date=wanted["date"], start_time=wanted["time"],
-            agent_id=agent if agent else UNSET, expected_version=version, actor=actor(), now=now(),
-            override_hours=request.form.get("override_hours") == "1",
-        )
+        if series_too:
+            visits = move_series(
+                get_session(), booking_id, start_date=wanted["date"], start_time=wanted["time"],
+                agent_id=agent if agent else UNSET, expected_version=version, actor=actor(), now=now(),
+            )
+            booking = visits[0]
+        else:
+            booking = reschedule_booking(
+                get_session(), booking_id, start_date=wanted["date"], start_time=wanted["time"],
+                agent_id=agent if agent else UNSET, expected_version=version, actor=actor(), now=now(),
+                override_hours=request.form.get("override_hours") == "1",
+            )
     except DomainError as error:
         if error.code == "booking_not_found":
             abort(404)
-        message = _refusal(error)
-        offer = override_offer(error, "Move")
+        message = _series_refusal(booking_id, error) if isinstance(error, SeriesVisitRefused) else _refusal(error)
+        offer = None if series_too else override_offer(error, "Move")
         if wants_json:
             status = 409 if error.code in ("precondition_failed", "conflict", "slot_unavailable") else 422
             return jsonify(ok=False, code=error.code, message=message, override=offer), status
@@ -239,6 +257,8 @@ def booking_move(booking_id: int) -> Any:
         flash(message, "error")
         return _after_move(booking_id, moved=False)
     message = f"Booking {booking.booking_code} moved to {local_datetime(booking.start_at, booking.location)} with {booking.agent.name}."
+    if len(visits) > 1:
+        message += f" The {len(visits) - 1} later visit{'' if len(visits) == 2 else 's'} of its series moved with it, by the same change."
     if wants_json:
         # The block's new label as the calendar writes times (start and end, the business's format).
         label = booking_block(booking, zone(booking.location.timezone)).label
@@ -262,6 +282,17 @@ def _refusal(error: DomainError) -> str:
         field_problems = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in error.details.items())
         return f"Not moved: {field_problems or error.message}"
     return f"Not moved: {error.message}"
+
+
+def _series_refusal(booking_id: int, error: SeriesVisitRefused) -> str:
+    """Which visit of the series stopped the move, when it is, and why."""
+    location = _load(booking_id).location
+    try:
+        when = local_datetime(datetime.fromisoformat(error.details["start_at"]), location)
+    except (KeyError, TypeError, ValueError):
+        when = "a later date"
+    return (f"Nothing was moved: the visit of {when} ({error.details.get('booking_code', '')}) cannot move. "
+            f"{error.reason}")
 
 
 def _after_move(booking_id: int, *, moved: bool, offer: dict[str, str] | None = None) -> Any:
@@ -314,6 +345,28 @@ def booking_status(booking_id: int) -> Any:
     return redirect(url_for("admin.booking_panel", booking_id=booking_id), code=303)
 
 
+@bp.post("/bookings/<int:booking_id>/undo-cancel")
+def booking_undo_cancel(booking_id: int) -> Any:
+    """Undo a cancellation just made (the panel offers it for a few minutes): back to the
+    status it had if its time is still free; the domain says why not otherwise."""
+    version = _version(request.form.get("version"))
+    try:
+        if version is None:
+            raise PreconditionFailed("This form is out of date; reload the booking.")
+        booking = undo_cancellation(get_session(), booking_id, actor=actor(), now=now(), expected_version=version)
+    except DomainError as error:
+        if error.code == "booking_not_found":
+            abort(404)
+        flash("Someone else changed this booking first; here it is as it is now." if error.code == "precondition_failed"
+              else f"Not undone: {error.message}", "error")
+    else:
+        flash(f"Cancellation undone: booking {booking.booking_code} is {booking.status.replace('_', ' ')} again.", "success")
+    if request.headers.get("HX-Request"):
+        from_calendar = "/admin/calendar" in request.headers.get("HX-Current-URL", "")
+        return _render_panel(booking_id, oob=from_calendar)
+    return redirect(url_for("admin.booking_panel", booking_id=booking_id), code=303)
+
+
 @bp.post("/bookings/<int:booking_id>/texts")
 def booking_resend_text(booking_id: int) -> Any:
     """Send one of the booking's texts again (the customer lost it, or it failed)."""
@@ -346,10 +399,13 @@ def bookings_table() -> Any:
     except DomainError as error:
         page, problem = None, error
     agents, services, locations = read_models.filter_choices(session)
+    # Right after a bulk cancel the table offers Undo for those still undoable.
+    undo = undoable_cancellations(session, parse_ids(request.args.get("undo", "").split(",")), actor=actor(), now=now())
+    back = url_for("admin.bookings_table", **{k: v for k, v in request.args.items(multi=True) if k != "undo"})
     return render_template(
-        "admin/bookings/table.html", page=page, problem=problem, filters=filters,
+        "admin/bookings/table.html", page=page, problem=problem, filters=filters, undo=undo,
         payments=payments.payment_states(session, list(page.items)) if page else {}, agents=agents, services=services, locations=locations,
-        statuses=list(BookingStatus), bulk_actions=BULK_ACTIONS, back=request.full_path.rstrip("?"), locations_shown=len({b.location_id for b in page.items}) if page else 0, export_args={k: v for k, v in filters.items() if k in FILTERS and v},
+        statuses=list(BookingStatus), bulk_actions=BULK_ACTIONS, back=back, locations_shown=len({b.location_id for b in page.items}) if page else 0, export_args={k: v for k, v in filters.items() if k in FILTERS and v},
     ), (422 if problem else 200)
 
 
@@ -368,13 +424,31 @@ def bookings_bulk() -> Any:
         return redirect(back, code=303)
     outcome = change_bookings(get_session(), action, ids, actor=actor(), now=now(), reason=request.form.get("reason", ""),
                               agent_id=agent_id)
+    _flash_outcome(outcome, {"approve": "Approved", "cancel": "Cancelled", "reassign": "Gave to another agent"}[action])
+    if action == "cancel" and outcome.done:
+        # The table comes back with an Undo for these (offered while the domain allows it).
+        back += ("&" if "?" in back else "?") + "undo=" + ",".join(str(b.id) for b in outcome.done)
+    return redirect(back, code=303)
+
+
+def _flash_outcome(outcome: Any, verb: str) -> None:
     if outcome.done:
-        verb = {"approve": "Approved", "cancel": "Cancelled", "reassign": "Gave to another agent"}[action]
         codes = ", ".join(b.booking_code for b in outcome.done)
         flash(f"{verb} {len(outcome.done)} booking{'' if len(outcome.done) == 1 else 's'}: {codes}.", "success")
     if outcome.refused:
         reasons = "; ".join(f"{r.code}: {r.message}" for r in outcome.refused)
         flash(f"{len(outcome.refused)} not changed: {reasons}", "error")
+
+
+@bp.post("/bookings/bulk/undo-cancel")
+def bookings_bulk_undo_cancel() -> Any:
+    """Undo a bulk cancel just made: each booking back to the status it had, one by one,
+    those that cannot come back (their time taken meanwhile) listed with the reason."""
+    back = request.form.get("back", "")
+    if not back.startswith("/admin/bookings?") and back != "/admin/bookings":
+        back = url_for("admin.bookings_table")
+    outcome = undo_cancellations(get_session(), parse_ids(request.form.getlist("ids")), actor=actor(), now=now())
+    _flash_outcome(outcome, "Cancellation undone for")
     return redirect(back, code=303)
 
 

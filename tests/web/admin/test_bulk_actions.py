@@ -117,3 +117,31 @@ def test_bulk_changes_need_staff_and_a_csrf_token(client, session, pending):
                                                      "ids": [str(made[0].id)]}).status_code in (302, 403)
     session.expire_all()
     assert session.get(Booking, made[0].id).status == "pending"
+
+
+def test_a_bulk_cancel_can_be_undone_and_a_visit_whose_time_was_taken_stays_cancelled(client, session, pending):
+    made, _ = pending
+    submit(client, "/login", {"email": "staff@example.com", "password": "correct-horse"})
+    three = made[:3]
+    answer = apply(client, table(client), [b.id for b in three], action="cancel", reason="Storm")
+    assert answer.status_code == 303
+    ids = ",".join(str(b.id) for b in three)
+    assert answer.headers["Location"] == f"/admin/bookings?status=pending&undo={ids}"
+    shown = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "3 bookings cancelled just now." in shown
+    offered = re.search(r'action="/admin/bookings/bulk/undo-cancel".*?</form>', shown, re.S).group(0)
+    assert sorted(map(int, re.findall(r'name="ids" value="(\d+)"', offered))) == sorted(b.id for b in three)
+    # Meanwhile someone takes the first one's time.
+    create_booking(session, b.request(three[0].service_id, when=three[0].start_at, agent_id=three[0].agent_id,
+                                      customer=CustomerInput("Other", "Person", "other@example.com")), actor=b.STAFF, now=NOW)
+    session.commit()
+    undone = client.post("/admin/bookings/bulk/undo-cancel", data={
+        "csrf_token": csrf_from(shown), "back": "/admin/bookings?status=pending", "ids": [str(b.id) for b in three]})
+    assert undone.status_code == 303 and undone.headers["Location"] == "/admin/bookings?status=pending"
+    after = client.get(undone.headers["Location"]).get_data(as_text=True)
+    assert f"Cancellation undone for 2 bookings: {three[1].booking_code}, {three[2].booking_code}." in after
+    assert f"1 not changed: {three[0].booking_code}: That time is not available" in after
+    assert "cancelled just now" not in after
+    session.expire_all()
+    assert [session.get(Booking, b.id).status for b in three] == ["cancelled", "pending", "pending"]
+    assert session.scalar(select(func.count(BookingEvent.id)).where(BookingEvent.action == "cancellation_undone")) == 2
