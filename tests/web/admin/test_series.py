@@ -152,7 +152,7 @@ def test_one_visit_that_clashes_stops_the_whole_series_move_and_is_named(client,
     assert answer.status_code == 303
     shown = client.get(answer.headers["Location"]).get_data(as_text=True)
     code = session.get(Booking, visits[3].id).booking_code
-    assert f"Nothing was moved: the visit of Tue, Dec 22, 2026" in shown and f"({code}) cannot move. That time is not available" in shown
+    assert f"Nothing was moved: the visit of Tue, Dec 22, 2026" in shown and f"({code}) cannot move." in shown and "is not free: it clashes with Alex Agent" in shown
     assert starts(session, visits) == before
     assert session.scalars(select(BookingEvent).where(BookingEvent.action == "moved")).all() == []
 
