@@ -126,6 +126,8 @@ def test_the_panel_and_the_customer_list_lead_to_the_record(client, regular):
     assert f'/admin/customers/{dana.id}"' in panel
     listing = client.get("/admin/manage/customers?q=dana").get_data(as_text=True)
     assert f'/admin/customers/{dana.id}"' in listing
+    # The phone as people write it in the business's country, not as it is stored (+12015550123).
+    assert "(201) 555-0123" in listing and "+12015550123" not in listing
 
 
 def test_book_again_opens_the_staff_form_with_that_visit_for_that_customer(client, session, regular):
