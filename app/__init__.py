@@ -72,6 +72,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .web import formatting
 
     formatting.init_app(app)
+    from .web.customer.calendar import calendar_html
+
+    app.add_template_global(calendar_html)
 
     # {{ url_for('x', **(args | combine({'date': d}))) }}: the same query with one value changed.
     app.jinja_env.filters["combine"] = lambda base, more: {**base, **more}

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask import session as web_session
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -54,9 +54,17 @@ def signed_in_id() -> int | None:
     return current_user.user.id if current_user.is_authenticated else None
 
 
+def rendered_at() -> datetime:
+    """The one instant a request's form is worked out at (the app's clock, read once): its
+    day, calendar, times and price agree, and the calendar's month is worked out once."""
+    if "booking_form_now" not in g:
+        g.booking_form_now = now()
+    return g.booking_form_now
+
+
 def local_today(timezone: str | None = None) -> date:
     """Today where the booking happens (the office's zone), else in the business's."""
-    return now().astimezone(zone(timezone or load_settings(get_session()).default_timezone)).date()
+    return rendered_at().astimezone(zone(timezone or load_settings(get_session()).default_timezone)).date()
 
 
 def slot_label(day: date, hhmm: str) -> str:
@@ -125,7 +133,7 @@ def _preview(values: MultiDict[str, str], parsed: ParsedForm, *, exclude_booking
     result["day"] = day
     try:
         result["slots"] = slots_for_request(
-            get_session(), parsed.request.services, day=day, now=now(), agent_id=values.get("agent_id") or "any",
+            get_session(), parsed.request.services, day=day, now=rendered_at(), agent_id=values.get("agent_id") or "any",
             location_id=values.get("location_id") or None, exclude_booking_id=exclude_booking_id, staff=staff,
         )
     except DomainError as error:
@@ -141,7 +149,7 @@ def _quote(parsed: ParsedForm, customer_id: int | None, result: dict[str, Any]) 
 
     def estimate(code: str | None) -> pricing.Quote:
         return pricing.estimate(get_session(), services=booking.services, frequency_id=booking.frequency_id, discount_code=code,
-                                tip=booking.tip, customer_id=customer_id, now=now(), problems=booking.problems)
+                                tip=booking.tip, customer_id=customer_id, now=rendered_at(), problems=booking.problems)
 
     try:
         if booking.discount_code:
@@ -184,7 +192,7 @@ def apply_calendar_action(values: MultiDict[str, str], catalog: FormCatalog, par
         # A chosen day past any booking horizon (a hand-made 9999-12-31) searches from today.
         after = current + timedelta(days=1) if current and today <= current < today + timedelta(days=SEARCH_DAYS) else today
         try:
-            found = first_free_day(get_session(), services, after=after, now=now(),
+            found = first_free_day(get_session(), services, after=after, now=rendered_at(),
                                    agent_id=values.get("agent_id") or "any", location_id=values.get("location_id") or None,
                                    staff=staff)
         except DomainError:
@@ -206,7 +214,7 @@ def form_calendar(values: MultiDict[str, str], catalog: FormCatalog, parsed: Par
     shown = parse_month(values.get("shown_month", "")) or (chosen.replace(day=1) if chosen else None)
     location = catalog.location(values.get("location_id"))
     today = local_today(location.timezone if location else None)
-    return month_calendar(get_session(), services, month=shown, chosen=chosen, today=today, now=now(),
+    return month_calendar(get_session(), services, month=shown, chosen=chosen, today=today, now=rendered_at(),
                           agent_id=values.get("agent_id") or "any", location_id=values.get("location_id") or None, staff=staff)
 
 

@@ -3,12 +3,15 @@ booking_form_rows): a warm form reads no catalog table, and every change the bac
 can make to what the form offers shows on the very next render."""
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
-from app.domain.models import CustomField, Extra, Frequency, PricingParameter, Service
+from app.domain.models import Agent, CustomField, Extra, Frequency, PricingParameter, Service
 from tests import builders as b
 
 
@@ -92,3 +95,17 @@ def test_the_home_page_is_kept_per_catalog_version(app, client, session, shop):
     page = client.get("/").get_data(as_text=True)
     assert "Deep clean" in page and "Standard clean" not in page
     assert "$117.00" in page  # the service's price with one bedroom at the new rate
+
+
+def test_a_kept_calendar_drawing_is_never_shown_for_another_month_state(client, session, shop):
+    # The month calendar's drawing is kept (calendar.calendar_html) under what it shows:
+    # when a day stops being free, the next render draws it disabled.
+    page = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    day = re.search(r'data-day="([0-9-]+)" data-free="true"', page).group(1)
+    agent = session.scalars(select(Agent)).one()
+    start = datetime.fromisoformat(day).replace(tzinfo=ZoneInfo("America/New_York"))
+    b.time_off(session, agent, start, start + timedelta(days=1))
+    session.commit()
+    again = client.get(f"/book?service={shop['clean']}").get_data(as_text=True)
+    assert f'data-day="{day}" data-free="false"' in again
+    assert f'data-day="{day}" data-free="true"' in page

@@ -3,12 +3,17 @@ as weeks of cells for the template. The domain's free_days() answers the month i
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 
 import calendar as cal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
+from flask import render_template
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from ...domain.errors import DomainError
@@ -119,3 +124,37 @@ def month_of_days(free_between: Callable[[date, date], dict[date, str]], *, mont
             for d in week
         ])
     return result
+
+
+# The month calendar is most of what the booking form draws (about 35 cells, each with
+# its radio, label and spoken day), and every visitor of the same month sees the same
+# one: each drawing is kept under everything it shows (bounded, in this process).
+_DRAWN: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
+_DRAWN_MAX = 512
+_DRAWN_LOCK = threading.Lock()
+
+
+def calendar_html(calendar: MonthCalendar | None, errors: Mapping[str, str], form_action: str,
+                  values: Mapping[str, str]) -> Markup:
+    """customer/book/_calendar.html for these values, drawn once per distinct calendar."""
+    from ..formatting import current_formats  # the spoken day names follow the business's locale
+
+    shown: tuple[Any, ...]
+    if calendar is None:
+        shown = (None, values.get("date"))
+    else:
+        shown = (calendar.month, calendar.previous, calendar.next, calendar.chosen, calendar.error,
+                 tuple((c.iso, c.in_month, c.free, c.earliest, c.chosen, c.today) for week in calendar.weeks for c in week))
+    key = (current_formats().locale, form_action, errors.get("date"), shown)
+    with _DRAWN_LOCK:
+        drawn = _DRAWN.get(key)
+        if drawn is not None:
+            _DRAWN.move_to_end(key)
+            return drawn
+    drawn = Markup(render_template("customer/book/_calendar.html", calendar=calendar, errors=errors,
+                                   form_action=form_action, values=values))
+    with _DRAWN_LOCK:
+        _DRAWN[key] = drawn
+        while len(_DRAWN) > _DRAWN_MAX:
+            _DRAWN.popitem(last=False)
+    return drawn
