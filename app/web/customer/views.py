@@ -181,10 +181,11 @@ def _change_window(booking: Booking) -> tuple[bool, str]:
 @customer_only
 def my_bookings() -> Any:
     number = min(id_or_none(request.args.get("page")) or 1, queries.MAX_PAGE)  # a bad page number shows the first page
-    page = queries.list_bookings(get_session(), {"per_page": 100, "page": number}, actor=actor())
+    page = queries.list_bookings(get_session(), {"per_page": 100, "page": number}, actor=actor(), listing=True)
     moment = now()
     upcoming = sorted((b for b in page.items if b.end_at >= moment and b.status in ACTIVE_STATUSES), key=lambda b: b.start_at)
-    past = [b for b in page.items if b not in upcoming]
+    soon = {b.id for b in upcoming}
+    past = [b for b in page.items if b.id not in soon]
     return render_template("customer/bookings/list.html", upcoming=upcoming, past=past, page=page, local=_local,
                            places=queries.series_places(get_session(), page.items))
 
