@@ -127,6 +127,10 @@ def test_the_open_panel_sits_beside_the_columns_and_follows_a_drag(browser, live
     panel_left = page.evaluate("document.getElementById('panel').getBoundingClientRect().left")
     wrap_right = page.evaluate("document.querySelector('.calendar-wrap').getBoundingClientRect().right")
     assert wrap_right <= panel_left + 1  # the last column is visible beside the panel
+    # The header's and the office menu's links are not under the panel (Log out was).
+    covered = page.evaluate("""(left) => [...document.querySelectorAll('.site-header a, .site-header button, .admin-nav a')]
+        .filter(e => e.offsetParent && e.getBoundingClientRect().right > left).map(e => e.textContent.trim())""", panel_left)
+    assert covered == []
     own = booking.start_at.astimezone(zone(booking.location.timezone)).strftime("%H:%M")
     target = next(s.time for s in slots if abs(minutes(s.time) - minutes(own)) >= 120 or s is slots[-1])
     drag(page, booking.id, booking.agent_id, minutes(target))
