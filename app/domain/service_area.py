@@ -30,6 +30,10 @@ class AreaWarning:
                 f"Choose the {self.other.name}, or another address.")
 
 
+# A word with an ASCII digit in it is a postal code or a house number, not a city's name.
+_POSTAL = re.compile(r"[0-9]")
+
+
 def names_city(office_address: str, city: str) -> bool:
     """Whether an office's address names the city: one of its comma-separated parts after
     the street, postal codes left out and case and spacing aside ("Brooklyn" in "210
@@ -39,7 +43,7 @@ def names_city(office_address: str, city: str) -> bool:
     if not wanted:
         return False
     places = office_address.split(",")[1:]
-    return any(" ".join(w for w in part.split() if not any(c.isdigit() for c in w)).casefold() == wanted for part in places)
+    return any(" ".join(w for w in part.split() if not _POSTAL.search(w)).casefold() == wanted for part in places)
 
 
 def address_elsewhere(locations: Iterable[Location], chosen: Location | None, city: str | None) -> AreaWarning | None:
