@@ -85,10 +85,7 @@ def change_bookings(
             elif action == "reassign":
                 outcome.done.append(reschedule_booking(session, booking_id, actor=actor, now=now, agent_id=agent_id))
         except DomainError as error:
-            session.rollback()
-            booking = session.get(Booking, booking_id)
-            code = booking.booking_code if booking is not None else f"#{booking_id}"
-            outcome.refused.append(BulkRefusal(booking_id, code, error.message))
+            _refused(session, outcome, booking_id, error)
     return outcome
 
 
@@ -119,8 +116,13 @@ def undo_cancellations(session: Session, booking_ids: list[int], *, actor: Actor
         try:
             outcome.done.append(undo_cancellation(session, booking_id, actor=actor, now=now))
         except DomainError as error:
-            session.rollback()
-            booking = session.get(Booking, booking_id)
-            code = booking.booking_code if booking is not None else f"#{booking_id}"
-            outcome.refused.append(BulkRefusal(booking_id, code, error.message))
+            _refused(session, outcome, booking_id, error)
     return outcome
+
+
+def _refused(session: Session, outcome: BulkOutcome, booking_id: int, error: DomainError) -> None:
+    """One booking refused: its change is rolled back and the refusal listed by its code."""
+    session.rollback()
+    booking = session.get(Booking, booking_id)
+    code = booking.booking_code if booking is not None else f"#{booking_id}"
+    outcome.refused.append(BulkRefusal(booking_id, code, error.message))
